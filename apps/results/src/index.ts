@@ -1,0 +1,2 @@
+export * from './record-result';
+export * from './results-consumer';

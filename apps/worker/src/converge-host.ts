@@ -1,0 +1,133 @@
+import {
+  HostErrorCause,
+  describeOperation,
+  hostStatusOf,
+  type HostJobData,
+  type HostResult,
+  type OperationResult,
+} from '@simplecm/domain';
+import { MODULE_PRELUDE, renderOperation, validateOperation, type ModuleRegistry } from '@simplecm/modules';
+import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type KnownHosts, type OperationFrame } from '@simplecm/ssh';
+import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
+
+/** What converging a host needs besides the job: all resolved once per worker process. */
+export interface ConvergeContext {
+  readonly modules: ModuleRegistry;
+  readonly knownHosts: KnownHosts;
+  /** The private key for a key name, from the worker's own keys directory. */
+  readonly privateKey: (keyName: string) => Buffer;
+  readonly connectTimeoutMs: number;
+  readonly hostDeadlineMs: number;
+  readonly outputLimitBytes: number;
+  readonly workerName: string;
+}
+
+function hostResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, operations: OperationResult[], cause: string | null): HostResult {
+  return {
+    runId: job.runId,
+    hostname: job.host.hostname,
+    status: hostStatusOf(operations.map((o) => o.status)),
+    worker: ctx.workerName,
+    startedAt,
+    endedAt: Date.now(),
+    cause,
+    operations,
+  };
+}
+
+/** The result of a host that could not be reached: every operation `unreachable`, with the cause. */
+export function unreachableResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, error: SshError): HostResult {
+  const operations = job.operations.map((op) => notRunResult(op, 'unreachable', error.message));
+  return { ...hostResult(job, ctx, startedAt, operations, `${error.code}: ${error.message}`), status: 'unreachable' };
+}
+
+/** Renders every operation or says which one cannot be (the worker's modules may differ from the master's). */
+function renderAll(job: HostJobData, ctx: ConvergeContext): { scripts: string[] } | { failedAt: number; message: string } {
+  const scripts: string[] = [];
+  for (const [index, op] of job.operations.entries()) {
+    try {
+      const attributes = validateOperation(ctx.modules, job.host.hostname, op);
+      scripts.push(`${MODULE_PRELUDE}\n${renderOperation(ctx.modules, { ...op, attributes })}`);
+    } catch (error) {
+      return { failedAt: index, message: coerceError(error).message };
+    }
+  }
+  return { scripts };
+}
+
+/**
+ * Converges one host: renders its operations, opens one verified SSH connection, runs them all
+ * through one driver script, and maps each operation's frame to its result. Connection errors
+ * are thrown as SshError (the caller retries or records the host unreachable); everything that
+ * happens after the connection is reported in the returned result.
+ */
+export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signal?: AbortSignal): Promise<HostResult> {
+  const startedAt = Date.now();
+  const { host, operations, options } = job;
+  const rendered = renderAll(job, ctx);
+  if ('failedAt' in rendered) {
+    const results = operations.map((op, i) =>
+      i < rendered.failedAt ? notRunResult(op, 'skipped', 'not run: a later operation is invalid') : i === rendered.failedAt ? notRunResult(op, 'failed', rendered.message) : notRunResult(op, 'skipped', 'not run: an earlier operation is invalid'),
+    );
+    return hostResult(job, ctx, startedAt, results, `${HostErrorCause.invalidJob}: ${rendered.message}`);
+  }
+  if (operations.length === 0) return hostResult(job, ctx, startedAt, [], null);
+
+  let privateKey: Buffer;
+  try {
+    privateKey = ctx.privateKey(host.keyName);
+  } catch (error) {
+    throw new SshError('key-missing', host.hostname, coerceError(error).message, { cause: error });
+  }
+  const client = await connectHost(host, { privateKey, knownHosts: ctx.knownHosts, connectTimeoutMs: ctx.connectTimeoutMs, signal });
+  const frames = new Map<number, OperationFrame>();
+  let driverError: Error | undefined;
+  let diagnostics = '';
+  try {
+    const script = buildDriverScript(
+      operations.map((op, i) => ({ seq: op.seq, script: rendered.scripts[i] as string, timeoutSeconds: options.operationTimeoutSeconds })),
+      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes },
+    );
+    const run = await runDriver(client, host.hostname, script, {
+      limit: ctx.outputLimitBytes,
+      deadlineMs: ctx.hostDeadlineMs,
+      signal,
+      onFrame: (frame) => frames.set(frame.seq, frame),
+    });
+    diagnostics = run.diagnostics.trim();
+    if (run.exitCode !== 0) driverError = new Error(`driver exited ${run.exitCode ?? run.signal}${diagnostics ? `: ${diagnostics}` : ''}`);
+  } catch (error) {
+    driverError = coerceError(error);
+  } finally {
+    client.end();
+  }
+  if (signal?.aborted && driverError) throw driverError; // shutting down: hand the job back
+
+  const results: OperationResult[] = [];
+  let cause: string | null = null;
+  let stopped = false;
+  for (const op of operations) {
+    const frame = frames.get(op.seq);
+    if (frame) {
+      const result = resultFromFrame(op, frame);
+      results.push(result);
+      if (result.status === 'failed') {
+        const timedOut = isTimeoutExit(frame.exitCode);
+        cause ??= timedOut
+          ? `${HostErrorCause.timeout}: ${describeOperation(host.hostname, op)} ran past ${options.operationTimeoutSeconds} s and was killed`
+          : `${HostErrorCause.moduleFailed}: ${describeOperation(host.hostname, op)} exited ${frame.exitCode}`;
+        if (!options.keepGoing) stopped = true;
+      }
+    } else if (stopped) {
+      results.push(notRunResult(op, 'skipped', 'not run: an earlier operation failed'));
+    } else {
+      // The driver ended without reporting this operation: the host deadline, a lost connection.
+      const why = driverError?.message ?? 'the driver ended before this operation';
+      const timedOut = driverError instanceof SshError && driverError.code === 'timeout';
+      results.push(notRunResult(op, 'failed', why));
+      cause ??= `${timedOut ? HostErrorCause.timeout : HostErrorCause.unreachable}: ${why}`;
+      stopped = true;
+    }
+  }
+  return hostResult(job, ctx, startedAt, results, cause);
+}

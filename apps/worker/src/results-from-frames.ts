@@ -1,0 +1,55 @@
+import type { HostJobData, OperationResult, OperationStatus } from '@simplecm/domain';
+import type { OperationFrame } from '@simplecm/ssh';
+
+/** `timeout` exits 124 when it had to stop the operation (137 when it had to SIGKILL it). */
+const TIMEOUT_EXIT_CODES = new Set([124, 137]);
+
+export function isTimeoutExit(exitCode: number): boolean {
+  return TIMEOUT_EXIT_CODES.has(exitCode);
+}
+
+function lines(buffer: Buffer): string[] {
+  return buffer
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
+}
+
+export function resultFromFrame(op: HostJobData['operations'][number], frame: OperationFrame): OperationResult {
+  const changes = lines(frame.changes);
+  let status: OperationStatus;
+  if (frame.exitCode !== 0) status = 'failed';
+  else status = changes.length > 0 ? 'changed' : 'ok';
+  return {
+    seq: op.seq,
+    name: op.name,
+    module: op.module,
+    status,
+    exitCode: frame.exitCode,
+    stdout: frame.stdout.toString('utf8'),
+    stdoutTruncated: frame.stdoutTruncated,
+    stderr: frame.stderr.toString('utf8'),
+    stderrTruncated: frame.stderrTruncated,
+    changes,
+    startedAt: frame.startedAt,
+    durationMs: frame.durationMs,
+  };
+}
+
+/** An operation that did not run: skipped after a failure, or never reached (unreachable). */
+export function notRunResult(op: HostJobData['operations'][number], status: 'skipped' | 'unreachable' | 'failed', why: string): OperationResult {
+  return {
+    seq: op.seq,
+    name: op.name,
+    module: op.module,
+    status,
+    exitCode: null,
+    stdout: '',
+    stdoutTruncated: false,
+    stderr: why,
+    stderrTruncated: false,
+    changes: [],
+    startedAt: null,
+    durationMs: 0,
+  };
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Attribute values an operation may carry: JSON scalars and lists of them. */
+export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+export type AttributeValue = z.infer<typeof attributeValueSchema>;
+export type Attributes = Record<string, AttributeValue>;
+
+export const moduleNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a module name (lower case, digits, underscores)');
+
+/** One step of a host's desired configuration: a module applied with attributes. */
+export const operationSchema = z.object({
+  /** Position in the host's ordered list; operations run in ascending `seq`. */
+  seq: z.number().int().min(0),
+  name: z.string().min(1).max(200),
+  module: moduleNameSchema,
+  attributes: z.record(z.string(), attributeValueSchema),
+});
+export type Operation = z.infer<typeof operationSchema>;
+
+/** Human label for errors: `host1 op #2 "install nginx"`. */
+export function describeOperation(hostname: string, op: Pick<Operation, 'seq' | 'name'>): string {
+  return `host ${hostname}, operation #${op.seq} "${op.name}"`;
+}

@@ -1,0 +1,4 @@
+export * from './names';
+export * from './connection';
+export * from './payloads';
+export * from './progress';

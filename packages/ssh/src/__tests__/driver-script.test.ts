@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { buildDriverScript, DRIVER_COMMAND, type DriverOperation, type DriverOptions } from '../driver-script';
+import { createFrameParser, type OperationFrame } from '../frames';
+
+// The driver runs in a real local bash here (the same script workers send over SSH).
+const prelude = 'set -euo pipefail\nsimplecm_change() { printf "%s\\n" "$1" >> "$SIMPLECM_CHANGES"; [ "$SIMPLECM_CHECK" = 0 ]; }\n';
+
+function runLocally(ops: DriverOperation[], options: DriverOptions, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
+  const frames: OperationFrame[] = [];
+  const parser = createFrameParser(limit, (f) => frames.push(f));
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', DRIVER_COMMAND], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdout.on('data', (chunk: Buffer) => {
+      // Feed byte by byte sometimes, to exercise split frames.
+      if (chunk.length < 64) for (const b of chunk) parser.push(Buffer.from([b]));
+      else parser.push(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (exit) => resolve({ frames, exit, leftover: parser.leftover() }));
+    child.stdin.end(buildDriverScript(ops, { ...options, outputLimitBytes: limit }));
+  });
+}
+
+const op = (seq: number, body: string, timeoutSeconds = 30): DriverOperation => ({ seq, script: prelude + body, timeoutSeconds });
+
+describe('driver script', () => {
+  it('reports each operation with exit code, output, changes and duration', async () => {
+    const { frames, exit, leftover } = await runLocally(
+      [op(0, 'echo out; echo err >&2'), op(1, 'if simplecm_change "create x"; then :; fi; printf "no newline"'), op(2, 'read -r line || echo "stdin is empty"')],
+      { mode: 'apply', keepGoing: false },
+    );
+    expect(exit).toBe(0);
+    expect(leftover).toBe('');
+    expect(frames.map((f) => f.seq)).toEqual([0, 1, 2]);
+    expect(frames[0]!.stdout.toString()).toBe('out\n');
+    expect(frames[0]!.stderr.toString()).toBe('err\n');
+    expect(frames[1]!.changes.toString()).toBe('create x\n');
+    expect(frames[1]!.stdout.toString()).toBe('no newline');
+    expect(frames[2]!.stdout.toString()).toBe('stdin is empty\n');
+    expect(frames.every((f) => f.exitCode === 0 && f.durationMs >= 0 && f.startedAt > 1.6e12)).toBe(true);
+  });
+
+  it('stops at the first failure unless keepGoing', async () => {
+    const stop = await runLocally([op(0, 'exit 3'), op(1, 'echo never')], { mode: 'apply', keepGoing: false });
+    expect(stop.frames.map((f) => [f.seq, f.exitCode])).toEqual([[0, 3]]);
+    const go = await runLocally([op(0, 'false'), op(1, 'echo ran')], { mode: 'apply', keepGoing: true });
+    expect(go.frames.map((f) => [f.seq, f.exitCode])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+  });
+
+  it('tells operations they run in check mode', async () => {
+    const { frames } = await runLocally([op(0, 'if simplecm_change "would touch"; then echo touched; fi; echo "check=$SIMPLECM_CHECK"')], { mode: 'check', keepGoing: false });
+    expect(frames[0]!.stdout.toString()).toBe('check=1\n');
+    expect(frames[0]!.changes.toString()).toBe('would touch\n');
+  });
+
+  it('cuts output at the limit and says so', async () => {
+    const { frames } = await runLocally([op(0, 'head -c 5000 /dev/zero | tr "\\0" a; echo done >&2'), op(1, 'echo next')], { mode: 'apply', keepGoing: false }, 1000);
+    expect(frames[0]!.stdout.length).toBe(1000);
+    expect(frames[0]!.stdoutTruncated).toBe(true);
+    expect(frames[0]!.stderr.toString()).toBe('done\n');
+    expect(frames[0]!.stderrTruncated).toBe(false);
+    expect(frames[1]!.stdout.toString()).toBe('next\n');
+  });
+
+  it('kills an operation that runs past its timeout', async () => {
+    const { frames } = await runLocally([op(0, 'sleep 30', 1)], { mode: 'apply', keepGoing: false });
+    expect(frames[0]!.exitCode).toBe(124);
+    expect(frames[0]!.durationMs).toBeLessThan(10_000);
+  });
+
+  it('passes scripts with quotes, dollars and newlines through untouched', async () => {
+    const tricky = `printf '%s' 'a'"'"'b $HOME \`x\` $(echo y)'`;
+    const { frames } = await runLocally([op(0, tricky)], { mode: 'apply', keepGoing: false });
+    expect(frames[0]!.stdout.toString()).toBe("a'b $HOME `x` $(echo y)");
+  });
+});

@@ -1,0 +1,37 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { knownHostsName, parseKnownHosts } from '../known-hosts';
+
+const keyA = randomBytes(51);
+const keyB = randomBytes(51);
+const b64 = (b: Buffer) => b.toString('base64');
+
+function hashed(name: string): string {
+  const salt = randomBytes(20);
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+describe('known_hosts', () => {
+  it('finds plain entries by name or address, bracketed for other ports', () => {
+    const kh = parseKnownHosts(`# comment\nhost1,127.10.0.1 ssh-ed25519 ${b64(keyA)}\n[127.10.0.2]:2222 ssh-ed25519 ${b64(keyB)}\n`);
+    expect(kh.keysFor(['host1'], 22).keys).toEqual([keyA]);
+    expect(kh.keysFor(['nope', '127.10.0.1'], 22).keys).toEqual([keyA]);
+    expect(kh.keysFor(['127.10.0.2'], 2222).keys).toEqual([keyB]);
+    expect(kh.keysFor(['127.10.0.2'], 22).keys).toEqual([]);
+    expect(knownHostsName('h', 22)).toBe('h');
+    expect(knownHostsName('h', 2200)).toBe('[h]:2200');
+  });
+
+  it('matches hashed names (HashKnownHosts) and not other names', () => {
+    const kh = parseKnownHosts(`${hashed('host7')} ssh-ed25519 ${b64(keyA)}\n${hashed('[10.0.0.9]:2022')} ssh-ed25519 ${b64(keyB)}\n`);
+    expect(kh.keysFor(['host7'], 22).keys).toEqual([keyA]);
+    expect(kh.keysFor(['host8'], 22).keys).toEqual([]);
+    expect(kh.keysFor(['10.0.0.9'], 2022).keys).toEqual([keyB]);
+  });
+
+  it('honours wildcards, negation and @revoked', () => {
+    const kh = parseKnownHosts(`*.fleet,!bad.fleet ssh-ed25519 ${b64(keyA)}\n@revoked host9 ssh-ed25519 ${b64(keyB)}\n`);
+    expect(kh.keysFor(['web1.fleet'], 22).keys).toEqual([keyA]);
+    expect(kh.keysFor(['bad.fleet'], 22).keys).toEqual([]);
+    expect(kh.keysFor(['host9'], 22).revoked).toEqual([keyB]);
+  });
+});

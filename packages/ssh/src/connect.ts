@@ -1,0 +1,83 @@
+import net from 'node:net';
+import { Client } from 'ssh2';
+import type { KnownHosts } from './known-hosts';
+import { SshError, coerceError } from './errors';
+
+export interface SshTarget {
+  readonly hostname: string;
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+}
+
+export interface ConnectOptions {
+  readonly privateKey: Buffer;
+  readonly knownHosts: KnownHosts;
+  /** TCP connect plus SSH handshake and authentication, in ms. */
+  readonly connectTimeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Opens one verified SSH connection. The host key must be in known_hosts under the host's
+ * name or address; anything else fails with `host-key-mismatch` before authentication, so
+ * nothing is ever sent to an impostor. TCP_NODELAY is set on our own socket: without it a
+ * sequential exec costs ~48 ms instead of ~3 ms (Nagle + delayed ACK).
+ */
+export function connectHost(target: SshTarget, options: ConnectOptions): Promise<Client> {
+  const { hostname, address, port } = target;
+  const { keys, revoked } = options.knownHosts.keysFor([hostname, address], port);
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let settled = false;
+    let keyProblem: string | undefined;
+    const fail = (error: SshError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      client.end();
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(new SshError('unreachable', hostname, 'aborted'));
+    const timer = setTimeout(() => fail(new SshError('timeout', hostname, `no SSH session within ${options.connectTimeoutMs} ms (${address}:${port})`)), options.connectTimeoutMs);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const socket = net.connect({ host: address, port });
+    socket.setNoDelay(true);
+    socket.once('connect', () => {
+      client.connect({
+        sock: socket,
+        username: target.user,
+        privateKey: options.privateKey,
+        readyTimeout: options.connectTimeoutMs,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 4,
+        hostVerifier: (key: Buffer) => {
+          if (revoked.some((k) => k.equals(key))) keyProblem = 'the host key is marked @revoked in known_hosts';
+          else if (keys.length === 0) keyProblem = `no known host key for ${hostname} (${address}:${port}) in known_hosts`;
+          else if (!keys.some((k) => k.equals(key))) keyProblem = `the host key offered by ${address}:${port} differs from the known one`;
+          return keyProblem === undefined;
+        },
+      });
+    });
+    socket.once('error', (error) => fail(new SshError('unreachable', hostname, `${address}:${port}: ${error.message}`, { cause: error })));
+    client.once('ready', () => {
+      if (settled) return client.end();
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(client);
+    });
+    client.once('error', (raw: unknown) => {
+      const error = coerceError(raw);
+      if (keyProblem) return fail(new SshError('host-key-mismatch', hostname, keyProblem, { cause: error }));
+      const level = (error as { level?: string }).level;
+      if (level === 'client-authentication') return fail(new SshError('auth-failed', hostname, `user ${target.user} was refused: ${error.message}`, { cause: error }));
+      if (/timed out/i.test(error.message)) return fail(new SshError('timeout', hostname, error.message, { cause: error }));
+      fail(new SshError('unreachable', hostname, error.message, { cause: error }));
+    });
+    client.once('close', () => fail(new SshError('unreachable', hostname, `${address}:${port} closed the connection`)));
+  });
+}

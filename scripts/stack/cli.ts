@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ConfigError, intFlag, parseCli } from '@simplecm/config';
+import { formatTable } from '@simplecm/terminal';
+import { StackError } from './proc';
+import { stackDown, stackStatus, stackUp } from './stack';
+
+const usage = 'usage: npm run stack -- up [--hosts N] | down | status';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const log = (line: string) => console.log(line);
+  switch (command) {
+    case 'up': {
+      const { flags } = parseCli(rest, { hosts: { type: 'string' } }, z.object({ hosts: intFlag(1, 1000).optional() }));
+      const started = Date.now();
+      const { hosts } = await stackUp({ hosts: flags.hosts ?? 5, log });
+      console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: redis, cassandra, ${hosts.length} ssh hosts (source .stack/env for the SIMPLECM_* settings)`);
+      return 0;
+    }
+    case 'down':
+      parseCli(rest, {}, z.object({}));
+      await stackDown();
+      console.log('stack down: nothing left running');
+      return 0;
+    case 'status': {
+      parseCli(rest, {}, z.object({}));
+      const status = await stackStatus();
+      console.log(
+        formatTable(
+          [
+            { header: 'component', value: (s) => s.name },
+            { header: 'state', value: (s) => (s.running ? 'running' : 'stopped') },
+            { header: 'detail', value: (s) => s.detail },
+          ],
+          status,
+        ),
+      );
+      return 0;
+    }
+    default:
+      throw new ConfigError(usage);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`stack: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof ConfigError || error instanceof StackError ? 2 : 1);
+  },
+);

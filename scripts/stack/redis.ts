@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { stackPaths } from './paths';
+import { ComponentStatus, StackError, assertPortFree, isAlive, isPortOpen, readPid, requireCommand, stopProcess, waitFor } from './proc';
+
+/** The stack's Redis listens here, never on 6379, so it cannot collide with a system Redis. */
+export const redisPort = 6380;
+export const redisHost = '127.0.0.1';
+export const redisUrl = `redis://${redisHost}:${redisPort}`;
+
+const pidFile = path.join(stackPaths.redisDir, 'redis.pid');
+const logFile = path.join(stackPaths.redisDir, 'redis.log');
+
+function redisConfig(): string {
+  // AOF with fsync every second: a killed redis-server loses at most a second of queue state,
+  // which the fault tests rely on. noeviction because BullMQ must never have keys evicted.
+  return [
+    `bind ${redisHost}`,
+    `port ${redisPort}`,
+    'protected-mode yes',
+    'daemonize no',
+    `dir ${stackPaths.redisDir}`,
+    `pidfile ${pidFile}`,
+    `logfile ${logFile}`,
+    'appendonly yes',
+    'appendfsync everysec',
+    'save ""',
+    'maxmemory-policy noeviction',
+    '',
+  ].join('\n');
+}
+
+export async function redisUp({ log }: { log: (line: string) => void }): Promise<{ url: string }> {
+  if (isAlive(readPid(pidFile)) && (await isPortOpen(redisHost, redisPort))) {
+    log(`redis: already running on ${redisHost}:${redisPort}`);
+    return { url: redisUrl };
+  }
+  const server = requireCommand('redis-server', 'redis-server');
+  await assertPortFree(redisHost, redisPort, 'Redis');
+  fs.mkdirSync(stackPaths.redisDir, { recursive: true });
+  const confFile = path.join(stackPaths.redisDir, 'redis.conf');
+  fs.writeFileSync(confFile, redisConfig());
+  const child = spawn(server, [confFile], { detached: true, stdio: 'ignore' });
+  child.unref();
+  await waitFor(`redis-server on ${redisHost}:${redisPort} (log: ${logFile})`, async () => {
+    if (child.exitCode !== null) {
+      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '';
+      throw new StackError(`redis-server exited with ${child.exitCode}:\n${tail}`);
+    }
+    return isPortOpen(redisHost, redisPort);
+  }, { timeoutMs: 15_000, intervalMs: 50 });
+  log(`redis: started on ${redisHost}:${redisPort} (AOF everysec, data ${stackPaths.redisDir})`);
+  return { url: redisUrl };
+}
+
+export async function redisDown(): Promise<void> {
+  await stopProcess(readPid(pidFile));
+  fs.rmSync(pidFile, { force: true });
+}
+
+export async function redisStatus(): Promise<ComponentStatus> {
+  const pid = readPid(pidFile);
+  const running = isAlive(pid) && (await isPortOpen(redisHost, redisPort));
+  return {
+    name: 'redis',
+    running,
+    detail: running ? `${redisUrl} pid ${pid}, AOF everysec, data ${stackPaths.redisDir}` : 'stopped',
+  };
+}

@@ -1,0 +1,117 @@
+import { resultStore, runStore } from '@simplecm/store';
+import { resetHost } from '../../scripts/stack/hosts';
+import { createTestSystem, onHost, type TestSystem } from '../support/system';
+
+// The seed's desired state, end to end: Cassandra → master → BullMQ → 3 worker processes over
+// SSH → results consumer → Cassandra, all real. The hosts are reset first so the first apply
+// really changes them.
+describe('convergence of the seed on the five stack hosts', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    await Promise.all([1, 2, 3, 4, 5].map(resetHost));
+    system = await createTestSystem('converge');
+    await system.seed();
+    system.startWorkers(3);
+    system.startResults();
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  const fingerprint = (n: number) => onHost(n, "find /etc /root /srv /opt -xdev -printf '%p %s %m %T@\\n' 2>/dev/null | sort | sha256sum");
+
+  it('check mode on fresh hosts reports what would change and changes nothing', async () => {
+    const before = await Promise.all([1, 2, 3, 4, 5].map(fingerprint));
+    const { code, runId, output } = await system.enqueue(['--check', '--wait']);
+    expect(code).toBe(1); // host5's bad operation fails in check mode too: its directory is missing
+    expect(runId).toBeDefined();
+    const after = await Promise.all([1, 2, 3, 4, 5].map(fingerprint));
+    expect(after.map((r) => r.stdout)).toEqual(before.map((r) => r.stdout));
+    const results = resultStore(system.cassandra, system.keyspace);
+    const ops = await results.getOperationResults(runId!, 'host1');
+    expect(ops.map((o) => o.status)).toEqual(['changed', 'changed', 'changed', 'ok']);
+    expect(ops[0]!.changes.join('\n')).toMatch(/simplecm-demo/);
+    expect(output).toMatch(/host1\s+changed/);
+  });
+
+  it('first apply converges host1-4, fails host5 with its stderr and skips the rest', async () => {
+    const { code, runId, output } = await system.enqueue(['--wait']);
+    expect(code).toBe(1);
+    expect(output).toMatch(/host5\s+failed/);
+    const results = resultStore(system.cassandra, system.keyspace);
+    for (const n of [1, 2, 3, 4]) {
+      const ops = await results.getOperationResults(runId!, `host${n}`);
+      expect(ops.map((o) => o.status)).toEqual(['changed', 'changed', 'changed', 'ok']);
+      const file = await onHost(n, 'cat /etc/simplecm-demo/managed');
+      expect(file.stdout).toBe(`managed by SimpleCM on host${n}\n`);
+    }
+    const host5 = await results.getOperationResults(runId!, 'host5');
+    expect(host5.map((o) => o.status)).toEqual(['changed', 'failed', 'skipped']);
+    expect(host5[1]!.exitCode).not.toBe(0);
+    expect(host5[1]!.exitCode).not.toBeNull();
+    expect(host5[1]!.stderr).toMatch(/nonexistent/);
+    expect((await onHost(5, 'test -e /etc/simplecm-demo-never; echo $?')).stdout.trim()).toBe('1');
+    // Nothing leaked onto the machine itself.
+    expect((await onHost(1, 'hostname')).stdout.trim()).toBe('host1');
+
+    const run = await runStore(system.cassandra, system.keyspace).getRun(runId!);
+    expect(run).toMatchObject({ status: 'finished', hostCount: 5, hostsDone: 5 });
+    expect(run!.counts).toEqual({ ok: 4, changed: 13, failed: 1, skipped: 1, unreachable: 0 });
+  });
+
+  it('second apply changes nothing (idempotent)', async () => {
+    const { runId } = await system.enqueue(['--hosts', 'host1,host2,host3,host4', '--wait']);
+    const run = await runStore(system.cassandra, system.keyspace).getRun(runId!);
+    expect(run!.counts).toEqual({ ok: 16, changed: 0, failed: 0, skipped: 0, unreachable: 0 });
+  });
+
+  it('targets a group and touches only its hosts', async () => {
+    const { code, runId } = await system.enqueue(['--group', 'odd', '--wait']);
+    expect(code).toBe(1); // host5 is odd and still fails
+    const page = await resultStore(system.cassandra, system.keyspace).pageRunHosts(runId!, { pageSize: 10 });
+    expect(page.items.map((h) => h.hostname).sort()).toEqual(['host1', 'host3', 'host5']);
+  });
+
+  it('spreads one run over the three workers and pages results without gaps or repeats', async () => {
+    const { runId } = await system.enqueue(['--wait']);
+    const results = resultStore(system.cassandra, system.keyspace);
+    const seen: string[] = [];
+    let page: string | undefined;
+    do {
+      const p = await results.pageRunHosts(runId!, { pageSize: 2, page });
+      seen.push(...p.items.map((h) => h.hostname));
+      page = p.nextPage;
+    } while (page);
+    expect(seen.sort()).toEqual(['host1', 'host2', 'host3', 'host4', 'host5']);
+    const failed = await results.pageRunHosts(runId!, { pageSize: 10, status: 'failed' });
+    expect(failed.items.map((h) => h.hostname)).toEqual(['host5']);
+  });
+
+  it('enqueuing the same run again adds no job and no result', async () => {
+    const first = await system.enqueue(['--hosts', 'host2', '--wait']);
+    const again = await system.enqueue(['--hosts', 'host2', '--run-id', first.runId!]);
+    expect(again.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const run = await runStore(system.cassandra, system.keyspace).getRun(first.runId!);
+    expect(run).toMatchObject({ hostsDone: 1, status: 'finished' });
+    expect(run!.counts.ok).toBe(4);
+  });
+
+  it('refuses an unknown module or a bad attribute, naming host, operation and field, and enqueues nothing', async () => {
+    await system.cassandra.execute(
+      `INSERT INTO ${system.keyspace}.operations (hostname, seq, name, module, attributes) VALUES ('host3', 9, 'bad path', 'file_exists', '{"path": "relative/file"}')`,
+    );
+    await system.cassandra.execute(
+      `INSERT INTO ${system.keyspace}.operations (hostname, seq, name, module, attributes) VALUES ('host4', 9, 'no such module', 'nope', '{}')`,
+    );
+    const before = await runStore(system.cassandra, system.keyspace).listRuns({ limit: 100 });
+    const { code, output } = await system.enqueue(['--wait']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/host host3, operation #9 "bad path".*path/);
+    expect(output).toMatch(/host host4, operation #9 "no such module".*unknown module "nope"/);
+    const after = await runStore(system.cassandra, system.keyspace).listRuns({ limit: 100 });
+    expect(after.length).toBe(before.length);
+    await system.cassandra.execute(`DELETE FROM ${system.keyspace}.operations WHERE hostname IN ('host3', 'host4') AND seq = 9`);
+  });
+});

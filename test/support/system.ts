@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Client as CassandraClient } from 'cassandra-driver';
+import type { Client as SshClient } from 'ssh2';
+import fs from 'node:fs';
+import { connectionConfigFromEnv } from '@simplecm/config';
+import { applySchema, connectCassandra } from '@simplecm/store';
+import { connectHost, loadKnownHosts } from '@simplecm/ssh';
+import { startProcess, stopStarted, type Started } from '../../scripts/processes';
+import { stackPaths } from '../../scripts/stack/paths';
+import { stackEnv } from '../../scripts/stack/stack';
+import { seed } from '../../scripts/seed';
+import { hostAddress } from '../../scripts/stack/hosts';
+
+/**
+ * A SimpleCM installation of its own on the shared stack: its own keyspace and queue prefix,
+ * so tests cannot see each other's runs, plus the processes it runs.
+ */
+export interface TestSystem {
+  readonly env: Record<string, string>;
+  readonly keyspace: string;
+  readonly prefix: string;
+  readonly cassandra: CassandraClient;
+  readonly processes: Started[];
+  startWorkers(n: number, args?: string[]): Started[];
+  startResults(): Started;
+  enqueue(args: string[]): Promise<{ code: number | string; output: string; runId?: string }>;
+  seed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createTestSystem(name: string): Promise<TestSystem> {
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
+  const keyspace = `t_${name.replace(/[^a-z0-9]/g, '_').slice(0, 20)}_${suffix}`;
+  const prefix = `test-${name}-${suffix}`;
+  const env = { ...stackEnv(keyspace), SIMPLECM_QUEUE_PREFIX: prefix };
+  const config = connectionConfigFromEnv(env);
+  const cassandra = await connectCassandra(config.cassandra);
+  await applySchema(cassandra, keyspace, config.cassandra.replication);
+  const processes: Started[] = [];
+  let workerCount = 0;
+  return {
+    env,
+    keyspace,
+    prefix,
+    cassandra,
+    processes,
+    startWorkers(n, args = []) {
+      const started = Array.from({ length: n }, () => startProcess('worker', ['--name', `w${++workerCount}`, ...args], env));
+      processes.push(...started);
+      return started;
+    },
+    startResults() {
+      const started = startProcess('results', [], env);
+      processes.push(started);
+      return started;
+    },
+    async enqueue(args) {
+      const run = startProcess('enqueue', args, env);
+      const code = await run.exited;
+      const output = run.output();
+      return { code, output, runId: /run ([0-9a-f-]{36})/.exec(output)?.[1] };
+    },
+    async seed() {
+      await seed({ ...process.env, ...env });
+    },
+    async close() {
+      await Promise.all(processes.map((p) => stopStarted(p)));
+      await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+      await cassandra.shutdown();
+    },
+  };
+}
+
+/** Runs a command on stack host N over a verified SSH connection; returns stdout (throws on non-zero exit). */
+export async function onHost(n: number, command: string): Promise<{ stdout: string; code: number }> {
+  const client: SshClient = await connectHost(
+    { hostname: `host${n}`, address: hostAddress(n), port: 22, user: 'root' },
+    { privateKey: fs.readFileSync(`${stackPaths.keysDir}/stack`), knownHosts: loadKnownHosts(stackPaths.knownHosts), connectTimeoutMs: 10_000 },
+  );
+  try {
+    return await new Promise((resolve, reject) => {
+      client.exec(command, (error, channel) => {
+        if (error) return reject(error);
+        let stdout = '';
+        let code = -1;
+        channel.on('data', (d: Buffer) => (stdout += d.toString()));
+        channel.stderr.on('data', () => undefined);
+        channel.on('exit', (c: number) => (code = c));
+        channel.on('close', () => resolve({ stdout, code }));
+      });
+    });
+  } finally {
+    client.end();
+  }
+}
