@@ -18,11 +18,10 @@
  * next `up` stops it again) and say so in the log; SIMPLECM_KEEP_SYSTEM_SSHD=1 makes
  * `hostsUp` refuse instead. Anything else on *:22 is refused with a message.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { utils as sshUtils } from 'ssh2';
 import { stackPaths, stateDir } from './paths';
 import { type ComponentStatus, StackError, isAlive, requireCommand, run, waitFor, which } from './proc';
 
@@ -134,13 +133,6 @@ function tcpListeners(port: number): Map<string, string> {
   return listeners;
 }
 
-/** tcpListeners(HOST_PORT), shared by everyone polling within the same 10 ms. */
-let listenerCache: { at: number; map: Map<string, string> } | undefined;
-function listenersNow(): Map<string, string> {
-  if (!listenerCache || Date.now() - listenerCache.at > 10) listenerCache = { at: Date.now(), map: tcpListeners(HOST_PORT) };
-  return listenerCache.map;
-}
-
 /** Inode of a LISTEN socket on [::]:port, if any. */
 function tcp6WildcardListener(port: number): string | undefined {
   const portHex = port.toString(16).toUpperCase().padStart(4, '0');
@@ -249,26 +241,62 @@ function replaceFile(file: string, content: string, mode = 0o644): void {
   fs.renameSync(tmp, file);
 }
 
-function ensureKeyPair(privateFile: string, comment: string): string {
-  const publicFile = `${privateFile}.pub`;
-  if (!fs.existsSync(privateFile) || !fs.existsSync(publicFile)) {
-    const pair = sshUtils.generateKeyPairSync('ed25519', { comment });
-    writeFile(privateFile, pair.private, 0o600);
-    writeFile(publicFile, `${pair.public.trim()}\n`, 0o644);
-  }
-  return fs.readFileSync(publicFile, 'utf8').trim();
+/** True for `ssh-ed25519 <base64 of a 51-byte blob>`: 4+11 bytes of type, 4+32 of key. */
+function validEd25519Pub(pub: string): boolean {
+  const [type, blob] = pub.split(/\s+/);
+  return type === 'ssh-ed25519' && blob !== undefined && Buffer.from(blob, 'base64').length === 51;
 }
 
-function ensureClientKey(): string {
+function readPub(privateFile: string): string | undefined {
+  try {
+    const pub = fs.readFileSync(`${privateFile}.pub`, 'utf8').trim();
+    return fs.existsSync(privateFile) && validEd25519Pub(pub) ? pub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The key pair at privateFile (+ .pub), made by ssh-keygen when missing or damaged.
+ * Not ssh2's utils.generateKeyPairSync: it drops a leading zero byte of the ed25519
+ * public key (1 key in 256 is then unreadable for sshd: "error in libcrypto").
+ */
+async function ensureKeyPair(privateFile: string, comment: string): Promise<{ pub: string; created: boolean }> {
+  const existing = readPub(privateFile);
+  if (existing) return { pub: existing, created: false };
+  fs.rmSync(privateFile, { force: true });
+  fs.rmSync(`${privateFile}.pub`, { force: true });
+  const keygen = requireCommand('ssh-keygen', 'openssh-client');
+  await new Promise<void>((resolve, reject) =>
+    execFile(keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', privateFile], (err, _out, stderr) =>
+      err ? reject(new StackError(`ssh-keygen for ${privateFile} failed: ${stderr.trim() || err.message}`)) : resolve(),
+    ),
+  );
+  fs.chmodSync(privateFile, 0o600);
+  const pub = readPub(privateFile);
+  if (!pub) throw new StackError(`ssh-keygen wrote no usable key to ${privateFile}`);
+  return { pub, created: true };
+}
+
+async function ensureClientKey(): Promise<{ pub: string; created: boolean }> {
   fs.mkdirSync(stackPaths.keysDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(stackPaths.keysDir, 0o700);
   return ensureKeyPair(path.join(stackPaths.keysDir, HOST_KEY_NAME), 'simplecm-stack');
 }
 
-/** `ssh-ed25519 AAAA…` (no comment) of host n, generating the key the first time. */
-function ensureHostKey(n: number): string {
+function hostKeyFile(n: number): string {
+  return path.join(hostDir(n), 'ssh_host_ed25519_key');
+}
+
+async function ensureHostKey(n: number): Promise<void> {
   fs.mkdirSync(hostDir(n), { recursive: true, mode: 0o700 });
-  const pub = ensureKeyPair(path.join(hostDir(n), 'ssh_host_ed25519_key'), `root@${hostName(n)}`);
+  await ensureKeyPair(hostKeyFile(n), `root@${hostName(n)}`);
+}
+
+/** `ssh-ed25519 AAAA…` (no comment) of host n; its key must exist. */
+function hostPublicKey(n: number): string {
+  const pub = readPub(hostKeyFile(n));
+  if (!pub) throw new StackError(`${hostName(n)} has no host key (${hostKeyFile(n)})`);
   return pub.split(/\s+/).slice(0, 2).join(' ');
 }
 
@@ -337,14 +365,44 @@ function mkdirLikeLower(upper: string, rel: string, fallbackMode: number): void 
   fs.chownSync(dir, uid, gid);
 }
 
+/**
+ * What host-init.sh mounts (one `mount --all`), in order: the overlay of / on
+ * <hostDir>/root, then the host's own /proc, /dev, /sys, /run, /tmp (overlayfs shows
+ * none of the machine's submounts, so these start as empty directories).
+ */
+function hostFstab(n: number): string {
+  const dir = hostDir(n);
+  const root = path.join(dir, 'root');
+  const rows: string[][] = [
+    ['overlay', root, 'overlay', `lowerdir=/,upperdir=${dir}/upper,workdir=${dir}/work`],
+    ['proc', `${root}/proc`, 'proc', 'nosuid,nodev,noexec'], // this PID namespace's processes only
+    ['/dev', `${root}/dev`, 'none', 'bind'], // the machine's device nodes...
+    ['devpts', `${root}/dev/pts`, 'devpts', 'newinstance,ptmxmode=0666,mode=0620,gid=5'], // ...but own ptys
+    ['tmpfs', `${root}/dev/shm`, 'tmpfs', 'nosuid,nodev,mode=1777'],
+    ['/sys', `${root}/sys`, 'none', 'bind,ro'],
+    ['tmpfs', `${root}/run`, 'tmpfs', 'nosuid,nodev,mode=0755'],
+    // sshd's privilege-separation dir: empty, root-owned, not group/world-writable.
+    ['tmpfs', `${root}/run/sshd`, 'tmpfs', 'nosuid,nodev,noexec,mode=0755,size=64k,X-mount.mkdir=0755'],
+    ['tmpfs', `${root}/run/lock`, 'tmpfs', 'nosuid,nodev,noexec,mode=1777,size=5m,X-mount.mkdir=0755'],
+    ['tmpfs', `${root}/tmp`, 'tmpfs', 'nosuid,nodev,mode=1777'],
+  ];
+  // The state dir is part of the lower layer when it is on the root filesystem: hide it
+  // (client key, other hosts' files, and overlayfs answers ELOOP for its own upper dir).
+  if (fs.statSync(stateDir).dev === fs.statSync('/').dev) {
+    rows.push(['tmpfs', `${root}${stateDir}`, 'tmpfs', 'ro,mode=0755,size=4k']);
+  }
+  return rows.map((r) => `${r.join(' ')} 0 0\n`).join('');
+}
+
 /** Fresh upper/work dirs holding the files that make host n itself. */
 function prepareHost(n: number, clientPub: string, sshd: string): void {
   const dir = hostDir(n);
   const upper = path.join(dir, 'upper');
   wipeHost(n);
-  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  const hostKey = hostKeyFile(n);
   fs.mkdirSync(path.join(dir, 'work'), { mode: 0o700 });
   fs.mkdirSync(path.join(dir, 'root'), { recursive: true });
+  writeFile(path.join(dir, 'fstab'), hostFstab(n), 0o644);
   fs.mkdirSync(upper, { mode: 0o755 });
   fs.chmodSync(upper, fs.statSync('/').mode & 0o7777);
   for (const [rel, mode] of [
@@ -403,6 +461,10 @@ function requireTools(): Tools {
   if (process.getuid?.() !== 0) {
     throw new StackError('the test hosts need root (mount namespaces, overlayfs, port 22): run the stack as root');
   }
+  if (/[\s,:\\#]/.test(stackPaths.hostsDir)) {
+    // They would need escaping in fstab and in overlayfs' lowerdir/upperdir options.
+    throw new StackError(`the hosts' directory ${stackPaths.hostsDir} contains a space, comma, colon, '#' or backslash: move the stack (SIMPLECM_STACK_DIR)`);
+  }
   requireCommand('mount', 'mount');
   requireCommand('chroot', 'coreutils');
   return { unshare: requireCommand('unshare', 'util-linux'), sshd: requireCommand('sshd', 'openssh-server') };
@@ -427,7 +489,7 @@ async function startHost(n: number, clientPub: string, tools: Tools): Promise<vo
       tools.unshare,
       [
         '--mount', '--uts', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--',
-        '/bin/sh', HOST_INIT, dir, hostName(n), stateDir, tools.sshd,
+        '/bin/sh', HOST_INIT, dir, hostName(n), tools.sshd,
       ],
       // Its own session: the host outlives this process. A bare environment: sshd
       // builds each session's environment itself, nothing of ours should leak in.
@@ -440,23 +502,41 @@ async function startHost(n: number, clientPub: string, tools: Tools): Promise<vo
   child.once('exit', (code, signal) => (exited = `exited ${code ?? signal}`));
   child.once('error', (err) => (exited = `failed to start: ${err.message}`));
   child.unref();
-  const address = hostAddress(n);
+  const pid = child.pid!;
   const deadline = Date.now() + 30_000;
+  let sshdPid: number | undefined;
   for (;;) {
     if (exited) throw new StackError(`${hostName(n)}: ${exited}: ${logTail(n)}`);
-    // Listening is accepting TCP. Reading the kernel's table instead of connecting
-    // keeps sshd from logging an aborted connection per host.
-    if (listenersNow().has(address)) break;
+    sshdPid = firstChild(pid);
+    if (sshdPid !== undefined && sshdListening(sshdPid, tools.sshd)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL'); // --kill-child takes the host down with it
-      throw new StackError(`${hostName(n)}: sshd did not listen on ${address}:${HOST_PORT} within 30 s: ${logTail(n)}`);
+      throw new StackError(`${hostName(n)}: sshd did not listen on ${hostAddress(n)}:${HOST_PORT} within 30 s: ${logTail(n)}`);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 15));
   }
-  const pid = child.pid!;
-  const sshdPid = Number((readProc(pid, `task/${pid}/children`) ?? '').trim().split(/\s+/)[0]);
   writeFile(path.join(dir, 'unshare.pid'), `${pid}\n`, 0o644);
-  if (sshdPid > 0) writeFile(path.join(dir, 'sshd.pid'), `${sshdPid}\n`, 0o644);
+  writeFile(path.join(dir, 'sshd.pid'), `${sshdPid}\n`, 0o644);
+}
+
+function firstChild(pid: number): number | undefined {
+  const child = Number((readProc(pid, `task/${pid}/children`) ?? '').trim().split(/\s+/)[0]);
+  return child > 0 ? child : undefined;
+}
+
+/**
+ * sshd writes its PidFile only after it has bound and listen()ed on every address,
+ * i.e. once the kernel accepts TCP connections for it. Looking for that file through
+ * /proc/<pid>/root (the host's root, in the host's mount namespace) costs nothing;
+ * connecting would make sshd fork and re-exec for every probe, and polling
+ * /proc/net/tcp costs ~10 ms of kernel time per read. The pid must already be sshd
+ * (not host-init.sh or chroot), or its root is still the machine's, whose
+ * /run/sshd.pid may be the system sshd's.
+ */
+function sshdListening(pid: number, sshd: string): boolean {
+  const argv0 = (readProc(pid, 'cmdline') ?? '').split('\0')[0] ?? '';
+  if (argv0 !== sshd && !argv0.startsWith('sshd:')) return false;
+  return fs.existsSync(`/proc/${pid}/root/run/sshd.pid`);
 }
 
 /**
@@ -550,7 +630,7 @@ function writeInventoryFiles(count: number): StackHost[] {
   fs.mkdirSync(stackPaths.sshDir, { recursive: true });
   // OpenSSH's format: for port 22 the plain names, comma-separated (`[name]:port` is
   // only for other ports), then key type and base64 blob.
-  const knownHosts = hosts.map((h, i) => `${h.hostname},${h.address} ${ensureHostKey(i + 1)}\n`).join('');
+  const knownHosts = hosts.map((h, i) => `${h.hostname},${h.address} ${hostPublicKey(i + 1)}\n`).join('');
   replaceFile(stackPaths.knownHosts, knownHosts);
   replaceFile(stackPaths.inventory, `${JSON.stringify({ hosts }, null, 2)}\n`);
   return hosts;
@@ -589,8 +669,21 @@ export async function hostsUp(opts: { count: number; log: (line: string) => void
   if (!Number.isInteger(count) || count < 0 || count > 250 * 256) throw new StackError(`invalid host count: ${count}`);
   const tools = requireTools();
   return withLock(async () => {
-    const clientPub = ensureClientKey();
+    const client = await ensureClientKey();
+    const clientPub = client.pub;
     const running = hostProcesses();
+    if (client.created && running.size > 0) {
+      // Running hosts trust the old key: start them again with the new one.
+      log(`hosts: new client key ${path.join(stackPaths.keysDir, HOST_KEY_NAME)}: restarting ${running.size} running host(s)`);
+      await pool([...running.values()], START_CONCURRENCY, stopHost);
+      running.clear();
+    }
+    const keyErrors = await pool(
+      Array.from({ length: count }, (_, i) => i + 1),
+      START_CONCURRENCY,
+      ensureHostKey,
+    );
+    if (keyErrors.length > 0) throw keyErrors[0]!;
 
     const surplus = [...running.values()].filter((p) => p.n > count);
     if (surplus.length > 0) log(`hosts: stopping ${surplus.length} host(s) above host${count}`);
@@ -617,7 +710,6 @@ export async function hostsUp(opts: { count: number; log: (line: string) => void
             `not by this stack: stop it (maybe a stack of another checkout: 'npm run stack -- down' there)`,
         );
       }
-      for (const n of toStart) ensureHostKey(n);
       const started = Date.now();
       log(`hosts: starting ${toStart.length} host(s) (${count - toStart.length} already up)`);
       let done = 0;
@@ -714,7 +806,7 @@ export async function resetHost(n: number): Promise<void> {
     }
     const p = hostProcesses().get(n);
     if (p) await stopHost(p);
-    ensureHostKey(n);
-    await startHost(n, ensureClientKey(), tools);
+    await ensureHostKey(n);
+    await startHost(n, (await ensureClientKey()).pub, tools);
   });
 }

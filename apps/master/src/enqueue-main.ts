@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     const ks = config.cassandra.keyspace;
     const inventory = inventoryStore(cassandra, ks);
     const runs = runStore(cassandra, ks);
-    const enqueueProgress = progressReporter(process.stderr);
+    const enqueueProgress = progressReporter(process.stderr, { label: 'hosts enqueued' });
     const { runId, hostCount } = await enqueueRun(
       {
         ...inventory,

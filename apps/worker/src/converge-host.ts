@@ -38,7 +38,7 @@ function hostResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, o
 /** The result of a host that could not be reached: every operation `unreachable`, with the cause. */
 export function unreachableResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, error: SshError): HostResult {
   const operations = job.operations.map((op) => notRunResult(op, 'unreachable', error.message));
-  return { ...hostResult(job, ctx, startedAt, operations, `${error.code}: ${error.message}`), status: 'unreachable' };
+  return { ...hostResult(job, ctx, startedAt, operations, `${error.code}: ${error.detail}`), status: 'unreachable' };
 }
 
 /** Renders every operation or says which one cannot be (the worker's modules may differ from the master's). */

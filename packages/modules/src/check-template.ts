@@ -58,6 +58,11 @@ export function checkTemplate(ast: Program, attributes: Readonly<Record<string, 
     problems.push(start === undefined ? message : `line ${start.line}, column ${start.column + 1}: ${message}`);
   };
 
+  /** How to reach an attribute that shares a helper's name. */
+  function helperShadowHint(name: string): string {
+    return Object.prototype.hasOwnProperty.call(attributes, name) ? `; for the attribute "${name}" write this.${name}` : '';
+  }
+
   function resolve(path: PathExpression, scopes: readonly Scope[]): Reference | undefined {
     const innermost = scopes[scopes.length - 1];
     if (path.data) {
@@ -103,7 +108,7 @@ export function checkTemplate(ast: Program, attributes: Readonly<Record<string, 
       case 'PathExpression': {
         const helper = helperCalled(node);
         if (helper !== undefined) {
-          at(node, `"${helper}" is a helper, not a value`);
+          at(node, `"${helper}" is a helper, not a value${helperShadowHint(helper)}`);
           return undefined;
         }
         return resolve(node as PathExpression, scopes);
@@ -156,23 +161,28 @@ export function checkTemplate(ast: Program, attributes: Readonly<Record<string, 
       }
       return;
     }
+    if (helper !== undefined && node.params.length === 0 && Object.prototype.hasOwnProperty.call(attributes, helper)) {
+      at(node, `{{${helper}}} calls the helper "${helper}"${helperShadowHint(helper)}`);
+      return;
+    }
     if (helper !== undefined) {
       at(node, helper === 'eq' ? '{{eq …}} is for conditions: write {{#if (eq a b)}}' : `"${helper}" is a block helper: write {{#${helper} …}}…{{/${helper}}}`);
       return;
     }
+    const path = node.path as PathExpression;
     if (node.params.length > 0) {
-      at(node, `unknown helper "${node.path.original}" (known: ${TEMPLATE_HELPERS.join(', ')})`);
+      at(node, `unknown helper "${path.original}" (known: ${TEMPLATE_HELPERS.join(', ')})`);
       return;
     }
-    const ref = resolve(node.path, scopes);
+    const ref = resolve(path, scopes);
     if (ref === undefined) return;
     const isRaw = ref.kind === 'attribute' && ref.spec.raw === true;
     if (!node.escaped && !isRaw) {
-      at(node, `{{{${node.path.original}}}} interpolates unquoted, which only attributes declared "raw": true may; write {{${node.path.original}}}`);
+      at(node, `{{{${path.original}}}} interpolates unquoted, which only attributes declared "raw": true may; write {{${path.original}}}`);
     } else if (node.escaped && isRaw) {
-      at(node, `raw attribute "${node.path.original}" must be written {{{${node.path.original}}}}, so its unquoted use is visible`);
+      at(node, `raw attribute "${path.original}" must be written {{{${path.original}}}}, so its unquoted use is visible`);
     } else if (ref.kind === 'attribute' && ref.spec.type === 'list') {
-      at(node, `list attribute "${ref.name}" expands with {{#each ${node.path.original}}}{{this}} {{/each}}`);
+      at(node, `list attribute "${ref.name}" expands with {{#each ${path.original}}}{{this}} {{/each}}`);
     }
   }
 

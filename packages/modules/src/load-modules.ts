@@ -103,7 +103,10 @@ export function loadModules(dir: string): ModuleRegistry {
   const modules = new Map<string, LoadedModule>();
   for (const entry of entries) {
     const moduleDir = path.join(root, entry);
-    if (entry.startsWith('.') || !fs.statSync(moduleDir).isDirectory()) continue;
+    if (entry.startsWith('.')) continue;
+    const stat = fs.statSync(moduleDir, { throwIfNoEntry: false });
+    if (stat === undefined) throw new ModuleLoadError('invalid-module', moduleDir, null, 'is a dangling symbolic link');
+    if (!stat.isDirectory()) continue;
     const name = moduleNameSchema.safeParse(entry);
     if (!name.success) {
       throw new ModuleLoadError('invalid-module', moduleDir, null, `module directory name ${firstIssue(name.error).message}`);

@@ -26,10 +26,13 @@ export const attributeTypeSchema = z.enum(['string', 'path', 'int', 'bool', 'enu
 export const TEMPLATE_HELPERS = ['if', 'unless', 'each', 'with', 'eq', 'quote'] as const;
 export type TemplateHelper = (typeof TEMPLATE_HELPERS)[number];
 
+/**
+ * An attribute may share a helper's name (`command` has `unless`); templates then reach it as
+ * `this.unless`, which Handlebars never takes for a helper call (check-template.ts says so).
+ */
 const attributeNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an attribute name (lower case, digits, underscores)')
-  .refine((name) => !(TEMPLATE_HELPERS as readonly string[]).includes(name), 'must not be a template helper name')
   // Names such as `constructor` would resolve through Object.prototype in template lookups.
   .refine((name) => !(name in Object.prototype) && !['this', 'true', 'false', 'null', 'undefined', 'else'].includes(name), 'is a reserved word');
 

@@ -6,10 +6,11 @@ export class SshError extends Error {
   constructor(
     readonly code: SshErrorCode,
     readonly hostname: string,
-    message: string,
+    /** What went wrong, without the host and code (those are fields). */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`host ${hostname}: ${code}: ${message}`, options);
+    super(`host ${hostname}: ${code}: ${detail}`, options);
   }
 
   /** Connection-level trouble may pass; a wrong host key or a refused key will not. */

@@ -1,0 +1,317 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Attributes } from '@simplecm/domain';
+import { BUNDLED_MODULES_DIR, loadModules, renderOperation } from '../index';
+import { makeTempDir, removeDir, snapshotTree } from '../testing/fixtures';
+import { runRenderedLocally, type LocalRunOptions, type LocalRunResult } from '../testing/run-rendered-locally';
+
+const registry = loadModules(BUNDLED_MODULES_DIR);
+const isRoot = process.getuid?.() === 0;
+
+function run(module: string, attributes: Attributes, mode: 'apply' | 'check', options?: LocalRunOptions): LocalRunResult {
+  const script = renderOperation(registry, { seq: 0, name: `test ${module}`, module, attributes }, 'localhost');
+  return runRenderedLocally(script, mode, undefined, options);
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = makeTempDir();
+});
+afterEach(() => removeDir(dir));
+
+const at = (...parts: string[]): string => path.join(dir, ...parts);
+const modeOf = (p: string): string => (fs.statSync(p).mode & 0o7777).toString(8);
+
+/**
+ * The contract every module keeps, from the state `setup` leaves in the temp dir:
+ * check mode reports changes and touches nothing; apply makes exactly the changes check
+ * reported; a second apply (and a check after it) finds nothing to do.
+ */
+function expectConverges(module: string, attributes: Attributes, options?: LocalRunOptions): string[] {
+  const before = snapshotTree(dir);
+  const check = run(module, attributes, 'check', options);
+  expect({ exitCode: check.exitCode, stderr: check.stderr }).toEqual({ exitCode: 0, stderr: '' });
+  expect(check.changes.length).toBeGreaterThan(0);
+  expect(snapshotTree(dir)).toEqual(before);
+
+  const apply = run(module, attributes, 'apply', options);
+  expect({ exitCode: apply.exitCode, stderr: apply.stderr }).toEqual({ exitCode: 0, stderr: '' });
+  expect(apply.changes).toEqual(check.changes);
+
+  const again = run(module, attributes, 'apply', options);
+  expect(again).toMatchObject({ exitCode: 0, changes: [] });
+  expect(run(module, attributes, 'check', options)).toMatchObject({ exitCode: 0, changes: [] });
+  return apply.changes;
+}
+
+describe('file_exists', () => {
+  it('creates a missing file with its mode, then is ok', () => {
+    const file = at('a file');
+    expect(expectConverges('file_exists', { path: file, mode: '0600' })).toEqual([`create file ${file} with mode 0600`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+    expect(modeOf(file)).toBe('600');
+  });
+
+  it('fixes the mode of an existing file without touching its content', () => {
+    const file = at('f');
+    fs.writeFileSync(file, 'keep\n', { mode: 0o644 });
+    expect(expectConverges('file_exists', { path: file, mode: '0640' })).toEqual([`set mode of ${file} to 0640 (was 644)`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep\n');
+    expect(run('file_exists', { path: file }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+
+  it('fails clearly when the directory is missing or the path is a directory', () => {
+    const missing = run('file_exists', { path: at('no', 'f') }, 'apply');
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toBe(`file_exists: cannot create ${at('no', 'f')}: directory ${at('no')} does not exist\n`);
+    fs.mkdirSync(at('d'));
+    expect(run('file_exists', { path: at('d') }, 'check').stderr).toMatch(/exists but is not a regular file/);
+  });
+});
+
+describe('file_contains', () => {
+  it('creates the file with the line, then is ok', () => {
+    const hostile = `PATH=$(touch ${at('PWNED')}) 'x' "y" \`z\` * \\ $HOME`;
+    const file = at('conf');
+    expect(expectConverges('file_contains', { path: file, text: hostile })).toEqual([`append line to ${file}: ${hostile}`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(`${hostile}\n`);
+    expect(fs.readdirSync(dir)).toEqual(['conf']);
+  });
+
+  it('appends after a last line without its line break, and only whole lines count', () => {
+    const file = at('conf');
+    fs.writeFileSync(file, 'a=1\nkey=value plus');
+    expectConverges('file_contains', { path: file, text: 'key=value' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('a=1\nkey=value plus\nkey=value\n');
+  });
+
+  it('is ok when the line is there', () => {
+    fs.writeFileSync(at('conf'), 'x\n-e\ny\n');
+    expect(run('file_contains', { path: at('conf'), text: '-e' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+
+  it('fails clearly when the directory does not exist', () => {
+    const res = run('file_contains', { path: at('nope', 'conf'), text: 'x' }, 'check');
+    expect(res).toMatchObject({ exitCode: 1, stderr: `file_contains: directory ${at('nope')} does not exist (for ${at('nope', 'conf')})\n` });
+  });
+});
+
+describe('sleep', () => {
+  it('waits and never reports a change', () => {
+    expect(run('sleep', { seconds: 0 }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    expect(run('sleep', { seconds: 0 }, 'check')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+});
+
+describe('directory', () => {
+  it('creates a directory with its parents and mode, then is ok', () => {
+    const target = at('a', 'b c');
+    expect(expectConverges('directory', { path: target, mode: '0750' })).toEqual([`create directory ${target} mode 0750`]);
+    expect(fs.statSync(target).isDirectory()).toBe(true);
+    expect(modeOf(target)).toBe('750');
+  });
+
+  it('fixes the mode of an existing directory, clearing setgid', () => {
+    fs.mkdirSync(at('d'));
+    fs.chmodSync(at('d'), 0o2775);
+    expect(expectConverges('directory', { path: at('d'), mode: '0755' })).toEqual([`set mode of ${at('d')} to 0755 (was 2775)`]);
+    expect(modeOf(at('d'))).toBe('755');
+  });
+
+  (isRoot ? it : it.skip)('sets owner and group (as root)', () => {
+    fs.mkdirSync(at('d'));
+    const changes = expectConverges('directory', { path: at('d'), owner: 'nobody', group: 'nogroup' });
+    expect(changes).toEqual([`set owner of ${at('d')} to nobody (was root)`, `set group of ${at('d')} to nogroup (was root)`]);
+  });
+
+  it('removes a directory and its content when absent, then is ok', () => {
+    fs.mkdirSync(at('gone', 'sub'), { recursive: true });
+    fs.writeFileSync(at('gone', 'sub', 'f'), 'x');
+    expect(expectConverges('directory', { path: at('gone'), state: 'absent' })).toEqual([`remove directory ${at('gone')}`]);
+    expect(fs.existsSync(at('gone'))).toBe(false);
+  });
+
+  it('refuses to remove through a symbolic link, and to replace a file', () => {
+    fs.mkdirSync(at('real'));
+    fs.symlinkSync(at('real'), at('link'));
+    expect(run('directory', { path: at('link'), state: 'absent' }, 'apply')).toMatchObject({ exitCode: 1, changes: [] });
+    expect(fs.existsSync(at('real'))).toBe(true);
+    fs.writeFileSync(at('file'), '');
+    expect(run('directory', { path: at('file') }, 'apply').stderr).toBe(`directory: ${at('file')} exists but is not a directory\n`);
+  });
+
+  it('refuses to remove /', () => {
+    const res = run('directory', { path: '/', state: 'absent' }, 'check');
+    expect(res).toMatchObject({ exitCode: 1, changes: [], stderr: 'directory: refusing to remove /\n' });
+  });
+});
+
+describe('file_content', () => {
+  const content = "line 1\n'quoted' \"double\" $(touch PWNED) `tick` \\ ünïcødé 🙂\n\tno final newline";
+
+  it('creates the file with the exact bytes and its mode, then is ok', () => {
+    const file = at('etc', 'app.conf');
+    fs.mkdirSync(at('etc'));
+    const changes = expectConverges('file_content', { path: file, content, mode: '0600' });
+    expect(changes).toEqual([`create file ${file} (${Buffer.byteLength(content)} bytes) mode 0600`]);
+    expect(fs.readFileSync(file).equals(Buffer.from(content, 'utf8'))).toBe(true);
+    expect(modeOf(file)).toBe('600');
+    expect(fs.readdirSync(at('etc'))).toEqual(['app.conf']);
+  });
+
+  it('replaces different content, keeping the old mode, with mode changes reported on their own', () => {
+    const file = at('f');
+    fs.writeFileSync(file, 'old\n', { mode: 0o640 });
+    expect(expectConverges('file_content', { path: file, content: 'new\n' })).toEqual([`update content of ${file} (4 bytes)`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+    expect(modeOf(file)).toBe('640');
+    expect(expectConverges('file_content', { path: file, content: 'newer\n', mode: '0600' })).toEqual([
+      `set mode of ${file} to 0600 (was 640)`,
+      `update content of ${file} (6 bytes)`,
+    ]);
+    expect(modeOf(file)).toBe('600');
+  });
+
+  it('handles empty content and writes through a symbolic link', () => {
+    fs.writeFileSync(at('target'), 'x');
+    fs.symlinkSync(at('target'), at('link'));
+    expectConverges('file_content', { path: at('link'), content: '' });
+    expect(fs.lstatSync(at('link')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(at('target'), 'utf8')).toBe('');
+  });
+
+  (isRoot ? it : it.skip)('creates and fixes owner and group (as root)', () => {
+    const file = at('owned');
+    expect(expectConverges('file_content', { path: file, content: 'x', owner: 'nobody', group: 'nogroup' })).toEqual([
+      `create file ${file} (1 bytes) owner nobody group nogroup`,
+    ]);
+    fs.chownSync(file, 0, 0);
+    expect(expectConverges('file_content', { path: file, content: 'x', owner: 'nobody', group: 'nogroup' })).toEqual([
+      `set owner of ${file} to nobody (was root)`,
+      `set group of ${file} to nogroup (was root)`,
+    ]);
+  });
+
+  it('fails clearly on a missing directory, a directory at the path, or an unknown user', () => {
+    expect(run('file_content', { path: at('no', 'f'), content: 'x' }, 'apply')).toMatchObject({ exitCode: 1, stderr: `file_content: directory ${at('no')} does not exist (for ${at('no', 'f')})\n` });
+    fs.mkdirSync(at('d'));
+    expect(run('file_content', { path: at('d'), content: 'x' }, 'apply').stderr).toMatch(/exists but is not a regular file/);
+    fs.writeFileSync(at('f'), 'x');
+    expect(run('file_content', { path: at('f'), content: 'x', owner: 'simplecm-no-such-user' }, 'check')).toMatchObject({ exitCode: 1, stderr: 'no such user: simplecm-no-such-user\n' });
+  });
+});
+
+describe('line_absent', () => {
+  it('removes every matching whole line, keeping the mode, then is ok', () => {
+    const file = at('hosts');
+    fs.writeFileSync(file, 'keep\nremove me\nremove me too\nremove me\n', { mode: 0o640 });
+    expect(expectConverges('line_absent', { path: file, line: 'remove me' })).toEqual([`remove 2 line(s) from ${file}: remove me`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep\nremove me too\n');
+    expect(modeOf(file)).toBe('640');
+  });
+
+  it('leaves an empty file when every line goes', () => {
+    fs.writeFileSync(at('f'), '-x\n-x\n');
+    expectConverges('line_absent', { path: at('f'), line: '-x' });
+    expect(fs.readFileSync(at('f'), 'utf8')).toBe('');
+  });
+
+  it('is ok when the file is missing', () => {
+    expect(run('line_absent', { path: at('missing'), line: 'x' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+});
+
+describe('command', () => {
+  it('runs until `creates` exists', () => {
+    const marker = at('made');
+    const command = `touch -- '${marker}'\necho ran`;
+    expect(expectConverges('command', { command, creates: marker })).toEqual([`run command: touch -- '${marker}'\\necho ran`]);
+    expect(fs.existsSync(marker)).toBe(true);
+  });
+
+  it('runs until `unless` succeeds, and runs `unless` in check mode too', () => {
+    const log = at('log');
+    expectConverges('command', { command: `echo x >> '${log}'`, unless: `grep -qx x '${log}' 2>/dev/null` });
+    expect(fs.readFileSync(log, 'utf8')).toBe('x\n');
+  });
+
+  it('always runs without a guard, and shows its output', () => {
+    const res = run('command', { command: 'echo hello; echo to-stderr >&2' }, 'apply');
+    expect(res).toMatchObject({ exitCode: 0, stdout: 'hello\n', stderr: 'to-stderr\n', changes: ['run command: echo hello; echo to-stderr >&2'] });
+    expect(run('command', { command: 'echo hello' }, 'check')).toMatchObject({ exitCode: 0, stdout: '', changes: ['run command: echo hello'] });
+  });
+
+  it('fails with the command exit code, under set -e', () => {
+    expect(run('command', { command: 'echo oops >&2; exit 3' }, 'apply')).toMatchObject({ exitCode: 3, stderr: 'oops\n' });
+    expect(run('command', { command: 'false\necho after' }, 'apply')).toMatchObject({ exitCode: 1, stdout: '' });
+  });
+});
+
+const hasDpkg = fs.existsSync('/usr/bin/dpkg-query') && fs.existsSync('/usr/bin/apt-get');
+(hasDpkg ? describe : describe.skip)('package (apt host; no network, so nothing is installed or removed)', () => {
+  it('is ok when an installed package should be present, or a missing one absent', () => {
+    expect(run('package', { name: 'bash' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    expect(run('package', { name: 'simplecm-no-such-package', state: 'absent' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+
+  it('reports in check mode what it would install or remove', () => {
+    const before = snapshotTree(dir);
+    expect(run('package', { name: 'simplecm-no-such-package' }, 'check')).toMatchObject({ exitCode: 0, changes: ['install package simplecm-no-such-package (apt)'] });
+    expect(run('package', { name: 'bash', state: 'absent' }, 'check')).toMatchObject({ exitCode: 0, changes: ['remove package bash (apt)'] });
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+});
+
+const hasSystemd = fs.existsSync('/run/systemd/system');
+(hasSystemd ? describe.skip : describe)('service (no systemd: driven through a fake `service` command)', () => {
+  const name = 'simplecm-fake-svc';
+  let options: LocalRunOptions;
+  let bin: string;
+  beforeEach(() => {
+    // The fake lives outside `dir` (which the tests snapshot); its state lives inside.
+    bin = makeTempDir('simplecm-bin-');
+    fs.writeFileSync(
+      path.join(bin, 'service'),
+      [
+        '#!/bin/bash',
+        'f="$FAKE_SERVICE_STATE/$1.running"',
+        'case $2 in',
+        '  status) [ -e "$f" ] ;;',
+        '  start) touch "$f" ;;',
+        '  stop) rm -f "$f" ;;',
+        '  restart) touch "$f"; echo restarted >> "$FAKE_SERVICE_STATE/$1.log" ;;',
+        '  *) exit 2 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    options = { env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_SERVICE_STATE: dir } };
+  });
+  afterEach(() => removeDir(bin));
+
+  it('starts a stopped service, then is ok', () => {
+    expect(fs.existsSync(`/etc/init.d/${name}`)).toBe(false);
+    expect(expectConverges('service', { name, state: 'started' }, options)).toEqual([`start service ${name}`]);
+    expect(fs.existsSync(at(`${name}.running`))).toBe(true);
+  });
+
+  it('stops a running service, then is ok', () => {
+    fs.writeFileSync(at(`${name}.running`), '');
+    expect(expectConverges('service', { name, state: 'stopped' }, options)).toEqual([`stop service ${name}`]);
+  });
+
+  it('always restarts when asked to', () => {
+    const before = snapshotTree(dir);
+    expect(run('service', { name, state: 'restarted' }, 'check', options)).toMatchObject({ exitCode: 0, changes: [`restart service ${name}`] });
+    expect(snapshotTree(dir)).toEqual(before);
+    expect(run('service', { name, state: 'restarted' }, 'apply', options)).toMatchObject({ exitCode: 0, changes: [`restart service ${name}`] });
+    expect(fs.readFileSync(at(`${name}.log`), 'utf8')).toBe('restarted\n');
+  });
+
+  it('says that enabling needs systemd', () => {
+    const res = run('service', { name, enabled: true }, 'check', options);
+    expect(res).toMatchObject({ exitCode: 1, changes: [] });
+    expect(res.stderr).toMatch(/enabled=true needs systemd/);
+  });
+});
