@@ -5,6 +5,8 @@ import type { Config } from 'jest';
 const transform: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 
 const config: Config = {
+  // Integration tests drive real processes over SSH: generous, but never a timing assertion.
+  testTimeout: 120_000,
   projects: [
     {
       displayName: 'unit',
@@ -19,7 +21,6 @@ const config: Config = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       // Brings the local stack up once (idempotent, fast when it already runs).
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 120_000,
     },
   ],
 };

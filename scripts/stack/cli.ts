@@ -2,19 +2,26 @@ import { z } from 'zod';
 import { ConfigError, intFlag, parseCli } from '@simplecm/config';
 import { formatTable } from '@simplecm/terminal';
 import { StackError } from './proc';
+import { redisTlsUp } from './redis-tls';
 import { stackDown, stackStatus, stackUp } from './stack';
 
-const usage = 'usage: npm run stack -- up [--hosts N] | down | status';
+const usage = 'usage: npm run stack -- up [--hosts N] [--redis-tls] | down | status';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const log = (line: string) => console.log(line);
   switch (command) {
     case 'up': {
-      const { flags } = parseCli(rest, { hosts: { type: 'string' } }, z.object({ hosts: intFlag(1, 1000).optional() }));
+      const { flags } = parseCli(
+        rest,
+        { hosts: { type: 'string' }, 'redis-tls': { type: 'boolean' } },
+        z.object({ hosts: intFlag(1, 1000).optional(), 'redis-tls': z.boolean().optional() }),
+      );
       const started = Date.now();
       const { hosts } = await stackUp({ hosts: flags.hosts ?? 5, log });
-      console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: redis, cassandra, ${hosts.length} ssh hosts (source .stack/env for the SIMPLECM_* settings)`);
+      // A second, TLS-only Redis with an ACL user (6381); the plain one on 6380 is unchanged.
+      if (flags['redis-tls']) await redisTlsUp({ log });
+      console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: redis${flags['redis-tls'] ? ' (+ TLS)' : ''}, cassandra, ${hosts.length} ssh hosts (source .stack/env for the SIMPLECM_* settings)`);
       return 0;
     }
     case 'down':

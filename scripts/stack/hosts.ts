@@ -11,7 +11,13 @@
  * Layout of `.stack/hosts/hostN/`:
  *   ssh_host_ed25519_key{,.pub}, machine-id  kept across restarts
  *   upper/ work/ root/                        overlay upper, work dir, mount point
+ *   fstab                                     what host-init.sh mounts
  *   unshare.pid, sshd.pid, sshd.log           records of the running host
+ *
+ * sshd runs as PID 1 of the host, so SIGTERM to it ends the whole host (`unshare
+ * --fork` itself ignores SIGTERM). Running hosts are found in /proc by the command
+ * line of their `unshare` process, which names host-init.sh and the host's directory.
+ * Every hosts operation holds `.stack/hosts/.lock` (parallel jest workers call hostsUp).
  *
  * A system sshd on 0.0.0.0:22 makes every bind to 127.10.x.y:22 fail. When it is
  * Debian's own `ssh` service we stop it (not disable: it comes back on reboot and the
@@ -110,8 +116,8 @@ function hostProcesses(): Map<number, HostProcess> {
     const n = Number(dirArg.slice(prefix.length));
     const pid = Number(entry);
     if (!Number.isInteger(n) || n < 1 || !isAlive(pid)) continue;
-    const child = Number((readProc(pid, `task/${pid}/children`) ?? '').trim().split(/\s+/)[0]);
-    found.set(n, { n, unshare: pid, sshd: child > 0 && isAlive(child) ? child : undefined });
+    const child = firstChild(pid);
+    found.set(n, { n, unshare: pid, sshd: isAlive(child) ? child : undefined });
   }
   return found;
 }
@@ -176,7 +182,10 @@ function describePid(pid: number | undefined): string {
  * when it is Debian's `ssh` service; refuses with instructions otherwise.
  */
 async function clearWildcardPort22(log: (line: string) => void): Promise<void> {
-  const inode = tcpListeners(HOST_PORT).get('0.0.0.0') ?? tcp6WildcardListener(HOST_PORT);
+  const v4 = tcpListeners(HOST_PORT).get('0.0.0.0');
+  // [::]:22 blocks us only without IPV6_V6ONLY, which /proc does not show: act on it
+  // only when it is the system sshd (sshd sets V6ONLY, but it holds 0.0.0.0:22 too).
+  const inode = v4 ?? tcp6WildcardListener(HOST_PORT);
   if (inode === undefined) return;
   const pid = socketOwner(inode);
   let exe: string | undefined;
@@ -195,6 +204,7 @@ async function clearWildcardPort22(log: (line: string) => void): Promise<void> {
   const isDebianService = exe === '/usr/sbin/sshd' && pid !== undefined && pid === servicePid;
   const what = `${describePid(pid)} listens on *:${HOST_PORT}, so the test hosts cannot listen on 127.10.x.y:${HOST_PORT}`;
   if (!isDebianService) {
+    if (v4 === undefined) return;
     throw new StackError(`${what}: stop it (see 'ss -ltnp sport = :${HOST_PORT}') and run 'stack up' again`);
   }
   if (process.env.SIMPLECM_KEEP_SYSTEM_SSHD === '1') {
@@ -388,7 +398,9 @@ function hostFstab(n: number): string {
   ];
   // The state dir is part of the lower layer when it is on the root filesystem: hide it
   // (client key, other hosts' files, and overlayfs answers ELOOP for its own upper dir).
-  if (fs.statSync(stateDir).dev === fs.statSync('/').dev) {
+  // Below one of the fresh mounts above it is hidden already.
+  const covered = rows.slice(1).some((r) => stateDir.startsWith(`${r[1]!.slice(root.length)}/`));
+  if (!covered && fs.statSync(stateDir).dev === fs.statSync('/').dev) {
     rows.push(['tmpfs', `${root}${stateDir}`, 'tmpfs', 'ro,mode=0755,size=4k']);
   }
   return rows.map((r) => `${r.join(' ')} 0 0\n`).join('');
@@ -732,13 +744,18 @@ export async function hostsUp(opts: { count: number; log: (line: string) => void
   });
 }
 
-/** Stops every host; leaves no process, mount or listener. Keys stay, writes go. */
+/**
+ * Stops every host; leaves no process, mount or listener. Host keys, the client key
+ * and known_hosts stay; what the hosts wrote and the inventory go.
+ */
 export async function hostsDown(): Promise<void> {
   await withLock(async () => {
     const running = [...hostProcesses().values()];
     const errors = await pool(running, START_CONCURRENCY, stopHost);
     if (errors.length > 0) throw new StackError(`hosts: ${errors.length} host(s) did not stop: ${errors[0]!.message}`);
     for (const n of hostDirNumbers()) wipeHost(n);
+    // The inventory lists running hosts; known_hosts stays (the keys do too).
+    fs.rmSync(stackPaths.inventory, { force: true });
     const leaks = leakedOverlays();
     if (leaks.length > 0) {
       throw new StackError(

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stackPaths } from './paths';
+import { redisTlsDown, redisTlsPaths, redisTlsStatus } from './redis-tls';
 import { ComponentStatus, StackError, assertPortFree, isAlive, isPortOpen, readPid, requireCommand, stopProcess, waitFor } from './proc';
 
 /** The stack's Redis listens here, never on 6379, so it cannot collide with a system Redis. */
@@ -54,17 +55,33 @@ export async function redisUp({ log }: { log: (line: string) => void }): Promise
   return { url: redisUrl };
 }
 
-export async function redisDown(): Promise<void> {
-  await stopProcess(readPid(pidFile));
+/**
+ * Stops the stack's Redis and, unless `keepTls`, the TLS instance of `redis-tls.ts` too (which
+ * `stack down` must stop; stack.ts only knows this function). A test that restarts the plain
+ * Redis on purpose passes `{ keepTls: true }`.
+ */
+export async function redisDown({ keepTls = false }: { keepTls?: boolean } = {}): Promise<void> {
+  const errors: unknown[] = [];
+  for (const step of [async () => stopProcess(readPid(pidFile)), async () => (keepTls ? undefined : redisTlsDown())]) {
+    try {
+      await step();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
   fs.rmSync(pidFile, { force: true });
+  if (errors.length > 0) throw errors[0];
 }
 
 export async function redisStatus(): Promise<ComponentStatus> {
   const pid = readPid(pidFile);
   const running = isAlive(pid) && (await isPortOpen(redisHost, redisPort));
+  // The TLS instance rides on this row (stack.ts lists one redis component); shown once it was ever set up.
+  const tls = fs.existsSync(redisTlsPaths.dir) ? await redisTlsStatus() : undefined;
+  const tlsDetail = tls ? `; TLS: ${tls.running ? tls.detail : 'stopped'}` : '';
   return {
     name: 'redis',
     running,
-    detail: running ? `${redisUrl} pid ${pid}, AOF everysec, data ${stackPaths.redisDir}` : 'stopped',
+    detail: `${running ? `${redisUrl} pid ${pid}, AOF everysec, data ${stackPaths.redisDir}` : 'stopped'}${tlsDetail}`,
   };
 }

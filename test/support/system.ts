@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Client as CassandraClient } from 'cassandra-driver';
 import type { Client as SshClient } from 'ssh2';
 import fs from 'node:fs';
@@ -92,4 +93,25 @@ export async function onHost(n: number, command: string): Promise<{ stdout: stri
   } finally {
     client.end();
   }
+}
+
+/**
+ * Everything host N has written since it started, read from its overlay's upper dir on this
+ * machine: path, type, mode, size, mtime and content digest of every entry. Two equal
+ * fingerprints mean the host's filesystem is byte-for-byte the same.
+ */
+export function hostFingerprint(n: number): string {
+  const upper = path.join(stackPaths.hostsDir, `host${n}`, 'upper');
+  const lines: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      const st = fs.lstatSync(file);
+      const digest = st.isFile() ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : st.isSymbolicLink() ? fs.readlinkSync(file) : '';
+      lines.push(`${path.relative(upper, file)} ${st.mode.toString(8)} ${st.size} ${st.mtimeMs} ${digest}`);
+      if (st.isDirectory()) walk(file);
+    }
+  };
+  walk(upper);
+  return lines.join('\n');
 }

@@ -51,6 +51,19 @@ export function countHeaders(): SafeHtml[] {
 }
 
 /**
+ * A two-row table head: the outcome columns grouped under "Operations". `before` and `after`
+ * are the header labels on either side (`[label, class]`).
+ */
+export function headWithCounts(before: ReadonlyArray<readonly [string, string?]>, after: ReadonlyArray<readonly [string, string?]>): SafeHtml {
+  const cell = ([label, cls]: readonly [string, string?]) => html`<th class="${cls ?? ''}">${label}</th>`;
+  const blank = (n: number) => Array.from({ length: n }, () => html`<th></th>`);
+  return html`<thead>
+<tr class="group">${blank(before.length)}<th class="span" colspan="${operationStatuses.length}">Operations</th>${blank(after.length)}</tr>
+<tr>${before.map(cell)}${countHeaders()}${after.map(cell)}</tr>
+</thead>`;
+}
+
+/**
  * A bar split by outcome for a run's progress: `done / total` of its width, shared out by the
  * operation counts. SVG, so widths are attributes and the page needs no inline styles (CSP).
  * assets/live.js redraws it the same way.

@@ -28,6 +28,19 @@ simplecm_fail() {
   exit 1
 }
 
+# simplecm_require_dir DIR WHAT: DIR must exist to do WHAT. In apply mode a missing DIR fails the
+# operation. In check mode an earlier operation of the same run may be about to create DIR
+# (check mode changes nothing), so WHAT is reported as a change that assumes it, and the
+# operation ends here.
+simplecm_require_dir() {
+  [ -d "$1" ] && return 0
+  if [ "$SIMPLECM_CHECK" = 1 ]; then
+    simplecm_change "$2 (assuming directory $1, missing now, is created first)" || true
+    exit 0
+  fi
+  simplecm_fail "$2: directory $1 does not exist"
+}
+
 # simplecm_ensure_mode PATH MODE: octal MODE (e.g. 0644); nothing when MODE is empty.
 simplecm_ensure_mode() {
   local path=$1 mode=$2 have

@@ -63,7 +63,7 @@ describe('file_exists', () => {
   it('fails clearly when the directory is missing or the path is a directory', () => {
     const missing = run('file_exists', { path: at('no', 'f') }, 'apply');
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toBe(`file_exists: cannot create ${at('no', 'f')}: directory ${at('no')} does not exist\n`);
+    expect(missing.stderr).toBe(`file_exists: create file ${at('no', 'f')}: directory ${at('no')} does not exist\n`);
     fs.mkdirSync(at('d'));
     expect(run('file_exists', { path: at('d') }, 'check').stderr).toMatch(/exists but is not a regular file/);
   });
@@ -91,8 +91,15 @@ describe('file_contains', () => {
   });
 
   it('fails clearly when the directory does not exist', () => {
+    const res = run('file_contains', { path: at('nope', 'conf'), text: 'x' }, 'apply');
+    expect(res).toMatchObject({ exitCode: 1, stderr: `file_contains: append line to ${at('nope', 'conf')}: directory ${at('nope')} does not exist\n` });
+  });
+
+  it('in check mode, reports the change when an earlier operation may create the directory', () => {
     const res = run('file_contains', { path: at('nope', 'conf'), text: 'x' }, 'check');
-    expect(res).toMatchObject({ exitCode: 1, stderr: `file_contains: directory ${at('nope')} does not exist (for ${at('nope', 'conf')})\n` });
+    expect(res).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(res.changes).toEqual([`file_contains: append line to ${at('nope', 'conf')} (assuming directory ${at('nope')}, missing now, is created first)`]);
+    expect(fs.existsSync(at('nope'))).toBe(false);
   });
 });
 
@@ -193,7 +200,7 @@ describe('file_content', () => {
   });
 
   it('fails clearly on a missing directory, a directory at the path, or an unknown user', () => {
-    expect(run('file_content', { path: at('no', 'f'), content: 'x' }, 'apply')).toMatchObject({ exitCode: 1, stderr: `file_content: directory ${at('no')} does not exist (for ${at('no', 'f')})\n` });
+    expect(run('file_content', { path: at('no', 'f'), content: 'x' }, 'apply')).toMatchObject({ exitCode: 1, stderr: `file_content: write ${at('no', 'f')}: directory ${at('no')} does not exist\n` });
     fs.mkdirSync(at('d'));
     expect(run('file_content', { path: at('d'), content: 'x' }, 'apply').stderr).toMatch(/exists but is not a regular file/);
     fs.writeFileSync(at('f'), 'x');

@@ -1,0 +1,72 @@
+// SimpleCM dashboard: live progress of a running run. The run page marks its summary with
+// data-run-live="<runId>"; this polls /api/runs/<runId>, redraws the progress bar and the
+// counts, and reloads the page once the run has ended (the page then no longer polls).
+// Pages with data-auto-refresh="<seconds>" (the runs list while a run is going) just reload.
+'use strict';
+(() => {
+  const statuses = ['ok', 'changed', 'failed', 'skipped', 'unreachable'];
+  const svgNs = 'http://www.w3.org/2000/svg';
+
+  function drawBar(svg, done, total, counts) {
+    const ops = statuses.reduce((n, s) => n + counts[s], 0);
+    const doneWidth = (total === 0 ? 1 : Math.min(1, done / total)) * 1000;
+    let x = 0;
+    const rects = statuses
+      .filter((s) => counts[s] > 0)
+      .map((s) => {
+        const width = (counts[s] / Math.max(1, ops)) * doneWidth;
+        const rect = document.createElementNS(svgNs, 'rect');
+        rect.setAttribute('class', `f-${s}`);
+        rect.setAttribute('x', x.toFixed(1));
+        rect.setAttribute('y', '0');
+        rect.setAttribute('width', width.toFixed(1));
+        rect.setAttribute('height', '10');
+        x += width;
+        return rect;
+      });
+    svg.replaceChildren(...rects);
+    svg.setAttribute('aria-label', `${done} of ${total} hosts done`);
+  }
+
+  function setText(root, name, text) {
+    for (const el of root.querySelectorAll(`[data-live="${name}"]`)) el.textContent = text;
+  }
+
+  function pollRun(root) {
+    const runId = root.getAttribute('data-run-live');
+    const shown = Number(root.getAttribute('data-hosts-done') || '0');
+    const note = root.querySelector('[data-live="note"]');
+    const say = (text) => {
+      if (!note) return;
+      note.hidden = false;
+      setText(note, 'note-text', text);
+    };
+    let failures = 0;
+    const tick = async () => {
+      try {
+        const response = await fetch(`/api/runs/${encodeURIComponent(runId)}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+        if (response.status === 401) return location.reload(); // session ended: the reload leads to the login page
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const run = await response.json();
+        failures = 0;
+        if (run.status !== 'running') return location.reload();
+        const bar = root.querySelector('[data-live="bar"]');
+        if (bar) drawBar(bar, run.hostsDone, run.hostCount, run.counts);
+        setText(root, 'hosts-done', String(run.hostsDone));
+        for (const s of statuses) setText(root, `count-${s}`, String(run.counts[s]));
+        const more = run.hostsDone - shown;
+        if (more > 0) say(`${more} more host${more === 1 ? '' : 's'} finished since this page was loaded.`);
+      } catch (error) {
+        failures += 1;
+        say(`Live progress paused (${error.message}); retrying…`);
+      }
+      setTimeout(tick, Math.min(2000 * 2 ** failures, 30000));
+    };
+    setTimeout(tick, 1000);
+  }
+
+  const live = document.querySelector('[data-run-live]');
+  if (live) pollRun(live);
+  const refresh = document.querySelector('[data-auto-refresh]');
+  if (refresh) setTimeout(() => location.reload(), Number(refresh.getAttribute('data-auto-refresh')) * 1000);
+})();

@@ -1,0 +1,212 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { emptyCounts, type OperationResult, type Run } from '@simplecm/domain';
+import type { RunHost } from '@simplecm/store';
+import { createDashboardApp } from '../create-dashboard-app';
+import { InvalidPageTokenError, type DashboardData } from '../dashboard-data';
+import { resolveDashboardOptions } from '../dashboard-options';
+
+// The whole app on a real socket, with the store replaced by an in-memory fake: auth, routing,
+// validation and escaping without Cassandra. The integration tests run it on the real stack.
+const RUN = 'e1270960-e90b-11f1-b0af-80eed155dd86';
+const RUNNING = 'f1270960-e90b-11f1-b0af-80eed155dd86';
+const credentials = { user: 'ops', password: 'unit-test-password-1' };
+const basic = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+const evil = '<script>alert(1)</script>';
+
+const run = (runId: string, status: Run['status']): Run => ({
+  runId,
+  createdAt: new Date('2026-11-25T20:07:45Z'),
+  mode: 'apply',
+  target: 'all',
+  hostCount: 3,
+  status,
+  counts: { ...emptyCounts(), ok: 4, failed: 1 },
+  hostsDone: status === 'running' ? 1 : 3,
+  finishedAt: status === 'running' ? null : new Date('2026-11-25T20:07:52Z'),
+});
+const host = (hostname: string, status: RunHost['status']): RunHost => ({
+  runId: RUN,
+  hostname,
+  status,
+  worker: 'w1',
+  startedAt: new Date('2026-11-25T20:07:46Z'),
+  endedAt: new Date('2026-11-25T20:07:47Z'),
+  cause: status === 'failed' ? `module-failed ${evil}` : null,
+  counts: { ...emptyCounts(), ok: 1 },
+});
+const op: OperationResult = {
+  seq: 1,
+  name: 'motd',
+  module: 'file_contains',
+  status: 'failed',
+  exitCode: 1,
+  stdout: '',
+  stdoutTruncated: false,
+  stderr: `no such directory /nonexistent ${evil}`,
+  stderrTruncated: true,
+  changes: [],
+  startedAt: Date.parse('2026-11-25T20:07:46Z'),
+  durationMs: 27,
+};
+
+const data: DashboardData = {
+  listRuns: async () => [run(RUNNING, 'running'), run(RUN, 'finished')],
+  getRun: async (id) => (id === RUN ? run(RUN, 'finished') : id === RUNNING ? run(RUNNING, 'running') : undefined),
+  pageRunHosts: async (_id, { status, page }) => {
+    if (page === 'ff') throw new InvalidPageTokenError();
+    const all = [host('host1', 'ok'), host('host5', 'failed')];
+    return { items: status ? all.filter((h) => h.status === status) : all, nextPage: page ? undefined : 'abcd' };
+  },
+  getOperationResults: async (_id, hostname) => (hostname === 'host5' ? [op] : []),
+  pageHostHistory: async () => ({ items: [{ runId: RUN, mode: 'apply', status: 'failed', startedAt: null, endedAt: null, cause: null }] }),
+  readRunProgress: async () => ({ hostsDone: 2, hostsFailed: 1, counts: { ...emptyCounts(), ok: 7, failed: 1 } }),
+};
+
+describe('dashboard app (fake store)', () => {
+  let server: Server;
+  let base: string;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    const config = resolveDashboardOptions({ ...credentials, port: 0 });
+    const app = createDashboardApp(config, { data, queues: [], log: (l) => logged.push(l) });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers, redirect: 'manual' });
+
+  const routes = ['/', `/runs/${RUN}`, `/runs/${RUN}/hosts/host5`, '/hosts/host5', `/api/runs/${RUN}`, '/queues', '/queues/api/queues', '/assets/dashboard.css', '/assets/live.js', '/nothing'];
+
+  it.each(routes)('refuses %s without credentials, showing no data', async (path) => {
+    const api = await get(path);
+    expect(api.status).toBe(401);
+    expect(api.headers.get('www-authenticate')).toMatch(/^Basic /);
+    const text = await api.text();
+    expect(text).not.toMatch(/host5|e1270960|nonexistent|--ok/);
+
+    const page = await get(path, { accept: 'text/html' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe(`/login?${new URLSearchParams({ next: path })}`);
+
+    const wrong = await get(path, { authorization: `Basic ${Buffer.from('ops:not-the-password').toString('base64')}` });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('does not challenge a browser script with Basic (no dialog), still 401', async () => {
+    const res = await get(`/api/runs/${RUN}`, { 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+  });
+
+  it('logs in with the form, sets a session cookie, and the cookie opens the pages', async () => {
+    const login = await get('/login?next=%2Fhosts%2Fhost5');
+    expect(login.status).toBe(200);
+    expect(login.headers.get('content-security-policy')).toMatch(/style-src 'sha256-/);
+    const wrong = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ username: 'ops', password: 'nope', next: '/' }), redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(await wrong.text()).toMatch(/Wrong user name or password/);
+
+    const ok = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ username: 'ops', password: credentials.password, next: '/hosts/host5' }), redirect: 'manual' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/hosts/host5');
+    const cookie = (ok.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toMatch(/^simplecm_session=/);
+    const page = await get('/hosts/host5', { cookie });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/e1270960/);
+
+    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+  });
+
+  it('refuses a cross-site POST (CSRF)', async () => {
+    const res = await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+      body: new URLSearchParams({ username: 'ops', password: credentials.password }),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('serves every page with Basic credentials, with a strict CSP', async () => {
+    for (const path of ['/', `/runs/${RUN}`, `/runs/${RUN}?status=failed`, `/runs/${RUN}/hosts/host5`, '/hosts/host5', '/assets/dashboard.css', '/queues']) {
+      const res = await get(path, { authorization: basic, accept: 'text/html' });
+      expect([path, res.status]).toEqual([path, 200]);
+    }
+    const page = await get(`/runs/${RUN}`, { authorization: basic });
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('escapes untrusted output and marks truncation', async () => {
+    const text = await (await get(`/runs/${RUN}/hosts/host5`, { authorization: basic })).text();
+    expect(text).not.toContain(evil);
+    expect(text).toContain('no such directory /nonexistent &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(text).toMatch(/truncated/);
+    const runText = await (await get(`/runs/${RUN}`, { authorization: basic })).text();
+    expect(runText).not.toContain(evil);
+  });
+
+  it('pages hosts with the token and keeps the filter in the links', async () => {
+    const text = await (await get(`/runs/${RUN}?status=failed`, { authorization: basic })).text();
+    expect(text).toContain(`href="/runs/${RUN}?status=failed&amp;page=abcd&amp;n=2"`);
+    expect(text).toContain('host5');
+    expect(text).not.toContain('>host1<');
+  });
+
+  it.each([
+    ['/runs/not-a-run', /run id: expected a time-based UUID/],
+    ['/runs/6ba7b810-9dad-41d1-80b4-00c04fd430c8', /run id: expected a time-based UUID/],
+    [`/runs/${RUN}?status=skipped`, /\?status=: expected ok, changed, failed or unreachable/],
+    [`/runs/${RUN}?page=xyz`, /\?page=: must be a page token/],
+    [`/runs/${RUN}?page=ff`, /\?page=: not a valid page token/],
+    [`/runs/${RUN}?size=0`, /\?size=/],
+    [`/runs/${RUN}/hosts/bad%20host`, /hostname: must be a host name/],
+    ['/hosts/-x', /hostname/],
+    ['/api/runs/x', /run id/],
+  ])('%s → 400 with a clear message', async (path, message) => {
+    const res = await get(path, { authorization: basic });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(message);
+    if (path.startsWith('/api/')) return;
+    const page = await get(path, { authorization: basic, accept: 'text/html' });
+    expect(page.status).toBe(400);
+    expect(await page.text()).toMatch(/400 · Bad request/);
+  });
+
+  it('answers 404 for an unknown run or host', async () => {
+    expect((await get('/runs/00000000-0000-1000-8000-000000000000', { authorization: basic })).status).toBe(404);
+    expect((await get(`/runs/${RUN}/hosts/host9`, { authorization: basic })).status).toBe(404);
+    expect((await get('/api/runs/00000000-0000-1000-8000-000000000000', { authorization: basic })).status).toBe(404);
+  });
+
+  it('reports live progress from Redis while a run is going', async () => {
+    const json = await (await get(`/api/runs/${RUNNING}`, { authorization: basic })).json();
+    expect(json).toMatchObject({ runId: RUNNING, status: 'running', hostCount: 3, hostsDone: 2, counts: { ok: 7, failed: 1 } });
+    const page = await (await get(`/runs/${RUNNING}`, { authorization: basic })).text();
+    expect(page).toContain(`data-run-live="${RUNNING}"`);
+    expect(page).toMatch(/<script src="\/assets\/live\.js\?v=[0-9a-f]+" defer>/);
+    const finished = await (await get(`/api/runs/${RUN}`, { authorization: basic })).json();
+    expect(finished).toMatchObject({ status: 'finished', hostsDone: 3 });
+  });
+
+  it('redirects the host search box to the host page', async () => {
+    const res = await get('/hosts?hostname=%20host5%20', { authorization: basic });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/hosts/host5');
+  });
+
+  it('logged no server error', () => {
+    expect(logged).toEqual([]);
+  });
+});

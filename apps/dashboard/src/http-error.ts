@@ -1,0 +1,27 @@
+export const HttpErrorCode = {
+  badRequest: 'bad-request',
+  notFound: 'not-found',
+  forbidden: 'forbidden',
+} as const;
+export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
+
+const statusOf: Record<HttpErrorCode, number> = { 'bad-request': 400, 'not-found': 404, forbidden: 403 };
+
+/** An answer other than 200 that the request itself caused; its message is shown to the user. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly status: number;
+  constructor(
+    readonly code: HttpErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = statusOf[code];
+  }
+}
+
+/** Anything thrown, as an Error. */
+export function coerceError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

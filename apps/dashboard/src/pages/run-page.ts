@@ -1,0 +1,87 @@
+import { operationStatuses, type HostStatus, type Run } from '@simplecm/domain';
+import type { Page, RunHost } from '@simplecm/store';
+import { countCells, headWithCounts, durationBetween, formatDuration, formatTime, plural, progressBar, runStatusBadge, statusBadge } from '../format';
+import { html, type SafeHtml } from '../html';
+import { layout, type PageContext } from './layout';
+import { links } from './links';
+
+export interface RunPageData {
+  readonly run: Run;
+  readonly hosts: Page<RunHost>;
+  readonly status?: HostStatus;
+  /** Token this page was read with; absent on the first page. */
+  readonly page?: string;
+  /** Page number for display. */
+  readonly n: number;
+  /** Page size asked for in the URL, kept in the paging links. */
+  readonly size?: number;
+  readonly now: Date;
+}
+
+const hostStatuses: readonly HostStatus[] = ['ok', 'changed', 'failed', 'unreachable'];
+
+function summary(run: Run, now: Date): SafeHtml {
+  const running = run.status === 'running';
+  const duration = running ? durationBetween(run.createdAt, now) : durationBetween(run.createdAt, run.finishedAt);
+  const counts = operationStatuses.map(
+    (s) => html`<span class="${run.counts[s] > 0 ? `c-${s}` : 'zero'}"><strong data-live="count-${s}">${run.counts[s]}</strong> ${s}</span>`,
+  );
+  return html`<section class="panel"${running ? html` data-run-live="${run.runId}" data-hosts-done="${run.hostsDone}"` : ''}>
+  <div class="summary-line"><h1 class="mono">${run.runId}</h1>${runStatusBadge(run)}</div>
+  <dl class="facts">
+    <div><dt>Mode</dt><dd>${run.mode}</dd></div>
+    <div><dt>Target</dt><dd class="mono">${run.target}</dd></div>
+    <div><dt>Started</dt><dd>${formatTime(run.createdAt)}</dd></div>
+    <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd>${formatDuration(duration)}</dd></div>
+    <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}</dd></div>
+  </dl>
+  ${progressBar(run.hostsDone, run.hostCount, run.counts)}
+  <div class="summary-line"><span class="muted">Operations:</span> ${counts}</div>
+  ${running ? html`<p class="live-note" data-live="note" hidden><span data-live="note-text"></span> <a href="">Reload</a></p>` : ''}
+</section>`;
+}
+
+function hostRow(run: Run, h: RunHost): SafeHtml {
+  return html`<tr class="row-${h.status}">
+  <td class="wrap"><a class="mono" href="${links.runHost(run.runId, h.hostname)}">${h.hostname}</a></td>
+  <td>${statusBadge(h.status)}</td>
+  ${countCells(h.counts)}
+  <td class="wrap mono">${h.worker}</td>
+  <td class="nowrap">${formatTime(h.startedAt)}</td>
+  <td class="num">${formatDuration(durationBetween(h.startedAt, h.endedAt))}</td>
+  <td class="cause">${h.cause ? html`<span class="clip">${h.cause}</span>` : ''}</td>
+</tr>`;
+}
+
+/** `/runs/:runId`: the run's summary (live while it runs) and its hosts, filtered and paged. */
+export function runPage(ctx: PageContext, { run, hosts, status, page, n, size, now }: RunPageData): SafeHtml {
+  const filters = [
+    html`<a href="${links.run(run.runId, { size })}" class="${status === undefined ? 'current' : ''}">All hosts</a>`,
+    ...hostStatuses.map((s) => html`<a href="${links.run(run.runId, { status: s, size })}" class="s-${s}${status === s ? ' current' : ''}">${s}</a>`),
+  ];
+  const empty = status ? `No ${status} hosts in this run${page ? ' on this page' : ''}.` : run.status === 'running' ? 'No host has finished yet.' : 'No host results recorded for this run.';
+  const table =
+    hosts.items.length === 0
+      ? html`<div class="table-box"><p class="empty">${empty}</p></div>`
+      : html`<div class="table-box"><table class="hosts">
+${headWithCounts([['Host'], ['Outcome']], [['Worker'], ['Started'], ['Duration', 'num'], ['Cause']])}
+<tbody>
+${hosts.items.map((h) => hostRow(run, h))}
+</tbody>
+</table></div>`;
+  return layout(ctx, {
+    title: `Run ${run.runId.slice(0, 8)}`,
+    live: run.status === 'running',
+    crumbs: [{ label: 'Runs', href: links.runs() }, { label: html`<span class="mono">${run.runId}</span>` }],
+    body: html`${summary(run, now)}
+<div class="toolbar">
+  <nav class="filters" aria-label="Filter hosts by outcome">${filters}</nav>
+  <span class="muted">Page ${n}: ${plural(hosts.items.length, 'host')}${status ? ` (${status})` : ''}</span>
+</div>
+${table}
+<div class="pager">
+  ${page ? html`<a href="${links.run(run.runId, { status, size })}">« First page</a>` : ''}
+  ${hosts.nextPage ? html`<a href="${links.run(run.runId, { status, size, page: hosts.nextPage, n: n + 1 })}" rel="next">Next page »</a>` : ''}
+</div>`,
+  });
+}

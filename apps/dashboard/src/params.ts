@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { hostnameSchema, hostStatusSchema } from '@simplecm/domain';
+import { HttpError } from './http-error';
+
+/** A run id as enqueue prints it: a version-1 (time-based) UUID, which is what Cassandra stores. */
+export const runIdSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'expected a time-based UUID as printed by enqueue (like 1e7f4c70-ca3b-11f0-9d3a-5f1c6c0e2b1a)');
+
+/** A Cassandra paging state as the store hands it out: hex. */
+export const pageTokenSchema = z
+  .string()
+  .regex(/^(?:[0-9a-f]{2}){1,1024}$/, 'must be a page token from a "next page" link');
+
+const positiveInt = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
+
+export const runParamsSchema = z.object({ runId: runIdSchema });
+export const runHostParamsSchema = z.object({ runId: runIdSchema, hostname: hostnameSchema });
+export const hostParamsSchema = z.object({ hostname: hostnameSchema });
+
+export const runsQuerySchema = z.object({ before: runIdSchema.optional() });
+/** A host's outcome; operations can be skipped, hosts cannot. */
+const hostStatusFilterSchema = z.enum(hostStatusSchema.options, { error: 'expected ok, changed, failed or unreachable' });
+
+export const runQuerySchema = z.object({
+  status: hostStatusFilterSchema.optional(),
+  page: pageTokenSchema.optional(),
+  /** Page number, only for display (Cassandra pages have no numbers). */
+  n: positiveInt(1_000_000).optional(),
+  size: positiveInt(1_000).optional(),
+});
+export const hostQuerySchema = z.object({ page: pageTokenSchema.optional(), n: positiveInt(1_000_000).optional() });
+export const hostSearchSchema = z.object({ hostname: z.string().trim().pipe(hostnameSchema) });
+
+/** Parses route params or a query string; a bad value is a 400 naming the parameter. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query'): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => {
+    const name = i.path.map(String).join('.') || where;
+    const label = where === 'query' ? `?${name}=` : name === 'runId' ? 'run id' : name;
+    return `${label}: ${i.message}`;
+  });
+  throw new HttpError('bad-request', issues.join('\n'));
+}

@@ -1,0 +1,101 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
+import type { ConnectionConfig } from '@simplecm/config';
+import { HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
+import { connectCassandra } from '@simplecm/store';
+import { createDashboardApp } from './create-dashboard-app';
+import type { DashboardConfig } from './dashboard-options';
+import { dashboardData } from './dashboard-data';
+import { coerceError } from './http-error';
+
+export type DashboardState = 'listening' | 'closing' | 'closed';
+
+export interface Dashboard {
+  /** `http://127.0.0.1:3000/`: where it listens (the real port when 0 was asked for). */
+  readonly url: string;
+  readonly port: number;
+  readonly state: DashboardState;
+  /** Stops listening and closes Redis and Cassandra. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+}
+
+/** Runs clean-ups last-first; every one runs even when another throws; the first error is rethrown. */
+async function release(releasers: Array<() => Promise<unknown>>): Promise<void> {
+  let first: Error | undefined;
+  for (const r of [...releasers].reverse()) {
+    try {
+      await r();
+    } catch (error) {
+      first ??= coerceError(error);
+    }
+  }
+  if (first) throw first;
+}
+
+/**
+ * Connects to Cassandra and Redis, and serves the dashboard on `config.host:config.port`.
+ * What `npm run dashboard` runs; the demo can call it too.
+ */
+export async function startDashboard(
+  config: DashboardConfig,
+  connections: ConnectionConfig,
+  { log = (line: string) => console.error(line) }: { log?: (line: string) => void } = {},
+): Promise<Dashboard> {
+  const releasers: Array<() => Promise<unknown>> = [];
+  try {
+    const cassandra = await connectCassandra(connections.cassandra);
+    releasers.push(() => cassandra.shutdown());
+    const redis = redisConnection(connections.redis);
+    releasers.push(async () => redis.disconnect());
+    const prefix = connections.redis.prefix;
+    const queues = [HOSTS_QUEUE, RESULTS_QUEUE].map((name) => new Queue(name, { connection: redis, prefix }));
+    releasers.push(() => Promise.all(queues.map((q) => q.close())));
+
+    const app = createDashboardApp(config, {
+      data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),
+      queues,
+      log,
+    });
+    const server: Server = app.listen(config.port, config.host);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(coerceError(error)))]);
+    releasers.push(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+
+    let state: DashboardState = 'listening';
+    let closing: Promise<void> | undefined;
+    return {
+      url: urlOf(config.host, port),
+      port,
+      get state() {
+        return state;
+      },
+      close() {
+        closing ??= (async () => {
+          state = 'closing';
+          try {
+            await release(releasers);
+          } finally {
+            state = 'closed';
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await release(releasers).catch(() => undefined);
+    throw error;
+  }
+}
