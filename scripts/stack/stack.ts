@@ -28,10 +28,12 @@ export function stackEnv(keyspace = DEFAULT_KEYSPACE): Record<string, string> {
 
 export interface StackUpOptions {
   readonly hosts: number;
+  /** Keep hosts above `hosts` that are already running (default: stop them). */
+  readonly atLeast?: boolean;
   readonly log: (line: string) => void;
 }
 
-export async function stackUp({ hosts, log }: StackUpOptions): Promise<{ hosts: StackHost[] }> {
+export async function stackUp({ hosts, log, atLeast = false }: StackUpOptions): Promise<{ hosts: StackHost[] }> {
   fs.mkdirSync(stateDir, { recursive: true });
   await redisUp({ log });
   // Cassandra takes the longest: start the hosts while it boots.
@@ -46,7 +48,7 @@ export async function stackUp({ hosts, log }: StackUpOptions): Promise<{ hosts: 
       }
       log(`cassandra: schema applied to keyspace ${DEFAULT_KEYSPACE}`);
     })(),
-    hostsUp({ count: hosts, log }),
+    hostsUp({ count: hosts, log, atLeast }),
   ]);
   const env = stackEnv();
   fs.writeFileSync(path.join(stateDir, 'env'), Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n') + '\n');

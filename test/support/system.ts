@@ -4,8 +4,9 @@ import type { Client as CassandraClient } from 'cassandra-driver';
 import type { Client as SshClient } from 'ssh2';
 import fs from 'node:fs';
 import { connectionConfigFromEnv } from '@simplecm/config';
-import { applySchema, connectCassandra } from '@simplecm/store';
-import { connectHost, loadKnownHosts } from '@simplecm/ssh';
+import type { Host, Operation } from '@simplecm/domain';
+import { applySchema, connectCassandra, inventoryStore } from '@simplecm/store';
+import { connectHost, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { startProcess, stopStarted, type Started } from '../../scripts/processes';
 import { stackPaths } from '../../scripts/stack/paths';
 import { stackEnv } from '../../scripts/stack/stack';
@@ -76,7 +77,7 @@ export async function createTestSystem(name: string): Promise<TestSystem> {
 export async function onHost(n: number, command: string): Promise<{ stdout: string; code: number }> {
   const client: SshClient = await connectHost(
     { hostname: `host${n}`, address: hostAddress(n), port: 22, user: 'root' },
-    { privateKey: fs.readFileSync(`${stackPaths.keysDir}/stack`), knownHosts: loadKnownHosts(stackPaths.knownHosts), connectTimeoutMs: 10_000 },
+    { privateKey: fs.readFileSync(`${stackPaths.keysDir}/stack`), hostKeys: hostKeyPolicy(loadKnownHosts(stackPaths.knownHosts)), connectTimeoutMs: 10_000 },
   );
   try {
     return await new Promise((resolve, reject) => {
@@ -114,4 +115,25 @@ export function hostFingerprint(n: number): string {
   };
   walk(upper);
   return lines.join('\n');
+}
+
+/** Stack host N as the inventory describes it (root, key 'stack'), with overrides. */
+export function stackHost(n: number, overrides: Partial<Host> = {}): Host {
+  return { hostname: `host${n}`, address: hostAddress(n), port: 22, user: 'root', keyName: 'stack', groups: ['all'], vars: {}, hostKeys: [], become: null, ...overrides };
+}
+
+/** Writes hosts and their operations into the test system's inventory. */
+export async function putDesiredState(system: TestSystem, entries: ReadonlyArray<{ host: Host; operations: Operation[] }>): Promise<void> {
+  const inventory = inventoryStore(system.cassandra, system.keyspace);
+  for (const { host, operations } of entries) {
+    await inventory.putHost(host);
+    await inventory.putOperations(host.hostname, operations);
+  }
+}
+
+/** The public host key line (`ssh-ed25519 AAAA…`) the stack recorded for host N. */
+export function stackHostKey(n: number): string {
+  const line = fs.readFileSync(stackPaths.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`host${n},`));
+  if (!line) throw new Error(`host${n} is not in ${stackPaths.knownHosts}`);
+  return line.split(' ').slice(1, 3).join(' ');
 }

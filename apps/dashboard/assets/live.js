@@ -28,6 +28,16 @@
     svg.setAttribute('aria-label', `${done} of ${total} hosts done`);
   }
 
+  // Same format as the server's formatDuration: 340 ms, 12.3 s, 4 m 05 s, 1 h 02 m.
+  function formatDuration(ms) {
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+    const s = Math.floor(ms / 1000);
+    const pad = (n) => String(n).padStart(2, '0');
+    if (s < 3600) return `${Math.floor(s / 60)} m ${pad(s % 60)} s`;
+    return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} m`;
+  }
+
   function setText(root, name, text) {
     for (const el of root.querySelectorAll(`[data-live="${name}"]`)) el.textContent = text;
   }
@@ -54,6 +64,7 @@
         if (bar) drawBar(bar, run.hostsDone, run.hostCount, run.counts);
         setText(root, 'hosts-done', String(run.hostsDone));
         for (const s of statuses) setText(root, `count-${s}`, String(run.counts[s]));
+        setText(root, 'elapsed', formatDuration(Date.now() - Date.parse(run.createdAt)));
         const more = run.hostsDone - shown;
         if (more > 0) say(`${more} more host${more === 1 ? '' : 's'} finished since this page was loaded.`);
       } catch (error) {

@@ -11,7 +11,7 @@ import { errorPage } from './pages/error-page';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import { requireLogin, type AuthenticatedLocals } from './require-login';
 import { runHistoryRoutes } from './run-history-routes';
-import { pageCsp, sameOriginGuard, securityHeaders } from './security-headers';
+import { pageCsp, queueBoardCsp, sameOriginGuard, securityHeaders } from './security-headers';
 
 export interface DashboardAppDeps {
   readonly data: DashboardData;
@@ -47,7 +47,14 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
     if (!asset) return next();
     res.set('Cache-Control', 'private, max-age=86400').type(asset.contentType).send(asset.body);
   });
-  app.use(QUEUE_BOARD_PATH, queueBoardRouter(deps.queues, { actions: config.queueActions }));
+  app.use(
+    QUEUE_BOARD_PATH,
+    (_req, res, next) => {
+      res.set('Content-Security-Policy', queueBoardCsp());
+      next();
+    },
+    queueBoardRouter(deps.queues, { actions: config.queueActions }),
+  );
   app.use(runHistoryRoutes(deps.data, config, assets));
 
   app.use((req, _res, next) => next(new HttpError('not-found', `Nothing at ${req.path}.`)));

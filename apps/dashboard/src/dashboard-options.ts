@@ -153,11 +153,12 @@ export function compileDashboardOptions(argv: readonly string[], env: NodeJS.Pro
   if (!parsedEnv.success) throw new ConfigError(`invalid environment:\n${zodIssues(parsedEnv.error, (p) => String(p[0]))}`);
   const e = parsedEnv.data;
   return resolveDashboardOptions({
-    user: e.SIMPLECM_DASHBOARD_USER,
-    password: e.SIMPLECM_DASHBOARD_PASSWORD,
+    // An empty variable is an unset one: `SIMPLECM_DASHBOARD_PASSWORD= npm run dashboard` is refused as missing.
+    user: e.SIMPLECM_DASHBOARD_USER || undefined,
+    password: e.SIMPLECM_DASHBOARD_PASSWORD || undefined,
     host: flags.host ?? e.SIMPLECM_DASHBOARD_HOST,
     port: flags.port ?? e.SIMPLECM_DASHBOARD_PORT,
-    sessionSecret: e.SIMPLECM_DASHBOARD_SESSION_SECRET,
+    sessionSecret: e.SIMPLECM_DASHBOARD_SESSION_SECRET || undefined,
     sessionHours: flags['session-hours'] ?? e.SIMPLECM_DASHBOARD_SESSION_HOURS,
     queueActions: flags['queue-actions'] ?? e.SIMPLECM_DASHBOARD_QUEUE_ACTIONS,
     secureCookie: flags['secure-cookie'] ?? e.SIMPLECM_DASHBOARD_SECURE_COOKIE,

@@ -27,7 +27,8 @@ export function requireLogin(auth: Authenticator): RequestHandler {
     }
     const navigation = (req.method === 'GET' || req.method === 'HEAD') && (req.get('accept') ?? '').includes('text/html');
     if (navigation) {
-      res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl })}`);
+      // No body: the default one would echo the URL back.
+      res.status(303).location(`/login?${new URLSearchParams({ next: req.originalUrl })}`).end();
       return;
     }
     if (!fromBrowserScript(req)) res.set('WWW-Authenticate', 'Basic realm="SimpleCM dashboard", charset="UTF-8"');

@@ -7,13 +7,13 @@ import {
   type OperationResult,
 } from '@simplecm/domain';
 import { MODULE_PRELUDE, renderOperation, validateOperation, type ModuleRegistry } from '@simplecm/modules';
-import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type KnownHosts, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
 /** What converging a host needs besides the job: all resolved once per worker process. */
 export interface ConvergeContext {
   readonly modules: ModuleRegistry;
-  readonly knownHosts: KnownHosts;
+  readonly hostKeys: HostKeyPolicy;
   /** The private key for a key name, from the worker's own keys directory. */
   readonly privateKey: (keyName: string) => Buffer;
   readonly connectTimeoutMs: number;
@@ -79,13 +79,18 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   } catch (error) {
     throw new SshError('key-missing', host.hostname, coerceError(error).message, { cause: error });
   }
-  const client = await connectHost(host, { privateKey, knownHosts: ctx.knownHosts, connectTimeoutMs: ctx.connectTimeoutMs, signal });
+  const client = await connectHost(host, { privateKey, hostKeys: ctx.hostKeys, connectTimeoutMs: ctx.connectTimeoutMs, signal });
   const frames = new Map<number, OperationFrame>();
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
     const script = buildDriverScript(
-      operations.map((op, i) => ({ seq: op.seq, script: rendered.scripts[i] as string, timeoutSeconds: options.operationTimeoutSeconds })),
+      operations.map((op, i) => ({
+        seq: op.seq,
+        script: rendered.scripts[i] as string,
+        timeoutSeconds: options.operationTimeoutSeconds,
+        become: op.become ?? host.become ?? undefined,
+      })),
       { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes },
     );
     const run = await runDriver(client, host.hostname, script, {

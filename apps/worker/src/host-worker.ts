@@ -4,7 +4,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { hostJobDataSchema, type HostJobData } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { HOSTS_QUEUE, RESULTS_QUEUE, redisConnection, resultJobId, type RedisConfig, type ResultJobData } from '@simplecm/queue';
-import { coerceError, loadKnownHosts, SshError } from '@simplecm/ssh';
+import { coerceError, hostKeyPolicy, loadKnownHosts, SshError } from '@simplecm/ssh';
 import { convergeHost, unreachableResult, type ConvergeContext } from './converge-host';
 import type { WorkerOptions } from './worker-options';
 
@@ -34,7 +34,10 @@ function keyReader(keysDir: string): (keyName: string) => Buffer {
 export function startHostWorker(redis: RedisConfig, options: WorkerOptions, log: (line: string) => void = console.log): HostWorker {
   const ctx: ConvergeContext = {
     modules: loadModules(resolveModulesDir(options.modulesDir)),
-    knownHosts: loadKnownHosts(options.knownHostsFile),
+    hostKeys: hostKeyPolicy(loadKnownHosts(options.knownHostsFile), {
+      acceptNewKeysFile: options.acceptNewHostKeys ? options.knownHostsFile : undefined,
+      log,
+    }),
     privateKey: keyReader(options.keysDir),
     connectTimeoutMs: options.connectTimeoutMs,
     hostDeadlineMs: options.hostDeadlineMs,

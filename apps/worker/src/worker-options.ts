@@ -12,6 +12,8 @@ import { OUTPUT_LIMIT_BYTES } from '@simplecm/domain';
  * - `--connect-timeout` / SIMPLECM_CONNECT_TIMEOUT_MS: TCP + SSH handshake, default 10000 ms.
  * - `--host-deadline` / SIMPLECM_HOST_DEADLINE_MS: a whole host, default 3600000 ms.
  * - `--name` / SIMPLECM_WORKER_NAME: shown in results, default `<hostname>:<pid>`.
+ * - `--accept-new-host-keys` / SIMPLECM_ACCEPT_NEW_HOST_KEYS=1: trust on first use, off by default:
+ *   a host with no known key is accepted once and its key appended to the known_hosts file.
  */
 export interface WorkerOptions {
   readonly concurrency: number;
@@ -22,6 +24,7 @@ export interface WorkerOptions {
   readonly hostDeadlineMs: number;
   readonly outputLimitBytes: number;
   readonly name: string;
+  readonly acceptNewHostKeys: boolean;
 }
 
 const flagSpec = {
@@ -32,6 +35,7 @@ const flagSpec = {
   'connect-timeout': { type: 'string' },
   'host-deadline': { type: 'string' },
   name: { type: 'string' },
+  'accept-new-host-keys': { type: 'boolean' },
 } as const;
 
 const flagsSchema = z.object({
@@ -42,6 +46,7 @@ const flagsSchema = z.object({
   'connect-timeout': intFlag(100, 600_000).optional(),
   'host-deadline': intFlag(1_000, 86_400_000).optional(),
   name: z.string().min(1).max(200).optional(),
+  'accept-new-host-keys': z.boolean().optional(),
 });
 
 const envSchema = z.object({
@@ -52,6 +57,7 @@ const envSchema = z.object({
   SIMPLECM_CONNECT_TIMEOUT_MS: intFlag(100, 600_000).optional(),
   SIMPLECM_HOST_DEADLINE_MS: intFlag(1_000, 86_400_000).optional(),
   SIMPLECM_WORKER_NAME: z.string().min(1).max(200).optional(),
+  SIMPLECM_ACCEPT_NEW_HOST_KEYS: z.enum(['0', '1']).optional(),
 });
 
 export function compileWorkerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): WorkerOptions {
@@ -68,5 +74,6 @@ export function compileWorkerOptions(argv: readonly string[], env: NodeJS.Proces
     hostDeadlineMs: flags['host-deadline'] ?? e.SIMPLECM_HOST_DEADLINE_MS ?? 3_600_000,
     outputLimitBytes: OUTPUT_LIMIT_BYTES,
     name: flags.name ?? e.SIMPLECM_WORKER_NAME ?? `${os.hostname()}:${process.pid}`,
+    acceptNewHostKeys: flags['accept-new-host-keys'] ?? e.SIMPLECM_ACCEPT_NEW_HOST_KEYS === '1',
   };
 }

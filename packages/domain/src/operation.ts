@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unixUserSchema } from './host';
 
 /** Attribute values an operation may carry: JSON scalars and lists of them. */
 export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
@@ -14,6 +15,8 @@ export const operationSchema = z.object({
   name: z.string().min(1).max(200),
   module: moduleNameSchema,
   attributes: z.record(z.string(), attributeValueSchema),
+  /** Run this operation through `sudo -n` as this user (overrides the host's `become`). */
+  become: unixUserSchema.nullable().optional(),
 });
 export type Operation = z.infer<typeof operationSchema>;
 

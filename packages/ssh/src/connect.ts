@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { Client } from 'ssh2';
-import type { KnownHosts } from './known-hosts';
+import type { HostKeyPolicy } from './host-key-policy';
 import { SshError, coerceError } from './errors';
 
 export interface SshTarget {
@@ -8,11 +8,14 @@ export interface SshTarget {
   readonly address: string;
   readonly port: number;
   readonly user: string;
+  /** Public host keys pinned in the inventory, if any. */
+  readonly hostKeys?: readonly string[];
 }
 
 export interface ConnectOptions {
   readonly privateKey: Buffer;
-  readonly knownHosts: KnownHosts;
+  /** Decides whether the key a host offers is its own. */
+  readonly hostKeys: HostKeyPolicy;
   /** TCP connect plus SSH handshake and authentication, in ms. */
   readonly connectTimeoutMs: number;
   readonly signal?: AbortSignal;
@@ -26,7 +29,6 @@ export interface ConnectOptions {
  */
 export function connectHost(target: SshTarget, options: ConnectOptions): Promise<Client> {
   const { hostname, address, port } = target;
-  const { keys, revoked } = options.knownHosts.keysFor([hostname, address], port);
   return new Promise((resolve, reject) => {
     const client = new Client();
     let settled = false;
@@ -55,9 +57,7 @@ export function connectHost(target: SshTarget, options: ConnectOptions): Promise
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
         hostVerifier: (key: Buffer) => {
-          if (revoked.some((k) => k.equals(key))) keyProblem = 'the host key is marked @revoked in known_hosts';
-          else if (keys.length === 0) keyProblem = `no known host key for ${hostname} (${address}:${port}) in known_hosts`;
-          else if (!keys.some((k) => k.equals(key))) keyProblem = `the host key offered by ${address}:${port} differs from the known one`;
+          keyProblem = options.hostKeys.verify(target, key);
           return keyProblem === undefined;
         },
       });

@@ -15,6 +15,8 @@ export interface DriverOperation {
   /** The full script: module prelude plus rendered body. */
   readonly script: string;
   readonly timeoutSeconds: number;
+  /** Run through `sudo -n` as this user; the SSH user otherwise. */
+  readonly become?: string;
 }
 
 export interface DriverOptions {
@@ -46,11 +48,17 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     `__limit=${limit}`,
     '__ms() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); }',
     '__run() {',
-    '  local seq=$1 to=$2 rc t0 t1 sizes',
-    '  printf "%s" "$3" > "$__d/op.sh"',
+    '  local seq=$1 to=$2 as=$3 rc t0 t1 sizes',
+    '  printf "%s" "$4" > "$__d/op.sh"',
     '  : > "$__d/changes"',
     '  t0=$(__ms)',
-    '  SIMPLECM_CHECK=$__check SIMPLECM_CHANGES="$__d/changes" timeout -k 5 "$to" bash --noprofile --norc "$__d/op.sh" < /dev/null > "$__d/out" 2> "$__d/err"',
+    '  if [ -z "$as" ]; then',
+    '    SIMPLECM_CHECK=$__check SIMPLECM_CHANGES="$__d/changes" timeout -k 5 "$to" bash --noprofile --norc "$__d/op.sh" < /dev/null > "$__d/out" 2> "$__d/err"',
+    '  else',
+    // The other user reads the script and appends to the change list; nothing else is shared.
+    '    chmod 711 "$__d"; chmod 644 "$__d/op.sh"; chmod 666 "$__d/changes"',
+    '    sudo -n -u "$as" -- env SIMPLECM_CHECK=$__check SIMPLECM_CHANGES="$__d/changes" timeout -k 5 "$to" bash --noprofile --norc "$__d/op.sh" < /dev/null > "$__d/out" 2> "$__d/err"',
+    '  fi',
     '  rc=$?',
     '  t1=$(__ms)',
     '  sizes=$(stat -c %s "$__d/out" "$__d/err" "$__d/changes")',
@@ -65,7 +73,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '}',
   ];
   for (const op of operations) {
-    const call = `__run ${op.seq} ${Math.max(1, Math.ceil(op.timeoutSeconds))} ${shellQuote(op.script)}`;
+    const call = `__run ${op.seq} ${Math.max(1, Math.ceil(op.timeoutSeconds))} ${shellQuote(op.become ?? '')} ${shellQuote(op.script)}`;
     lines.push(options.keepGoing ? call : `${call} || exit 0`);
   }
   lines.push('exit 0', '');

@@ -3,5 +3,6 @@ export * from './known-hosts';
 export * from './shell-quote';
 export * from './driver-script';
 export * from './frames';
+export * from './host-key-policy';
 export * from './connect';
 export * from './run-driver';

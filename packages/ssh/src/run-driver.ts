@@ -1,7 +1,6 @@
 import type { Client } from 'ssh2';
 import { DRIVER_COMMAND } from './driver-script';
 import { SshError } from './errors';
-import { shellQuote } from './shell-quote';
 import { createFrameParser, type OperationFrame } from './frames';
 
 export interface DriverRun {
@@ -12,11 +11,6 @@ export interface DriverRun {
   readonly diagnostics: string;
 }
 
-/** How `sudo` wraps the driver for hosts whose SSH user is not the one to run as. */
-export interface Escalation {
-  readonly user: string;
-}
-
 /**
  * Runs a driver script on one exec channel and reports each operation's frame as it arrives.
  * `deadlineMs` bounds the whole host; past it the channel is closed and the host times out.
@@ -25,11 +19,10 @@ export function runDriver(
   client: Client,
   hostname: string,
   script: string,
-  options: { limit: number; deadlineMs: number; escalate?: Escalation; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void },
+  options: { limit: number; deadlineMs: number; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void },
 ): Promise<DriverRun> {
-  const command = options.escalate ? `sudo -n -u ${shellQuote(options.escalate.user)} -- bash -c ${shellQuote(DRIVER_COMMAND)}` : DRIVER_COMMAND;
   return new Promise((resolve, reject) => {
-    client.exec(command, (error, channel) => {
+    client.exec(DRIVER_COMMAND, (error, channel) => {
       if (error) return reject(new SshError('unreachable', hostname, `exec failed: ${error.message}`, { cause: error }));
       const parser = createFrameParser(options.limit, options.onFrame);
       const stderr: Buffer[] = [];

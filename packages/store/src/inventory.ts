@@ -25,17 +25,17 @@ export interface InventoryStore {
 export function inventoryStore(client: Client, keyspace: string, { pageSize = 500 } = {}): InventoryStore {
   const ks = keyspace;
   const q = {
-    allHosts: `SELECT hostname, address, port, ssh_user, key_name, groups, vars FROM ${ks}.hosts`,
-    oneHost: `SELECT hostname, address, port, ssh_user, key_name, groups, vars FROM ${ks}.hosts WHERE hostname = ?`,
+    allHosts: `SELECT hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become FROM ${ks}.hosts`,
+    oneHost: `SELECT hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become FROM ${ks}.hosts WHERE hostname = ?`,
     groupHosts: `SELECT hostname FROM ${ks}.hosts_by_group WHERE group_name = ?`,
-    operations: `SELECT seq, name, module, attributes FROM ${ks}.operations WHERE hostname = ?`,
-    insertHost: `INSERT INTO ${ks}.hosts (hostname, address, port, ssh_user, key_name, groups, vars) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    operations: `SELECT seq, name, module, attributes, become FROM ${ks}.operations WHERE hostname = ?`,
+    insertHost: `INSERT INTO ${ks}.hosts (hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertGroup: `INSERT INTO ${ks}.hosts_by_group (group_name, hostname) VALUES (?, ?)`,
     deleteGroup: `DELETE FROM ${ks}.hosts_by_group WHERE group_name = ? AND hostname = ?`,
     deleteHost: `DELETE FROM ${ks}.hosts WHERE hostname = ?`,
     deleteOperations: `DELETE FROM ${ks}.operations WHERE hostname = ?`,
     deleteOperationsAt: `DELETE FROM ${ks}.operations USING TIMESTAMP ? WHERE hostname = ?`,
-    insertOperationAt: `INSERT INTO ${ks}.operations (hostname, seq, name, module, attributes) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+    insertOperationAt: `INSERT INTO ${ks}.operations (hostname, seq, name, module, attributes, become) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
   };
   const opts = { prepare: true, fetchSize: pageSize };
 
@@ -98,7 +98,7 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
         { query: q.deleteOperationsAt, params: [types.Long.fromString(String(now)), hostname] },
         ...operations.map((op) => ({
           query: q.insertOperationAt,
-          params: [hostname, op.seq, op.name, op.module, JSON.stringify(op.attributes), types.Long.fromString(String(now + 1n))],
+          params: [hostname, op.seq, op.name, op.module, JSON.stringify(op.attributes), op.become ?? null, types.Long.fromString(String(now + 1n))],
         })),
       ],
       { prepare: true, logged: true },

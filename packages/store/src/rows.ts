@@ -32,13 +32,15 @@ export function fromHostRow(row: types.Row): Host {
     keyName: row.get('key_name'),
     groups: row.get('groups') ?? [],
     vars: row.get('vars') ?? {},
+    hostKeys: row.get('host_keys') ?? [],
+    become: row.get('become') ?? null,
   });
   if (!parsed.success) throw new InvalidRowError(`inventory row for host ${hostname}: ${issuesText(parsed.error)}`);
   return parsed.data;
 }
 
 export function toHostParams(host: Host): unknown[] {
-  return [host.hostname, host.address, host.port, host.user, host.keyName, host.groups, host.vars];
+  return [host.hostname, host.address, host.port, host.user, host.keyName, host.groups, host.vars, host.hostKeys, host.become];
 }
 
 
@@ -55,6 +57,7 @@ export function fromOperationRow(hostname: string, row: types.Row): Operation {
     name: row.get('name'),
     module: row.get('module'),
     attributes,
+    become: row.get('become') ?? null,
   });
   if (!parsed.success) {
     throw new InvalidRowError(`host ${hostname}, operation #${seq} "${String(row.get('name'))}": ${issuesText(parsed.error)}`);

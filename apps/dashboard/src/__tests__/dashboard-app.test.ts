@@ -177,7 +177,7 @@ describe('dashboard app (fake store)', () => {
   ])('%s → 400 with a clear message', async (path, message) => {
     const res = await get(path, { authorization: basic });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(message);
+    expect(((await res.json()) as { error: string }).error).toMatch(message);
     if (path.startsWith('/api/')) return;
     const page = await get(path, { authorization: basic, accept: 'text/html' });
     expect(page.status).toBe(400);

@@ -13,7 +13,11 @@ describe('compileDashboardOptions', () => {
     expect(() => compileDashboardOptions([], { SIMPLECM_DASHBOARD_PASSWORD: good.SIMPLECM_DASHBOARD_PASSWORD })).toThrow(/SIMPLECM_DASHBOARD_USER: required/);
   });
 
-  it.each(['short-pass1', 'aaaaaaaaaaaaaaaa', ''])('refuses the weak password %j', (password) => {
+  it('takes an empty password for a missing one', () => {
+    expect(() => compileDashboardOptions([], { ...good, SIMPLECM_DASHBOARD_PASSWORD: '' })).toThrow(/SIMPLECM_DASHBOARD_PASSWORD: required/);
+  });
+
+  it.each(['short-pass1', 'aaaaaaaaaaaaaaaa', '            '])('refuses the weak password %j', (password) => {
     expect(() => compileDashboardOptions([], { ...good, SIMPLECM_DASHBOARD_PASSWORD: password })).toThrow(/SIMPLECM_DASHBOARD_PASSWORD: too weak/);
   });
 

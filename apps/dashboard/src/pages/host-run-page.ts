@@ -64,7 +64,7 @@ ${operations.map(
     body: html`<section class="panel">
   <div class="summary-line"><h1 class="mono">${hostname}</h1>${statusBadge(status)}</div>
   <p class="muted">${plural(operations.length, 'operation')} in run <a class="mono" href="${links.run(run.runId)}">${run.runId}</a> (${run.mode}, started ${formatTime(run.createdAt)}) · <a href="${links.host(hostname)}">history of ${hostname}</a></p>
-  ${firstFailure ? html`<p><a class="button" href="${links.runHost(run.runId, hostname, firstFailure.seq)}">Go to the ${firstFailure.status} operation: #${firstFailure.seq} ${firstFailure.name}</a></p>` : ''}
+  ${firstFailure ? html`<p><a class="button jump s-${firstFailure.status}" href="${links.runHost(run.runId, hostname, firstFailure.seq)}">Go to the ${firstFailure.status} operation: #${firstFailure.seq} ${firstFailure.name}</a></p>` : ''}
 </section>
 ${index}
 <h2>Operations</h2>

@@ -30,9 +30,9 @@ function summary(run: Run, now: Date): SafeHtml {
   <div class="summary-line"><h1 class="mono">${run.runId}</h1>${runStatusBadge(run)}</div>
   <dl class="facts">
     <div><dt>Mode</dt><dd>${run.mode}</dd></div>
-    <div><dt>Target</dt><dd class="mono">${run.target}</dd></div>
+    <div><dt>Target</dt><dd class="mono"><span class="clip">${run.target}</span></dd></div>
     <div><dt>Started</dt><dd>${formatTime(run.createdAt)}</dd></div>
-    <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd>${formatDuration(duration)}</dd></div>
+    <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd${running ? html` data-live="elapsed" data-since="${run.createdAt.getTime()}"` : ''}>${formatDuration(duration)}</dd></div>
     <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}</dd></div>
   </dl>
   ${progressBar(run.hostsDone, run.hostCount, run.counts)}
@@ -59,7 +59,14 @@ export function runPage(ctx: PageContext, { run, hosts, status, page, n, size, n
     html`<a href="${links.run(run.runId, { size })}" class="${status === undefined ? 'current' : ''}">All hosts</a>`,
     ...hostStatuses.map((s) => html`<a href="${links.run(run.runId, { status: s, size })}" class="s-${s}${status === s ? ' current' : ''}">${s}</a>`),
   ];
-  const empty = status ? `No ${status} hosts in this run${page ? ' on this page' : ''}.` : run.status === 'running' ? 'No host has finished yet.' : 'No host results recorded for this run.';
+  // Cassandra can hand out a token for a page that turns out empty (the last page was exactly full).
+  const empty = page
+    ? 'No more hosts: that was the last page.'
+    : status
+      ? `No ${status} hosts in this run.`
+      : run.status === 'running'
+        ? 'No host has finished yet.'
+        : 'No host results recorded for this run.';
   const table =
     hosts.items.length === 0
       ? html`<div class="table-box"><p class="empty">${empty}</p></div>`

@@ -19,7 +19,7 @@ function runRow(run: Run, now: Date): SafeHtml {
   <td class="nowrap"><a class="mono" href="${links.run(run.runId)}" title="${run.runId}">${run.runId.slice(0, 8)}</a></td>
   <td class="nowrap">${formatTime(run.createdAt)}</td>
   <td>${run.mode}</td>
-  <td class="wrap mono">${run.target}</td>
+  <td class="wrap mono"><span class="clip">${run.target}</span></td>
   <td class="num">${run.hostsDone} / ${run.hostCount}</td>
   <td class="num">${formatDuration(duration)}${run.status === 'running' ? html` <span class="muted">so far</span>` : ''}</td>
   ${countCells(run.counts)}

@@ -21,6 +21,8 @@ export interface SyntheticRun {
   readonly hostnames: string[];
   readonly failed: string[];
   readonly unreachable: string[];
+  /** Failed hosts whose stderr is marked truncated (with `longOutput`). */
+  readonly truncated: string[];
 }
 
 const defaultHostname = (i: number) => `web-${String(i).padStart(4, '0')}.dc1.example.internal`;
@@ -33,7 +35,7 @@ function longStderr(hostname: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function operations(i: number, hostname: string, fate: 'ok' | 'failed' | 'unreachable', longOutput: boolean, startedAt: number): OperationResult[] {
+function operations(i: number, hostname: string, fate: 'ok' | 'failed' | 'unreachable', longOutput: boolean, cut: boolean, startedAt: number): OperationResult[] {
   const names = ['managed marker exists', 'install nginx', 'nginx config', 'nginx running'];
   const modules = ['file_exists', 'package', 'file_content', 'service'];
   let stopped = false;
@@ -55,7 +57,7 @@ function operations(i: number, hostname: string, fate: 'ok' | 'failed' | 'unreac
       stdout: ran ? `checked ${name} on ${hostname}\n` : '',
       stdoutTruncated: false,
       stderr,
-      stderrTruncated: status === 'failed' && longOutput && i % 2 === 0,
+      stderrTruncated: status === 'failed' && longOutput && cut,
       changes: status === 'changed' ? [`${name}: updated /etc/example/${seq}.conf`] : [],
       startedAt: ran ? startedAt + seq * 40 : null,
       durationMs: ran ? 20 + ((i * 7 + seq * 13) % 400) : 0,
@@ -75,6 +77,9 @@ export async function writeSyntheticRun(
   await stores.createRun({ runId, mode, target: 'group:web', hostCount: hosts });
   const hostnames = Array.from({ length: hosts }, (_, i) => hostname(i + 1));
   const fates = hostnames.map((_, i) => ((i + 1) % unreachableEvery === 0 ? 'unreachable' : (i + 1) % failEvery === 0 ? 'failed' : 'ok') as 'ok' | 'failed' | 'unreachable');
+  // Every other failing host (the first, third…) has its long stderr marked as cut on the host.
+  let failedSoFar = 0;
+  const cut = fates.map((f) => f === 'failed' && failedSoFar++ % 2 === 0);
   const all: OperationResult[][] = [];
   let next = 0;
   const t0 = Date.now();
@@ -84,7 +89,7 @@ export async function writeSyntheticRun(
       const name = hostnames[i] as string;
       const fate = fates[i] ?? 'ok';
       const startedAt = t0 + i * 5;
-      const ops = operations(i, name, fate, longOutput, startedAt);
+      const ops = operations(i, name, fate, longOutput, cut[i] ?? false, startedAt);
       all[i] = ops;
       const result: HostResult = {
         runId,
@@ -112,5 +117,6 @@ export async function writeSyntheticRun(
     hostnames,
     failed: hostnames.filter((_, i) => fates[i] === 'failed'),
     unreachable: hostnames.filter((_, i) => fates[i] === 'unreachable'),
+    truncated: longOutput ? hostnames.filter((_, i) => cut[i]) : [],
   };
 }
