@@ -9,7 +9,9 @@ export async function seed(env: NodeJS.ProcessEnv): Promise<number> {
   const client = await connectCassandra(cassandra);
   try {
     await applySchema(client, cassandra.keyspace, cassandra.replication);
-    return await applyCqlFile(client, cassandra.keyspace, path.join(repoRoot, 'cql', 'seed.cql'));
+    // In docker compose the hosts are reached by name (host1…), not the stack's loopback addresses.
+    const rewrite = env.SIMPLECM_SEED_ADDRESSES === 'hostnames' ? (cql: string) => cql.replace(/'127\.10\.0\.(\d+)'/g, "'host$1'") : undefined;
+    return await applyCqlFile(client, cassandra.keyspace, path.join(repoRoot, 'cql', 'seed.cql'), rewrite);
   } finally {
     await client.shutdown();
   }

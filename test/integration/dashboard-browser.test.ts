@@ -105,7 +105,9 @@ describe('dashboard in a browser', () => {
   it('pages through a run of 300 hosts and keeps long output inside its box', async () => {
     await page.goto(url(`/runs/${big.runId}`));
     await expect(page.locator('table.hosts tbody tr').count()).resolves.toBe(100);
-    await screenshot(page, '07-run-300-hosts');
+    await screenshot(page, '07-run-300-hosts', { fullPage: false });
+    await page.locator('.pager').scrollIntoViewIfNeeded();
+    await screenshot(page, '07b-run-300-hosts-pager', { fullPage: false });
     await Promise.all([page.waitForURL(/page=/), page.click('a[rel=next]')]);
     await expect(page.locator('.toolbar .muted').textContent()).resolves.toMatch(/Page 2: 100 hosts/);
     await page.goto(url(`/runs/${big.runId}?status=unreachable`));
@@ -130,14 +132,21 @@ describe('dashboard in a browser', () => {
     await runs.createRun({ runId: live, mode: 'check', target: 'hosts:host1,host2', hostCount: 2 });
     await page.goto(url(`/runs/${live}`));
     await expect(page.locator('.badge.r-running').count()).resolves.toBe(1);
-    await screenshot(page, '09-run-live');
     const now = Date.now();
-    for (const hostname of ['host1', 'host2']) {
-      await results.recordHostResult(
+    const finish = async (hostname: string) =>
+      results.recordHostResult(
         { runId: live, hostname, status: 'ok', worker: 'w1', startedAt: now, endedAt: now + 50, cause: null, operations: [{ seq: 0, name: 'noop', module: 'command', status: 'ok', exitCode: 0, stdout: '', stdoutTruncated: false, stderr: '', stderrTruncated: false, changes: [], startedAt: now, durationMs: 50 }] },
         'check',
       );
-    }
+    // One host done: the page updates in place (no reload) and offers to show the new host.
+    await finish('host1');
+    await runs.recordRunProgress(live, { hostsDone: 1, counts: { ...emptyCounts(), ok: 1 }, finished: false });
+    await page.locator('[data-live="hosts-done"]:text-is("1")').waitFor({ timeout: 15_000 });
+    await expect(page.locator('[data-live="note"]').isVisible()).resolves.toBe(true);
+    await expect(page.locator('[data-live="count-ok"]').textContent()).resolves.toBe('1');
+    await screenshot(page, '09-run-live');
+    // Both done: the page reloads itself and shows the finished run.
+    await finish('host2');
     await runs.recordRunProgress(live, { hostsDone: 2, counts: { ...emptyCounts(), ok: 2 }, finished: true });
     await page.waitForSelector('.summary-line .badge.s-ok', { timeout: 15_000 });
     await expect(page.locator('table.hosts tbody tr').count()).resolves.toBe(2);

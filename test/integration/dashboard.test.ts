@@ -97,7 +97,7 @@ describe('dashboard on the stack', () => {
     let next: string | undefined = first;
     while (next) {
       const text = await (await authed(next)).text();
-      seen.push(...[...text.matchAll(/<td class="wrap"><a class="mono" href="[^"]+">([^<]+)<\/a><\/td>/g)].map((m) => m[1] as string));
+      seen.push(...[...text.matchAll(/<a class="mono" href="\/runs\/[^"/]+\/hosts\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1] as string));
       next = /<a href="([^"]+)" rel="next">/.exec(text)?.[1]?.replaceAll('&amp;', '&');
     }
     return seen;

@@ -28,8 +28,8 @@ export async function applySchema(client: Client, keyspace: string, replication:
 }
 
 /** Runs a CQL file of data statements (seed data) in the given keyspace. */
-export async function applyCqlFile(client: Client, keyspace: string, file: string): Promise<number> {
-  const statements = cqlStatements(fs.readFileSync(file, 'utf8').replaceAll('{{keyspace}}', keyspace));
+export async function applyCqlFile(client: Client, keyspace: string, file: string, rewrite: (cql: string) => string = (cql) => cql): Promise<number> {
+  const statements = cqlStatements(rewrite(fs.readFileSync(file, 'utf8').replaceAll('{{keyspace}}', keyspace)));
   for (const statement of statements) await client.execute(statement, [], { prepare: false });
   return statements.length;
 }

@@ -32,7 +32,7 @@ function summary(run: Run, now: Date): SafeHtml {
     <div><dt>Mode</dt><dd>${run.mode}</dd></div>
     <div><dt>Target</dt><dd class="mono"><span class="clip">${run.target}</span></dd></div>
     <div><dt>Started</dt><dd>${formatTime(run.createdAt)}</dd></div>
-    <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd${running ? html` data-live="elapsed" data-since="${run.createdAt.getTime()}"` : ''}>${formatDuration(duration)}</dd></div>
+    <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd${running ? html` data-live="elapsed"` : ''}>${formatDuration(duration)}</dd></div>
     <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}</dd></div>
   </dl>
   ${progressBar(run.hostsDone, run.hostCount, run.counts)}
@@ -43,10 +43,10 @@ function summary(run: Run, now: Date): SafeHtml {
 
 function hostRow(run: Run, h: RunHost): SafeHtml {
   return html`<tr class="row-${h.status}">
-  <td class="wrap"><a class="mono" href="${links.runHost(run.runId, h.hostname)}">${h.hostname}</a></td>
+  <td class="name"><a class="mono" href="${links.runHost(run.runId, h.hostname)}">${h.hostname}</a></td>
   <td>${statusBadge(h.status)}</td>
   ${countCells(h.counts)}
-  <td class="wrap mono">${h.worker}</td>
+  <td class="name mono">${h.worker}</td>
   <td class="nowrap">${formatTime(h.startedAt)}</td>
   <td class="num">${formatDuration(durationBetween(h.startedAt, h.endedAt))}</td>
   <td class="cause">${h.cause ? html`<span class="clip">${h.cause}</span>` : ''}</td>
