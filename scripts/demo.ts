@@ -1,3 +1,4 @@
+import { credentialsFile, ensureDemoDashboard } from './demo-dashboard';
 import { seed } from './seed';
 import { startProcess, stopStarted, type Started } from './processes';
 import { stackEnv, stackUp } from './stack/stack';
@@ -11,7 +12,7 @@ async function demo(): Promise<number> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   console.log('== stack');
-  await stackUp({ hosts: 5, log: (line) => console.log(`  ${line}`) });
+  await stackUp({ hosts: 5, atLeast: true, log: (line) => console.log(`  ${line}`) });
   const env = stackEnv();
   console.log(`== seed (${elapsed()})`);
   console.log(`  ${await seed({ ...process.env, ...env })} statements applied from cql/seed.cql`);
@@ -21,6 +22,13 @@ async function demo(): Promise<number> {
     ...[1, 2, 3].map((n) => startProcess('worker', ['--name', `worker${n}`], env, { echo: true, prefix: `  [worker${n}] ` })),
     startProcess('results', [], env, { echo: true, prefix: '  [results] ' }),
   ];
+  let dashboard: string | undefined;
+  try {
+    dashboard = await ensureDemoDashboard(env);
+    console.log(`  dashboard: ${dashboard} (user operator, password in ${credentialsFile})`);
+  } catch (error) {
+    console.log(`  dashboard not started: ${error instanceof Error ? error.message : String(error)}`);
+  }
   try {
     await new Promise((r) => setTimeout(r, 1_000));
     console.log(`== enqueue --wait (${elapsed()})`);
@@ -29,6 +37,7 @@ async function demo(): Promise<number> {
     const runId = /run ([0-9a-f-]{36})/.exec(enqueue.output())?.[1];
     console.log(`== done in ${elapsed()} (enqueue exit ${code}: ${code === 1 ? 'host5 fails on purpose' : code === 0 ? 'all hosts converged' : 'error'})`);
     console.log('Next:');
+    if (dashboard) console.log(`  ${dashboard.padEnd(46)} the dashboard: runs, hosts, output, queues`);
     console.log('  npm run runs                                  recent runs');
     if (runId) console.log(`  npm run results -- ${runId} --host host5   host5's operations`);
     console.log('  source .stack/env && npm run enqueue -- --wait   run again (all ok: idempotent)');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connectCassandra, applySchema } from '@simplecm/store';
 import { cassandraContactPoint, cassandraDataCenter, cassandraDown, cassandraStatus, cassandraUp } from './cassandra';
+import { stopDemoDashboard } from '../demo-dashboard';
 import { hostsDown, hostsStatus, hostsUp, type StackHost } from './hosts';
 import { repoRoot, stackPaths, stateDir } from './paths';
 import type { ComponentStatus } from './proc';
@@ -58,7 +59,7 @@ export async function stackUp({ hosts, log, atLeast = false }: StackUpOptions): 
 /** Stops everything; runs every step even when one fails, hosts first (reverse of start). */
 export async function stackDown(): Promise<void> {
   const errors: unknown[] = [];
-  for (const step of [hostsDown, cassandraDown, redisDown]) {
+  for (const step of [stopDemoDashboard, hostsDown, cassandraDown, redisDown]) {
     try {
       await step();
     } catch (error) {
