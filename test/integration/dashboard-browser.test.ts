@@ -4,7 +4,7 @@ import { writeSyntheticRun, type SyntheticRun } from '@simplecm/dashboard';
 import { newRunId, resultStore, runStore } from '@simplecm/store';
 import { stopStarted } from '../../scripts/processes';
 import { dashboardCredentials, launchChromium, screenshot, startDashboardProcess, type StartedDashboard } from '../support/browser';
-import { createTestSystem, type TestSystem } from '../support/system';
+import { createTestSystem, onHost, type TestSystem } from '../support/system';
 
 // End to end in headless Chromium (Debian's package, driven by playwright-core): the seed run
 // through workers and the results consumer, then the dashboard as an operator uses it. Also a
@@ -26,6 +26,7 @@ describe('dashboard in a browser', () => {
     const stores = { ...runStore(system.cassandra, system.keyspace), ...resultStore(system.cassandra, system.keyspace) };
     big = await writeSyntheticRun(stores, { hosts: 300, longOutput: true });
     await system.seed();
+    await onHost(5, 'rm -rf /nonexistent'); // the seed's failing operation needs it missing
     system.startWorkers(2);
     system.startResults();
     const enqueued = await system.enqueue(['--wait']);

@@ -51,7 +51,7 @@ async function resultsCommand(argv: string[]): Promise<void> {
               { header: 'exit', value: (o) => (o.exitCode === null ? '' : o.exitCode), align: 'right' },
               { header: 'ms', value: (o) => o.durationMs, align: 'right' },
               { header: 'changes', value: (o) => o.changes.join('; '), maxWidth: 40 },
-              { header: 'stderr', value: (o) => `${o.stderr}${o.stderrTruncated ? ' [truncated]' : ''}`, maxWidth: 60 },
+              { header: 'stderr', value: (o) => `${o.stderr}${o.stderrTruncated ? ' [truncated]' : ''}`, maxWidth: 100 },
             ],
             ops,
           ),

@@ -1,0 +1,33 @@
+import { ConfigError } from '@simplecm/config';
+import { compileEnqueueOptions } from '../enqueue-options';
+
+describe('enqueue flags', () => {
+  it('defaults to an apply of every host', () => {
+    expect(compileEnqueueOptions([], {})).toEqual({
+      target: { kind: 'all' },
+      run: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 },
+      runId: undefined,
+      wait: false,
+      modulesDir: undefined,
+    });
+  });
+
+  it('targets hosts (deduplicated) or a group, in check mode', () => {
+    expect(compileEnqueueOptions(['--hosts', 'h1, h2,h1', '--check', '--keep-going'], {})).toMatchObject({
+      target: { kind: 'hosts', hosts: ['h1', 'h2'] },
+      run: { mode: 'check', keepGoing: true },
+    });
+    expect(compileEnqueueOptions(['--group', 'web'], {}).target).toEqual({ kind: 'group', group: 'web' });
+  });
+
+  it.each([
+    [['--hosts', 'a b'], /--hosts/],
+    [['--hosts', 'h1', '--group', 'g'], /--hosts and --group/],
+    [['--operation-timeout', '0'], /--operation-timeout/],
+    [['--run-id', 'not-a-run'], /--run-id/],
+    [['--bogus'], /bogus/],
+  ])('rejects %j naming the flag', (argv, message) => {
+    expect(() => compileEnqueueOptions(argv, {})).toThrow(ConfigError);
+    expect(() => compileEnqueueOptions(argv, {})).toThrow(message);
+  });
+});
