@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import type { HostJobData } from '@simplecm/domain';
 import { loadModules, resolveModulesDir, InvalidOperationError } from '@simplecm/modules';
-import { HOSTS_QUEUE, readRunProgress, redisConnection } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection } from '@simplecm/queue';
 import { connectCassandra, inventoryStore, newRunId, resultStore, runStore, UnknownHostError, InvalidRowError } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { enqueueRun } from './enqueue';
@@ -24,28 +24,50 @@ async function main(): Promise<number> {
     const inventory = inventoryStore(cassandra, ks);
     const runs = runStore(cassandra, ks);
     const enqueueProgress = progressReporter(process.stderr, { label: 'hosts enqueued' });
+    const runKey = options.runKey;
+    const deps = {
+      ...inventory,
+      modules,
+      hostsQueue,
+      createRun: runs.createRun,
+      newRunId,
+      claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, config.redis.prefix, runKey, candidate)).runId,
+      onProgress: (n: number, total: number) => enqueueProgress.update({ done: n, failed: 0, total }),
+    };
+    const settings = { connectAttempts: options.connectAttempts, batchSize: options.batchSize, batchPauseMs: options.batchPauseMs };
     const { runId, hostCount } = await enqueueRun(
-      {
-        ...inventory,
-        modules,
-        hostsQueue,
-        createRun: runs.createRun,
-        newRunId,
-        onProgress: (n, total) => enqueueProgress.update({ done: n, failed: 0, total }),
-      },
+      // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
+      { ...deps, onRunCreated: (id, n) => console.log(`run ${id}: enqueuing ${n} host job(s)`) },
       options.target,
       options.run,
-      options.runId,
+      { ...settings, runId: options.runId },
     );
     enqueueProgress.done();
     console.log(`run ${runId}: ${hostCount} host job(s) enqueued (${options.run.mode})`);
     if (!options.wait) return 0;
 
+    // Redis may restart while we wait (its AOF keeps all but the last second): keep polling, and
+    // after a reconnection add the run's jobs again — job ids make that a no-op for every job
+    // Redis kept, and workers skip a host whose result was already handed off.
+    let reconnected = false;
+    let outage = false;
+    redis.on('ready', () => (reconnected = true));
     const bar = progressReporter(process.stderr);
     for (;;) {
-      const p = await readRunProgress(redis, config.redis.prefix, runId);
-      bar.update({ done: p.hostsDone, failed: p.hostsFailed, total: hostCount });
-      if (p.hostsDone >= hostCount) break;
+      try {
+        if (reconnected) {
+          reconnected = false;
+          await enqueueRun({ ...deps, onProgress: undefined }, options.target, options.run, { ...settings, runId });
+          console.error(`enqueue: Redis reconnected; the jobs of run ${runId} are all there`);
+        }
+        const p = await readRunProgress(redis, config.redis.prefix, runId);
+        outage = false;
+        bar.update({ done: p.hostsDone, failed: p.hostsFailed, total: hostCount });
+        if (p.hostsDone >= hostCount) break;
+      } catch (error) {
+        if (!outage) console.error(`enqueue: waiting for Redis (${error instanceof Error ? error.message : String(error)}); still polling`);
+        outage = true;
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
     bar.done();

@@ -1,17 +1,33 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { connectCassandra } from '@simplecm/store';
 import { startResultsConsumer } from './results-consumer';
+import { compileResultsOptions } from './results-options';
+import { isStoreUnreachable, storeSession } from './store-session';
 
 async function main(): Promise<void> {
+  const options = compileResultsOptions(process.argv.slice(2), process.env);
   const config = connectionConfigFromEnv(process.env);
-  const cassandra = await connectCassandra(config.cassandra);
-  const consumer = startResultsConsumer(config.redis, cassandra, config.cassandra.keyspace);
+  const log = (line: string) => console.log(line);
+  // Started while Cassandra is down (a restart during an outage): keep trying; results wait in Redis.
+  let cassandra;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      cassandra = await connectCassandra(config.cassandra);
+      break;
+    } catch (error) {
+      if (!isStoreUnreachable(error)) throw error;
+      if (attempt === 1) log(`results consumer: Cassandra unreachable (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); retrying`);
+      await new Promise((r) => setTimeout(r, options.reconnectIntervalMs));
+    }
+  }
+  const store = storeSession(cassandra, config.cassandra.keyspace, { connect: () => connectCassandra(config.cassandra), reconnectIntervalMs: options.reconnectIntervalMs, log });
+  const consumer = startResultsConsumer(config.redis, store, options, { log });
   console.log(`results consumer: writing results to keyspace ${config.cassandra.keyspace}`);
   const stop = async (signal: string) => {
     console.log(`results consumer: ${signal}, flushing`);
     try {
       await consumer.close();
-      await cassandra.shutdown();
+      console.log('results consumer: flushed, exiting');
       process.exit(0);
     } catch (error) {
       console.error(`results consumer: close failed: ${error instanceof Error ? error.message : String(error)}`);

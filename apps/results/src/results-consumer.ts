@@ -1,55 +1,81 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Client } from 'cassandra-driver';
-import { recordHostProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
-import { resultStore, runStore } from '@simplecm/store';
+import { cappedBackoffStrategy, recordHostProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
 import { hostCounts, recordResult } from './record-result';
+import type { ResultsOptions } from './results-options';
+import type { StoreSession } from './store-session';
+
+export type ResultsConsumerState = 'running' | 'closing' | 'closed';
 
 export interface ResultsConsumer {
-  /** Stops taking results and waits for those being written. Safe to call twice. */
+  readonly state: () => ResultsConsumerState;
+  /** Stops taking results and waits for those being written (flushes what it holds). Safe to call twice. */
   close(): Promise<void>;
 }
 
+/**
+ * Writes results from the results queue. A write that fails (Cassandra down) fails the job's
+ * attempt; BullMQ keeps it in Redis and retries it after a capped, doubling delay
+ * (`retryDelayMs` … `retryMaxDelayMs`), so every result waits durably and is written within
+ * about `retryMaxDelayMs` of Cassandra's return. Every step is idempotent (see recordResult).
+ */
 export function startResultsConsumer(
   redis: RedisConfig,
-  cassandra: Client,
-  keyspace: string,
-  { concurrency = 64, log = console.log }: { concurrency?: number; log?: (line: string) => void } = {},
+  store: StoreSession,
+  options: ResultsOptions,
+  { log = console.log }: { log?: (line: string) => void } = {},
 ): ResultsConsumer {
-  const results = resultStore(cassandra, keyspace);
-  const runs = runStore(cassandra, keyspace);
   const progressConnection = redisConnection(redis);
+  let state: ResultsConsumerState = 'running';
 
   async function processResult(job: Job): Promise<void> {
     const parsed = resultJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed result job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    const { finished, snapshot } = await recordResult(parsed.data, {
-      recordHostResult: results.recordHostResult,
-      recordRunProgress: runs.recordRunProgress,
-      countHost: async (data) =>
-        (await recordHostProgress(progressConnection, redis.prefix, data.result.runId, data.result.hostname, data.result.status, hostCounts(data))).snapshot,
-    });
-    if (finished) log(`run ${parsed.data.result.runId} finished: ${snapshot.hostsDone} hosts`);
+    const { results, runs } = store.current();
+    try {
+      const { finished, snapshot } = await recordResult(parsed.data, {
+        recordHostResult: results.recordHostResult,
+        recordRunProgress: runs.recordRunProgress,
+        countHost: async (data) =>
+          (await recordHostProgress(progressConnection, redis.prefix, data.result.runId, data.result.hostname, data.result.status, hostCounts(data))).snapshot,
+      });
+      if (finished) log(`run ${parsed.data.result.runId} finished: ${snapshot.hostsDone} hosts`);
+    } catch (error) {
+      store.noteFailure(error);
+      throw error;
+    }
   }
 
   const worker = new Worker(RESULTS_QUEUE, processResult, {
     connection: redisConnection(redis, { blocking: true }),
     prefix: redis.prefix,
-    concurrency,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    // A consumer killed mid-write leaves its results active; they are redelivered, however often.
+    maxStalledCount: 1_000,
+    settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: options.retryDelayMs, capMs: options.retryMaxDelayMs }) },
   });
-  worker.on('failed', (job, error) => log(`result ${job?.id ?? '?'} not written yet (${error.message}); it stays queued`));
+  worker.on('failed', (job, error) => log(`result ${job?.id ?? '?'} not written yet (${error.message.split('\n')[0]}); it stays queued`));
   worker.on('error', (error) => log(`results consumer error: ${error.message}`));
 
   let closing: Promise<void> | undefined;
   return {
+    state: () => state,
     close() {
       closing ??= (async () => {
-        try {
-          await worker.close();
-        } finally {
-          progressConnection.disconnect();
+        state = 'closing';
+        const errors: unknown[] = [];
+        for (const step of [() => worker.close(), async () => void progressConnection.disconnect(), () => store.close()]) {
+          try {
+            await step();
+          } catch (error) {
+            errors.push(error);
+          }
         }
+        state = 'closed';
+        if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
       })();
       return closing;
     },

@@ -37,8 +37,16 @@ function hostResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, o
 
 /** The result of a host that could not be reached: every operation `unreachable`, with the cause. */
 export function unreachableResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, error: SshError): HostResult {
-  const operations = job.operations.map((op) => notRunResult(op, 'unreachable', error.message));
-  return { ...hostResult(job, ctx, startedAt, operations, `${error.code}: ${error.detail}`), status: 'unreachable' };
+  return notConvergedResult(job, ctx, startedAt, error.code, error.detail, error.message);
+}
+
+/**
+ * The result of a host whose outcome cannot be known (never reached, or its job given up after
+ * workers died on it): every operation `unreachable`, the cause `<code>: <detail>`.
+ */
+export function notConvergedResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, code: string, detail: string, why = `${code}: ${detail}`): HostResult {
+  const operations = job.operations.map((op) => notRunResult(op, 'unreachable', why));
+  return { ...hostResult(job, ctx, startedAt, operations, `${code}: ${detail}`), status: 'unreachable' };
 }
 
 /** Renders every operation or says which one cannot be (the worker's modules may differ from the master's). */

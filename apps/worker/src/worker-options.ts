@@ -14,6 +14,21 @@ import { OUTPUT_LIMIT_BYTES } from '@simplecm/domain';
  * - `--name` / SIMPLECM_WORKER_NAME: shown in results, default `<hostname>:<pid>`.
  * - `--accept-new-host-keys` / SIMPLECM_ACCEPT_NEW_HOST_KEYS=1: trust on first use, off by default:
  *   a host with no known key is accepted once and its key appended to the known_hosts file.
+ *
+ * Fault handling (docs/what-happens-when.md):
+ * - `--lock-duration` / SIMPLECM_LOCK_DURATION_MS: a host job's lock, default 60000 ms. BullMQ renews
+ *   it every quarter of this while the host runs, however long; a dead worker's host is taken over
+ *   about lock-duration + stalled-interval after it died. Also the TTL of the per-host lock.
+ * - `--stalled-interval` / SIMPLECM_STALLED_INTERVAL_MS: how often workers look for jobs whose lock
+ *   expired, default 30000 ms.
+ * - `--max-stalled` / SIMPLECM_MAX_STALLED_COUNT: takeovers of one host job before it is given up
+ *   (and recorded `unreachable`, cause `stalled`), default 2.
+ * - `--busy-retry` / SIMPLECM_BUSY_RETRY_MS: a host busy with another run is looked at again after
+ *   this long (the job waits delayed, no attempt used), default 5000 ms.
+ * - `--retry-max-delay` / SIMPLECM_RETRY_MAX_DELAY_MS: cap of the backoff between connection
+ *   attempts (the first waits the job's backoff delay, then doubling), default 60000 ms.
+ * - `--shutdown-grace` / SIMPLECM_SHUTDOWN_GRACE_MS: on SIGTERM, running hosts may finish for this
+ *   long; past it they are aborted and handed back to the queue, default 30000 ms.
  */
 export interface WorkerOptions {
   readonly concurrency: number;
@@ -25,6 +40,12 @@ export interface WorkerOptions {
   readonly outputLimitBytes: number;
   readonly name: string;
   readonly acceptNewHostKeys: boolean;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly maxStalledCount: number;
+  readonly busyRetryMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly shutdownGraceMs: number;
 }
 
 const flagSpec = {
@@ -36,6 +57,12 @@ const flagSpec = {
   'host-deadline': { type: 'string' },
   name: { type: 'string' },
   'accept-new-host-keys': { type: 'boolean' },
+  'lock-duration': { type: 'string' },
+  'stalled-interval': { type: 'string' },
+  'max-stalled': { type: 'string' },
+  'busy-retry': { type: 'string' },
+  'retry-max-delay': { type: 'string' },
+  'shutdown-grace': { type: 'string' },
 } as const;
 
 const flagsSchema = z.object({
@@ -47,6 +74,12 @@ const flagsSchema = z.object({
   'host-deadline': intFlag(1_000, 86_400_000).optional(),
   name: z.string().min(1).max(200).optional(),
   'accept-new-host-keys': z.boolean().optional(),
+  'lock-duration': intFlag(1_000, 3_600_000).optional(),
+  'stalled-interval': intFlag(500, 3_600_000).optional(),
+  'max-stalled': intFlag(0, 1_000).optional(),
+  'busy-retry': intFlag(100, 3_600_000).optional(),
+  'retry-max-delay': intFlag(100, 86_400_000).optional(),
+  'shutdown-grace': intFlag(0, 86_400_000).optional(),
 });
 
 const envSchema = z.object({
@@ -58,6 +91,12 @@ const envSchema = z.object({
   SIMPLECM_HOST_DEADLINE_MS: intFlag(1_000, 86_400_000).optional(),
   SIMPLECM_WORKER_NAME: z.string().min(1).max(200).optional(),
   SIMPLECM_ACCEPT_NEW_HOST_KEYS: z.enum(['0', '1']).optional(),
+  SIMPLECM_LOCK_DURATION_MS: intFlag(1_000, 3_600_000).optional(),
+  SIMPLECM_STALLED_INTERVAL_MS: intFlag(500, 3_600_000).optional(),
+  SIMPLECM_MAX_STALLED_COUNT: intFlag(0, 1_000).optional(),
+  SIMPLECM_BUSY_RETRY_MS: intFlag(100, 3_600_000).optional(),
+  SIMPLECM_RETRY_MAX_DELAY_MS: intFlag(100, 86_400_000).optional(),
+  SIMPLECM_SHUTDOWN_GRACE_MS: intFlag(0, 86_400_000).optional(),
 });
 
 export function compileWorkerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): WorkerOptions {
@@ -75,5 +114,11 @@ export function compileWorkerOptions(argv: readonly string[], env: NodeJS.Proces
     outputLimitBytes: OUTPUT_LIMIT_BYTES,
     name: flags.name ?? e.SIMPLECM_WORKER_NAME ?? `${os.hostname()}:${process.pid}`,
     acceptNewHostKeys: flags['accept-new-host-keys'] ?? e.SIMPLECM_ACCEPT_NEW_HOST_KEYS === '1',
+    lockDurationMs: flags['lock-duration'] ?? e.SIMPLECM_LOCK_DURATION_MS ?? 60_000,
+    stalledIntervalMs: flags['stalled-interval'] ?? e.SIMPLECM_STALLED_INTERVAL_MS ?? 30_000,
+    maxStalledCount: flags['max-stalled'] ?? e.SIMPLECM_MAX_STALLED_COUNT ?? 2,
+    busyRetryMs: flags['busy-retry'] ?? e.SIMPLECM_BUSY_RETRY_MS ?? 5_000,
+    retryMaxDelayMs: flags['retry-max-delay'] ?? e.SIMPLECM_RETRY_MAX_DELAY_MS ?? 60_000,
+    shutdownGraceMs: flags['shutdown-grace'] ?? e.SIMPLECM_SHUTDOWN_GRACE_MS ?? 30_000,
   };
 }

@@ -2,29 +2,66 @@ import { z } from 'zod';
 import { ConfigError, zodIssues } from './errors';
 
 /**
+ * Consistency levels SimpleCM accepts for its Cassandra reads and writes (the driver's names,
+ * upper case). `LOCAL_QUORUM` (the default) on both sides gives read-your-writes in the local
+ * data center whenever the replication factor is 3 (2 + 2 > 3) and tolerates one replica down;
+ * with replication factor 1 it is the same as `ONE`.
+ */
+export const cassandraConsistencies = ['ONE', 'LOCAL_ONE', 'TWO', 'THREE', 'QUORUM', 'LOCAL_QUORUM', 'EACH_QUORUM', 'ALL'] as const;
+export type CassandraConsistency = (typeof cassandraConsistencies)[number];
+
+/** The queue prefix used on a Redis Cluster when SIMPLECM_QUEUE_PREFIX is unset: one hash tag, one slot. */
+export const defaultClusterQueuePrefix = '{simplecm}';
+
+/**
+ * True when every key `${prefix}:…` hashes by a tag inside the prefix. Redis hashes the text
+ * between the first `{` and the next `}` when that text is not empty; SimpleCM's keys add
+ * nothing before the prefix, so the prefix must hold such a tag itself.
+ */
+export function prefixHasHashTag(prefix: string): boolean {
+  return /^[^{]*\{[^}]+\}/.test(prefix);
+}
+
+/**
  * Where Redis and Cassandra are. Each field's environment variable and default:
  * - SIMPLECM_REDIS_URL: `redis://127.0.0.1:6380` (the local stack). `rediss://user:password@host:port` for TLS + ACL.
  * - SIMPLECM_REDIS_CA: PEM file of the CA that signed Redis' certificate (TLS only).
- * - SIMPLECM_QUEUE_PREFIX: `simplecm`; BullMQ key prefix, so several installations can share a Redis.
- * - SIMPLECM_CASSANDRA_CONTACT_POINTS: `127.0.0.1:9042`, comma-separated.
+ * - SIMPLECM_REDIS_CLUSTER: none. Comma-separated `host:port` seed nodes of a Redis Cluster; when set,
+ *   every process uses ioredis' Cluster client and SIMPLECM_REDIS_URL is not used (plaintext, no ACL user:
+ *   TLS and credentials on a cluster are not supported yet).
+ * - SIMPLECM_QUEUE_PREFIX: `simplecm`, or `{simplecm}` on a cluster; BullMQ key prefix, so several
+ *   installations can share a Redis. On a cluster it must carry a hash tag (`{…}`) so that every key of
+ *   a BullMQ script or of the progress script lands in one slot.
+ * - SIMPLECM_CASSANDRA_CONTACT_POINTS: `127.0.0.1:9042`, comma-separated; list several nodes of a cluster.
  * - SIMPLECM_CASSANDRA_DC: `datacenter1`, the driver's local data center.
  * - SIMPLECM_KEYSPACE: `simplecm`.
- * - SIMPLECM_CASSANDRA_REPLICATION: `{'class': 'SimpleStrategy', 'replication_factor': 1}`.
+ * - SIMPLECM_CASSANDRA_REPLICATION: `{'class': 'SimpleStrategy', 'replication_factor': 1}`; used when the
+ *   keyspace is created, e.g. `{'class': 'NetworkTopologyStrategy', 'datacenter1': 3}` on a 3-node cluster.
+ * - SIMPLECM_CASSANDRA_CONSISTENCY: `LOCAL_QUORUM`; the consistency level of every read and write.
  * - SIMPLECM_CASSANDRA_USERNAME / SIMPLECM_CASSANDRA_PASSWORD: none.
  * - SIMPLECM_CASSANDRA_CA: PEM CA file; turns on TLS to Cassandra.
  */
 export interface ConnectionConfig {
-  readonly redis: { readonly url: string; readonly tlsCaFile?: string; readonly prefix: string };
+  readonly redis: {
+    readonly url: string;
+    readonly tlsCaFile?: string;
+    readonly prefix: string;
+    /** Redis Cluster seed nodes (`host:port`); absent for a single Redis. */
+    readonly clusterNodes?: readonly string[];
+  };
   readonly cassandra: {
     readonly contactPoints: readonly string[];
     readonly localDataCenter: string;
     readonly keyspace: string;
     readonly replication: string;
+    readonly consistency: CassandraConsistency;
     readonly username?: string;
     readonly password?: string;
     readonly tlsCaFile?: string;
   };
 }
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port');
 
 const envSchema = z.object({
   SIMPLECM_REDIS_URL: z
@@ -32,7 +69,12 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6380'),
   SIMPLECM_REDIS_CA: z.string().min(1).optional(),
-  SIMPLECM_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { }').default('simplecm'),
+  SIMPLECM_REDIS_CLUSTER: z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(hostPort).min(1, 'at least one host:port'))
+    .optional(),
+  SIMPLECM_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { }').optional(),
   SIMPLECM_CASSANDRA_CONTACT_POINTS: z
     .string()
     .default('127.0.0.1:9042')
@@ -41,6 +83,11 @@ const envSchema = z.object({
   SIMPLECM_CASSANDRA_DC: z.string().min(1).default('datacenter1'),
   SIMPLECM_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits, underscores').default('simplecm'),
   SIMPLECM_CASSANDRA_REPLICATION: z.string().regex(/^\{.*\}$/, "a CQL map like {'class': 'SimpleStrategy', 'replication_factor': 1}").default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
+  SIMPLECM_CASSANDRA_CONSISTENCY: z
+    .string()
+    .transform((s) => s.trim().toUpperCase())
+    .pipe(z.enum(cassandraConsistencies))
+    .default('LOCAL_QUORUM'),
   SIMPLECM_CASSANDRA_USERNAME: z.string().min(1).optional(),
   SIMPLECM_CASSANDRA_PASSWORD: z.string().optional(),
   SIMPLECM_CASSANDRA_CA: z.string().min(1).optional(),
@@ -52,13 +99,26 @@ export function connectionConfigFromEnv(env: NodeJS.ProcessEnv): ConnectionConfi
     throw new ConfigError(`invalid environment:\n${zodIssues(parsed.error, (p) => `${String(p[0])}`)}`);
   }
   const e = parsed.data;
+  const clusterNodes = e.SIMPLECM_REDIS_CLUSTER;
+  const prefix = e.SIMPLECM_QUEUE_PREFIX ?? (clusterNodes ? defaultClusterQueuePrefix : 'simplecm');
+  if (clusterNodes) {
+    if (!prefixHasHashTag(prefix)) {
+      throw new ConfigError(
+        `invalid environment:\nSIMPLECM_QUEUE_PREFIX: "${prefix}" has no hash tag; on a Redis Cluster (SIMPLECM_REDIS_CLUSTER) use one like {${prefix}} so each script's keys share a slot`,
+      );
+    }
+    if (e.SIMPLECM_REDIS_CA) {
+      throw new ConfigError('invalid environment:\nSIMPLECM_REDIS_CA: TLS to a Redis Cluster (SIMPLECM_REDIS_CLUSTER) is not supported');
+    }
+  }
   return {
-    redis: { url: e.SIMPLECM_REDIS_URL, tlsCaFile: e.SIMPLECM_REDIS_CA, prefix: e.SIMPLECM_QUEUE_PREFIX },
+    redis: { url: e.SIMPLECM_REDIS_URL, tlsCaFile: e.SIMPLECM_REDIS_CA, prefix, ...(clusterNodes ? { clusterNodes } : {}) },
     cassandra: {
       contactPoints: e.SIMPLECM_CASSANDRA_CONTACT_POINTS,
       localDataCenter: e.SIMPLECM_CASSANDRA_DC,
       keyspace: e.SIMPLECM_KEYSPACE,
       replication: e.SIMPLECM_CASSANDRA_REPLICATION,
+      consistency: e.SIMPLECM_CASSANDRA_CONSISTENCY,
       username: e.SIMPLECM_CASSANDRA_USERNAME,
       password: e.SIMPLECM_CASSANDRA_PASSWORD,
       tlsCaFile: e.SIMPLECM_CASSANDRA_CA,

@@ -27,8 +27,8 @@ export function cappedBackoffDelay(attemptsMade: number, { baseMs, capMs }: Capp
 
 /**
  * A BullMQ backoff strategy: capped exponential for CAPPED_BACKOFF jobs, where the job's own
- * `backoff.delay` (if any) is the base. Other types fall back to BullMQ's built-ins (-1 does not
- * exist; BullMQ only calls the strategy for types it does not know, so this never happens).
+ * `backoff.delay` (if any) is the base. BullMQ calls it only for types it has no built-in for;
+ * any other unknown type gets the base delay rather than failing the job.
  */
 export function cappedBackoffStrategy(defaults: CappedBackoff): BackoffStrategy {
   return (attemptsMade, type, _error, job) => {

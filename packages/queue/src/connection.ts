@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { hashTag } from './names';
 
 export interface RedisConfig {
   /** `redis://host:port` or, for TLS + ACL, `rediss://user:password@host:port[/db]`. Secret: never log it, log `redactRedisUrl(url)`. */
@@ -8,7 +9,16 @@ export interface RedisConfig {
   /** PEM file of the CA that signed the server's certificate; only meaningful with `rediss://`. */
   readonly tlsCaFile?: string;
   readonly prefix: string;
+  /**
+   * Seed nodes (`host:port`) of a Redis Cluster. When present the connection is an ioredis
+   * `Cluster` (it finds every shard from any seed) and `url` is not used; `prefix` must then
+   * carry a hash tag (`{simplecm}`), see `hashTag`.
+   */
+  readonly clusterNodes?: readonly string[];
 }
+
+/** A single Redis or a Redis Cluster: both run every command SimpleCM and BullMQ send. */
+export type RedisClient = Redis | Cluster;
 
 /** The Redis URL is unusable; the message never contains the password. */
 export class RedisUrlError extends Error {
@@ -92,8 +102,19 @@ export function redisConnectionOptions(config: RedisConfig): RedisOptions {
  * A new ioredis connection. `blocking` connections (BullMQ workers) must retry commands
  * forever (maxRetriesPerRequest null) so a Redis restart pauses them instead of failing jobs.
  * TLS and ACL credentials come from the URL (see `redisConnectionOptions`).
+ *
+ * With `clusterNodes` this is a `Cluster` (see `redisClusterConnection`), returned under the
+ * `Redis` type so that existing callers compile unchanged: they use only commands, `eval`,
+ * `disconnect`/`quit`, and hand it to BullMQ, which detects a cluster itself; all of these
+ * exist on both. Code that needs to tell them apart uses `redisClient` (typed `RedisClient`).
  */
-export function redisConnection(config: RedisConfig, { blocking = false }: { blocking?: boolean } = {}): Redis {
+export function redisConnection(config: RedisConfig, options: { blocking?: boolean } = {}): Redis {
+  return redisClient(config, options) as Redis;
+}
+
+/** A single Redis or, with `clusterNodes`, a Redis Cluster client. */
+export function redisClient(config: RedisConfig, { blocking = false }: { blocking?: boolean } = {}): RedisClient {
+  if (config.clusterNodes && config.clusterNodes.length > 0) return redisClusterConnection(config, { blocking });
   return new Redis({
     ...redisConnectionOptions(config),
     maxRetriesPerRequest: blocking ? null : 20,
@@ -101,4 +122,43 @@ export function redisConnection(config: RedisConfig, { blocking = false }: { blo
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     lazyConnect: false,
   });
+}
+
+/** How long commands wait out a failover (a master's replica being promoted) before failing. */
+const clusterRetryDelayMs = 500;
+const clusterMaxRedirections = 80; // × 500 ms ≈ 40 s, several cluster-node-timeouts
+
+/** `host:port` seed strings as ioredis wants them; throws RedisUrlError on a malformed one. */
+export function parseClusterNodes(nodes: readonly string[]): Array<{ host: string; port: number }> {
+  return nodes.map((node) => {
+    const match = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(node.trim());
+    if (!match) throw new RedisUrlError(`SIMPLECM_REDIS_CLUSTER entry "${node}" is not host:port`);
+    return { host: match[1] as string, port: Number(match[2]) };
+  });
+}
+
+/**
+ * An ioredis Cluster client. It keeps the slot map of the cluster, follows MOVED/ASK, and when a
+ * master dies it retries the master's commands every 500 ms (refreshing the slot map each time)
+ * for up to ~40 s, which covers the detection (cluster-node-timeout) and the promotion of a replica.
+ * Blocking connections (BullMQ workers) never give up on a command (maxRetriesPerRequest null).
+ */
+export function redisClusterConnection(config: RedisConfig, { blocking = false }: { blocking?: boolean } = {}): Cluster {
+  if (hashTag(config.prefix) === undefined) {
+    throw new RedisUrlError(`queue prefix "${config.prefix}" has no hash tag: on a Redis Cluster use one like {${config.prefix}}`);
+  }
+  const options: ClusterOptions = {
+    redisOptions: { maxRetriesPerRequest: blocking ? null : 20, enableReadyCheck: true, connectTimeout: 5_000 },
+    clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryDelayOnFailover: clusterRetryDelayMs,
+    retryDelayOnClusterDown: clusterRetryDelayMs,
+    retryDelayOnTryAgain: 200,
+    maxRedirections: clusterMaxRedirections,
+    slotsRefreshTimeout: 2_000,
+    slotsRefreshInterval: 5_000,
+    enableReadyCheck: true,
+    scaleReads: 'master',
+    lazyConnect: false,
+  };
+  return new Cluster(parseClusterNodes(config.clusterNodes ?? []), options);
 }

@@ -59,3 +59,8 @@ export async function readRunProgress(redis: Redis, prefix: string, runId: strin
   const [done, flat] = await Promise.all([redis.scard(doneKey), redis.hgetall(countsKey)]);
   return snapshotFrom(done, Object.entries(flat).flat());
 }
+
+/** Whether the results consumer has already counted this host in this run (its result is recorded). */
+export async function isHostCounted(redis: Redis, prefix: string, runId: string, hostname: string): Promise<boolean> {
+  return (await redis.sismember(keys(prefix, runId)[0], hostname)) === 1;
+}

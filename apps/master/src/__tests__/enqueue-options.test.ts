@@ -7,6 +7,10 @@ describe('enqueue flags', () => {
       target: { kind: 'all' },
       run: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 },
       runId: undefined,
+      runKey: undefined,
+      connectAttempts: 3,
+      batchSize: 200,
+      batchPauseMs: 0,
       wait: false,
       modulesDir: undefined,
     });

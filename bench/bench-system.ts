@@ -1,0 +1,266 @@
+/**
+ * A SimpleCM installation of the bench's own on the shared stack (the idea of
+ * test/support/system.ts): its own keyspace and queue prefix, its inventory, and the real
+ * worker / results / enqueue processes, each measured through /proc.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client as CassandraClient } from 'cassandra-driver';
+import { Redis } from 'ioredis';
+import { connectionConfigFromEnv } from '@simplecm/config';
+import type { Host, Operation } from '@simplecm/domain';
+import { applySchema, connectCassandra, inventoryStore, runStore, type InventoryStore, type RunStore } from '@simplecm/store';
+import { startProcess, stopStarted, type Started } from '../scripts/processes';
+import { repoRoot } from '../scripts/stack/paths';
+import { stackEnv } from '../scripts/stack/stack';
+import { childPids, cpuSecondsFromStat, hwmKbFromStatus, resetPeakRss, sampleProcess } from './proc-stats';
+
+export const benchDir = path.join(repoRoot, '.bench');
+const usageHook = path.join(__dirname, 'usage-hook.cjs');
+
+/** A started SimpleCM process and the node process inside it that does the work. */
+export interface BenchProcess {
+  readonly name: string;
+  readonly started: Started;
+  /** tsx runs the entry point in a child node process: that one is measured. */
+  readonly appPid: number;
+}
+
+/** CPU seconds used and peak RSS during one measured window. */
+export interface ProcessCost {
+  readonly cpuSeconds: number;
+  readonly peakRssMb: number;
+}
+
+export interface EnqueueOutcome {
+  readonly code: number | string;
+  readonly output: string;
+  readonly runId: string | undefined;
+  readonly spawnedAt: number;
+  readonly exitedAt: number;
+  /** The enqueue node process's own figures, recorded by usage-hook.cjs as it exited. */
+  readonly cost: ProcessCost | undefined;
+}
+
+export interface RunRow {
+  readonly status: string;
+  readonly hostsDone: number;
+  readonly hostCount: number;
+  readonly finishedAt: Date | null;
+  readonly counts: Record<'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable', number>;
+}
+
+export interface BenchSystem {
+  readonly keyspace: string;
+  readonly prefix: string;
+  readonly env: Record<string, string>;
+  readonly cassandra: CassandraClient;
+  readonly inventory: InventoryStore;
+  readonly runs: RunStore;
+  /** Writes hosts and their operations, `concurrency` hosts at a time. */
+  putDesiredState(entries: ReadonlyArray<{ host: Host; operations: Operation[] }>, concurrency?: number): Promise<void>;
+  startWorkers(n: number, args: string[], extraEnv?: Record<string, string>): Promise<BenchProcess[]>;
+  startResults(extraEnv?: Record<string, string>): Promise<BenchProcess>;
+  stopProcesses(which?: readonly BenchProcess[]): Promise<void>;
+  enqueue(args: string[], extraEnv?: Record<string, string>): Promise<EnqueueOutcome>;
+  readRun(runId: string): Promise<RunRow | undefined>;
+  /** Polls the run row until it is finished; resolves with it (finished_at is the end time). */
+  waitRunFinished(runId: string, timeoutMs: number, onPoll?: (row: RunRow | undefined) => void): Promise<RunRow>;
+  close(): Promise<void>;
+}
+
+export interface BenchSystemOptions {
+  /** Keyspace name; default `bench_<name>_<random>`, dropped on close. A given one is kept. */
+  readonly keyspace?: string;
+  /** Extra environment for every process (e.g. another known_hosts file). */
+  readonly env?: Record<string, string>;
+}
+
+/** Starts measuring a long-lived process: CPU now, peak RSS window reset. */
+export function beginWindow(processes: readonly BenchProcess[]): () => ProcessCost[] {
+  const before = processes.map((p) => {
+    resetPeakRss(p.appPid);
+    return sampleProcess(p.appPid)?.cpuSeconds ?? Number.NaN;
+  });
+  return () =>
+    processes.map((p, i) => {
+      const after = sampleProcess(p.appPid);
+      return { cpuSeconds: (after?.cpuSeconds ?? Number.NaN) - before[i]!, peakRssMb: (after?.hwmKb ?? Number.NaN) / 1024 };
+    });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Waits for a started process to print `ready` and returns its inner node pid. */
+async function readyProcess(name: string, started: Started, ready: RegExp): Promise<BenchProcess> {
+  await waitFor(
+    `${name} to start`,
+    () => {
+      if (started.child.exitCode !== null || started.child.signalCode !== null) throw new Error(`${name} exited: ${started.output().slice(-2000)}`);
+      return ready.test(started.output()) ? true : undefined;
+    },
+    60_000,
+  );
+  const appPid = childPids(started.child.pid!)[0] ?? started.child.pid!;
+  return { name, started, appPid };
+}
+
+export async function createBenchSystem(name: string, options: BenchSystemOptions = {}): Promise<BenchSystem> {
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
+  const ownKeyspace = options.keyspace === undefined;
+  const keyspace = options.keyspace ?? `bench_${name.replace(/[^a-z0-9]/g, '_').slice(0, 20)}_${suffix}`;
+  const prefix = `bench-${name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 20)}-${suffix}`;
+  const env = { ...stackEnv(keyspace), SIMPLECM_QUEUE_PREFIX: prefix, ...options.env };
+  const config = connectionConfigFromEnv(env);
+  const cassandra = await connectCassandra(config.cassandra);
+  await applySchema(cassandra, keyspace, config.cassandra.replication);
+  const inventory = inventoryStore(cassandra, keyspace);
+  const runs = runStore(cassandra, keyspace);
+  const processes: BenchProcess[] = [];
+  const usageDir = path.join(benchDir, 'usage', prefix);
+  fs.mkdirSync(usageDir, { recursive: true });
+  let workerCount = 0;
+  const runQuery = `SELECT status, hosts_done, host_count, finished_at, count_ok, count_changed, count_failed, count_skipped, count_unreachable FROM ${keyspace}.runs WHERE run_id = ?`;
+
+  async function readRun(runId: string): Promise<RunRow | undefined> {
+    const row = (await cassandra.execute(runQuery, [runId], { prepare: true })).first();
+    if (!row) return undefined;
+    return {
+      status: String(row.get('status') ?? ''),
+      hostsDone: Number(row.get('hosts_done') ?? 0),
+      hostCount: Number(row.get('host_count') ?? 0),
+      finishedAt: (row.get('finished_at') as Date | null) ?? null,
+      counts: {
+        ok: Number(row.get('count_ok') ?? 0),
+        changed: Number(row.get('count_changed') ?? 0),
+        failed: Number(row.get('count_failed') ?? 0),
+        skipped: Number(row.get('count_skipped') ?? 0),
+        unreachable: Number(row.get('count_unreachable') ?? 0),
+      },
+    };
+  }
+
+  return {
+    keyspace,
+    prefix,
+    env,
+    cassandra,
+    inventory,
+    runs,
+    async putDesiredState(entries, concurrency = 32) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, entries.length) }, async () => {
+          while (next < entries.length) {
+            const { host, operations } = entries[next++]!;
+            await inventory.putHost(host);
+            await inventory.putOperations(host.hostname, operations);
+          }
+        }),
+      );
+    },
+    async startWorkers(n, args, extraEnv = {}) {
+      const started = await Promise.all(
+        Array.from({ length: n }, () => {
+          const workerName = `bench-w${++workerCount}`;
+          const s = startProcess('worker', ['--name', workerName, ...args], { ...env, ...extraEnv });
+          return readyProcess(workerName, s, /consuming host jobs/);
+        }),
+      );
+      processes.push(...started);
+      return started;
+    },
+    async startResults(extraEnv = {}) {
+      const p = await readyProcess('results', startProcess('results', [], { ...env, ...extraEnv }), /writing results to keyspace/);
+      processes.push(p);
+      return p;
+    },
+    async stopProcesses(which = processes) {
+      const stopping = [...which];
+      await Promise.all(stopping.map((p) => stopStarted(p.started, 20_000)));
+      for (const p of stopping) processes.splice(processes.indexOf(p), 1);
+    },
+    async enqueue(args, extraEnv = {}) {
+      const hook = `--require ${usageHook}`;
+      const nodeOptions = [process.env.NODE_OPTIONS, extraEnv.NODE_OPTIONS, hook].filter(Boolean).join(' ');
+      const spawnedAt = Date.now();
+      const started = startProcess('enqueue', args, { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_USAGE_DIR: usageDir });
+      const code = await started.exited;
+      const exitedAt = Date.now();
+      const output = started.output();
+      // The hook's record of the node process that ran enqueue-main.ts (not tsx's wrapper).
+      let cost: ProcessCost | undefined;
+      for (const file of fs.readdirSync(usageDir)) {
+        const full = path.join(usageDir, file);
+        const record = JSON.parse(fs.readFileSync(full, 'utf8')) as { ppid: number; execArgv: string[]; stat: string; status: string };
+        fs.rmSync(full);
+        if (record.ppid === started.child.pid && record.execArgv.some((a) => a.includes('tsx'))) {
+          cost = { cpuSeconds: cpuSecondsFromStat(record.stat), peakRssMb: hwmKbFromStatus(record.status) / 1024 };
+        }
+      }
+      return { code, output, runId: /run ([0-9a-f-]{36})/.exec(output)?.[1], spawnedAt, exitedAt, cost };
+    },
+    readRun,
+    async waitRunFinished(runId, timeoutMs, onPoll) {
+      return waitFor(
+        `run ${runId} to finish`,
+        async () => {
+          const row = await readRun(runId);
+          onPoll?.(row);
+          for (const p of processes) {
+            if (p.started.child.exitCode !== null) throw new Error(`${p.name} exited during the run: ${p.started.output().slice(-2000)}`);
+          }
+          return row?.status === 'finished' ? row : undefined;
+        },
+        timeoutMs,
+        25,
+      );
+    },
+    async close() {
+      const errors: unknown[] = [];
+      const steps: Array<() => Promise<unknown>> = [
+        () => this.stopProcesses(),
+        () => deleteQueueKeys(config.redis.url, prefix),
+        async () => (ownKeyspace ? cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`) : undefined),
+        () => cassandra.shutdown(),
+        async () => fs.rmSync(usageDir, { recursive: true, force: true }),
+      ];
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    },
+  };
+}
+
+/** Removes every Redis key under the bench's own queue prefix (queues, jobs, run progress). */
+export async function deleteQueueKeys(url: string, prefix: string): Promise<number> {
+  if (!/^bench-/.test(prefix)) throw new Error(`refusing to delete keys of prefix ${prefix}`);
+  const u = new URL(url);
+  const redis = new Redis({ host: u.hostname, port: Number(u.port || 6379), maxRetriesPerRequest: 5 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
