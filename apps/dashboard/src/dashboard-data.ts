@@ -9,6 +9,7 @@ export interface DashboardData {
   getRun: RunStore['getRun'];
   pageRunHosts: ResultStore['pageRunHosts'];
   getOperationResults: ResultStore['getOperationResults'];
+  getRunHost: ResultStore['getRunHost'];
   pageHostHistory: ResultStore['pageHostHistory'];
   readRunProgress(runId: string): Promise<RunProgressSnapshot>;
 }
@@ -40,6 +41,7 @@ export function dashboardData(cassandra: Client, keyspace: string, redis: Redis,
     getRun: runs.getRun,
     pageRunHosts: (runId, opts) => results.pageRunHosts(runId, opts).catch(rethrowBadToken(opts.page)),
     getOperationResults: results.getOperationResults,
+    getRunHost: results.getRunHost,
     pageHostHistory: (hostname, opts: PageOptions) => results.pageHostHistory(hostname, opts).catch(rethrowBadToken(opts.page)),
     readRunProgress: (runId) => readRunProgress(redis, queuePrefix, runId),
   };

@@ -75,11 +75,11 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
   router.get('/runs/:runId/hosts/:hostname', async (req, res) => {
     const { runId, hostname } = parseInput(runHostParamsSchema, req.params, 'path');
     const run = await findRun(runId);
-    const operations = await data.getOperationResults(runId, hostname);
+    const [operations, line] = await Promise.all([data.getOperationResults(runId, hostname), data.getRunHost(runId, hostname)]);
     if (operations.length === 0) {
       throw new HttpError('not-found', `Host ${hostname} has no results in run ${runId}${run.status === 'running' ? ' yet: it may still be running' : ''}.`);
     }
-    send(res, hostRunPage(context(res), { run, hostname, operations }));
+    send(res, hostRunPage(context(res), { run, hostname, operations, worker: line?.worker, cause: line?.cause ?? undefined }));
   });
 
   // The host search box in the top bar.

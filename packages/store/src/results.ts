@@ -41,6 +41,8 @@ export interface ResultStore {
   recordHostResult(result: HostResult, mode: RunMode): Promise<void>;
   pageRunHosts(runId: string, opts: PageOptions & { status?: HostStatus }): Promise<Page<RunHost>>;
   getOperationResults(runId: string, hostname: string): Promise<OperationResult[]>;
+  /** One host's line in a run (status, worker, times, cause), if it has finished. */
+  getRunHost(runId: string, hostname: string): Promise<RunHost | undefined>;
   pageHostHistory(hostname: string, opts: PageOptions): Promise<Page<HostRun>>;
 }
 
@@ -123,6 +125,11 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     return results;
   }
 
+  async function getRunHost(runId: string, hostname: string): Promise<RunHost | undefined> {
+    const row = (await client.execute(q.runHost, [runId, hostname], { prepare: true })).first();
+    return row ? fromRunHostRow(row) : undefined;
+  }
+
   async function pageHostHistory(hostname: string, { pageSize, page }: PageOptions): Promise<Page<HostRun>> {
     const rs = await client.execute(q.history, [hostname], { prepare: true, fetchSize: pageSize, pageState: page });
     return {
@@ -138,5 +145,5 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     };
   }
 
-  return { recordHostResult, pageRunHosts, getOperationResults, pageHostHistory };
+  return { recordHostResult, pageRunHosts, getOperationResults, getRunHost, pageHostHistory };
 }

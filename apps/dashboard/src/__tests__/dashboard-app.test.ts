@@ -59,6 +59,7 @@ const data: DashboardData = {
     return { items: status ? all.filter((h) => h.status === status) : all, nextPage: page ? undefined : 'abcd' };
   },
   getOperationResults: async (_id, hostname) => (hostname === 'host5' ? [op] : []),
+  getRunHost: async (_id, hostname) => (hostname === 'host5' ? { ...host('host5', 'failed'), worker: 'w-7', cause: 'module-failed: motd exited 1' } : undefined),
   pageHostHistory: async () => ({ items: [{ runId: RUN, mode: 'apply', status: 'failed', startedAt: null, endedAt: null, cause: null }] }),
   readRunProgress: async () => ({ hostsDone: 2, hostsFailed: 1, counts: { ...emptyCounts(), ok: 7, failed: 1 } }),
 };
@@ -153,6 +154,8 @@ describe('dashboard app (fake store)', () => {
     expect(text).not.toContain(evil);
     expect(text).toContain('no such directory /nonexistent &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(text).toMatch(/truncated/);
+    expect(text).toContain('converged by worker <span class="mono">w-7</span>');
+    expect(text).toContain('module-failed: motd exited 1');
     const runText = await (await get(`/runs/${RUN}`, { authorization: basic })).text();
     expect(runText).not.toContain(evil);
   });

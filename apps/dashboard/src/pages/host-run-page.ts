@@ -8,6 +8,9 @@ export interface HostRunPageData {
   readonly run: Run;
   readonly hostname: string;
   readonly operations: readonly OperationResult[];
+  /** The worker that converged the host, and why it stopped early, from the run's host row. */
+  readonly worker?: string;
+  readonly cause?: string;
 }
 
 function stream(name: 'stdout' | 'stderr', text: string, truncated: boolean): SafeHtml {
@@ -35,7 +38,7 @@ function operationSection(op: OperationResult): SafeHtml {
 }
 
 /** `/runs/:runId/hosts/:hostname`: every operation of one host in one run, with its output. */
-export function hostRunPage(ctx: PageContext, { run, hostname, operations }: HostRunPageData): SafeHtml {
+export function hostRunPage(ctx: PageContext, { run, hostname, operations, worker, cause }: HostRunPageData): SafeHtml {
   const status = hostStatusOf(operations.map((o) => o.status));
   const firstFailure = operations.find((o) => o.status === 'failed' || o.status === 'unreachable');
   const index = html`<div class="table-box"><table class="op-index">
@@ -64,6 +67,8 @@ ${operations.map(
     body: html`<section class="panel">
   <div class="summary-line"><h1 class="mono">${hostname}</h1>${statusBadge(status)}</div>
   <p class="muted">${plural(operations.length, 'operation')} in run <a class="mono" href="${links.run(run.runId)}">${run.runId}</a> (${run.mode}, started ${formatTime(run.createdAt)}) · <a href="${links.host(hostname)}">history of ${hostname}</a></p>
+  ${worker ? html`<p class="muted">converged by worker <span class="mono">${worker}</span></p>` : ''}
+  ${cause ? html`<p class="cause mono">${cause}</p>` : ''}
   ${firstFailure ? html`<p><a class="button jump s-${firstFailure.status}" href="${links.runHost(run.runId, hostname, firstFailure.seq)}">Go to the ${firstFailure.status} operation: #${firstFailure.seq} ${firstFailure.name}</a></p>` : ''}
 </section>
 ${index}
