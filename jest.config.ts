@@ -22,6 +22,27 @@ const config: Config = {
       // Brings the local stack up once (idempotent, fast when it already runs).
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
+    {
+      // Real faults (SIGKILLed workers, Cassandra and Redis outages, hung hosts) against the shared
+      // stack: run in band only, never beside the integration tests. Prints a table at the end.
+      displayName: 'faults',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/faults/global-setup.ts',
+      globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
+    },
+    {
+      // Fault tests on a 3-node Cassandra ring and a Redis Cluster (`npm run test:cluster`). They start
+      // and stop those clusters, so they run only when asked for (SIMPLECM_CLUSTER_TESTS=1), never as
+      // part of a plain `jest`/`npm test` that other work may be running at the same time.
+      displayName: 'cluster',
+      testEnvironment: 'node',
+      transform,
+      testMatch: process.env.SIMPLECM_CLUSTER_TESTS === '1' ? ['<rootDir>/test/cluster/**/*.test.ts'] : [],
+      globalSetup: '<rootDir>/test/cluster/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/cluster/support/global-teardown.ts',
+    },
   ],
 };
 

@@ -51,6 +51,11 @@ async function main(): Promise<number> {
     // Redis kept, and workers skip a host whose result was already handed off.
     let reconnected = false;
     let outage = false;
+    const noteOutage = (error: unknown) => {
+      if (!outage) console.error(`enqueue: waiting for Redis (${error instanceof Error ? error.message : String(error)}); still polling`);
+      outage = true;
+    };
+    redis.on('error', noteOutage);
     redis.on('ready', () => (reconnected = true));
     const bar = progressReporter(process.stderr);
     for (;;) {
@@ -65,8 +70,7 @@ async function main(): Promise<number> {
         bar.update({ done: p.hostsDone, failed: p.hostsFailed, total: hostCount });
         if (p.hostsDone >= hostCount) break;
       } catch (error) {
-        if (!outage) console.error(`enqueue: waiting for Redis (${error instanceof Error ? error.message : String(error)}); still polling`);
-        outage = true;
+        noteOutage(error);
       }
       await new Promise((r) => setTimeout(r, 250));
     }

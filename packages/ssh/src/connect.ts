@@ -62,7 +62,7 @@ export function connectHost(target: SshTarget, options: ConnectOptions): Promise
         },
       });
     });
-    socket.once('error', (error) => fail(new SshError('unreachable', hostname, `${address}:${port}: ${error.message}`, { cause: error })));
+    socket.on('error', (error) => fail(new SshError('unreachable', hostname, `${address}:${port}: ${error.message}`, { cause: error })));
     client.once('ready', () => {
       if (settled) return client.end();
       settled = true;
@@ -70,7 +70,9 @@ export function connectHost(target: SshTarget, options: ConnectOptions): Promise
       options.signal?.removeEventListener('abort', onAbort);
       resolve(client);
     });
-    client.once('error', (raw: unknown) => {
+    // `on`, not `once`: ssh2 can emit a second error (e.g. "Connection lost before handshake"
+    // after its own ready timeout), and an error with no listener would crash the worker.
+    client.on('error', (raw: unknown) => {
       const error = coerceError(raw);
       if (keyProblem) return fail(new SshError('host-key-mismatch', hostname, keyProblem, { cause: error }));
       const level = (error as { level?: string }).level;

@@ -1,0 +1,17 @@
+import { ConfigError } from '@simplecm/config';
+import { compileResultsOptions } from '../results-options';
+
+describe('results consumer options', () => {
+  it('defaults to a 0.5 s … 5 s capped retry', () => {
+    expect(compileResultsOptions([], {})).toEqual({ concurrency: 64, retryDelayMs: 500, retryMaxDelayMs: 5_000, reconnectIntervalMs: 2_000, lockDurationMs: 30_000, stalledIntervalMs: 15_000 });
+  });
+
+  it('takes flags over the environment', () => {
+    const options = compileResultsOptions(['--retry-max-delay', '2000'], { SIMPLECM_RESULTS_RETRY_MAX_DELAY_MS: '9000', SIMPLECM_RESULTS_RETRY_DELAY_MS: '100' });
+    expect(options).toMatchObject({ retryDelayMs: 100, retryMaxDelayMs: 2_000 });
+  });
+
+  it('refuses a cap below the first delay', () => {
+    expect(() => compileResultsOptions(['--retry-delay', '3000', '--retry-max-delay', '1000'], {})).toThrow(ConfigError);
+  });
+});
