@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { applySchema, connectCassandra, inventoryStore, runStore, type InventoryStore, type RunStore } from '@simplecm/store';
+import { spawn } from 'node:child_process';
 import { startProcess, stopStarted, type Started } from '../scripts/processes';
 import { repoRoot } from '../scripts/stack/paths';
 import { stackEnv } from '../scripts/stack/stack';
@@ -39,8 +40,12 @@ export interface EnqueueOutcome {
   readonly runId: string | undefined;
   readonly spawnedAt: number;
   readonly exitedAt: number;
+  /** When enqueue first reported jobs added (validation and the run row are done by then), if it did. */
+  readonly firstProgressAt: number | undefined;
   /** The enqueue node process's own figures, recorded by usage-hook.cjs as it exited. */
   readonly cost: ProcessCost | undefined;
+  /** CPU seconds of every node process the spawn ran (with tsx: its wrapper too). */
+  readonly allCpuSeconds: number;
 }
 
 export interface RunRow {
@@ -75,10 +80,28 @@ export interface BenchSystemOptions {
   readonly keyspace?: string;
   /** Extra environment for every process (e.g. another known_hosts file). */
   readonly env?: Record<string, string>;
+  /**
+   * `tsx` (default): the processes as `npm run worker` etc. start them (scripts/processes.ts).
+   * `bundle`: plain node on the esbuild bundles of bench/bundle.ts (built beforehand).
+   */
+  readonly runner?: 'tsx' | 'bundle';
+}
+
+/** Like scripts/processes.ts startProcess, for a bundled entry point run by node itself. */
+function startBundled(role: 'worker' | 'results' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
+  // Required lazily: bundle.ts needs esbuild, which only this runner uses.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bundleFile } = require('./bundle') as typeof import('./bundle');
+  const child = spawn(process.execPath, [bundleFile(role), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, output: () => output, exited };
 }
 
 /** Starts measuring a long-lived process: CPU now, peak RSS window reset. */
-export function beginWindow(processes: readonly BenchProcess[]): () => ProcessCost[] {
+export function beginWindow(processes: ReadonlyArray<{ readonly appPid: number }>): () => ProcessCost[] {
   const before = processes.map((p) => {
     resetPeakRss(p.appPid);
     return sampleProcess(p.appPid)?.cpuSeconds ?? Number.NaN;
@@ -101,7 +124,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 }
 
 /** Waits for a started process to print `ready` and returns its inner node pid. */
-async function readyProcess(name: string, started: Started, ready: RegExp): Promise<BenchProcess> {
+async function readyProcess(name: string, started: Started, ready: RegExp, inner = true): Promise<BenchProcess> {
   await waitFor(
     `${name} to start`,
     () => {
@@ -110,7 +133,7 @@ async function readyProcess(name: string, started: Started, ready: RegExp): Prom
     },
     60_000,
   );
-  const appPid = childPids(started.child.pid!)[0] ?? started.child.pid!;
+  const appPid = inner ? childPids(started.child.pid!)[0] ?? started.child.pid! : started.child.pid!;
   return { name, started, appPid };
 }
 
@@ -129,6 +152,9 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
   const usageDir = path.join(benchDir, 'usage', prefix);
   fs.mkdirSync(usageDir, { recursive: true });
   let workerCount = 0;
+  const bundled = options.runner === 'bundle';
+  const start = (role: 'worker' | 'results' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
+    bundled ? startBundled(role, args, processEnv) : startProcess(role, args, processEnv);
   const runQuery = `SELECT status, hosts_done, host_count, finished_at, count_ok, count_changed, count_failed, count_skipped, count_unreachable FROM ${keyspace}.runs WHERE run_id = ?`;
 
   async function readRun(runId: string): Promise<RunRow | undefined> {
@@ -147,6 +173,12 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
         unreachable: Number(row.get('count_unreachable') ?? 0),
       },
     };
+  }
+
+  async function stopProcesses(which: readonly BenchProcess[] = processes): Promise<void> {
+    const stopping = [...which];
+    await Promise.all(stopping.map((p) => stopStarted(p.started, 20_000)));
+    for (const p of stopping) processes.splice(processes.indexOf(p), 1);
   }
 
   return {
@@ -172,42 +204,46 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
       const started = await Promise.all(
         Array.from({ length: n }, () => {
           const workerName = `bench-w${++workerCount}`;
-          const s = startProcess('worker', ['--name', workerName, ...args], { ...env, ...extraEnv });
-          return readyProcess(workerName, s, /consuming host jobs/);
+          const s = start('worker', ['--name', workerName, ...args], { ...env, ...extraEnv });
+          return readyProcess(workerName, s, /consuming host jobs/, !bundled);
         }),
       );
       processes.push(...started);
       return started;
     },
     async startResults(extraEnv = {}) {
-      const p = await readyProcess('results', startProcess('results', [], { ...env, ...extraEnv }), /writing results to keyspace/);
+      const p = await readyProcess('results', start('results', [], { ...env, ...extraEnv }), /writing results to keyspace/, !bundled);
       processes.push(p);
       return p;
     },
-    async stopProcesses(which = processes) {
-      const stopping = [...which];
-      await Promise.all(stopping.map((p) => stopStarted(p.started, 20_000)));
-      for (const p of stopping) processes.splice(processes.indexOf(p), 1);
-    },
+    stopProcesses,
     async enqueue(args, extraEnv = {}) {
       const hook = `--require ${usageHook}`;
       const nodeOptions = [process.env.NODE_OPTIONS, extraEnv.NODE_OPTIONS, hook].filter(Boolean).join(' ');
       const spawnedAt = Date.now();
-      const started = startProcess('enqueue', args, { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_USAGE_DIR: usageDir });
+      const started = start('enqueue', args, { ...env, ...extraEnv, NODE_OPTIONS: nodeOptions, BENCH_USAGE_DIR: usageDir });
+      let firstProgressAt: number | undefined;
+      const watch = setInterval(() => {
+        if (firstProgressAt === undefined && started.output().includes('hosts enqueued')) firstProgressAt = Date.now();
+      }, 50);
       const code = await started.exited;
       const exitedAt = Date.now();
+      clearInterval(watch);
       const output = started.output();
       // The hook's record of the node process that ran enqueue-main.ts (not tsx's wrapper).
       let cost: ProcessCost | undefined;
+      let allCpuSeconds = 0;
       for (const file of fs.readdirSync(usageDir)) {
         const full = path.join(usageDir, file);
-        const record = JSON.parse(fs.readFileSync(full, 'utf8')) as { ppid: number; execArgv: string[]; stat: string; status: string };
+        const record = JSON.parse(fs.readFileSync(full, 'utf8')) as { pid: number; ppid: number; execArgv: string[]; stat: string; status: string };
         fs.rmSync(full);
-        if (record.ppid === started.child.pid && record.execArgv.some((a) => a.includes('tsx'))) {
+        if (record.pid === started.child.pid || record.ppid === started.child.pid) allCpuSeconds += cpuSecondsFromStat(record.stat);
+        const isApp = bundled ? record.pid === started.child.pid : record.ppid === started.child.pid && record.execArgv.some((a) => a.includes('tsx'));
+        if (isApp) {
           cost = { cpuSeconds: cpuSecondsFromStat(record.stat), peakRssMb: hwmKbFromStatus(record.status) / 1024 };
         }
       }
-      return { code, output, runId: /run ([0-9a-f-]{36})/.exec(output)?.[1], spawnedAt, exitedAt, cost };
+      return { code, output, runId: /run ([0-9a-f-]{36})/.exec(output)?.[1], spawnedAt, exitedAt, firstProgressAt, cost, allCpuSeconds };
     },
     readRun,
     async waitRunFinished(runId, timeoutMs, onPoll) {
@@ -228,7 +264,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
     async close() {
       const errors: unknown[] = [];
       const steps: Array<() => Promise<unknown>> = [
-        () => this.stopProcesses(),
+        () => stopProcesses(),
         () => deleteQueueKeys(config.redis.url, prefix),
         async () => (ownKeyspace ? cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`) : undefined),
         () => cassandra.shutdown(),

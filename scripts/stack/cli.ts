@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { ConfigError, intFlag, parseCli } from '@simplecm/config';
 import { formatTable } from '@simplecm/terminal';
 import { StackError } from './proc';
+import { maxCassandraClusterNodes } from './cassandra-cluster';
 import { redisTlsUp } from './redis-tls';
 import { stackDown, stackStatus, stackUp } from './stack';
 
-const usage = 'usage: npm run stack -- up [--hosts N] [--redis-tls] | down | status';
+const usage = 'usage: npm run stack -- up [--hosts N] [--redis-tls] [--cassandra-nodes N] [--redis-cluster] | down | status';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -14,14 +15,26 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const { flags } = parseCli(
         rest,
-        { hosts: { type: 'string' }, 'redis-tls': { type: 'boolean' } },
-        z.object({ hosts: intFlag(1, 1000).optional(), 'redis-tls': z.boolean().optional() }),
+        { hosts: { type: 'string' }, 'redis-tls': { type: 'boolean' }, 'cassandra-nodes': { type: 'string' }, 'redis-cluster': { type: 'boolean' } },
+        z.object({
+          hosts: intFlag(1, 1000).optional(),
+          'redis-tls': z.boolean().optional(),
+          // 1 is the single node alone (the default); 2-9 adds a ring on 127.20.0.1-N beside it.
+          'cassandra-nodes': intFlag(1, maxCassandraClusterNodes).optional(),
+          'redis-cluster': z.boolean().optional(),
+        }),
       );
       const started = Date.now();
-      const { hosts } = await stackUp({ hosts: flags.hosts ?? 5, log });
+      const cassandraNodes = flags['cassandra-nodes'];
+      const redisCluster = flags['redis-cluster'] ?? false;
+      const { hosts } = await stackUp({ hosts: flags.hosts ?? 5, log, cassandraNodes, redisCluster });
       // A second, TLS-only Redis with an ACL user (6381); the plain one on 6380 is unchanged.
       if (flags['redis-tls']) await redisTlsUp({ log });
+      const clusters = [redisCluster ? 'redis cluster (3+3)' : '', cassandraNodes !== undefined && cassandraNodes > 1 ? `cassandra ring of ${cassandraNodes}` : '']
+        .filter(Boolean)
+        .join(', ');
       console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: redis${flags['redis-tls'] ? ' (+ TLS)' : ''}, cassandra, ${hosts.length} ssh hosts (source .stack/env for the SIMPLECM_* settings)`);
+      if (clusters) console.log(`clusters: ${clusters} (source .stack/env-cluster to run SimpleCM on them)`);
       return 0;
     }
     case 'down':

@@ -15,7 +15,9 @@ import { stateDir } from './paths';
 import { type ComponentStatus, StackError, assertPortFree, isAlive, isPortOpen, readPid, requireCommand, run, stopProcess, waitFor } from './proc';
 
 export const redisClusterHost = '127.0.0.1';
-export const redisClusterPorts = [7101, 7102, 7103, 7104, 7105, 7106] as const;
+const firstPort = 7101;
+const nodeCount = 6;
+export const redisClusterPorts: readonly number[] = Array.from({ length: nodeCount }, (_, i) => firstPort + i);
 /** `host:port` of every node: what SIMPLECM_REDIS_CLUSTER lists. */
 export const redisClusterNodes: readonly string[] = redisClusterPorts.map((port) => `${redisClusterHost}:${port}`);
 /** Milliseconds without an answer before a node is flagged failing; a replica is promoted a few seconds later. */
@@ -92,7 +94,7 @@ function clusterInfo(port: number): Record<string, string> {
 }
 
 /** The cluster as `port` sees it. */
-export function redisClusterTopology(port: number = redisClusterPorts[0]): RedisClusterNode[] {
+export function redisClusterTopology(port: number = firstPort): RedisClusterNode[] {
   return cli(port, 'CLUSTER', 'NODES')
     .split('\n')
     .filter((line) => line.trim())
@@ -113,14 +115,14 @@ export function redisClusterTopology(port: number = redisClusterPorts[0]): Redis
 
 /** The slot Redis Cluster puts `key` in. */
 export function redisClusterKeySlot(key: string): number {
-  return Number(cli(redisClusterPorts[0], 'CLUSTER', 'KEYSLOT', key).trim());
+  return Number(cli(firstPort, 'CLUSTER', 'KEYSLOT', key).trim());
 }
 
 function servesSlot(node: RedisClusterNode, slot: number): boolean {
   return node.slots.some((range) => {
     if (range.startsWith('[')) return false; // a slot being migrated
-    const [from, to = from] = range.split('-').map(Number) as [number, number?];
-    return slot >= from && slot <= (to ?? from);
+    const [from = -1, to = from] = range.split('-').map(Number);
+    return slot >= from && slot <= to;
   });
 }
 
@@ -278,6 +280,6 @@ export async function redisClusterStatus(): Promise<ComponentStatus> {
   return {
     name: 'redis-cluster',
     running: answering.length === redisClusterPorts.length,
-    detail: `${answering.length}/${redisClusterPorts.length} nodes on ${redisClusterHost}:${redisClusterPorts[0]}-${redisClusterPorts[redisClusterPorts.length - 1]}, state ${info.cluster_state}, masters ${masters.join(',')}, AOF everysec`,
+    detail: `${answering.length}/${redisClusterPorts.length} nodes on ${redisClusterHost}:${firstPort}-${firstPort + nodeCount - 1}, state ${info.cluster_state}, masters ${masters.join(',')}, AOF everysec`,
   };
 }

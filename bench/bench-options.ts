@@ -1,0 +1,116 @@
+/**
+ * `npm run bench -- [flags]`. Each flag's default is what the full run uses:
+ * - `--only a,b`: scenarios to run, of e2e, wan, enqueue, results, footprint, hotpaths, profile.
+ *   Default: all but profile (profiling slows what it profiles, so it never shares a run).
+ * - `--hosts 50,100,200`: host counts of the e2e scenario (and the chart's x axis).
+ * - `--repeat 3`: repetitions of every SimpleCM and raw-bound measurement.
+ * - `--ansible-repeat 1`: Ansible runs per host count (0: no Ansible).
+ * - `--ansible-at ends`: Ansible at the smallest and largest host count only; `all`: at each.
+ * - `--bundled-workers 0`: also run SimpleCM from esbuild bundles (plain node, no tsx) with
+ *   this many workers, to measure what a build step gains end to end (0: not; the hotpaths
+ *   scenario measures the start-up difference in any case).
+ * - `--ansible-strategy free`: or `linear` (Ansible's default; slower).
+ * - `--wan-hosts 20`, `--wan-delay 25`: hosts behind the latency proxy, one-way delay in ms.
+ * - `--scale-hosts 100000`: inventory size of the enqueue-at-scale scenario (10 operations each).
+ * - `--reload-scale`: load that inventory again even when the keyspace already holds it.
+ * - `--results-hosts 10000`: host results (10 operations each) pre-filled for the results consumer.
+ * - `--footprint-jobs 200`, `--footprint-sleep 10`: concurrent host jobs in one worker, seconds each.
+ * - `--out DIR`: where the table (latest.md), chart (wall-time.svg) and samples go. Default
+ *   bench/results for a full run, .bench/results when a flag narrows it (so quick runs never
+ *   replace the committed results).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { intFlag, parseCli } from '@simplecm/config';
+import { repoRoot } from '../scripts/stack/paths';
+
+export const SCENARIOS = ['e2e', 'wan', 'enqueue', 'results', 'footprint', 'hotpaths', 'profile'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['e2e', 'wan', 'enqueue', 'results', 'footprint', 'hotpaths'];
+
+export interface BenchOptions {
+  readonly scenarios: readonly Scenario[];
+  readonly hostCounts: readonly number[];
+  readonly repeat: number;
+  readonly ansibleRepeat: number;
+  readonly ansibleStrategy: 'free' | 'linear';
+  readonly ansibleForks: number;
+  readonly ansibleHostCounts: readonly number[];
+  readonly bundledWorkers: number;
+  readonly workerCounts: readonly number[];
+  readonly wanHosts: number;
+  readonly wanDelayMs: number;
+  readonly scaleHosts: number;
+  readonly reloadScale: boolean;
+  readonly resultsHosts: number;
+  readonly footprintJobs: number;
+  readonly footprintSleepSeconds: number;
+  readonly outDir: string;
+  /** True when no flag narrowed the run: the results are the full, committed ones. */
+  readonly full: boolean;
+}
+
+const flagSpec = {
+  only: { type: 'string' },
+  hosts: { type: 'string' },
+  repeat: { type: 'string' },
+  'ansible-repeat': { type: 'string' },
+  'ansible-strategy': { type: 'string' },
+  'ansible-at': { type: 'string' },
+  'bundled-workers': { type: 'string' },
+  'wan-hosts': { type: 'string' },
+  'wan-delay': { type: 'string' },
+  'scale-hosts': { type: 'string' },
+  'reload-scale': { type: 'boolean' },
+  'results-hosts': { type: 'string' },
+  'footprint-jobs': { type: 'string' },
+  'footprint-sleep': { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const commaList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const flagsSchema = z.object({
+  only: commaList.pipe(z.array(z.enum(SCENARIOS)).min(1)).optional(),
+  hosts: commaList.pipe(z.array(z.string().regex(/^\d+$/, 'must be whole numbers').transform(Number).pipe(z.number().int().min(1).max(2000))).min(1)).optional(),
+  repeat: intFlag(1, 50).optional(),
+  'ansible-repeat': intFlag(0, 20).optional(),
+  'ansible-strategy': z.enum(['free', 'linear']).optional(),
+  'ansible-at': z.enum(['ends', 'all']).optional(),
+  'bundled-workers': intFlag(0, 10).optional(),
+  'wan-hosts': intFlag(1, 250).optional(),
+  'wan-delay': intFlag(0, 1000).optional(),
+  'scale-hosts': intFlag(1, 1_000_000).optional(),
+  'reload-scale': z.boolean().optional(),
+  'results-hosts': intFlag(1, 1_000_000).optional(),
+  'footprint-jobs': intFlag(1, 1000).optional(),
+  'footprint-sleep': intFlag(1, 600).optional(),
+  out: z.string().min(1).optional(),
+});
+
+export function compileBenchOptions(argv: readonly string[]): BenchOptions {
+  const { flags } = parseCli(argv, flagSpec, flagsSchema);
+  const narrowing = Object.keys(flags).filter((k) => !['out', 'reload-scale', 'ansible-strategy', 'ansible-at', 'bundled-workers'].includes(k));
+  const full = narrowing.length === 0;
+  const hostCounts = [...new Set(flags.hosts ?? [50, 100, 200])].sort((a, b) => a - b);
+  return {
+    scenarios: flags.only ?? DEFAULT_SCENARIOS,
+    hostCounts,
+    repeat: flags.repeat ?? 3,
+    ansibleRepeat: flags['ansible-repeat'] ?? 1,
+    ansibleStrategy: flags['ansible-strategy'] ?? 'free',
+    ansibleForks: 50,
+    ansibleHostCounts: flags['ansible-at'] === 'all' ? hostCounts : [...new Set([hostCounts[0]!, hostCounts[hostCounts.length - 1]!])],
+    bundledWorkers: flags['bundled-workers'] ?? 0,
+    workerCounts: [1, 3],
+    wanHosts: flags['wan-hosts'] ?? 20,
+    wanDelayMs: flags['wan-delay'] ?? 25,
+    scaleHosts: flags['scale-hosts'] ?? 100_000,
+    reloadScale: flags['reload-scale'] ?? false,
+    resultsHosts: flags['results-hosts'] ?? 10_000,
+    footprintJobs: flags['footprint-jobs'] ?? 200,
+    footprintSleepSeconds: flags['footprint-sleep'] ?? 10,
+    outDir: path.resolve(flags.out ?? (full ? path.join(repoRoot, 'bench', 'results') : path.join(repoRoot, '.bench', 'results'))),
+    full,
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: SimpleCM against the raw bound and Ansible, plus its own scale limits, in
+ * one run on the local stack. See bench-options.ts for the flags and docs/performance.md for
+ * what each figure means.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '@simplecm/config';
+import { compileBenchOptions, type BenchOptions } from './bench-options';
+import { benchDir } from './bench-system';
+import { renderChart } from './chart-svg';
+import { progressLog } from './progress-log';
+import { renderReport, type BenchResults } from './report';
+import { runComparison } from './scenarios/compare';
+import { runHotPaths } from './scenarios/hot-paths';
+import { runEnqueueScale } from './scenarios/enqueue-scale';
+import { runProfile } from './scenarios/profile';
+import { runResultsThroughput } from './scenarios/results-throughput';
+import { runWan } from './scenarios/wan';
+import { runWorkerFootprint } from './scenarios/worker-footprint';
+import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './stack-hosts';
+import { stackPaths } from '../scripts/stack/paths';
+
+function save(options: BenchOptions, results: BenchResults): void {
+  fs.mkdirSync(options.outDir, { recursive: true });
+  fs.writeFileSync(path.join(options.outDir, 'latest.md'), renderReport(results));
+  fs.writeFileSync(path.join(options.outDir, 'latest.json'), `${JSON.stringify(results, null, 1)}\n`);
+  const chart = renderChart(results.e2e);
+  if (chart) fs.writeFileSync(path.join(options.outDir, 'wall-time.svg'), chart);
+}
+
+/** Resolves true when a scenario failed (its rows are missing; the report says which). */
+async function main(): Promise<boolean> {
+  const options = compileBenchOptions(process.argv.slice(2));
+  const log = progressLog();
+  fs.mkdirSync(benchDir, { recursive: true });
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    options,
+    machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30), node: process.version },
+    e2e: [],
+    wan: [],
+    notes: [],
+  };
+  log(`bench: ${options.scenarios.join(', ')}; hosts ${options.hostCounts.join(',')}, repeat ${options.repeat}; results to ${path.relative(process.cwd(), options.outDir) || '.'}`);
+  const started = Date.now();
+  const ensureHosts = (n: number) => ensureStackHosts(n, log);
+  await ensureStack(Math.max(...options.hostCounts, options.wanHosts, options.footprintJobs), log);
+  const runScenario = async (scenario: (typeof options.scenarios)[number]): Promise<void> => {
+    switch (scenario) {
+      case 'e2e':
+        await runComparison({
+          scenario: 'e2e',
+          hostCounts: options.hostCounts,
+          repeat: options.repeat,
+          ansibleRepeat: options.ansibleRepeat,
+          ansibleStrategy: options.ansibleStrategy,
+          ansibleForks: options.ansibleForks,
+          workerCounts: options.workerCounts,
+          bundledWorkers: options.bundledWorkers,
+          ansibleHostCounts: options.ansibleHostCounts,
+          hostsFor: (n) => stackHosts(n),
+          knownHosts: stackPaths.knownHosts,
+          ensureHosts,
+          runTimeoutMs: 10 * 60_000,
+          log,
+          onSample: (s) => results.e2e.push(s),
+          note: (text) => results.notes.push(text),
+        });
+        break;
+      case 'wan':
+        await runWan(options, { log, ensureHosts, onSample: (s) => results.wan.push(s), note: (n) => results.notes.push(n) });
+        break;
+      case 'enqueue':
+        results.enqueue = await runEnqueueScale(options, log);
+        break;
+      case 'results':
+        results.results = await runResultsThroughput(options, log);
+        break;
+      case 'footprint':
+        results.footprint = await runWorkerFootprint(options, { log, ensureHosts });
+        break;
+      case 'hotpaths':
+        results.hotPaths = await runHotPaths({ log, ensureHosts });
+        break;
+      case 'profile':
+        results.profile = await runProfile(options, { log, ensureHosts });
+        break;
+    }
+  };
+  for (const scenario of options.scenarios) {
+    log(`== ${scenario}`);
+    // The comparisons retry each measurement themselves; the others are short and start over.
+    const attempts = scenario === 'e2e' || scenario === 'wan' ? 1 : 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await runScenario(scenario);
+        break;
+      } catch (error) {
+        const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        log(`${scenario}: attempt ${attempt}/${attempts} failed: ${message}`);
+        if (attempt === attempts) results.notes.push(`${scenario}: failed (${message}); its rows are missing or partial`);
+        else await waitForServices(log);
+      }
+    }
+    save(options, results);
+  }
+  results.durationSeconds = Math.round((Date.now() - started) / 1000);
+  save(options, results);
+  process.stdout.write(`\n${renderReport(results)}\n`);
+  log(`bench: done in ${Math.floor(results.durationSeconds / 60)} min ${results.durationSeconds % 60} s; ${path.join(options.outDir, 'latest.md')}`);
+  return results.notes.some((n) => / failed \(/.test(n));
+}
+
+main().then(
+  (failed) => process.exit(failed ? 1 : 0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,289 @@
+/**
+ * SimpleCM end to end against the raw bound and Ansible on the same hosts, same scripts:
+ * for each host count and repetition, every system in turn (the order rotates each
+ * repetition), SimpleCM and the raw bound cold then warm, Ansible cold. Used by the e2e
+ * scenario (stack hosts) and the WAN one (the same hosts behind the latency proxy).
+ */
+import path from 'node:path';
+import type { Host } from '@simplecm/domain';
+import { loadModules, resolveModulesDir } from '@simplecm/modules';
+import { ansibleAvailable, runAnsible } from '../ansible-runner';
+import { startBenchChild, type BenchChild } from '../bench-child';
+import { beginWindow, benchDir, createBenchSystem, type BenchProcess, type BenchSystem } from '../bench-system';
+import { buildBundles } from '../bundle';
+import { infraCpu, infraDelta } from '../infra-cpu';
+import { machineCpu } from '../proc-stats';
+import type { RawFanoutResult } from '../raw-fanout';
+import { runPhases } from '../run-phases';
+import type { CostFigures, RunSample, WorkloadState } from '../samples';
+import { spread } from '../stats';
+import { stackKeyFile, waitForServices } from '../stack-hosts';
+import { benchOperations, OPERATIONS_PER_HOST, renderScripts } from '../workload';
+
+export interface CompareOptions {
+  readonly scenario: 'e2e' | 'wan';
+  readonly hostCounts: readonly number[];
+  readonly repeat: number;
+  /** Ansible runs per host count (cold); 0 leaves Ansible out. */
+  readonly ansibleRepeat: number;
+  readonly ansibleStrategy: 'free' | 'linear';
+  readonly ansibleForks: number;
+  readonly workerCounts: readonly number[];
+  /** Worker processes of the extra SimpleCM set run from esbuild bundles (0: none). */
+  readonly bundledWorkers: number;
+  /** Host counts at which Ansible runs (it is slow; by default the smallest and largest). */
+  readonly ansibleHostCounts: readonly number[];
+  /** The inventory's hosts for a count (addresses the clients connect to). */
+  readonly hostsFor: (n: number) => Host[];
+  readonly knownHosts: string;
+  /** Makes sure hosts 1…n are up (called before every system's turn). */
+  readonly ensureHosts: (n: number) => Promise<void>;
+  readonly runTimeoutMs: number;
+  readonly log: (line: string) => void;
+  readonly onSample?: (sample: RunSample) => void;
+  /** Something worth a line in the report (a process that died, and why). */
+  readonly note?: (text: string) => void;
+}
+
+interface SimplecmSetup {
+  readonly workers: number;
+  readonly runner: 'tsx' | 'bundle';
+  readonly system: BenchSystem;
+  workerProcesses: BenchProcess[];
+  results: BenchProcess;
+}
+
+type Turn = { kind: 'simplecm'; setup: SimplecmSetup } | { kind: 'raw' } | { kind: 'ansible' };
+
+function sumCosts(costs: readonly CostFigures[]): CostFigures {
+  return { cpuSeconds: costs.reduce((s, c) => s + c.cpuSeconds, 0), peakRssMb: Math.max(...costs.map((c) => c.peakRssMb)) };
+}
+
+async function setOperations(system: BenchSystem, hosts: readonly Host[], tag: string): Promise<void> {
+  const ops = benchOperations(tag);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < hosts.length) await system.inventory.putOperations(hosts[next++]!.hostname, ops);
+    }),
+  );
+}
+
+function checkCounts(what: string, state: WorkloadState, hosts: number, c: { ok: number; changed: number; failed: number; other: number }): void {
+  const total = hosts * OPERATIONS_PER_HOST;
+  const fine = c.failed === 0 && c.other === 0 && c.ok + c.changed === total && (state === 'cold' ? c.changed >= hosts : c.changed === 0);
+  if (!fine) throw new Error(`${what}: unexpected outcome for a ${state} run of ${hosts} hosts: ok ${c.ok}, changed ${c.changed}, failed ${c.failed}, other ${c.other}`);
+}
+
+export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
+  const samples: RunSample[] = [];
+  const counts = [...o.hostCounts].sort((a, b) => a - b);
+  const maxN = counts[counts.length - 1]!;
+  const suffix = Date.now().toString(36);
+  const modules = loadModules(resolveModulesDir(undefined));
+  const withAnsible = o.ansibleRepeat > 0 && ansibleAvailable();
+  if (o.ansibleRepeat > 0 && !withAnsible) o.log('ansible-playbook or /usr/bin/time missing (apt-get install -y ansible time): Ansible rows left out');
+  const record = (s: RunSample) => {
+    samples.push(s);
+    o.onSample?.(s);
+  };
+
+  await o.ensureHosts(maxN);
+  const env = { SIMPLECM_KNOWN_HOSTS: o.knownHosts };
+  const setups: SimplecmSetup[] = [];
+  const workerArgs = ['--concurrency', String(Math.min(1000, maxN))];
+  /** A SimpleCM process that died is reported and its set started again, so one crash costs one attempt. */
+  const restartIfDead = async (s: SimplecmSetup, where: string) => {
+    const dead = [...s.workerProcesses, s.results].filter((p) => p.started.child.exitCode !== null || p.started.child.signalCode !== null);
+    if (dead.length === 0) return;
+    const why = dead[0]!.started.output().split('\n').filter((l) => /Error|error|exited|timeout/.test(l)).slice(-3).join(' / ');
+    const text = `${o.scenario}: ${dead.map((p) => p.name).join(', ')} (${s.runner}) exited during ${where}: ${why.slice(0, 400)}; restarted, the attempt repeated`;
+    o.log(text);
+    o.note?.(text);
+    await s.system.stopProcesses();
+    s.workerProcesses = await s.system.startWorkers(s.workers, workerArgs);
+    s.results = await s.system.startResults();
+  };
+  let raw: BenchChild | undefined;
+  try {
+    let keyspace: string | undefined;
+    const sets = [...o.workerCounts.map((workers) => ({ workers, runner: 'tsx' as const })), ...(o.bundledWorkers > 0 ? [{ workers: o.bundledWorkers, runner: 'bundle' as const }] : [])];
+    if (o.bundledWorkers > 0) buildBundles();
+    for (const { workers, runner } of sets) {
+      const system = await createBenchSystem(`${o.scenario}${workers}w${runner === 'bundle' ? 'b' : ''}`, { keyspace, env, runner });
+      keyspace ??= system.keyspace;
+      // Enough concurrency for every host at once, as the raw bound has.
+      const workerProcesses = await system.startWorkers(workers, workerArgs);
+      const results = await system.startResults();
+      setups.push({ workers, runner, system, workerProcesses, results });
+    }
+    raw = await startBenchChild('raw-fanout-main.ts');
+    o.log(`${o.scenario}: processes up (${setups.map((x) => `${x.workers} worker(s)${x.runner === 'bundle' ? ' bundled' : ''}`).join(', ')}, results consumers, raw fan-out), keyspace ${keyspace}`);
+
+    const simplecmRun = async (s: SimplecmSetup, n: number, state: WorkloadState, rep: number): Promise<RunSample> => {
+      const window = beginWindow([...s.workerProcesses, s.results]);
+      const infra0 = infraCpu(n);
+      const cpu0 = machineCpu();
+      const enqueue = await s.system.enqueue([]);
+      if (enqueue.code !== 0 || !enqueue.runId) throw new Error(`enqueue exited ${enqueue.code}: ${enqueue.output.slice(-2000)}`);
+      const row = await s.system.waitRunFinished(enqueue.runId, o.runTimeoutMs);
+      const cpu1 = machineCpu();
+      const infra = infraDelta(infra0, infraCpu(n));
+      const costs = window();
+      const finishedAt = row.finishedAt?.getTime() ?? Date.now();
+      checkCounts(`SimpleCM ${s.workers}w ${s.runner}`, state, n, { ok: row.counts.ok, changed: row.counts.changed, failed: row.counts.failed, other: row.counts.skipped + row.counts.unreachable });
+      if (row.hostsDone !== n) throw new Error(`run finished with ${row.hostsDone} of ${n} hosts`);
+      const phases = await runPhases(s.system, enqueue.runId, enqueue, finishedAt);
+      return {
+        scenario: o.scenario,
+        hosts: n,
+        system: 'simplecm',
+        workers: s.workers,
+        runner: s.runner,
+        state,
+        rep,
+        wallMs: finishedAt - enqueue.spawnedAt,
+        costs: {
+          worker: sumCosts(costs.slice(0, s.workerProcesses.length)),
+          results: costs[costs.length - 1]!,
+          ...(enqueue.cost ? { enqueue: enqueue.cost } : {}),
+        },
+        phases,
+        machineBusy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total),
+        infra,
+      };
+    };
+
+    const rawRun = async (n: number, hosts: readonly Host[], state: WorkloadState, rep: number): Promise<RunSample> => {
+      const child = raw!;
+      const window = beginWindow([child]);
+      const infra0 = infraCpu(n);
+      const cpu0 = machineCpu();
+      const result = await child.request<RawFanoutResult>({ op: 'go' });
+      const cpu1 = machineCpu();
+      const infra = infraDelta(infra0, infraCpu(n));
+      const [cost] = window();
+      const bad = result.hosts.find((h) => h.error || h.ops !== OPERATIONS_PER_HOST);
+      if (bad) throw new Error(`raw bound: ${bad.hostname}: ${bad.error ?? `${bad.ops} operations reported`}`);
+      const sum = (k: 'failed' | 'changed') => result.hosts.reduce((a, h) => a + h[k], 0);
+      checkCounts('raw bound', state, n, { ok: n * OPERATIONS_PER_HOST - sum('changed') - sum('failed'), changed: sum('changed'), failed: sum('failed'), other: 0 });
+      void hosts;
+      return {
+        scenario: o.scenario,
+        hosts: n,
+        system: 'raw',
+        workers: 0,
+        state,
+        rep,
+        wallMs: result.wallMs,
+        costs: { raw: cost! },
+        rawHost: { connectMedMs: spread(result.hosts.map((h) => h.connectMs)).median, execMedMs: spread(result.hosts.map((h) => h.execMs)).median },
+        machineBusy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total),
+        infra,
+      };
+    };
+
+    const turn = async (t: Turn, n: number, hosts: Host[], rep: number, tag: string): Promise<RunSample[]> => {
+      switch (t.kind) {
+        case 'simplecm': {
+          await setOperations(t.setup.system, hosts, tag);
+          const cold = await simplecmRun(t.setup, n, 'cold', rep);
+          const warm = await simplecmRun(t.setup, n, 'warm', rep);
+          return [cold, warm];
+        }
+        case 'raw': {
+          const targets = hosts.map((h) => ({ hostname: h.hostname, address: h.address, port: h.port, user: h.user }));
+          await raw!.request({ op: 'prepare', hosts: targets, tag, keyFile: stackKeyFile, knownHosts: o.knownHosts });
+          return [await rawRun(n, hosts, 'cold', rep), await rawRun(n, hosts, 'warm', rep)];
+        }
+        case 'ansible': {
+          const infra0 = infraCpu(n);
+          const cpu0 = machineCpu();
+          const run = await runAnsible(hosts, renderScripts(modules, benchOperations(tag)), {
+            dir: path.join(benchDir, 'ansible', o.scenario),
+            keyFile: stackKeyFile,
+            knownHosts: o.knownHosts,
+            forks: o.ansibleForks,
+            strategy: o.ansibleStrategy,
+          });
+          const cpu1 = machineCpu();
+          const infra = infraDelta(infra0, infraCpu(n));
+          if (run.failed + run.unreachable > 0 || run.ok !== n * OPERATIONS_PER_HOST) {
+            throw new Error(`ansible: ok ${run.ok}, failed ${run.failed}, unreachable ${run.unreachable}: ${run.log.slice(-1500)}`);
+          }
+          return [
+            {
+              scenario: o.scenario,
+              hosts: n,
+              system: 'ansible',
+              workers: 0,
+              state: 'cold',
+              rep,
+              wallMs: run.wallMs,
+              costs: { ansible: { cpuSeconds: run.cpuSeconds, peakRssMb: run.maxRssMb } },
+              machineBusy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total),
+              infra,
+            },
+          ];
+        }
+      }
+    };
+
+    const turnName = (t: Turn) => (t.kind === 'simplecm' ? `simplecm ${t.setup.workers}w${t.setup.runner === 'bundle' ? ' bundled' : ''}` : t.kind);
+    let inventoryHosts = 0;
+    for (const n of counts) {
+      await o.ensureHosts(n);
+      const hosts = o.hostsFor(n);
+      // The inventory holds exactly the first n hosts (counts only grow).
+      if (inventoryHosts < n) {
+        await setups[0]!.system.putDesiredState(hosts.slice(inventoryHosts).map((host) => ({ host, operations: benchOperations(`warmup-${suffix}`) })));
+        inventoryHosts = n;
+      }
+      if (n === counts[0]) {
+        o.log(`${o.scenario}: warm-up run on every system (not measured)`);
+        for (const t of [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' } as Turn]) {
+          for (let attempt = 0; ; attempt++) {
+            try {
+              for (const s of setups) await restartIfDead(s, 'the warm-up');
+              await turn(t, n, hosts, -1, `warmup-${suffix}-${turnName(t).replace(/\s/g, '')}-a${attempt}`);
+              break;
+            } catch (error) {
+              if (attempt >= 4) throw error;
+              o.log(`${o.scenario} warm-up, ${turnName(t)}: attempt ${attempt + 1} failed (${(error instanceof Error ? error.message : String(error)).split('\n')[0]}); trying again`);
+              await waitForServices(o.log);
+              await new Promise((r) => setTimeout(r, 2_000 * (attempt + 1)));
+            }
+          }
+        }
+      }
+      for (let rep = 0; rep < o.repeat; rep++) {
+        const turns: Turn[] = [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' }];
+        if (withAnsible && rep < o.ansibleRepeat && o.ansibleHostCounts.includes(n)) turns.push({ kind: 'ansible' });
+        const order = turns.map((_, i) => turns[(i + rep) % turns.length]!);
+        for (const t of order) {
+          for (let attempt = 0; ; attempt++) {
+            const tag = `${o.scenario}-n${n}-r${rep}-${turnName(t).replace(/\s/g, '')}-${suffix}-a${attempt}`;
+            try {
+              await o.ensureHosts(n);
+              for (const s of setups) await restartIfDead(s, `${n} hosts, rep ${rep + 1}`);
+              const got = await turn(t, n, hosts, rep, tag);
+              for (const s of got) record(s);
+              o.log(`${o.scenario} ${n} hosts, rep ${rep + 1}/${o.repeat}, ${turnName(t)}: ${got.map((s) => `${s.state} ${(s.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
+              break;
+            } catch (error) {
+              const message = error instanceof Error ? error.message : String(error);
+              if (attempt >= 4) throw error;
+              o.log(`${o.scenario} ${n} hosts, rep ${rep + 1}, ${turnName(t)}: attempt ${attempt + 1} failed (${message.split('\n')[0]}); trying again`);
+              await waitForServices(o.log);
+              await new Promise((r) => setTimeout(r, 2_000 * (attempt + 1)));
+            }
+          }
+        }
+      }
+    }
+    return samples;
+  } finally {
+    await raw?.close().catch(() => undefined);
+    for (const s of setups.reverse()) await s.system.close().catch((e: unknown) => o.log(`close: ${String(e)}`));
+  }
+}
