@@ -3,6 +3,10 @@ import type { Config } from 'jest';
 
 // ts-jest only transpiles (tsconfig has isolatedModules); `npm run typecheck` is the type check.
 const transform: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
+// Generated state and caches (the stack, benchmark builds) are never searched for tests or modules.
+const ignored = ['<rootDir>/.stack/', '<rootDir>/.cache/', '<rootDir>/.bench/', '<rootDir>/node_modules/', '<rootDir>/artifacts/'];
+const common = { testEnvironment: 'node', transform, testPathIgnorePatterns: ignored, modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.cache/', '<rootDir>/.bench/'] } as const;
+const clusterTests = process.env.SIMPLECM_CLUSTER_TESTS === '1';
 
 const config: Config = {
   // Integration tests drive real processes over SSH: generous, but never a timing assertion.
@@ -10,14 +14,12 @@ const config: Config = {
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
-      transform,
+      ...common,
       testMatch: ['<rootDir>/packages/*/src/**/__tests__/**/*.test.ts', '<rootDir>/apps/*/src/**/__tests__/**/*.test.ts'],
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
-      transform,
+      ...common,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       // Brings the local stack up once (idempotent, fast when it already runs).
       globalSetup: '<rootDir>/test/support/global-setup.ts',
@@ -26,23 +28,25 @@ const config: Config = {
       // Real faults (SIGKILLed workers, Cassandra and Redis outages, hung hosts) against the shared
       // stack: run in band only, never beside the integration tests. Prints a table at the end.
       displayName: 'faults',
-      testEnvironment: 'node',
-      transform,
+      ...common,
       testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/test/faults/global-setup.ts',
       globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
     },
-    {
-      // Fault tests on a 3-node Cassandra ring and a Redis Cluster (`npm run test:cluster`). They start
-      // and stop those clusters, so they run only when asked for (SIMPLECM_CLUSTER_TESTS=1), never as
-      // part of a plain `jest`/`npm test` that other work may be running at the same time.
-      displayName: 'cluster',
-      testEnvironment: 'node',
-      transform,
-      testMatch: process.env.SIMPLECM_CLUSTER_TESTS === '1' ? ['<rootDir>/test/cluster/**/*.test.ts'] : [],
-      globalSetup: '<rootDir>/test/cluster/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/cluster/support/global-teardown.ts',
-    },
+    // Fault tests on a 3-node Cassandra ring and a Redis Cluster (`npm run test:cluster`). They start
+    // and stop those clusters, so the project exists only when asked for (SIMPLECM_CLUSTER_TESTS=1),
+    // never in a plain `jest`/`npm test`.
+    ...(clusterTests
+      ? [
+          {
+            displayName: 'cluster',
+            ...common,
+            testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
+            globalSetup: '<rootDir>/test/cluster/support/global-setup.ts',
+            globalTeardown: '<rootDir>/test/cluster/support/global-teardown.ts',
+          },
+        ]
+      : []),
   ],
 };
 
