@@ -62,5 +62,5 @@ describe('attribute values over SSH', () => {
     const written = new Map(lines.map((l) => [Number(l.split(' ')[0]), Buffer.from(l.split(' ')[1] ?? '', 'base64')]));
     const mismatches = values.filter((v, i) => !Buffer.from(v, 'utf8').equals(written.get(i) ?? Buffer.alloc(0)) || !written.has(i));
     expect(mismatches).toEqual([]);
-  });
+  }, 600_000); // ~2,000 operations on one host: about a minute on an idle machine, far more on a busy one
 });
