@@ -38,7 +38,8 @@ export function renderChart(samples: readonly RunSample[]): string | undefined {
   const ph = H - M.top - M.bottom;
   const xMin = counts[0]!;
   const xMax = counts[counts.length - 1]!;
-  const x = (n: number) => M.left + ((n - xMin) / (xMax - xMin)) * pw;
+  // Points 24 px inside the frame, so whiskers at the ends do not sit on it.
+  const x = (n: number) => M.left + 24 + ((n - xMin) / (xMax - xMin)) * (pw - 48);
   const y = (s: number) => M.top + ph - ((Math.log10(s) - lo) / (hi - lo)) * ph;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);

@@ -248,9 +248,9 @@ export function renderReport(res: BenchResults): string {
     out.push(
       '## Enqueue at scale',
       '',
-      '| hosts | operation rows | enqueue wall s | of which: start + pass one (validate) s | pass two (plan + add jobs) s | enqueue CPU s | peak RSS MB | Cassandra CPU s | Redis CPU s | token-ordered scan join of both tables, one pass s |',
+      '| hosts | operation rows | enqueue wall s | of which: start + pass one (validate) s | pass two (plan + add jobs) s | enqueue CPU s | peak RSS MB | Cassandra CPU s | Redis CPU s | token-ordered scan join of both tables, one pass: s (Cassandra CPU s) |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-      `| ${e.hosts} | ${e.operations} | ${(e.wallMs / 1000).toFixed(1)} | ${sec(e.validateMs)} | ${e.validateMs === undefined ? '–' : ((e.wallMs - e.validateMs) / 1000).toFixed(1)} | ${e.cpuSeconds.toFixed(1)} | ${e.peakRssMb.toFixed(0)} | ${e.cassandraCpuSeconds.toFixed(1)} | ${e.redisCpuSeconds.toFixed(1)} | ${sec(e.scanJoinMs)} |`,
+      `| ${e.hosts} | ${e.operations} | ${(e.wallMs / 1000).toFixed(1)} | ${sec(e.validateMs)} | ${e.validateMs === undefined ? '–' : ((e.wallMs - e.validateMs) / 1000).toFixed(1)} | ${e.cpuSeconds.toFixed(1)} | ${e.peakRssMb.toFixed(0)} | ${e.cassandraCpuSeconds.toFixed(1)} | ${e.redisCpuSeconds.toFixed(1)} | ${sec(e.scanJoinMs)} (${e.scanCassandraCpuSeconds?.toFixed(1) ?? '–'}) |`,
       '',
     );
     if (e.loadMs !== undefined) out.push(`Inventory bulk-loaded in ${(e.loadMs / 1000).toFixed(1)} s.`, '');
@@ -267,11 +267,17 @@ export function renderReport(res: BenchResults): string {
     );
     if (r.writePath && r.writePath.length > 0) {
       out.push(
-        'The same rows written straight from the bench process (no queue, no consumer; bench/write-path.ts):',
+        'The same rows written straight from the bench process (no queue, no consumer; bench/write-path.ts; medians of 3 rounds):',
         '',
         '| write shape | hosts in flight | operation results/s | Cassandra CPU ms per operation result |',
         '|---|---:|---:|---:|',
         ...r.writePath.map((w) => `| ${w.shape} | ${w.concurrency} | ${Math.round(w.opsPerSecond)} | ${w.cassandraCpuMsPerOp.toFixed(3)} |`),
+        '',
+      );
+    }
+    if (r.consumerConcurrency && r.consumerConcurrency.length > 0) {
+      out.push(
+        `The consumer process draining ${Math.min(r.hosts, 5000)} host results, by \`SIMPLECM_RESULTS_CONCURRENCY\` (ready → done): ${r.consumerConcurrency.map((c) => `${c.concurrency} → ${Math.round(c.opsPerSecond)} operation results/s`).join('; ')}.`,
         '',
       );
     }

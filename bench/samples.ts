@@ -65,6 +65,7 @@ export interface EnqueueScaleSample {
   readonly redisCpuSeconds: number;
   /** Two token-ordered scans of hosts and operations, merged: the alternative read pattern. */
   readonly scanJoinMs?: number;
+  readonly scanCassandraCpuSeconds?: number;
 }
 
 export interface ResultsThroughputSample {
@@ -81,6 +82,8 @@ export interface ResultsThroughputSample {
   readonly redisCpuSeconds: number;
   /** The same writes from the bench process without the queue (bench/write-path.ts). */
   writePath?: Array<{ shape: string; concurrency: number; opsPerSecond: number; cassandraCpuMsPerOp: number }>;
+  /** The consumer process draining 5,000 host results at its default and a higher concurrency. */
+  consumerConcurrency?: Array<{ concurrency: number; opsPerSecond: number }>;
 }
 
 export interface WorkerFootprintSample {

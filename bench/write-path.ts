@@ -5,13 +5,15 @@
  * - `store`: ResultStore.recordHostResult as the consumer calls it (two unlogged batches);
  * - `store + progress`: plus RunStore.recordRunProgress per host, as the consumer does;
  * - `one batch`: the same rows as one unlogged batch per host;
+ * - `packed`: one batch per host as well, but the ten operation results as one JSON row of a
+ *   bench-only table (a schema idea: one row per host instead of one per operation);
  * each with `concurrency` hosts in flight.
  */
 import type { Client } from 'cassandra-driver';
 import { countStatuses, type HostResult } from '@simplecm/domain';
 import { newRunId, resultStore, runStore } from '@simplecm/store';
 
-export type WriteShape = 'store' | 'store + progress' | 'one batch';
+export type WriteShape = 'store' | 'store + progress' | 'one batch' | 'packed';
 
 export async function writeResults(client: Client, keyspace: string, shape: WriteShape, results: (runId: string) => HostResult[], concurrency: number): Promise<{ ms: number; operations: number }> {
   const runId = newRunId();
@@ -23,6 +25,10 @@ export async function writeResults(client: Client, keyspace: string, shape: Writ
   const insertRunHost = `INSERT INTO ${keyspace}.run_hosts (run_id, hostname, status, worker, started_at, ended_at, cause, count_ok, count_changed, count_failed, count_skipped, count_unreachable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   const insertByStatus = `INSERT INTO ${keyspace}.run_hosts_by_status (run_id, status, hostname) VALUES (?, ?, ?)`;
   const insertHostRun = `INSERT INTO ${keyspace}.host_runs (hostname, run_id, mode, status, started_at, ended_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+  if (shape === 'packed') {
+    await client.execute(`CREATE TABLE IF NOT EXISTS ${keyspace}.bench_packed_results (run_id timeuuid, hostname text, results text, PRIMARY KEY ((run_id, hostname)))`);
+  }
+  const insertPacked = `INSERT INTO ${keyspace}.bench_packed_results (run_id, hostname, results) VALUES (?, ?, ?)`;
   let next = 0;
   let done = 0;
   const t0 = performance.now();
@@ -30,13 +36,14 @@ export async function writeResults(client: Client, keyspace: string, shape: Writ
     Array.from({ length: concurrency }, async () => {
       while (next < all.length) {
         const r = all[next++]!;
-        if (shape === 'one batch') {
+        if (shape === 'one batch' || shape === 'packed') {
           const c = countStatuses(r.operations.map((o) => o.status));
           const started = new Date(r.startedAt);
           const ended = new Date(r.endedAt);
           await client.batch(
             [
-              ...r.operations.map((o) => ({
+              ...(shape === 'packed' ? [{ query: insertPacked, params: [r.runId, r.hostname, JSON.stringify(r.operations)] }] : []),
+              ...(shape === 'packed' ? [] : r.operations).map((o) => ({
                 query: insertResult,
                 params: [r.runId, r.hostname, o.seq, o.name, o.module, o.status, o.exitCode, o.stdout, o.stdoutTruncated, o.stderr, o.stderrTruncated, o.changes, o.startedAt === null ? null : new Date(o.startedAt), o.durationMs],
               })),

@@ -50,9 +50,11 @@ export async function runEnqueueScale(options: BenchOptions, log: (line: string)
 
     // The alternative read pattern alone (it also warms the caches for what follows).
     const t = Date.now();
+    const scanInfra0 = infraCpu(0);
     const joined = await scanJoin(client, SCALE_KEYSPACE);
     const scanJoinMs = Date.now() - t;
-    log(`enqueue: token-ordered scan join read ${joined.hosts} hosts / ${joined.operations} operations in ${(scanJoinMs / 1000).toFixed(1)} s`);
+    const scanCassandraCpuSeconds = infraDelta(scanInfra0, infraCpu(0)).cassandra;
+    log(`enqueue: token-ordered scan join read ${joined.hosts} hosts / ${joined.operations} operations in ${(scanJoinMs / 1000).toFixed(1)} s (Cassandra CPU ${scanCassandraCpuSeconds.toFixed(1)} s)`);
 
     const system = await createBenchSystem('scale', { keyspace: SCALE_KEYSPACE });
     try {
@@ -76,6 +78,7 @@ export async function runEnqueueScale(options: BenchOptions, log: (line: string)
         cassandraCpuSeconds: infra.cassandra,
         redisCpuSeconds: infra.redis,
         scanJoinMs,
+        scanCassandraCpuSeconds,
       };
     } finally {
       await system.close();

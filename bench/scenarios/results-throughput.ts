@@ -13,6 +13,7 @@ import type { BenchOptions } from '../bench-options';
 import { createBenchSystem, type BenchSystem } from '../bench-system';
 import { infraCpu, infraDelta } from '../infra-cpu';
 import { sampleProcess } from '../proc-stats';
+import { spread } from '../stats';
 import { writeResults } from '../write-path';
 import type { ResultsThroughputSample } from '../samples';
 import { BENCH_ROOT, benchOperations, OPERATIONS_PER_HOST } from '../workload';
@@ -84,7 +85,7 @@ export async function runResultsThroughput(options: BenchOptions, log: (line: st
     const after = sampleProcess(consumer.appPid);
     const finishedAt = row.finishedAt?.getTime() ?? Date.now();
     const writeMs = finishedAt - readyAt;
-    const sample: ResultsThroughputSample & { writePath?: ResultsThroughputSample['writePath'] } = {
+    const sample: ResultsThroughputSample = {
       hosts: n,
       operations: n * OPERATIONS_PER_HOST,
       wallMs: finishedAt - spawnedAt,
@@ -96,16 +97,46 @@ export async function runResultsThroughput(options: BenchOptions, log: (line: st
       redisCpuSeconds: infra.redis,
     };
     // The write path alone, for scale: what Cassandra takes without the queue around it.
-    const writePath: ResultsThroughputSample['writePath'] = [];
-    const hosts = Math.min(n, 3_000);
+    // Three rounds, the order rotating, after an unmeasured round that prepares the statements.
+    const hosts = Math.min(n, 2_000);
     const make = (id: string) => Array.from({ length: hosts }, (_, i) => hostResult(id, `wp-${String(i + 1).padStart(6, '0')}`, Date.now()));
-    for (const [shape, concurrency] of [['store', 64], ['store + progress', 64], ['one batch', 64], ['store', 256]] as const) {
-      const c0 = infraCpu(0);
-      const { ms, operations } = await writeResults(system.cassandra, system.keyspace, shape, make, concurrency);
-      const c = infraDelta(c0, infraCpu(0));
-      writePath.push({ shape, concurrency, opsPerSecond: operations / (ms / 1000), cassandraCpuMsPerOp: (c.cassandra * 1000) / operations });
+    const shapes = [['store', 64], ['store + progress', 64], ['one batch', 64], ['packed', 64], ['store', 256], ['one batch', 256]] as const;
+    for (const [shape] of shapes) await writeResults(system.cassandra, system.keyspace, shape, (id) => make(id).slice(0, 200), 64);
+    const measured = shapes.map(() => ({ rates: [] as number[], cpu: [] as number[] }));
+    for (let round = 0; round < 3; round++) {
+      for (let k = 0; k < shapes.length; k++) {
+        const i = (k + round * 2) % shapes.length;
+        const [shape, concurrency] = shapes[i]!;
+        const c0 = infraCpu(0);
+        const { ms, operations } = await writeResults(system.cassandra, system.keyspace, shape, make, concurrency);
+        const c = infraDelta(c0, infraCpu(0));
+        measured[i]!.rates.push(operations / (ms / 1000));
+        measured[i]!.cpu.push((c.cassandra * 1000) / operations);
+      }
     }
+    const writePath: NonNullable<ResultsThroughputSample['writePath']> = shapes.map(([shape, concurrency], i) => ({
+      shape,
+      concurrency,
+      opsPerSecond: spread(measured[i]!.rates).median,
+      cassandraCpuMsPerOp: spread(measured[i]!.cpu).median,
+    }));
     sample.writePath = writePath;
+
+    // The consumer process again at four times its default concurrency (SIMPLECM_RESULTS_CONCURRENCY):
+    // if the rate follows the concurrency, the consumer waits on round trips, not on a CPU.
+    const inProcess: NonNullable<ResultsThroughputSample['consumerConcurrency']> = [];
+    await system.stopProcesses();
+    const drainHosts = Math.min(n, 5_000);
+    for (const concurrency of [64, 256]) {
+      const id = await fillResultsQueue(system, drainHosts);
+      const consumer = await system.startResults({ SIMPLECM_RESULTS_CONCURRENCY: String(concurrency) });
+      const t0 = Date.now();
+      const done = await system.waitRunFinished(id, 10 * 60_000);
+      inProcess.push({ concurrency, opsPerSecond: (drainHosts * OPERATIONS_PER_HOST) / (((done.finishedAt?.getTime() ?? Date.now()) - t0) / 1000) });
+      await system.stopProcesses([consumer]);
+    }
+    sample.consumerConcurrency = inProcess;
+    log(`results: consumer by concurrency: ${inProcess.map((c) => `concurrency ${c.concurrency} ${Math.round(c.opsPerSecond).toLocaleString('en')}/s`).join(', ')}`);
     log(`results: write path alone: ${writePath.map((w) => `${w.shape} ×${w.concurrency} ${Math.round(w.opsPerSecond).toLocaleString('en')}/s`).join(', ')}`);
     log(`results: ${Math.round(sample.opsPerSecond).toLocaleString('en')} operation results/s (${(writeMs / 1000).toFixed(2)} s from ready; consumer CPU ${sample.cpuSeconds.toFixed(1)} s, Cassandra ${infra.cassandra.toFixed(1)} s, Redis ${infra.redis.toFixed(1)} s)`);
     return sample;

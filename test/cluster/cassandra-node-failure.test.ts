@@ -1,7 +1,7 @@
 import { types } from 'cassandra-driver';
 import type { Operation } from '@simplecm/domain';
 import { restartCassandraNode, stopCassandraNode } from '../../scripts/stack/cassandra-cluster';
-import { createClusterSystem, eventually, problemSummary, hostsDone, putFleet, runTally, type ClusterSystem } from './support/cluster-system';
+import { createClusterSystem, eventually, problemSummary, saveProcessLogs, hostsDone, putFleet, runTally, type ClusterSystem } from './support/cluster-system';
 
 // One Cassandra node of three is killed (SIGKILL) while a run writes its results at LOCAL_QUORUM
 // with replication factor 3: the two others keep acknowledging every write, the run finishes
@@ -29,6 +29,7 @@ describe('a Cassandra node dies in the middle of a run', () => {
   }, 120_000);
 
   afterAll(async () => {
+    if (system) process.stderr.write(`[cassandra-node-failure] process output kept in ${saveProcessLogs(system, 'cassandra-node-failure')}\n`);
     try {
       if (nodeKilled) await restartCassandraNode(KILLED_NODE);
     } finally {
@@ -46,7 +47,11 @@ describe('a Cassandra node dies in the middle of a run', () => {
     nodeKilled = true;
     const doneAtKill = await hostsDone(system, runId!);
 
-    await eventually('the run to finish', async () => (await hostsDone(system, runId!)) >= hosts);
+    await eventually('the run to finish', async () => (await hostsDone(system, runId!)) >= hosts).catch(async (error: unknown) => {
+      const stuck = await runTally(system, runId!, hostnames).catch((e: unknown) => String(e));
+      process.stderr.write(`[cassandra-failure] run not finished: ${JSON.stringify(stuck, (_k, v: unknown) => (v instanceof Set ? [...v] : v))}\n`);
+      throw error;
+    });
     const tally = await runTally(system, runId!, hostnames);
     process.stderr.write(`[cassandra-failure] ${problemSummary(system)}\n`);
     process.stderr.write(`[cassandra-failure] ${hosts} hosts, ${doneAtKill} done when node ${KILLED_NODE} was killed\n`);

@@ -7,7 +7,7 @@ import {
   stopRedisClusterNode,
   waitForRedisClusterHealthy,
 } from '../../scripts/stack/redis-cluster';
-import { createClusterSystem, eventually, problemSummary, hostsDone, putFleet, runTally, type ClusterSystem } from './support/cluster-system';
+import { createClusterSystem, eventually, problemSummary, saveProcessLogs, hostsDone, putFleet, runTally, type ClusterSystem } from './support/cluster-system';
 
 // The Redis master that holds every key of the installation (one hash tag, one slot) is killed
 // (SIGKILL) while a run is in flight; its replica is promoted, workers and the results consumer
@@ -35,6 +35,7 @@ describe('the Redis master of the queues fails over in the middle of a run', () 
   }, 120_000);
 
   afterAll(async () => {
+    if (system) process.stderr.write(`[redis-failover] process output kept in ${saveProcessLogs(system, 'redis-failover')}\n`);
     try {
       if (killedPort !== undefined) {
         await startRedisClusterNode(killedPort);
@@ -60,7 +61,11 @@ describe('the Redis master of the queues fails over in the middle of a run', () 
     const promoted = await redisClusterMasterForAfterFailover(system.prefix, master);
     process.stderr.write(`[redis-failover] killed master ${master} (${masterId.slice(0, 8)}) with ${doneAtKill}/${hosts} hosts done; ${promoted} promoted\n`);
 
-    await eventually('the run to finish', async () => (await hostsDone(system, runId!)) >= hosts);
+    await eventually('the run to finish', async () => (await hostsDone(system, runId!)) >= hosts).catch(async (error: unknown) => {
+      const stuck = await runTally(system, runId!, hostnames).catch((e: unknown) => String(e));
+      process.stderr.write(`[redis-failover] run not finished: ${JSON.stringify(stuck, (_k, v: unknown) => (v instanceof Set ? [...v] : v))}\n`);
+      throw error;
+    });
     const tally = await runTally(system, runId!, hostnames);
     process.stderr.write(`[redis-failover] ${problemSummary(system)}\n`);
     expect(doneAtKill).toBeLessThan(hosts);

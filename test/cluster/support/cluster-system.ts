@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import { types } from 'cassandra-driver';
 import { connectionConfigFromEnv } from '@simplecm/config';
@@ -7,6 +9,7 @@ import { HOSTS_QUEUE, RESULTS_QUEUE, redisClient, type RedisClient } from '@simp
 import { applySchema, connectCassandra } from '@simplecm/store';
 import { startProcess, stopStarted, type Started } from '../../../scripts/processes';
 import { seed } from '../../../scripts/seed';
+import { repoRoot } from '../../../scripts/stack/paths';
 import { clusterStackEnv } from '../../../scripts/stack/stack';
 import { putDesiredState, stackHost, stackHostKey, type TestSystem } from '../../support/system';
 
@@ -150,4 +153,13 @@ export function problemSummary(system: TestSystem): string {
   const lines = system.processes.flatMap((p) => p.output().split('\n')).filter((line) => /error|not written|will retry|failed[: ]/i.test(line));
   const distinct = [...new Set(lines.map((l) => l.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>').slice(0, 160)))];
   return `${lines.length} error/retry lines from the processes${distinct.length ? `, e.g.:\n  ${distinct.slice(0, 6).join('\n  ')}` : ''}`;
+}
+
+/** Keeps every process's output in artifacts/cluster/<name>.log (read it when a fault test fails). */
+export function saveProcessLogs(system: TestSystem, name: string): string {
+  const dir = path.join(repoRoot, 'artifacts', 'cluster');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.log`);
+  fs.writeFileSync(file, system.processes.map((p, i) => `=== process ${i} (pid ${p.child.pid}): ${p.child.spawnargs.slice(2).join(' ')}\n${p.output()}`).join('\n'));
+  return file;
 }
