@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { repoRoot } from '../scripts/stack/paths';
+import { trackResource } from './open-resources';
 import { childPids } from './proc-stats';
 
 const PREFIX = '@@bench ';
@@ -75,7 +76,8 @@ export async function startBenchChild(file: string, env: Record<string, string> 
     });
   await next<{ ready: boolean }>();
   const appPid = childPids(child.pid!)[0] ?? child.pid!;
-  return {
+  let untrack: () => void = () => undefined;
+  const handle: BenchChild = {
     child,
     appPid,
     request<T>(message: Record<string, unknown>) {
@@ -85,10 +87,13 @@ export async function startBenchChild(file: string, env: Record<string, string> 
     },
     output: () => output,
     async close() {
+      untrack();
       child.stdin!.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     },
   };
+  untrack = trackResource(handle);
+  return handle;
 }

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { startProcess, stopStarted, type Started } from '../scripts/processes';
 import { repoRoot } from '../scripts/stack/paths';
 import { stackEnv } from '../scripts/stack/stack';
+import { trackResource } from './open-resources';
 import { childPids, cpuSecondsFromStat, hwmKbFromStatus, resetPeakRss, sampleProcess } from './proc-stats';
 
 export const benchDir = path.join(repoRoot, '.bench');
@@ -181,7 +182,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
     for (const p of stopping) processes.splice(processes.indexOf(p), 1);
   }
 
-  return {
+  const system: BenchSystem = {
     keyspace,
     prefix,
     env,
@@ -264,6 +265,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
       );
     },
     async close() {
+      untrack();
       const errors: unknown[] = [];
       const steps: Array<() => Promise<unknown>> = [
         () => stopProcesses(),
@@ -282,6 +284,8 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
       if (errors.length > 0) throw errors[0];
     },
   };
+  const untrack = trackResource(system);
+  return system;
 }
 
 /** Removes every Redis key under the bench's own queue prefix (queues, jobs, run progress). */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ConfigError } from '@simplecm/config';
 import { compileBenchOptions, type BenchOptions } from './bench-options';
 import { benchDir } from './bench-system';
+import { closeOpenResources } from './open-resources';
 import { renderChart } from './chart-svg';
 import { progressLog } from './progress-log';
 import { renderReport, type BenchResults } from './report';
@@ -46,6 +47,15 @@ async function main(): Promise<boolean> {
   log(`bench: ${options.scenarios.join(', ')}; hosts ${options.hostCounts.join(',')}, repeat ${options.repeat}; results to ${path.relative(process.cwd(), options.outDir) || '.'}`);
   const started = Date.now();
   const ensureHosts = (n: number) => ensureStackHosts(n, log);
+  // Interrupted: stop our processes, drop our keyspaces and queue keys, keep what was measured.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`bench: ${signal}: cleaning up (processes, keyspaces, queue keys); partial results in ${options.outDir}`);
+      results.notes.push(`interrupted by ${signal}: the run is incomplete`);
+      save(options, results);
+      void closeOpenResources().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
   await ensureStack(Math.max(...options.hostCounts, options.wanHosts, options.footprintJobs), log);
   const runScenario = async (scenario: (typeof options.scenarios)[number]): Promise<void> => {
     switch (scenario) {
@@ -65,12 +75,23 @@ async function main(): Promise<boolean> {
           ensureHosts,
           runTimeoutMs: 10 * 60_000,
           log,
-          onSample: (s) => results.e2e.push(s),
+          onSample: (s) => {
+            results.e2e.push(s);
+            save(options, results);
+          },
           note: (text) => results.notes.push(text),
         });
         break;
       case 'wan':
-        await runWan(options, { log, ensureHosts, onSample: (s) => results.wan.push(s), note: (n) => results.notes.push(n) });
+        await runWan(options, {
+          log,
+          ensureHosts,
+          onSample: (s) => {
+            results.wan.push(s);
+            save(options, results);
+          },
+          note: (n) => results.notes.push(n),
+        });
         break;
       case 'enqueue':
         results.enqueue = await runEnqueueScale(options, log);
