@@ -15,9 +15,10 @@
  * - `--reload-scale`: load that inventory again even when the keyspace already holds it.
  * - `--results-hosts 10000`: host results (10 operations each) pre-filled for the results consumer.
  * - `--footprint-jobs 200`, `--footprint-sleep 10`: concurrent host jobs in one worker, seconds each.
- * - `--out DIR`: where the table (latest.md), chart (wall-time.svg) and samples go. Default
+ * - `--from-json FILE`: run nothing; write the report and chart again from saved samples.
+ * - `--out DIR`: where the table (latest.md) and chart (wall-time.svg) go. Default
  *   bench/results for a full run, .bench/results when a flag narrows it (so quick runs never
- *   replace the committed results).
+ *   replace the committed results). Every sample is also saved as JSON under .bench/results.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -46,6 +47,7 @@ export interface BenchOptions {
   readonly footprintJobs: number;
   readonly footprintSleepSeconds: number;
   readonly outDir: string;
+  readonly fromJson: string | undefined;
   /** True when no flag narrowed the run: the results are the full, committed ones. */
   readonly full: boolean;
 }
@@ -66,6 +68,7 @@ const flagSpec = {
   'footprint-jobs': { type: 'string' },
   'footprint-sleep': { type: 'string' },
   out: { type: 'string' },
+  'from-json': { type: 'string' },
 } as const;
 
 const commaList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
@@ -86,11 +89,12 @@ const flagsSchema = z.object({
   'footprint-jobs': intFlag(1, 1000).optional(),
   'footprint-sleep': intFlag(1, 600).optional(),
   out: z.string().min(1).optional(),
+  'from-json': z.string().min(1).optional(),
 });
 
 export function compileBenchOptions(argv: readonly string[]): BenchOptions {
   const { flags } = parseCli(argv, flagSpec, flagsSchema);
-  const narrowing = Object.keys(flags).filter((k) => !['out', 'reload-scale', 'ansible-strategy', 'ansible-at', 'bundled-workers'].includes(k));
+  const narrowing = Object.keys(flags).filter((k) => !['out', 'reload-scale', 'ansible-strategy', 'ansible-at', 'bundled-workers', 'from-json'].includes(k));
   const full = narrowing.length === 0;
   const hostCounts = [...new Set(flags.hosts ?? [50, 100, 200])].sort((a, b) => a - b);
   return {
@@ -112,5 +116,6 @@ export function compileBenchOptions(argv: readonly string[]): BenchOptions {
     footprintSleepSeconds: flags['footprint-sleep'] ?? 10,
     outDir: path.resolve(flags.out ?? (full ? path.join(repoRoot, 'bench', 'results') : path.join(repoRoot, '.bench', 'results'))),
     full,
+    fromJson: flags['from-json'],
   };
 }

@@ -25,7 +25,10 @@ import { stackPaths } from '../scripts/stack/paths';
 function save(options: BenchOptions, results: BenchResults): void {
   fs.mkdirSync(options.outDir, { recursive: true });
   fs.writeFileSync(path.join(options.outDir, 'latest.md'), renderReport(results));
-  fs.writeFileSync(path.join(options.outDir, 'latest.json'), `${JSON.stringify(results, null, 1)}\n`);
+  // Every sample, for re-plotting or a closer look; too big to commit, so never in bench/results.
+  const samplesDir = path.join(benchDir, 'results');
+  fs.mkdirSync(samplesDir, { recursive: true });
+  fs.writeFileSync(path.join(samplesDir, options.full ? 'latest-full.json' : 'latest.json'), `${JSON.stringify(results)}\n`);
   const chart = renderChart(results.e2e);
   if (chart) fs.writeFileSync(path.join(options.outDir, 'wall-time.svg'), chart);
 }
@@ -33,6 +36,15 @@ function save(options: BenchOptions, results: BenchResults): void {
 /** Resolves true when a scenario failed (its rows are missing; the report says which). */
 async function main(): Promise<boolean> {
   const options = compileBenchOptions(process.argv.slice(2));
+  if (options.fromJson) {
+    const saved = JSON.parse(fs.readFileSync(options.fromJson, 'utf8')) as BenchResults;
+    fs.mkdirSync(options.outDir, { recursive: true });
+    fs.writeFileSync(path.join(options.outDir, 'latest.md'), renderReport(saved));
+    const chart = renderChart(saved.e2e);
+    if (chart) fs.writeFileSync(path.join(options.outDir, 'wall-time.svg'), chart);
+    process.stdout.write(`report and chart written to ${options.outDir} from ${options.fromJson}\n`);
+    return false;
+  }
   const log = progressLog();
   fs.mkdirSync(benchDir, { recursive: true });
   const results: BenchResults = {

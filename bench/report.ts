@@ -164,11 +164,12 @@ export function targets(res: BenchResults): Target[] {
       detail: scm.map((r) => `${r.workers}w ${r.state} ${ratio(r.vsRaw.median)}`).join(', '),
     });
     const cold = scm.filter((r) => r.state === 'cold' && Number.isFinite(r.vsAnsible));
+    const rawCold = rows.find((r) => r.hosts === n && r.system === 'raw' && r.state === 'cold');
     if (cold.length > 0) {
       out.push({
         name: `≥ 20× faster than Ansible at ${n} hosts (cold)`,
         met: cold.every((r) => r.vsAnsible >= 20),
-        detail: cold.map((r) => `${r.workers}w ${ratio(r.vsAnsible, 1)}`).join(', '),
+        detail: `${cold.map((r) => `${r.workers}w ${ratio(r.vsAnsible, 1)}`).join(', ')}${rawCold && Number.isFinite(rawCold.vsAnsible) ? ` (the raw bound itself: ${ratio(rawCold.vsAnsible, 1)})` : ''}`,
       });
     }
   }

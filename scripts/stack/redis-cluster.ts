@@ -113,6 +113,23 @@ export function redisClusterTopology(port: number = firstPort): RedisClusterNode
     });
 }
 
+/** CLIENT LIST of every answering node, lines matching `filter` (name, command, idle time): to see who waits where. */
+export function redisClusterClients(filter: RegExp): string {
+  return redisClusterPorts
+    .map((port) => {
+      try {
+        const lines = cli(port, 'CLIENT', 'LIST')
+          .split('\n')
+          .filter((line) => filter.test(line))
+          .map((line) => line.split(' ').filter((f) => /^(addr|name|idle|cmd)=/.test(f)).join(' '));
+        return `${port}: ${lines.length} matching\n  ${lines.join('\n  ')}`;
+      } catch {
+        return `${port}: not answering`;
+      }
+    })
+    .join('\n');
+}
+
 /** The slot Redis Cluster puts `key` in. */
 export function redisClusterKeySlot(key: string): number {
   return Number(cli(firstPort, 'CLUSTER', 'KEYSLOT', key).trim());

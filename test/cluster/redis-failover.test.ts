@@ -1,5 +1,6 @@
 import type { Operation } from '@simplecm/domain';
 import {
+  redisClusterClients,
   redisClusterMasterFor,
   redisClusterTopology,
   restoreRedisClusterMasters,
@@ -64,6 +65,7 @@ describe('the Redis master of the queues fails over in the middle of a run', () 
     await eventually('the run to finish', async () => (await hostsDone(system, runId!)) >= hosts).catch(async (error: unknown) => {
       const stuck = await runTally(system, runId!, hostnames).catch((e: unknown) => String(e));
       process.stderr.write(`[redis-failover] run not finished: ${JSON.stringify(stuck, (_k, v: unknown) => (v instanceof Set ? [...v] : v))}\n`);
+      process.stderr.write(`[redis-failover] BullMQ connections per node:\n${redisClusterClients(/name=[^ ]|cmd=bzpopmin/)}\n`);
       throw error;
     });
     const tally = await runTally(system, runId!, hostnames);
