@@ -6,9 +6,9 @@
  * - `--repeat 3`: repetitions of every SimpleCM and raw-bound measurement.
  * - `--ansible-repeat 1`: Ansible runs per host count (0: no Ansible).
  * - `--ansible-at ends`: Ansible at the smallest and largest host count only; `all`: at each.
- * - `--bundled-workers 0`: also run SimpleCM from esbuild bundles (plain node, no tsx) with
- *   this many workers, to measure what a build step gains end to end (0: not; the hotpaths
- *   scenario measures the start-up difference in any case).
+ * - `--tsx-workers 0`: also run SimpleCM from its TypeScript through tsx (as before the build
+ *   step of scripts/app.cjs) with this many workers, to measure what the build step gains end to
+ *   end (0: not; the hotpaths scenario measures the start-up difference in any case).
  * - `--ansible-strategy free`: or `linear` (Ansible's default; slower).
  * - `--wan-hosts 20`, `--wan-delay 25`: hosts behind the latency proxy, one-way delay in ms.
  * - `--scale-hosts 100000`: inventory size of the enqueue-at-scale scenario (10 operations each).
@@ -37,7 +37,7 @@ export interface BenchOptions {
   readonly ansibleStrategy: 'free' | 'linear';
   readonly ansibleForks: number;
   readonly ansibleHostCounts: readonly number[];
-  readonly bundledWorkers: number;
+  readonly tsxWorkers: number;
   readonly workerCounts: readonly number[];
   readonly wanHosts: number;
   readonly wanDelayMs: number;
@@ -59,7 +59,7 @@ const flagSpec = {
   'ansible-repeat': { type: 'string' },
   'ansible-strategy': { type: 'string' },
   'ansible-at': { type: 'string' },
-  'bundled-workers': { type: 'string' },
+  'tsx-workers': { type: 'string' },
   'wan-hosts': { type: 'string' },
   'wan-delay': { type: 'string' },
   'scale-hosts': { type: 'string' },
@@ -80,7 +80,7 @@ const flagsSchema = z.object({
   'ansible-repeat': intFlag(0, 20).optional(),
   'ansible-strategy': z.enum(['free', 'linear']).optional(),
   'ansible-at': z.enum(['ends', 'all']).optional(),
-  'bundled-workers': intFlag(0, 10).optional(),
+  'tsx-workers': intFlag(0, 10).optional(),
   'wan-hosts': intFlag(1, 250).optional(),
   'wan-delay': intFlag(0, 1000).optional(),
   'scale-hosts': intFlag(1, 1_000_000).optional(),
@@ -94,7 +94,7 @@ const flagsSchema = z.object({
 
 export function compileBenchOptions(argv: readonly string[]): BenchOptions {
   const { flags } = parseCli(argv, flagSpec, flagsSchema);
-  const narrowing = Object.keys(flags).filter((k) => !['out', 'reload-scale', 'ansible-strategy', 'ansible-at', 'bundled-workers', 'from-json'].includes(k));
+  const narrowing = Object.keys(flags).filter((k) => !['out', 'reload-scale', 'ansible-strategy', 'ansible-at', 'tsx-workers', 'from-json'].includes(k));
   const full = narrowing.length === 0;
   const hostCounts = [...new Set(flags.hosts ?? [50, 100, 200])].sort((a, b) => a - b);
   return {
@@ -105,7 +105,7 @@ export function compileBenchOptions(argv: readonly string[]): BenchOptions {
     ansibleStrategy: flags['ansible-strategy'] ?? 'free',
     ansibleForks: 50,
     ansibleHostCounts: flags['ansible-at'] === 'all' ? hostCounts : [...new Set([hostCounts[0]!, hostCounts[hostCounts.length - 1]!])],
-    bundledWorkers: flags['bundled-workers'] ?? 0,
+    tsxWorkers: flags['tsx-workers'] ?? 0,
     workerCounts: [1, 3],
     wanHosts: flags['wan-hosts'] ?? 20,
     wanDelayMs: flags['wan-delay'] ?? 25,

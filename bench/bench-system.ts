@@ -12,7 +12,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { applySchema, connectCassandra, inventoryStore, runStore, type InventoryStore, type RunStore } from '@simplecm/store';
 import { spawn } from 'node:child_process';
-import { startProcess, stopStarted, type Started } from '../scripts/processes';
+import { entryPoints, startProcess, stopStarted, type Started } from '../scripts/processes';
 import { repoRoot } from '../scripts/stack/paths';
 import { stackEnv } from '../scripts/stack/stack';
 import { trackResource } from './open-resources';
@@ -25,7 +25,7 @@ const usageHook = path.join(__dirname, 'usage-hook.cjs');
 export interface BenchProcess {
   readonly name: string;
   readonly started: Started;
-  /** tsx runs the entry point in a child node process: that one is measured. */
+  /** The node process that runs the app (with tsx, a child of the spawned one): the one measured. */
   readonly appPid: number;
 }
 
@@ -82,18 +82,16 @@ export interface BenchSystemOptions {
   /** Extra environment for every process (e.g. another known_hosts file). */
   readonly env?: Record<string, string>;
   /**
-   * `tsx` (default): the processes as `npm run worker` etc. start them (scripts/processes.ts).
-   * `bundle`: plain node on the esbuild bundles of bench/bundle.ts (built beforehand).
+   * `app` (default): the processes as `npm run worker` etc. start them (scripts/processes.ts:
+   * node on each app's esbuild bundle). `tsx`: from the TypeScript sources through tsx, as they
+   * ran before that build step.
    */
-  readonly runner?: 'tsx' | 'bundle';
+  readonly runner?: 'app' | 'tsx';
 }
 
-/** Like scripts/processes.ts startProcess, for a bundled entry point run by node itself. */
-function startBundled(role: 'worker' | 'results' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
-  // Required lazily: bundle.ts needs esbuild, which only this runner uses.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { bundleFile } = require('./bundle') as typeof import('./bundle');
-  const child = spawn(process.execPath, [bundleFile(role), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Like scripts/processes.ts startProcess, from the TypeScript entry point through tsx. */
+function startTsx(role: 'worker' | 'results' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
+  const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, entryPoints[role]), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -153,9 +151,9 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
   const usageDir = path.join(benchDir, 'usage', prefix);
   fs.mkdirSync(usageDir, { recursive: true });
   let workerCount = 0;
-  const bundled = options.runner === 'bundle';
+  const viaTsx = options.runner === 'tsx';
   const start = (role: 'worker' | 'results' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
-    bundled ? startBundled(role, args, processEnv) : startProcess(role, args, processEnv);
+    viaTsx ? startTsx(role, args, processEnv) : startProcess(role, args, processEnv);
   const runQuery = `SELECT status, hosts_done, host_count, finished_at, count_ok, count_changed, count_failed, count_skipped, count_unreachable FROM ${keyspace}.runs WHERE run_id = ?`;
 
   async function readRun(runId: string): Promise<RunRow | undefined> {
@@ -206,14 +204,14 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
         Array.from({ length: n }, () => {
           const workerName = `bench-w${++workerCount}`;
           const s = start('worker', ['--name', workerName, ...args], { ...env, ...extraEnv });
-          return readyProcess(workerName, s, /consuming host jobs/, !bundled);
+          return readyProcess(workerName, s, /consuming host jobs/, viaTsx);
         }),
       );
       processes.push(...started);
       return started;
     },
     async startResults(extraEnv = {}) {
-      const p = await readyProcess('results', start('results', [], { ...env, ...extraEnv }), /writing results to keyspace/, !bundled);
+      const p = await readyProcess('results', start('results', [], { ...env, ...extraEnv }), /writing results to keyspace/, viaTsx);
       processes.push(p);
       return p;
     },
@@ -231,7 +229,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
       const exitedAt = Date.now();
       clearInterval(watch);
       const output = started.output();
-      // The hook's record of the node process that ran enqueue-main.ts (not tsx's wrapper).
+      // The hook's record of the node process that ran enqueue (with tsx: not tsx's wrapper).
       let cost: ProcessCost | undefined;
       let allCpuSeconds = 0;
       for (const file of fs.readdirSync(usageDir)) {
@@ -239,7 +237,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
         const record = JSON.parse(fs.readFileSync(full, 'utf8')) as { pid: number; ppid: number; execArgv: string[]; stat: string; status: string };
         fs.rmSync(full);
         if (record.pid === started.child.pid || record.ppid === started.child.pid) allCpuSeconds += cpuSecondsFromStat(record.stat);
-        const isApp = bundled ? record.pid === started.child.pid : record.ppid === started.child.pid && record.execArgv.some((a) => a.includes('tsx'));
+        const isApp = viaTsx ? record.ppid === started.child.pid && record.execArgv.some((a) => a.includes('tsx')) : record.pid === started.child.pid;
         if (isApp) {
           cost = { cpuSeconds: cpuSecondsFromStat(record.stat), peakRssMb: hwmKbFromStatus(record.status) / 1024 };
         }

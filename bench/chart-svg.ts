@@ -13,7 +13,7 @@ const M = { left: 64, right: 250, top: 40, bottom: 52 };
 const palette: Record<string, string> = {
   'simplecm-1': '#1f77b4',
   'simplecm-3': '#2ca02c',
-  'simplecm-1-bundle': '#9467bd',
+  'simplecm-1-tsx': '#9467bd',
   'raw-0': '#555555',
   'ansible-0': '#d62728',
 };
@@ -64,7 +64,7 @@ export function renderChart(samples: readonly RunSample[]): string | undefined {
   let legendY = M.top + 8;
   for (const [key, rs] of [...series.entries()].sort()) {
     const r0 = rs[0]!;
-    const color = palette[`${r0.system}-${r0.workers}${r0.runner === 'bundle' ? '-bundle' : ''}`] ?? '#8c564b';
+    const color = palette[`${r0.system}-${r0.workers}${r0.runner === 'tsx' ? '-tsx' : ''}`] ?? '#8c564b';
     const dash = r0.state === 'warm' ? ' stroke-dasharray="6 4"' : '';
     const pts = rs.sort((a, b) => a.hosts - b.hosts);
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map((p) => `${x(p.hosts).toFixed(1)},${y(p.wall.median).toFixed(1)}`).join(' ')}"/>`);

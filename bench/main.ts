@@ -20,6 +20,9 @@ import { runResultsThroughput } from './scenarios/results-throughput';
 import { runWan } from './scenarios/wan';
 import { runWorkerFootprint } from './scenarios/worker-footprint';
 import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './stack-hosts';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildStale } = require('../scripts/app.cjs') as { buildStale: () => Promise<string[]> };
 import { stackPaths } from '../scripts/stack/paths';
 
 function save(options: BenchOptions, results: BenchResults): void {
@@ -47,6 +50,9 @@ async function main(): Promise<boolean> {
   }
   const log = progressLog();
   fs.mkdirSync(benchDir, { recursive: true });
+  // SimpleCM's processes run from their bundles (scripts/app.cjs); build them now, not while timed.
+  const built = await buildStale();
+  if (built.length > 0) log(`bench: built ${built.join(', ')} into dist/`);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -80,7 +86,7 @@ async function main(): Promise<boolean> {
           ansibleStrategy: options.ansibleStrategy,
           ansibleForks: options.ansibleForks,
           workerCounts: options.workerCounts,
-          bundledWorkers: options.bundledWorkers,
+          tsxWorkers: options.tsxWorkers,
           ansibleHostCounts: options.ansibleHostCounts,
           hostsFor: (n) => stackHosts(n),
           knownHosts: stackPaths.knownHosts,

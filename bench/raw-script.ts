@@ -1,9 +1,10 @@
 /**
  * The raw bound's command: the host's scripts in one shell script, sent as the exec request
- * itself (no stdin, no temporary script file). Each script runs in its own `bash` (scripts end
- * with `exit`), with the module contract's environment, and the shell prints `<exit> <changed>`
- * per script. Nothing else: no timeout, no output capture, no frames — the least a remote
- * runner can do to run these scripts and know how each went.
+ * itself (no stdin, no script file of its own). Each script runs the way SimpleCM's driver runs
+ * an operation — sourced in a subshell of the shell (a fork, no new bash) with the module
+ * contract's environment — and the shell prints `<exit> <changed>` per script. Nothing else: no
+ * timeout, no output capture, no frames, no clean-up of the subshell's state — the least a
+ * remote runner can do to run these scripts and know how each went.
  */
 function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
@@ -12,16 +13,17 @@ function quote(text: string): string {
 export function rawCommand(scripts: readonly string[]): string {
   return [
     'set -u',
-    '__c=/tmp/.simplecm-raw.$$',
+    '__c=/tmp/.simplecm-raw.$$ __s=/tmp/.simplecm-raw-script.$$',
     'export SIMPLECM_CHECK=0 SIMPLECM_CHANGES=$__c',
     '__op() {',
     '  : > "$__c"',
-    '  bash --noprofile --norc -c "$1" < /dev/null > /dev/null 2>&1',
+    '  printf "%s" "$1" > "$__s"',
+    '  ( set +u --; . "$__s" ) < /dev/null > /dev/null 2>&1',
     '  local rc=$?',
     '  if [ -s "$__c" ]; then echo "$rc 1"; else echo "$rc 0"; fi',
     '}',
     ...scripts.map((s) => `__op ${quote(s)}`),
-    'exec rm -f -- "$__c"',
+    'exec rm -f -- "$__c" "$__s"',
     '',
   ].join('\n');
 }

@@ -26,7 +26,7 @@ export interface Row {
   readonly hosts: number;
   readonly system: RunSample['system'];
   readonly workers: number;
-  readonly runner: 'tsx' | 'bundle' | undefined;
+  readonly runner: 'app' | 'tsx' | undefined;
   readonly state: RunSample['state'];
   readonly label: string;
   readonly wall: Spread;
@@ -38,7 +38,7 @@ export interface Row {
 }
 
 export function rowLabel(s: Pick<RunSample, 'system' | 'workers' | 'runner'>): string {
-  if (s.system === 'simplecm') return `SimpleCM, ${s.workers} worker${s.workers > 1 ? 's' : ''}${s.runner === 'bundle' ? ', bundled JS' : ''}`;
+  if (s.system === 'simplecm') return `SimpleCM, ${s.workers} worker${s.workers > 1 ? 's' : ''}${s.runner === 'tsx' ? ', run by tsx' : ''}`;
   return s.system === 'raw' ? 'raw bound (ssh2 fan-out)' : 'Ansible';
 }
 
@@ -122,7 +122,7 @@ export function phasesTable(samples: readonly RunSample[]): string {
     if (ph.length === 0) continue;
     const m = (k: keyof NonNullable<RunSample['phases']>) => `${spread(ph.map((p) => p[k])).median.toFixed(0)} ms`;
     lines.push(
-      `| ${r.hosts} | ${r.workers}${r.runner === 'bundle' ? ' (bundled)' : ''} | ${r.state} | ${m('enqueueMs')} | ${m('toFirstHostMs')} | ${m('hostsSpanMs')} | ${m('resultsTailMs')} | ${m('hostSetupMedMs')} | ${m('hostOpsMedMs')} | ${m('opsSumMedMs')} | ${busy} |`,
+      `| ${r.hosts} | ${r.workers}${r.runner === 'tsx' ? ' (tsx)' : ''} | ${r.state} | ${m('enqueueMs')} | ${m('toFirstHostMs')} | ${m('hostsSpanMs')} | ${m('resultsTailMs')} | ${m('hostSetupMedMs')} | ${m('hostOpsMedMs')} | ${m('opsSumMedMs')} | ${busy} |`,
     );
   }
   return lines.join('\n');
@@ -155,7 +155,7 @@ export function targets(res: BenchResults): Target[] {
   const out: Target[] = [];
   const rows = comparisonRows(res.e2e);
   for (const n of [50, 200]) {
-    const scm = rows.filter((r) => r.hosts === n && r.system === 'simplecm' && r.runner !== 'bundle');
+    const scm = rows.filter((r) => r.hosts === n && r.system === 'simplecm' && r.runner !== 'tsx');
     if (scm.length === 0) continue;
     const within = scm.filter((r) => r.vsRaw.median <= 1.5);
     out.push({
@@ -173,7 +173,7 @@ export function targets(res: BenchResults): Target[] {
       });
     }
   }
-  const wan = comparisonRows(res.wan).filter((r) => r.system === 'simplecm' && r.runner !== 'bundle');
+  const wan = comparisonRows(res.wan).filter((r) => r.system === 'simplecm' && r.runner !== 'tsx');
   if (wan.length > 0) {
     out.push({
       name: `WAN (${res.options.wanHosts} hosts, ${2 * res.options.wanDelayMs} ms RTT): within 1.5× of the raw bound`,

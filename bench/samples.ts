@@ -34,8 +34,8 @@ export interface RunSample {
   readonly system: SystemName;
   /** Worker processes (SimpleCM only; 0 otherwise). */
   readonly workers: number;
-  /** SimpleCM run as `npm run` runs it (tsx), or as plain-JS bundles (bench/bundle.ts). */
-  readonly runner?: 'tsx' | 'bundle';
+  /** SimpleCM run as `npm run` runs it (`app`: node on the esbuild bundles), or from TypeScript by tsx. */
+  readonly runner?: 'app' | 'tsx';
   readonly state: WorkloadState;
   readonly rep: number;
   readonly wallMs: number;

@@ -25,6 +25,8 @@ COPY modules modules
 COPY cql cql
 COPY scripts/seed.ts scripts/seed.ts
 COPY scripts/stack/paths.ts scripts/stack/paths.ts
+COPY scripts/app.cjs scripts/app.cjs
+RUN node scripts/app.cjs --build
 
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production \
@@ -35,5 +37,6 @@ RUN groupadd --system simplecm && useradd --system --gid simplecm --home-dir /ap
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
 USER simplecm
-ENTRYPOINT ["/app/node_modules/.bin/tsx"]
-CMD ["apps/worker/src/main.ts"]
+# The command names the app (enqueue, worker, results, dashboard, read); its bundle was built above.
+ENTRYPOINT ["node", "/app/scripts/app.cjs"]
+CMD ["worker"]

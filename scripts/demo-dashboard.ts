@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { entryPoints } from './processes';
 import { isAlive, isPortOpen, readPid, stopProcess, waitFor } from './stack/proc';
 import { repoRoot, stateDir } from './stack/paths';
 
@@ -34,7 +33,7 @@ export async function ensureDemoDashboard(env: Record<string, string>): Promise<
   const url = `http://127.0.0.1:${demoDashboardPort}/`;
   if (isAlive(readPid(pidFile)) && (await isPortOpen('127.0.0.1', demoDashboardPort))) return url;
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, entryPoints.dashboard), '--port', String(demoDashboardPort)], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'app.cjs'), 'dashboard', '--port', String(demoDashboardPort)], {
     cwd: repoRoot,
     env: { ...process.env, ...env, ...credentials() },
     detached: true,

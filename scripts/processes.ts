@@ -2,9 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './stack/paths';
 
-const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+const launcher = path.join(repoRoot, 'scripts', 'app.cjs');
 
-/** The entry point of each SimpleCM process, run with tsx (no build step). */
+/**
+ * The entry point of each SimpleCM process. They run as `npm run <app>` runs them: plain node on
+ * the app's bundle, rebuilt first when a source is newer (scripts/app.cjs).
+ */
 export const entryPoints = {
   worker: 'apps/worker/src/main.ts',
   results: 'apps/results/src/main.ts',
@@ -22,7 +25,7 @@ export interface Started {
 
 /** Starts one SimpleCM process with the given environment; its output is kept (and echoed when `echo`). */
 export function startProcess(entry: keyof typeof entryPoints, args: readonly string[], env: Record<string, string>, { echo = false, prefix = '' } = {}): Started {
-  const child = spawn(tsx, [path.join(repoRoot, entryPoints[entry]), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [launcher, entry, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString('utf8');

@@ -10,7 +10,6 @@ import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { ansibleAvailable, runAnsible } from '../ansible-runner';
 import { startBenchChild, type BenchChild } from '../bench-child';
 import { beginWindow, benchDir, createBenchSystem, type BenchProcess, type BenchSystem } from '../bench-system';
-import { buildBundles } from '../bundle';
 import { infraCpu, infraDelta } from '../infra-cpu';
 import { machineCpu } from '../proc-stats';
 import type { RawFanoutResult } from '../raw-fanout';
@@ -29,8 +28,8 @@ export interface CompareOptions {
   readonly ansibleStrategy: 'free' | 'linear';
   readonly ansibleForks: number;
   readonly workerCounts: readonly number[];
-  /** Worker processes of the extra SimpleCM set run from esbuild bundles (0: none). */
-  readonly bundledWorkers: number;
+  /** Worker processes of an extra SimpleCM set run from TypeScript by tsx (0: none). */
+  readonly tsxWorkers: number;
   /** Host counts at which Ansible runs (it is slow; by default the smallest and largest). */
   readonly ansibleHostCounts: readonly number[];
   /** The inventory's hosts for a count (addresses the clients connect to). */
@@ -47,7 +46,7 @@ export interface CompareOptions {
 
 interface SimplecmSetup {
   readonly workers: number;
-  readonly runner: 'tsx' | 'bundle';
+  readonly runner: 'app' | 'tsx';
   readonly system: BenchSystem;
   workerProcesses: BenchProcess[];
   results: BenchProcess;
@@ -107,10 +106,9 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
   let raw: BenchChild | undefined;
   try {
     let keyspace: string | undefined;
-    const sets = [...o.workerCounts.map((workers) => ({ workers, runner: 'tsx' as const })), ...(o.bundledWorkers > 0 ? [{ workers: o.bundledWorkers, runner: 'bundle' as const }] : [])];
-    if (o.bundledWorkers > 0) buildBundles();
+    const sets = [...o.workerCounts.map((workers) => ({ workers, runner: 'app' as const })), ...(o.tsxWorkers > 0 ? [{ workers: o.tsxWorkers, runner: 'tsx' as const }] : [])];
     for (const { workers, runner } of sets) {
-      const system = await createBenchSystem(`${o.scenario}${workers}w${runner === 'bundle' ? 'b' : ''}`, { keyspace, env, runner });
+      const system = await createBenchSystem(`${o.scenario}${workers}w${runner === 'tsx' ? 't' : ''}`, { keyspace, env, runner });
       keyspace ??= system.keyspace;
       // Enough concurrency for every host at once, as the raw bound has.
       const workerProcesses = await system.startWorkers(workers, workerArgs);
@@ -118,7 +116,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       setups.push({ workers, runner, system, workerProcesses, results });
     }
     raw = await startBenchChild('raw-fanout-main.ts');
-    o.log(`${o.scenario}: processes up (${setups.map((x) => `${x.workers} worker(s)${x.runner === 'bundle' ? ' bundled' : ''}`).join(', ')}, results consumers, raw fan-out), keyspace ${keyspace}`);
+    o.log(`${o.scenario}: processes up (${setups.map((x) => `${x.workers} worker(s)${x.runner === 'tsx' ? ' tsx' : ''}`).join(', ')}, results consumers, raw fan-out), keyspace ${keyspace}`);
 
     const simplecmRun = async (s: SimplecmSetup, n: number, state: WorkloadState, rep: number): Promise<RunSample> => {
       const window = beginWindow([...s.workerProcesses, s.results]);
@@ -229,7 +227,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       }
     };
 
-    const turnName = (t: Turn) => (t.kind === 'simplecm' ? `simplecm ${t.setup.workers}w${t.setup.runner === 'bundle' ? ' bundled' : ''}` : t.kind);
+    const turnName = (t: Turn) => (t.kind === 'simplecm' ? `simplecm ${t.setup.workers}w${t.setup.runner === 'tsx' ? ' tsx' : ''}` : t.kind);
     let inventoryHosts = 0;
     for (const n of counts) {
       await o.ensureHosts(n);

@@ -1,6 +1,6 @@
 /**
  * The hot paths, one at a time (sequential, so the figures are costs rather than contention):
- * - starting `enqueue` with tsx (as `npm run enqueue` does) and as a plain-JS esbuild bundle;
+ * - starting `enqueue` from TypeScript with tsx and as `npm run enqueue` does (its esbuild bundle);
  * and on the first bench host, over one connection:
  * - the driver script (what workers send) against the raw bound's script, warm and cold:
  *   wall time per host and the host's CPU (sshd session, shells, scripts);
@@ -14,7 +14,6 @@ import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { buildDriverScript, connectHost, createFrameParser, FRAME_MARKER, hostKeyPolicy, loadKnownHosts, parseKnownHosts, runDriver } from '@simplecm/ssh';
 import { stackPaths } from '../../scripts/stack/paths';
 import { createBenchSystem } from '../bench-system';
-import { buildBundles } from '../bundle';
 import { processTree } from '../proc-stats';
 import { rawCommand } from '../raw-script';
 import { benchHostNumbers, stackHost, stackKeyFile } from '../stack-hosts';
@@ -54,11 +53,10 @@ function exec(client: Client, command: string): Promise<void> {
   );
 }
 
-/** `enqueue` of a one-host inventory, spawn to exit (no worker takes the job): tsx against the bundle. */
+/** `enqueue` of a one-host inventory, spawn to exit (no worker takes the job): tsx against the bundle `npm run enqueue` runs. */
 async function startupCosts(reps: number): Promise<Record<'tsx' | 'bundle', { wall: number[]; cpu: number[] }>> {
-  buildBundles();
-  const tsx = await createBenchSystem('startup');
-  const bundle = await createBenchSystem('startupb', { keyspace: tsx.keyspace, runner: 'bundle' });
+  const tsx = await createBenchSystem('startup', { runner: 'tsx' });
+  const bundle = await createBenchSystem('startupb', { keyspace: tsx.keyspace });
   await tsx.putDesiredState([{ host: stackHost(benchHostNumbers(1)[0]!), operations: benchOperations('startup') }]);
   const m = { tsx: { wall: [] as number[], cpu: [] as number[] }, bundle: { wall: [] as number[], cpu: [] as number[] } };
   try {
@@ -102,7 +100,7 @@ export async function runHotPaths(io: { log: (line: string) => void; ensureHosts
 
   const startup = await startupCosts(5);
   for (const kind of ['tsx', 'bundle'] as const) {
-    const label = kind === 'tsx' ? '`enqueue` of 1 host, spawn to exit, run by tsx (as `npm run enqueue`)' : '`enqueue` of 1 host, spawn to exit, esbuild bundle run by node';
+    const label = kind === 'tsx' ? '`enqueue` of 1 host, spawn to exit, run from TypeScript by tsx' : '`enqueue` of 1 host, spawn to exit, as `npm run enqueue` runs it (node on its esbuild bundle)';
     rows.push(`| ${label} | ${spread(startup[kind].wall).median.toFixed(0)} (${spread(startup[kind].wall).min.toFixed(0)}–${spread(startup[kind].wall).max.toFixed(0)}) | – | ${spread(startup[kind].cpu).median.toFixed(0)} (all its node processes) |`);
     figures[`startup ${kind} wall`] = spread(startup[kind].wall).median;
     figures[`startup ${kind} cpu`] = spread(startup[kind].cpu).median;

@@ -76,7 +76,7 @@ export async function runWan(
       ansibleStrategy: options.ansibleStrategy,
       ansibleForks: options.ansibleForks,
       workerCounts: options.workerCounts,
-      bundledWorkers: options.bundledWorkers,
+      tsxWorkers: options.tsxWorkers,
       ansibleHostCounts: [n],
       hostsFor: (m) => stackHosts(m, (k) => ({ address: proxyAddress(k), port: PROXY_PORT })),
       knownHosts,

@@ -8,6 +8,9 @@ import { compileEnqueueOptions } from '@simplecm/master';
 import { compileWorkerOptions } from '@simplecm/worker';
 import { repoRoot } from '../../scripts/stack/paths';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { apps: launcherApps } = require('../../scripts/app.cjs') as { apps: Record<string, string> };
+
 // No Docker engine runs here, so docker-compose.yml is validated instead of run: schema (Debian's
 // docker-compose `config`), pinned images, every app's environment against its own config
 // schema, and every file it refers to.
@@ -15,6 +18,7 @@ interface Service {
   image?: string;
   build?: { context: string; dockerfile: string };
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -60,8 +64,14 @@ describe('docker-compose.yml', () => {
     expect(apps.map(([n]) => n).sort()).toEqual(['dashboard', 'master', 'results', 'schema', 'worker']);
     for (const [name, service] of apps) {
       const env = interpolate(service.environment);
-      const [entry, ...args] = service.command ?? [];
-      expect(fs.existsSync(path.join(repoRoot, entry!))).toBe(true);
+      // The image runs scripts/app.cjs, whose first argument names the app; the schema job runs
+      // a script of its own through tsx.
+      const [first, ...args] = service.command ?? [];
+      if (service.entrypoint) {
+        for (const file of [...service.entrypoint, first!]) expect(fs.existsSync(path.join(repoRoot, file))).toBe(true);
+      } else {
+        expect(Object.keys(launcherApps)).toContain(first);
+      }
       const config = connectionConfigFromEnv(env);
       expect(config.cassandra.contactPoints).toHaveLength(3);
       if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts' });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { buildDriverScript, DRIVER_COMMAND, type DriverOperation, type DriverOptions } from '../driver-script';
 import { createFrameParser, type OperationFrame } from '../frames';
 
@@ -69,6 +69,62 @@ describe('driver script', () => {
     const { frames } = await runLocally([op(0, 'sleep 30', 1)], { mode: 'apply', keepGoing: false });
     expect(frames[0]!.exitCode).toBe(124);
     expect(frames[0]!.durationMs).toBeLessThan(10_000);
+  });
+
+  it('stops, with the whole process group, an operation that ignores TERM or leaves children behind', async () => {
+    const tag = `simplecm-driver-test-${process.pid}-${Date.now()}`;
+    const { frames } = await runLocally(
+      [op(0, `trap "" TERM; (exec -a ${tag} sleep 300) & sleep 300`, 1), op(1, `(exec -a ${tag} sleep 300) & sleep 300`, 1)],
+      { mode: 'apply', keepGoing: true },
+    );
+    expect(frames.map((f) => f.exitCode)).toEqual([137, 124]);
+    const left = spawnSync('pgrep', ['-f', tag], { encoding: 'utf8' });
+    expect(left.stdout.trim()).toBe('');
+  }, 30_000);
+
+  it('runs each operation with set -e in force and none of the driver in sight', async () => {
+    const probe = [
+      'false',
+      'echo after-false',
+    ].join('\n');
+    const clean = [
+      'set +e',
+      'declare -F | grep -c . || true',
+      'echo "vars:${__d-}${__check-}${__limit-}${__wd-}${__c-}${seq-}"',
+      'echo "opts:$-"',
+      'echo "args:$#"',
+      'ls /proc/$BASHPID/fd | tr "\n" " "',
+    ].join('\n');
+    for (const keepGoing of [false, true]) {
+      const { frames } = await runLocally([op(0, probe), op(1, clean)], { mode: 'apply', keepGoing });
+      expect(frames[0]!.exitCode).toBe(1);
+      expect(frames[0]!.stdout.toString()).toBe('');
+      if (!keepGoing) {
+        expect(frames).toHaveLength(1);
+        continue;
+      }
+      const out = frames[1]!.stdout.toString().split('\n');
+      // Only the prelude's function (the test prelude defines one).
+      expect(out[0]).toBe('1');
+      expect(out[1]).toBe('vars:');
+      // The same shell options as a new bash running the same script.
+      const fresh = spawnSync('bash', ['--noprofile', '--norc', '-c', `${prelude}set +e\necho "opts:$-"`], { encoding: 'utf8' }).stdout.trim();
+      expect(out[2]).toBe(fresh.replace('c', '')); // minus -c's own flag
+      expect(out[3]).toBe('args:0');
+      // Beyond stdin, stdout and stderr, only what any child of this test process inherits: not
+      // the watchdog's pipes, which a daemon started by an operation would otherwise hold.
+      const inherited = spawnSync('bash', ['-c', 'ls /proc/$$/fd'], { encoding: 'utf8' }).stdout.split('\n');
+      const extra = out[4]!.trim().split(' ').filter((fd) => Number(fd) > 2 && !inherited.includes(fd));
+      expect(extra).toEqual([]);
+    }
+  });
+
+  it('reports the change list and output of the same operation', async () => {
+    const { frames } = await runLocally([op(0, 'if simplecm_change "a"; then :; fi; if simplecm_change "b"; then echo made; fi'), op(1, 'if simplecm_change "c"; then :; fi')], { mode: 'apply', keepGoing: false });
+    expect(frames[0]!.changes.toString()).toBe('a\nb\n');
+    expect(frames[0]!.stdout.toString()).toBe('made\n');
+    expect(frames[1]!.changes.toString()).toBe('c\n');
+    expect(frames[1]!.stdout.toString()).toBe('');
   });
 
   it('passes scripts with quotes, dollars and newlines through untouched', async () => {

@@ -34,4 +34,12 @@ describe('known_hosts', () => {
     expect(kh.keysFor(['bad.fleet'], 22).keys).toEqual([]);
     expect(kh.keysFor(['host9'], 22).revoked).toEqual([keyB]);
   });
+
+  it('gives indexed and pattern entries of a host together, in file order, names matched case-insensitively', () => {
+    const keyC = Buffer.from('third key blob');
+    const kh = parseKnownHosts(`*.Fleet ssh-ed25519 ${b64(keyA)}\nWEB1.fleet,10.0.0.1 ssh-ed25519 ${b64(keyB)}\nweb1.fleet ssh-rsa ${b64(keyC)}\n`);
+    expect(kh.keysFor(['web1.FLEET'], 22).keys).toEqual([keyA, keyB, keyC]);
+    expect(kh.keysFor(['other', '10.0.0.1'], 22).keys).toEqual([keyB]);
+    expect(kh.keysFor(['web1.fleet'], 2222).keys).toEqual([]);
+  });
 });
