@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { cappedBackoffStrategy, recordHostProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
-import { hostCounts, recordResult } from './record-result';
+import { cappedBackoffStrategy, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
+import { resultWriter } from './result-writer';
 import type { ResultsOptions } from './results-options';
 import type { StoreSession } from './store-session';
 
@@ -16,7 +16,8 @@ export interface ResultsConsumer {
  * Writes results from the results queue. A write that fails (Cassandra down) fails the job's
  * attempt; BullMQ keeps it in Redis and retries it after a capped, doubling delay
  * (`retryDelayMs` … `retryMaxDelayMs`), so every result waits durably and is written within
- * about `retryMaxDelayMs` of Cassandra's return. Every step is idempotent (see recordResult).
+ * about `retryMaxDelayMs` of Cassandra's return. Results being written at the same time are
+ * written together (see resultWriter); every step is idempotent (see recordResults).
  */
 export function startResultsConsumer(
   redis: RedisConfig,
@@ -24,31 +25,37 @@ export function startResultsConsumer(
   options: ResultsOptions,
   { log = console.log }: { log?: (line: string) => void } = {},
 ): ResultsConsumer {
-  const progressConnection = redisConnection(redis);
+  const progressConnection = redisConnection(redis, { autoPipelining: true });
   let state: ResultsConsumerState = 'running';
+  // The store is looked up per group: storeSession replaces it after a reconnect.
+  const writer = resultWriter(
+    {
+      recordHostResults: (writes) => store.current().results.recordHostResults(writes),
+      recordRunProgress: (runId, progress) => store.current().runs.recordRunProgress(runId, progress),
+      countHosts: async (runId, hosts) => (await recordHostsProgress(progressConnection, redis.prefix, runId, hosts)).snapshot,
+    },
+    { batchHosts: options.batchHosts, batchBytes: options.batchBytes },
+  );
 
   async function processResult(job: Job): Promise<void> {
     const parsed = resultJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed result job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    const { results, runs } = store.current();
     try {
-      const { finished, snapshot } = await recordResult(parsed.data, {
-        recordHostResult: results.recordHostResult,
-        recordRunProgress: runs.recordRunProgress,
-        countHost: async (data) =>
-          (await recordHostProgress(progressConnection, redis.prefix, data.result.runId, data.result.hostname, data.result.status, hostCounts(data))).snapshot,
-      });
-      if (finished) log(`run ${parsed.data.result.runId} finished: ${snapshot.hostsDone} hosts`);
+      const { finishedRun, snapshot } = await writer.write(parsed.data);
+      if (finishedRun) log(`run ${parsed.data.result.runId} finished: ${snapshot.hostsDone} hosts`);
     } catch (error) {
       store.noteFailure(error);
       throw error;
     }
   }
 
+  // BullMQ does not close a connection it was handed (only the blocking one it duplicates from
+  // it), so close() disconnects it after the worker.
+  const workerConnection = redisConnection(redis, { blocking: true, autoPipelining: true });
   const worker = new Worker(RESULTS_QUEUE, processResult, {
-    connection: redisConnection(redis, { blocking: true }),
+    connection: workerConnection,
     prefix: redis.prefix,
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs,
@@ -67,7 +74,7 @@ export function startResultsConsumer(
       closing ??= (async () => {
         state = 'closing';
         const errors: unknown[] = [];
-        for (const step of [() => worker.close(), async () => void progressConnection.disconnect(), () => store.close()]) {
+        for (const step of [() => worker.close(), async () => void workerConnection.disconnect(), async () => void progressConnection.disconnect(), () => store.close()]) {
           try {
             await step();
           } catch (error) {

@@ -1,4 +1,4 @@
-import { errors, type Client } from 'cassandra-driver';
+import { errors, types, type Client } from 'cassandra-driver';
 import { resultStore, runStore, type ResultStore, type RunStore } from '@simplecm/store';
 
 export interface Stores {
@@ -23,6 +23,21 @@ export interface StoreSession {
 
 export function isStoreUnreachable(error: unknown): boolean {
   return error instanceof errors.NoHostAvailableError || (error instanceof Error && error.name === 'NoHostAvailableError');
+}
+
+/**
+ * Whether a failed write says nothing about the write itself: no node, a timeout, an overloaded
+ * or unavailable replica, a lost connection. Retrying such a write piece by piece only adds load;
+ * any other failure (the coordinator refused the request, a value could not be encoded) may be
+ * one result's fault.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (isStoreUnreachable(error)) return true;
+  if (!(error instanceof Error)) return false;
+  if (error instanceof errors.OperationTimedOutError || error.name === 'OperationTimedOutError' || error.name === 'BusyConnectionError') return true;
+  const code = (error as { code?: unknown }).code;
+  const c = types.responseErrorCodes;
+  return error instanceof errors.ResponseError && [c.serverError, c.unavailableException, c.overloaded, c.isBootstrapping, c.writeTimeout, c.readTimeout, c.writeFailure].includes(code as number);
 }
 
 export function storeSession(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { emptyCounts, type HostStatus, type OutcomeCounts, operationStatuses } from '@simplecm/domain';
 
@@ -8,22 +9,40 @@ export interface RunProgressSnapshot {
   readonly counts: OutcomeCounts;
 }
 
+/** One host to count: its outcome and its operations' counts. */
+export interface HostProgress {
+  readonly hostname: string;
+  readonly status: HostStatus;
+  readonly counts: OutcomeCounts;
+}
+
 const TTL_SECONDS = 7 * 24 * 3600;
 
-// Adds the host to the run's done set; only a host seen for the first time adds its counts,
-// so a redelivered result cannot count twice. Returns the new totals.
+// Adds each host to the run's done set; only a host seen for the first time adds its counts,
+// so a redelivered result cannot count twice. The done set and the counts move together in one
+// script (one slot on a cluster). ARGV: the number m of count fields, the m field names, then
+// per host: hostname, host status, m values. Returns a 0/1 per host (1 = counted now), the new
+// number of hosts done and the counts hash.
 const RECORD_SCRIPT = `
-local added = redis.call('SADD', KEYS[1], ARGV[1])
-if added == 1 then
-  for i = 3, #ARGV, 2 do
-    redis.call('HINCRBY', KEYS[2], ARGV[i], tonumber(ARGV[i + 1]))
+local m = tonumber(ARGV[1])
+local stride = m + 2
+local added = {}
+for i = m + 2, #ARGV, stride do
+  local a = redis.call('SADD', KEYS[1], ARGV[i])
+  added[#added + 1] = a
+  if a == 1 then
+    for j = 1, m do
+      local v = tonumber(ARGV[i + 1 + j])
+      if v ~= 0 then redis.call('HINCRBY', KEYS[2], ARGV[1 + j], v) end
+    end
+    redis.call('HINCRBY', KEYS[2], 'host:' .. ARGV[i + 1], 1)
   end
-  redis.call('HINCRBY', KEYS[2], 'host:' .. ARGV[2], 1)
 end
 redis.call('EXPIRE', KEYS[1], ${TTL_SECONDS})
 redis.call('EXPIRE', KEYS[2], ${TTL_SECONDS})
 return {added, redis.call('SCARD', KEYS[1]), redis.call('HGETALL', KEYS[2])}
 `;
+const RECORD_SHA = createHash('sha1').update(RECORD_SCRIPT).digest('hex');
 
 function keys(prefix: string, runId: string): [string, string] {
   return [`${prefix}:run:${runId}:done`, `${prefix}:run:${runId}:counts`];
@@ -41,6 +60,34 @@ function snapshotFrom(done: number, flat: string[]): RunProgressSnapshot {
   return { hostsDone: done, hostsFailed, counts };
 }
 
+/**
+ * Counts several hosts of one run in one round trip (the results consumer writes results in
+ * groups). `firstTime[i]` says whether `hosts[i]` was counted by this call.
+ */
+export async function recordHostsProgress(
+  redis: Redis,
+  prefix: string,
+  runId: string,
+  hosts: readonly HostProgress[],
+): Promise<{ firstTime: boolean[]; snapshot: RunProgressSnapshot }> {
+  const args: string[] = [String(operationStatuses.length), ...operationStatuses];
+  for (const h of hosts) {
+    args.push(h.hostname, h.status);
+    for (const s of operationStatuses) args.push(String(h.counts[s]));
+  }
+  const keyArgs = keys(prefix, runId);
+  let reply: unknown;
+  try {
+    // EVALSHA: the ~700-byte script is sent (and hashed by Redis) only when Redis lacks it.
+    reply = await redis.evalsha(RECORD_SHA, 2, ...keyArgs, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    reply = await redis.eval(RECORD_SCRIPT, 2, ...keyArgs, ...args);
+  }
+  const [added, done, flat] = reply as [number[], number, string[]];
+  return { firstTime: added.map((a) => a === 1), snapshot: snapshotFrom(done, flat) };
+}
+
 export async function recordHostProgress(
   redis: Redis,
   prefix: string,
@@ -49,9 +96,8 @@ export async function recordHostProgress(
   hostStatus: HostStatus,
   counts: OutcomeCounts,
 ): Promise<{ firstTime: boolean; snapshot: RunProgressSnapshot }> {
-  const args = [hostname, hostStatus, ...Object.entries(counts).flatMap(([k, v]) => [k, String(v)])];
-  const [added, done, flat] = (await redis.eval(RECORD_SCRIPT, 2, ...keys(prefix, runId), ...args)) as [number, number, string[]];
-  return { firstTime: added === 1, snapshot: snapshotFrom(done, flat) };
+  const { firstTime, snapshot } = await recordHostsProgress(redis, prefix, runId, [{ hostname, status: hostStatus, counts }]);
+  return { firstTime: firstTime[0] === true, snapshot };
 }
 
 export async function readRunProgress(redis: Redis, prefix: string, runId: string): Promise<RunProgressSnapshot> {

@@ -1,4 +1,4 @@
-import type { Client, types } from 'cassandra-driver';
+import { types, type Client } from 'cassandra-driver';
 import { countStatuses, type HostResult, type HostStatus, type OperationResult, type OutcomeCounts, type RunMode } from '@simplecm/domain';
 import { fromResultRow } from './rows';
 
@@ -36,9 +36,24 @@ export interface PageOptions {
   readonly page?: string;
 }
 
+/** A host's result and the mode of its run: what the results consumer writes. */
+export interface HostResultWrite {
+  readonly result: HostResult;
+  readonly mode: RunMode;
+}
+
 export interface ResultStore {
   /** Writes a host's outcome and every operation's result; replaying it leaves the same rows. */
   recordHostResult(result: HostResult, mode: RunMode): Promise<void>;
+  /**
+   * Writes several hosts' outcomes and operation results in one unlogged batch (one request,
+   * so Cassandra parses, routes and acknowledges once for all of them). All or nothing is not
+   * promised (unlogged), but every row is idempotent: replaying the call leaves the same rows.
+   * A multi-partition batch is checked against Cassandra's `batch_size_fail_threshold`, so keep
+   * it well under that (see `hostResultBytes`); one host alone takes `recordHostResult`'s path,
+   * whose operation batch is a single partition and so is never size-checked.
+   */
+  recordHostResults(writes: readonly HostResultWrite[]): Promise<void>;
   pageRunHosts(runId: string, opts: PageOptions & { status?: HostStatus }): Promise<Page<RunHost>>;
   getOperationResults(runId: string, hostname: string): Promise<OperationResult[]>;
   /** One host's line in a run (status, worker, times, cause), if it has finished. */
@@ -60,30 +75,48 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     history: `SELECT * FROM ${ks}.host_runs WHERE hostname = ?`,
   };
 
-  async function recordHostResult(result: HostResult, mode: RunMode): Promise<void> {
-    const { runId, hostname } = result;
+  type Statement = { query: string; params: unknown[] };
+
+  // The run id parsed once per host rather than by the driver once per row.
+  function operationRows(result: HostResult, runId: types.Uuid): Statement[] {
+    const { hostname } = result;
+    return result.operations.map((o) => ({
+      query: q.insertResult,
+      params: [runId, hostname, o.seq, o.name, o.module, o.status, o.exitCode, o.stdout, o.stdoutTruncated, o.stderr, o.stderrTruncated, o.changes, o.startedAt === null ? null : new Date(o.startedAt), o.durationMs],
+    }));
+  }
+
+  function hostRows(result: HostResult, mode: RunMode, runId: types.Uuid): Statement[] {
+    const { hostname } = result;
     const counts = countStatuses(result.operations.map((o) => o.status));
     const started = new Date(result.startedAt);
     const ended = new Date(result.endedAt);
-    // The operation rows share one partition: an unlogged batch is one write there.
-    if (result.operations.length > 0) {
-      await client.batch(
-        result.operations.map((o) => ({
-          query: q.insertResult,
-          params: [runId, hostname, o.seq, o.name, o.module, o.status, o.exitCode, o.stdout, o.stdoutTruncated, o.stderr, o.stderrTruncated, o.changes, o.startedAt === null ? null : new Date(o.startedAt), o.durationMs],
-        })),
-        { prepare: true, logged: false },
-      );
-    }
+    return [
+      {
+        query: q.insertRunHost,
+        params: [runId, hostname, result.status, result.worker, started, ended, result.cause, counts.ok, counts.changed, counts.failed, counts.skipped, counts.unreachable],
+      },
+      { query: q.insertByStatus, params: [runId, result.status, hostname] },
+      { query: q.insertHostRun, params: [hostname, runId, mode, result.status, started, ended, result.cause] },
+    ];
+  }
+
+  async function recordHostResult(result: HostResult, mode: RunMode): Promise<void> {
+    // The operation rows share one partition: an unlogged batch is one write there, and a
+    // single-partition batch is not size-checked, so 10 × 2 × 64 KiB of output still fits.
+    const runId = types.Uuid.fromString(result.runId);
+    if (result.operations.length > 0) await client.batch(operationRows(result, runId), { prepare: true, logged: false });
+    await client.batch(hostRows(result, mode, runId), { prepare: true, logged: false });
+  }
+
+  async function recordHostResults(writes: readonly HostResultWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (writes.length === 1) return recordHostResult(writes[0]!.result, writes[0]!.mode);
     await client.batch(
-      [
-        {
-          query: q.insertRunHost,
-          params: [runId, hostname, result.status, result.worker, started, ended, result.cause, counts.ok, counts.changed, counts.failed, counts.skipped, counts.unreachable],
-        },
-        { query: q.insertByStatus, params: [runId, result.status, hostname] },
-        { query: q.insertHostRun, params: [hostname, runId, mode, result.status, started, ended, result.cause] },
-      ],
+      writes.flatMap(({ result, mode }) => {
+        const runId = types.Uuid.fromString(result.runId);
+        return [...operationRows(result, runId), ...hostRows(result, mode, runId)];
+      }),
       { prepare: true, logged: false },
     );
   }
@@ -145,5 +178,21 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     };
   }
 
-  return { recordHostResult, pageRunHosts, getOperationResults, getRunHost, pageHostHistory };
+  return { recordHostResult, recordHostResults, pageRunHosts, getOperationResults, getRunHost, pageHostHistory };
+}
+
+/**
+ * About how many bytes a host's rows add to a batch, as Cassandra sizes a batch (cell values):
+ * the outputs and changes in UTF-8 plus a fixed allowance per row for keys, names, numbers and
+ * timestamps. An overestimate is harmless (smaller batches); it only has to keep multi-host
+ * batches below `batch_size_warn_threshold`.
+ */
+export function hostResultBytes(result: HostResult): number {
+  const key = 16 + result.hostname.length;
+  let bytes = 3 * (key + 64) + result.worker.length + (result.cause?.length ?? 0);
+  for (const o of result.operations) {
+    bytes += key + 64 + o.name.length + o.module.length + Buffer.byteLength(o.stdout) + Buffer.byteLength(o.stderr);
+    for (const c of o.changes) bytes += 4 + Buffer.byteLength(c);
+  }
+  return bytes;
 }

@@ -3,7 +3,16 @@ import { compileResultsOptions } from '../results-options';
 
 describe('results consumer options', () => {
   it('defaults to a 0.5 s … 5 s capped retry', () => {
-    expect(compileResultsOptions([], {})).toEqual({ concurrency: 64, retryDelayMs: 500, retryMaxDelayMs: 5_000, reconnectIntervalMs: 2_000, lockDurationMs: 30_000, stalledIntervalMs: 15_000 });
+    expect(compileResultsOptions([], {})).toEqual({
+      concurrency: 256,
+      retryDelayMs: 500,
+      retryMaxDelayMs: 5_000,
+      reconnectIntervalMs: 2_000,
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 15_000,
+      batchHosts: 16,
+      batchBytes: 40_960,
+    });
   });
 
   it('takes flags over the environment', () => {
@@ -13,5 +22,10 @@ describe('results consumer options', () => {
 
   it('refuses a cap below the first delay', () => {
     expect(() => compileResultsOptions(['--retry-delay', '3000', '--retry-max-delay', '1000'], {})).toThrow(ConfigError);
+  });
+
+  it('takes batch limits from flags or the environment', () => {
+    expect(compileResultsOptions(['--batch-hosts', '4'], { SIMPLECM_RESULTS_BATCH_BYTES: '8192' })).toMatchObject({ batchHosts: 4, batchBytes: 8_192 });
+    expect(() => compileResultsOptions(['--batch-hosts', '0'], {})).toThrow(ConfigError);
   });
 });
