@@ -249,7 +249,7 @@ export function renderReport(res: BenchResults): string {
     out.push(
       '## Enqueue at scale',
       '',
-      '| hosts | operation rows | enqueue wall s | of which: start + pass one (validate) s | pass two (plan + add jobs) s | enqueue CPU s | peak RSS MB | Cassandra CPU s | Redis CPU s | token-ordered scan join of both tables, one pass: s (Cassandra CPU s) |',
+      '| hosts | operation rows | enqueue wall s | of which: start + pass one (read, validate, spool) s | pass two (spool → add jobs) s | enqueue CPU s | peak RSS MB | Cassandra CPU s | Redis CPU s | the inventory scan alone (scanInventory): s (Cassandra CPU s) |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       `| ${e.hosts} | ${e.operations} | ${(e.wallMs / 1000).toFixed(1)} | ${sec(e.validateMs)} | ${e.validateMs === undefined ? '–' : ((e.wallMs - e.validateMs) / 1000).toFixed(1)} | ${e.cpuSeconds.toFixed(1)} | ${e.peakRssMb.toFixed(0)} | ${e.cassandraCpuSeconds.toFixed(1)} | ${e.redisCpuSeconds.toFixed(1)} | ${sec(e.scanJoinMs)} (${e.scanCassandraCpuSeconds?.toFixed(1) ?? '–'}) |`,
       '',

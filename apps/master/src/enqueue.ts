@@ -3,7 +3,8 @@ import { describeTarget, type HostJobData, type RunOptions, type RunTarget } fro
 import type { ModuleRegistry } from '@simplecm/modules';
 import { CAPPED_BACKOFF, hostJobId } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
-import { planHosts, validateTarget, type PlanSource } from './plan-run';
+import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
+import { createPlanSpool } from './plan-spool';
 
 export interface EnqueueDeps extends PlanSource {
   readonly modules: ModuleRegistry;
@@ -34,29 +35,59 @@ export interface EnqueueRunOptions {
   readonly batchSize?: number;
   /** Pause after each batch, default 0 (a test hook). */
   readonly batchPauseMs?: number;
+  /** Directory of the temporary plan file (see plan-spool.ts), default the system's (TMPDIR). */
+  readonly spoolDir?: string;
 }
 
 /**
- * Enqueues a run: pass one validates the whole target (nothing is recorded or enqueued if any
- * operation is invalid), then the run id is settled (given, claimed under a run key, or new) and
- * the run recorded, then pass two enqueues one job per host with a job id derived from run and
- * host, so a second enqueue of the same run — retried, or a second master — adds nothing.
+ * addBulk calls in flight at once in pass two. Two: while Redis adds one batch the next is read
+ * and sent, so neither this process nor Redis waits for the other; more would only hold more
+ * batches in memory.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
+/**
+ * Enqueues a run: pass one reads and validates the whole target once (nothing is recorded or
+ * enqueued if anything is invalid) and spools the validated hosts to a temporary file, then the
+ * run id is settled (given, claimed under a run key, or new) and the run recorded with the
+ * number of hosts spooled, then pass two enqueues one job per spooled host with a job id derived
+ * from run and host, so a second enqueue of the same run — retried, or a second master — adds
+ * nothing.
  */
 export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: RunOptions, settings: EnqueueRunOptions = {}): Promise<EnqueuedRun> {
-  const hostCount = await validateTarget(deps, deps.modules, target);
-  if (hostCount === 0) throw new Error(`no hosts match the target ${describeTarget(target)}`);
-  const candidate = settings.runId ?? deps.newRunId();
-  const id = settings.runId === undefined && deps.claimRunId ? await deps.claimRunId(candidate) : candidate;
-  await deps.createRun({ runId: id, mode: options.mode, target: describeTarget(target), hostCount });
-  deps.onRunCreated?.(id, hostCount);
+  const spool = await createPlanSpool(settings.spoolDir);
+  try {
+    const hostCount = await validateTarget(deps, operationChecker(deps.modules), target, { keep: (host) => spool.write(host) });
+    const spooled = await spool.finish();
+    if (spooled !== hostCount) throw new Error(`enqueue: ${spooled} hosts spooled of ${hostCount} validated`);
+    if (hostCount === 0) throw new Error(`no hosts match the target ${describeTarget(target)}`);
+    const candidate = settings.runId ?? deps.newRunId();
+    const id = settings.runId === undefined && deps.claimRunId ? await deps.claimRunId(candidate) : candidate;
+    await deps.createRun({ runId: id, mode: options.mode, target: describeTarget(target), hostCount });
+    deps.onRunCreated?.(id, hostCount);
+    await addHostJobs(deps, spool.read(settings.batchSize ?? 200), { runId: id, options, hostCount }, settings);
+    return { runId: id, hostCount };
+  } finally {
+    await spool.close();
+  }
+}
+
+/** Pass two: one addBulk per batch, BATCHES_IN_FLIGHT at once. */
+async function addHostJobs(
+  deps: EnqueueDeps,
+  batches: AsyncIterable<PlannedHost[]>,
+  run: { readonly runId: string; readonly options: RunOptions; readonly hostCount: number },
+  settings: EnqueueRunOptions,
+): Promise<void> {
+  const { runId, options, hostCount } = run;
   let enqueued = 0;
-  for await (const batch of planHosts(deps, deps.modules, target, { batch: settings.batchSize ?? 200 })) {
+  const add = async (batch: PlannedHost[]): Promise<void> => {
     await deps.hostsQueue.addBulk(
       batch.map(({ host, operations }) => ({
         name: 'host',
-        data: { runId: id, host, operations, options, hostCount },
+        data: { runId, host, operations, options, hostCount },
         opts: {
-          jobId: hostJobId(id, host.hostname),
+          jobId: hostJobId(runId, host.hostname),
           attempts: settings.connectAttempts ?? HOST_JOB_ATTEMPTS,
           // Workers cap this doubling backoff (their --retry-max-delay).
           backoff: { type: CAPPED_BACKOFF, delay: 2_000 },
@@ -67,7 +98,24 @@ export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: 
     );
     enqueued += batch.length;
     deps.onProgress?.(enqueued, hostCount);
-    if (settings.batchPauseMs) await new Promise((resolve) => setTimeout(resolve, settings.batchPauseMs));
+  };
+  const inFlight: Array<Promise<void>> = [];
+  try {
+    for await (const batch of batches) {
+      const adding = add(batch);
+      // Awaited below; until then a failure must not count as unhandled.
+      adding.catch(() => undefined);
+      inFlight.push(adding);
+      if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
+      if (settings.batchPauseMs) {
+        // The test hook pauses with every batch so far in Redis and none on its way.
+        await Promise.all(inFlight.splice(0));
+        await new Promise((resolve) => setTimeout(resolve, settings.batchPauseMs));
+      }
+    }
+  } finally {
+    // However the loop ends, no addBulk is left running behind the caller's back.
+    await Promise.allSettled(inFlight);
   }
-  return { runId: id, hostCount };
+  await Promise.all(inFlight);
 }

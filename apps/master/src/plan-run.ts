@@ -1,5 +1,6 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { validateOperation, type ModuleRegistry } from '@simplecm/modules';
+import type { InventoryEntry } from '@simplecm/store';
 
 /** A host with its validated operations (attributes with defaults applied). */
 export interface PlannedHost {
@@ -7,10 +8,19 @@ export interface PlannedHost {
   readonly operations: Operation[];
 }
 
+/** A host of the target with its operations, or why they could not be read. */
+export type TargetEntry = InventoryEntry | { readonly hostname: string; readonly error: Error };
+
 /** The storage planning reads, as functions. */
 export interface PlanSource {
   readonly streamHosts: (target: RunTarget) => AsyncIterable<Host>;
-  readonly getOperations: (hostname: string) => Promise<Operation[]>;
+  readonly getOperations: (hostname: string) => Promise<readonly Operation[]>;
+  /**
+   * Every host with its operations in one pass over the whole inventory (two queries, not one
+   * per host). When present it serves the target `all`; a list or a group of hosts is read
+   * host by host, as only those hosts are wanted.
+   */
+  readonly scanInventory?: () => AsyncIterable<InventoryEntry>;
 }
 
 /** Every problem found in the desired state; nothing is enqueued while there is one. */
@@ -22,73 +32,110 @@ export class InvalidDesiredStateError extends Error {
   }
 }
 
+/** Checks one of a host's operations; returns it with its validated attributes, or throws InvalidOperationError. */
+export type CheckOperation = (hostname: string, operation: Operation) => Operation;
+
 /**
- * Streams the target's hosts with their operations, validated, `batch` hosts at a time: only
- * one batch is in memory, and its operation reads run concurrently.
+ * `validateOperation` remembered per operation object. The store hands every host whose
+ * operation row reads the same the same (frozen) Operation object, so an operation shared by a
+ * thousand hosts is checked against its module's schema once, and every such host gets the same
+ * checked object back (which the plan spool then writes once). A WeakMap: the memory goes with
+ * the store's objects. Failures are not remembered, since their message names the host.
  */
-export async function* planHosts(source: PlanSource, modules: ModuleRegistry, target: RunTarget, { batch = 64 } = {}): AsyncGenerator<PlannedHost[]> {
-  let pending: Host[] = [];
-  const flush = async (): Promise<PlannedHost[]> => {
-    const planned = await Promise.all(
-      pending.map(async (host) => {
-        const operations = await source.getOperations(host.hostname);
-        return {
-          host,
-          operations: operations.map((op) => ({ ...op, attributes: validateOperation(modules, host.hostname, op) })),
-        };
-      }),
-    );
-    pending = [];
-    return planned;
+export function operationChecker(modules: ModuleRegistry): CheckOperation {
+  const checked = new WeakMap<Operation, Operation>();
+  return (hostname, operation) => {
+    const known = checked.get(operation);
+    if (known !== undefined) return known;
+    const valid: Operation = Object.freeze({ ...operation, attributes: Object.freeze(validateOperation(modules, hostname, operation)) });
+    checked.set(operation, valid);
+    return valid;
   };
-  for await (const host of source.streamHosts(target)) {
-    pending.push(host);
-    if (pending.length >= batch) yield await flush();
+}
+
+/** Hosts whose operations are read at once when hosts are read one by one (`--hosts`, `--group`). */
+const READS_IN_FLIGHT = 64;
+
+/**
+ * The target's hosts with their operations, in the order the store gives them: the whole
+ * inventory from one scan when the store offers it, else host by host with up to
+ * READS_IN_FLIGHT operation reads at once. A host whose rows do not parse comes as its error;
+ * a failure to read the hosts themselves (an unknown `--hosts` name, a bad host row) is thrown.
+ */
+export async function* readTarget(source: PlanSource, target: RunTarget): AsyncGenerator<TargetEntry> {
+  if (target.kind === 'all' && source.scanInventory !== undefined) {
+    yield* source.scanInventory();
+    return;
   }
-  if (pending.length > 0) yield await flush();
+  const asEntry = async (host: Host): Promise<TargetEntry> => {
+    try {
+      return { hostname: host.hostname, host, operations: await source.getOperations(host.hostname) };
+    } catch (error) {
+      return { hostname: host.hostname, error: error instanceof Error ? error : new Error(String(error)) };
+    }
+  };
+  let pending: Array<Promise<TargetEntry>> = [];
+  for await (const host of source.streamHosts(target)) {
+    pending.push(asEntry(host));
+    if (pending.length >= READS_IN_FLIGHT) {
+      yield* await Promise.all(pending);
+      pending = [];
+    }
+  }
+  yield* await Promise.all(pending);
+}
+
+export interface ValidateTargetOptions {
+  /** Problems listed in the error, default 50; the rest are counted. */
+  readonly maxProblems?: number;
+  /** Receives every valid host with its checked operations, in order, while no problem has been found. */
+  readonly keep?: (host: PlannedHost) => Promise<void>;
 }
 
 /**
  * Pass one of `enqueue`: reads the whole target once, validating every operation and
- * collecting every problem, without keeping the hosts. Returns how many hosts there are.
+ * collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
+ * Returns how many hosts there are. A failure to read is a problem too; a failure of `keep`
+ * is thrown as it is.
  */
-export async function validateTarget(source: PlanSource, modules: ModuleRegistry, target: RunTarget, { maxProblems = 50 } = {}): Promise<number> {
+export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep }: ValidateTargetOptions = {}): Promise<number> {
   const problems: string[] = [];
   let more = 0;
   let hosts = 0;
-  const note = (message: string) => (problems.length < maxProblems ? problems.push(message) : more++);
-  let pending: Host[] = [];
-  const check = async () => {
-    await Promise.all(
-      pending.map(async (host) => {
-        let operations: Operation[];
-        try {
-          operations = await source.getOperations(host.hostname);
-        } catch (error) {
-          note(error instanceof Error ? error.message : String(error));
-          return;
-        }
-        for (const op of operations) {
-          try {
-            validateOperation(modules, host.hostname, op);
-          } catch (error) {
-            note(error instanceof Error ? error.message : String(error));
-          }
-        }
-      }),
-    );
-    pending = [];
+  const note = (error: unknown) => {
+    if (problems.length < maxProblems) problems.push(error instanceof Error ? error.message : String(error));
+    else more++;
   };
+  const entries = readTarget(source, target);
   try {
-    for await (const host of source.streamHosts(target)) {
+    for (;;) {
+      let next: IteratorResult<TargetEntry>;
+      try {
+        next = await entries.next();
+      } catch (error) {
+        note(error);
+        break;
+      }
+      if (next.done) break;
+      const entry = next.value;
       hosts++;
-      pending.push(host);
-      if (pending.length >= 64) await check();
+      if (entry.error !== undefined) {
+        note(entry.error);
+        continue;
+      }
+      const operations: Operation[] = [];
+      for (const op of entry.operations) {
+        try {
+          operations.push(check(entry.hostname, op));
+        } catch (error) {
+          note(error);
+        }
+      }
+      if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations });
     }
-  } catch (error) {
-    note(error instanceof Error ? error.message : String(error));
+  } finally {
+    await entries.return(undefined);
   }
-  await check();
   if (problems.length > 0) throw new InvalidDesiredStateError(problems, more);
   return hosts;
 }

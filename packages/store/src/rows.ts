@@ -65,6 +65,65 @@ export function fromOperationRow(hostname: string, row: types.Row): Operation {
   return parsed.data;
 }
 
+/** Bounds of an operationRowParser's memory. */
+export interface OperationRowMemoLimits {
+  /** Distinct rows remembered, default 20,000. */
+  readonly maxEntries?: number;
+  /** Characters of remembered row content, default 16 Mi (so a fleet of unique, large operations stays bounded). */
+  readonly maxChars?: number;
+}
+
+/**
+ * `fromOperationRow` with a memory. A fleet is mostly hosts of a few roles, so the same operation
+ * row (all but the hostname alike) is read for thousands of hosts; parsing it once and handing
+ * every host the same, frozen Operation saves the JSON parse and the zod parse of each copy. The
+ * result is a function of the row's content alone, so the memory changes no outcome: a row that
+ * fails is not remembered (its error names the host and is made for each row), and when the
+ * memory is full it starts again empty.
+ */
+export function operationRowParser({ maxEntries = 20_000, maxChars = 16 * 1024 * 1024 }: OperationRowMemoLimits = {}): (hostname: string, row: types.Row) => Operation {
+  // By the attributes' text (the long part, hashed once), then the short fields compared. A
+  // parsed operation holds its row's seq, name, module and become unchanged, so equal fields
+  // and equal text mean an equal row. `attributes` null parses as '{}' and is remembered as that.
+  const memo = new Map<string, Operation[]>();
+  let entries = 0;
+  let chars = 0;
+  return (hostname, row) => {
+    const text = String(row.get('attributes') ?? '{}');
+    const seq = row.get('seq');
+    const name = row.get('name');
+    const module = row.get('module');
+    const become = row.get('become') ?? null;
+    const alike = memo.get(text);
+    if (alike !== undefined) {
+      for (const op of alike) if (op.seq === seq && op.name === name && op.module === module && op.become === become) return op;
+    }
+    const operation = freezeOperation(fromOperationRow(hostname, row));
+    if (entries >= maxEntries || chars + text.length > maxChars) {
+      memo.clear();
+      entries = 0;
+      chars = 0;
+    }
+    const list = memo.get(text);
+    if (list === undefined) memo.set(text, [operation]);
+    else {
+      // Many operations may share a short text such as '{}': keep the lookup a short scan.
+      if (list.length >= 16) list.shift();
+      list.push(operation);
+    }
+    entries++;
+    chars += text.length;
+    return operation;
+  };
+}
+
+/** Shared between hosts, so nobody may change it. */
+function freezeOperation(operation: Operation): Operation {
+  for (const value of Object.values(operation.attributes)) if (Array.isArray(value)) Object.freeze(value);
+  Object.freeze(operation.attributes);
+  return Object.freeze(operation);
+}
+
 export function fromResultRow(row: types.Row): OperationResult {
   const startedAt = row.get('started_at') as Date | null;
   return operationResultSchema.parse({
