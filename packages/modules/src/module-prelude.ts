@@ -10,6 +10,12 @@ case "\${SIMPLECM_CHECK:-}" in
   *) printf 'simplecm: SIMPLECM_CHECK must be 0 or 1\\n' >&2; exit 96 ;;
 esac
 if [ -z "\${SIMPLECM_CHANGES:-}" ]; then printf 'simplecm: SIMPLECM_CHANGES is not set\\n' >&2; exit 96; fi
+# The contract's locale, set here too (not every runner exports it): the helpers below count
+# bytes with \${#x} and read -n, and compare bytes, which only LC_ALL=C guarantees.
+export LC_ALL=C
+
+# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(…) of
+# builtins still forks), so the helpers below do in bash what needs no other program.
 
 # simplecm_change WHAT: records one change as one line of $SIMPLECM_CHANGES (line breaks in WHAT
 # are written \\n), then returns 0 in apply mode (make it) and 1 in check mode (only report it).
@@ -28,6 +34,56 @@ simplecm_fail() {
   exit 1
 }
 
+# simplecm_dirname VAR PATH: sets VAR to what \`dirname -- PATH\` prints (GNU: trailing slashes
+# ignored, "/x" -> "/", "//x" -> "/", "x" -> "."), without starting it.
+simplecm_dirname() {
+  local __p=\${2%"\${2##*[!/]}"}
+  if [ -z "$2" ]; then
+    __p=.
+  elif [ -z "$__p" ]; then
+    __p=/
+  elif [[ $__p == */* ]]; then
+    __p=\${__p%/*}
+    __p=\${__p%"\${__p##*[!/]}"}
+    __p=\${__p:-/}
+  else
+    __p=.
+  fi
+  printf -v "$1" '%s' "$__p"
+}
+
+# simplecm_read_file VAR PATH [MAX]: sets VAR to the whole file and returns 0 when it is readable,
+# holds no NUL byte and is shorter than MAX bytes (default 4096); returns 1 otherwise (VAR then
+# means nothing), for the caller to fall back to cmp/grep. \`read -d ''\` stops at a NUL (status 0)
+# or at the end (status 1); -n bounds what it reads. bash >= 5.1 reads a regular file in blocks,
+# older ones a byte per system call: 4 KiB costs about what starting cmp or grep does.
+simplecm_read_file() {
+  local __d= __rc=2
+  { IFS= read -r -d '' -n "\${3:-4096}" __d; __rc=$?; } 2> /dev/null < "$2" || true
+  [ "$__rc" = 1 ] || return 1
+  printf -v "$1" '%s' "$__d"
+}
+
+# simplecm_has_line DATA LINE: whether LINE (no line break in it) is a whole line of DATA, as
+# \`grep -qxF -- LINE\` finds it in a file holding DATA without NUL bytes: empty data has no line,
+# and a last line ends with or without its line break.
+simplecm_has_line() {
+  [ -n "$1" ] || return 1
+  [[ $'\\n'\${1%$'\\n'}$'\\n' == *$'\\n'"$2"$'\\n'* ]]
+}
+
+# simplecm_same_content PATH TEXT: whether the file holds exactly TEXT (no NUL in TEXT), as
+# \`printf '%s' TEXT | cmp -s -- - PATH\` says; an unreadable file differs. Read at most one byte
+# more than TEXT has: enough to tell a longer file.
+simplecm_same_content() {
+  local __have
+  if (( \${#2} < 4096 )); then
+    simplecm_read_file __have "$1" $(( \${#2} + 1 )) && [[ $__have == "$2" ]]
+  else
+    printf '%s' "$2" | cmp -s -- - "$1"
+  fi
+}
+
 # simplecm_require_dir DIR WHAT: DIR must exist to do WHAT. In apply mode a missing DIR fails the
 # operation. In check mode an earlier operation of the same run may be about to create DIR
 # (check mode changes nothing), so WHAT is reported as a change that assumes it, and the
@@ -41,63 +97,83 @@ simplecm_require_dir() {
   simplecm_fail "$2: directory $1 does not exist"
 }
 
-# simplecm_ensure_mode PATH MODE: octal MODE (e.g. 0644); nothing when MODE is empty.
-simplecm_ensure_mode() {
-  local path=$1 mode=$2 have
-  [ -n "$mode" ] || return 0
-  have=$(stat -L -c %a -- "$path")
-  if (( 8#$have != 8#$mode )); then
+# simplecm_ensure PATH MODE OWNER GROUP: octal MODE (e.g. 0644), OWNER a user name or uid, GROUP
+# a group name or gid; empty ones are left alone. Each fix is its own change, in that order. One
+# stat reads every value asked for: chmod changes neither owner nor group, and chown (owner
+# only) not the group.
+simplecm_ensure() {
+  local path=$1 mode=$2 owner=$3 group=$4 have fmt=%a$'\\n'%u$'\\n'%g m
+  [ -n "$mode$owner$group" ] || return 0
+  if [ -n "$owner" ] && ! [[ $owner =~ ^[0-9]+$ ]]; then fmt=%a$'\\n'%U$'\\n'%g; fi
+  if [ -n "$group" ] && ! [[ $group =~ ^[0-9]+$ ]]; then fmt=\${fmt%g}G; fi
+  have=$(stat -L -c "$fmt" -- "$path")
+  m=\${have%%$'\\n'*}
+  if [ -n "$mode" ] && (( 8#$m != 8#$mode )); then
     # Five digits: GNU chmod keeps a directory's setuid/setgid bits unless told explicitly.
-    if simplecm_change "set mode of $path to $mode (was $have)"; then chmod -- "$(printf '%05o' "$(( 8#$mode ))")" "$path"; fi
+    printf -v fmt '%05o' "$(( 8#$mode ))"
+    if simplecm_change "set mode of $path to $mode (was $m)"; then chmod -- "$fmt" "$path"; fi
+  fi
+  have=\${have#*$'\\n'}
+  if [ -n "$owner" ]; then
+    if ! [[ $owner =~ ^[0-9]+$ ]]; then id -u "$owner" > /dev/null 2>&1 || simplecm_fail "no such user: $owner"; fi
+    m=\${have%%$'\\n'*}
+    if [ "$m" != "$owner" ]; then
+      if simplecm_change "set owner of $path to $owner (was $m)"; then chown -- "$owner" "$path"; fi
+    fi
+  fi
+  if [ -n "$group" ]; then
+    if ! [[ $group =~ ^[0-9]+$ ]] && command -v getent > /dev/null 2>&1; then getent group "$group" > /dev/null || simplecm_fail "no such group: $group"; fi
+    m=\${have#*$'\\n'}
+    if [ "$m" != "$group" ]; then
+      if simplecm_change "set group of $path to $group (was $m)"; then chgrp -- "$group" "$path"; fi
+    fi
   fi
 }
-
-# simplecm_ensure_owner PATH USER: a user name or numeric uid; nothing when USER is empty.
-simplecm_ensure_owner() {
-  local path=$1 owner=$2 have
-  [ -n "$owner" ] || return 0
-  if [[ $owner =~ ^[0-9]+$ ]]; then
-    have=$(stat -L -c %u -- "$path")
-  else
-    id -u "$owner" > /dev/null 2>&1 || simplecm_fail "no such user: $owner"
-    have=$(stat -L -c %U -- "$path")
-  fi
-  if [ "$have" != "$owner" ]; then
-    if simplecm_change "set owner of $path to $owner (was $have)"; then chown -- "$owner" "$path"; fi
-  fi
-}
-
-# simplecm_ensure_group PATH GROUP: a group name or numeric gid; nothing when GROUP is empty.
-simplecm_ensure_group() {
-  local path=$1 group=$2 have
-  [ -n "$group" ] || return 0
-  if [[ $group =~ ^[0-9]+$ ]]; then
-    have=$(stat -L -c %g -- "$path")
-  else
-    if command -v getent > /dev/null 2>&1; then getent group "$group" > /dev/null || simplecm_fail "no such group: $group"; fi
-    have=$(stat -L -c %G -- "$path")
-  fi
-  if [ "$have" != "$group" ]; then
-    if simplecm_change "set group of $path to $group (was $have)"; then chgrp -- "$group" "$path"; fi
-  fi
-}
+simplecm_ensure_mode() { simplecm_ensure "$1" "$2" '' ''; }
+simplecm_ensure_owner() { simplecm_ensure "$1" '' "$2" ''; }
+simplecm_ensure_group() { simplecm_ensure "$1" '' '' "$2"; }
 
 # simplecm_atomic_write PATH [MODE [OWNER [GROUP]]] < CONTENT: replaces PATH (a symbolic link's
 # target) through a temporary file in the same directory and mv, so readers see the old or the
 # new content, never a mix. Empty MODE/OWNER/GROUP keep the old file's (or, for a new file, the
 # umask's mode and the current user).
-simplecm_atomic_write() {
-  local path=$1 mode=\${2:-} owner=\${3:-} group=\${4:-} tmp
+simplecm_atomic_write() { __simplecm_write "$1" "\${2:-}" "\${3:-}" "\${4:-}" 1 ''; }
+# simplecm_atomic_write_text PATH TEXT [MODE [OWNER [GROUP]]]: the same with TEXT as the content.
+simplecm_atomic_write_text() { __simplecm_write "$1" "\${3:-}" "\${4:-}" "\${5:-}" 0 "$2"; }
+__simplecm_write() {
+  local path=$1 mode=$2 owner=$3 group=$4 stdin=$5 text=$6 have dir tmp= name= mask= line i noclobber=1 chars=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
   if [ -L "$path" ]; then path=$(readlink -f -- "$path"); fi
-  if [ -z "$mode" ]; then
-    if [ -e "$path" ]; then mode=$(stat -c %a -- "$path"); else mode=$(printf '%o' "$(( 0666 & ~8#$(umask) ))"); fi
+  if [ -e "$path" ] && [[ -z $mode || -z $owner || -z $group ]]; then
+    have=$(stat -c %a$'\\n'%u$'\\n'%g -- "$path")
+    mode=\${mode:-\${have%%$'\\n'*}}
+    have=\${have#*$'\\n'}
+    owner=\${owner:-\${have%%$'\\n'*}}
+    group=\${group:-\${have#*$'\\n'}}
   fi
-  if [ -e "$path" ]; then
-    if [ -z "$owner" ]; then owner=$(stat -c %u -- "$path"); fi
-    if [ -z "$group" ]; then group=$(stat -c %g -- "$path"); fi
+  # The umask from the kernel rather than from a $(umask) subshell.
+  while IFS= read -r line; do
+    case $line in Umask:*) mask=\${line//[!0-7]/}; break ;; esac
+  done 2> /dev/null < /proc/self/status || true
+  [ -n "$mask" ] || mask=$(umask)
+  if [ -n "$mode" ]; then printf -v mode '%05o' "$(( 8#$mode ))"; else printf -v mode '%05o' "$(( 0666 & ~8#$mask ))"; fi
+  simplecm_dirname dir "$path"
+  # The temporary file, as mktemp makes it (mode 0600, O_EXCL, 8 random letters and digits) but
+  # without starting it: noclobber opens with O_EXCL. Only with $SRANDOM (bash >= 5.1) are the
+  # names unpredictable, which noclobber needs (it opens an existing non-regular file); mktemp
+  # otherwise, and when this fails, so that its error is the one reported.
+  if [ -n "\${SRANDOM:-}" ]; then
+    for i in 1 2 3 4 5 6 7 8; do name+=\${chars:SRANDOM % 62:1}; done
+    tmp=$dir/.simplecm.$name
+    [[ $- == *C* ]] || noclobber=0
+    umask 077
+    set -C
+    : 2> /dev/null > "$tmp" || tmp=
+    umask "$mask"
+    [ "$noclobber" = 1 ] || set +C
   fi
-  tmp=$(mktemp -- "$(dirname -- "$path")/.simplecm.XXXXXXXX")
-  if cat > "$tmp" && chmod -- "$(printf '%05o' "$(( 8#$mode ))")" "$tmp" \\
+  [ -n "$tmp" ] || tmp=$(mktemp -- "$dir/.simplecm.XXXXXXXX")
+  if { if [ "$stdin" = 1 ]; then cat >| "$tmp"; else printf '%s' "$text" >| "$tmp"; fi; } \\
+    && chmod -- "$mode" "$tmp" \\
     && { [ -z "$owner" ] || chown -- "$owner" "$tmp"; } \\
     && { [ -z "$group" ] || chgrp -- "$group" "$tmp"; } \\
     && mv -f -- "$tmp" "$path"; then

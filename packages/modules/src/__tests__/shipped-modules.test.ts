@@ -20,6 +20,27 @@ beforeEach(() => {
 afterEach(() => removeDir(dir));
 
 const at = (...parts: string[]): string => path.join(dir, ...parts);
+const NUL = '\u0000';
+
+/** Runs `fn` with the process umask (inherited by the scripts) set to `mask`. */
+function withUmask<T>(mask: number, fn: () => T): T {
+  const old = process.umask(mask);
+  try {
+    return fn();
+  } finally {
+    process.umask(old);
+  }
+}
+
+/** A path directly under `/` (only root may write there), removed afterwards. */
+function underRoot(kind: string, fn: (p: string) => void): void {
+  const p = `/simplecm-test-${kind}-${process.pid}`;
+  try {
+    fn(p);
+  } finally {
+    fs.rmSync(p, { recursive: true, force: true });
+  }
+}
 const modeOf = (p: string): string => (fs.statSync(p).mode & 0o7777).toString(8);
 
 /**
@@ -67,6 +88,18 @@ describe('file_exists', () => {
     fs.mkdirSync(at('d'));
     expect(run('file_exists', { path: at('d') }, 'check').stderr).toMatch(/exists but is not a regular file/);
   });
+
+  it('creates a file with the umask mode when no mode is given', () => {
+    withUmask(0o027, () => expectConverges('file_exists', { path: at('f') }));
+    expect(modeOf(at('f'))).toBe('640');
+  });
+
+  (isRoot ? it : it.skip)('creates a file directly under / (as root)', () => {
+    underRoot('file', (p) => {
+      expect(expectConverges('file_exists', { path: p, mode: '0600' })).toEqual([`create file ${p} with mode 0600`]);
+      expect(modeOf(p)).toBe('600');
+    });
+  });
 });
 
 describe('file_contains', () => {
@@ -88,6 +121,33 @@ describe('file_contains', () => {
   it('is ok when the line is there', () => {
     fs.writeFileSync(at('conf'), 'x\n-e\ny\n');
     expect(run('file_contains', { path: at('conf'), text: '-e' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+
+  it('appends an empty line only when the file has none', () => {
+    const file = at('conf');
+    fs.writeFileSync(file, 'a\n');
+    expect(expectConverges('file_contains', { path: file, text: '' })).toEqual([`append line to ${file}: `]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('a\n\n');
+    fs.writeFileSync(file, 'a\n\nb');
+    expect(run('file_contains', { path: file, text: '' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+
+  it('finds lines in files with NUL bytes as grep does, and never glues onto their last line', () => {
+    const file = at('bin');
+    fs.writeFileSync(file, `x${NUL}y\nkey=value\n`);
+    expect(run('file_contains', { path: file, text: 'key=value' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    fs.writeFileSync(file, `a${NUL}b`);
+    expectConverges('file_contains', { path: file, text: 'c' });
+    expect(fs.readFileSync(file, 'latin1')).toBe(`a${NUL}b\nc\n`);
+  });
+
+  it('searches files over 4 KiB with grep', () => {
+    const file = at('big');
+    const big = 'filler line\n'.repeat(500);
+    fs.writeFileSync(file, `${big}wanted`);
+    expect(run('file_contains', { path: file, text: 'wanted' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    expectConverges('file_contains', { path: file, text: 'more' });
+    expect(fs.readFileSync(file, 'utf8')).toBe(`${big}wanted\nmore\n`);
   });
 
   it('fails clearly when the directory does not exist', () => {
@@ -147,6 +207,13 @@ describe('directory', () => {
     expect(run('directory', { path: at('file') }, 'apply').stderr).toBe(`directory: ${at('file')} exists but is not a directory\n`);
   });
 
+  (isRoot ? it : it.skip)('creates a directory directly under / (as root)', () => {
+    underRoot('dir', (p) => {
+      expect(expectConverges('directory', { path: p, mode: '0700' })).toEqual([`create directory ${p} mode 0700`]);
+      expect(modeOf(p)).toBe('700');
+    });
+  });
+
   it('refuses to remove /', () => {
     const res = run('directory', { path: '/', state: 'absent' }, 'check');
     expect(res).toMatchObject({ exitCode: 1, changes: [], stderr: 'directory: refusing to remove /\n' });
@@ -187,6 +254,49 @@ describe('file_content', () => {
     expect(fs.readFileSync(at('target'), 'utf8')).toBe('');
   });
 
+  it('sees a NUL byte, a missing or extra final newline, or more bytes as different content', () => {
+    const file = at('f');
+    const want = 'a\nb\n';
+    for (const have of [`a\nb${NUL}\n`, `a\nb\n${NUL}`, `${NUL}a\nb\n`, 'a\nb', 'a\nb\n\n', 'a\nb\nc', 'A\nb\n', '']) {
+      fs.writeFileSync(file, have, 'latin1');
+      expect(expectConverges('file_content', { path: file, content: want })).toEqual([`update content of ${file} (4 bytes)`]);
+      expect(fs.readFileSync(file, 'latin1')).toBe(want);
+    }
+    fs.writeFileSync(file, 'no final newline\n');
+    expectConverges('file_content', { path: file, content: 'no final newline' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('no final newline');
+  });
+
+  it('compares content of 4 KiB and more with cmp', () => {
+    const file = at('big');
+    for (const size of [4095, 4096, 10_000]) {
+      const want = `${'x'.repeat(size - 1)}\n`;
+      fs.writeFileSync(file, want);
+      expect(run('file_content', { path: file, content: want }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+      fs.writeFileSync(file, `${want.slice(0, -1)}y`);
+      expect(expectConverges('file_content', { path: file, content: want })).toEqual([`update content of ${file} (${size} bytes)`]);
+      expect(fs.readFileSync(file, 'utf8')).toBe(want);
+    }
+  });
+
+  it('creates a file with the umask mode when no mode is given, or read-only when asked', () => {
+    withUmask(0o027, () => expectConverges('file_content', { path: at('u'), content: 'x\n' }));
+    expect(modeOf(at('u'))).toBe('640');
+    withUmask(0o000, () => expectConverges('file_content', { path: at('r'), content: 'secret\n', mode: '0400' }));
+    expect(modeOf(at('r'))).toBe('400');
+    expect(fs.readFileSync(at('r'), 'utf8')).toBe('secret\n');
+    expect(fs.readdirSync(dir).sort()).toEqual(['r', 'u']);
+  });
+
+  (isRoot ? it : it.skip)('writes a file directly under / (as root)', () => {
+    underRoot('content', (p) => {
+      expect(expectConverges('file_content', { path: p, content: 'top\n', mode: '0644' })).toEqual([`create file ${p} (4 bytes) mode 0644`]);
+      expect(expectConverges('file_content', { path: p, content: 'top level\n' })).toEqual([`update content of ${p} (10 bytes)`]);
+      expect(fs.readFileSync(p, 'utf8')).toBe('top level\n');
+      expect(fs.readdirSync('/').filter((n) => n.startsWith('.simplecm.'))).toEqual([]);
+    });
+  });
+
   (isRoot ? it : it.skip)('creates and fixes owner and group (as root)', () => {
     const file = at('owned');
     expect(expectConverges('file_content', { path: file, content: 'x', owner: 'nobody', group: 'nogroup' })).toEqual([
@@ -221,6 +331,26 @@ describe('line_absent', () => {
     fs.writeFileSync(at('f'), '-x\n-x\n');
     expectConverges('line_absent', { path: at('f'), line: '-x' });
     expect(fs.readFileSync(at('f'), 'utf8')).toBe('');
+  });
+
+  it('removes a last line without its line break, and empty lines', () => {
+    fs.writeFileSync(at('f'), 'keep\nremove');
+    expect(expectConverges('line_absent', { path: at('f'), line: 'remove' })).toEqual([`remove 1 line(s) from ${at('f')}: remove`]);
+    expect(fs.readFileSync(at('f'), 'utf8')).toBe('keep\n');
+    fs.writeFileSync(at('f'), 'a\n\nb\n\n');
+    expect(expectConverges('line_absent', { path: at('f'), line: '' })).toEqual([`remove 2 line(s) from ${at('f')}: `]);
+    expect(fs.readFileSync(at('f'), 'utf8')).toBe('a\nb\n');
+    expect(run('line_absent', { path: at('f'), line: 'a b' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+  });
+
+  it('leaves files with NUL bytes and files over 4 KiB to grep', () => {
+    fs.writeFileSync(at('bin'), `x${NUL}\nkeep\n`);
+    expect(run('line_absent', { path: at('bin'), line: 'gone' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    const big = 'filler line\n'.repeat(500);
+    fs.writeFileSync(at('big'), `${big}gone\n`);
+    expect(run('line_absent', { path: at('big'), line: 'absent' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    expect(expectConverges('line_absent', { path: at('big'), line: 'gone' })).toEqual([`remove 1 line(s) from ${at('big')}: gone`]);
+    expect(fs.readFileSync(at('big'), 'utf8')).toBe(big);
   });
 
   it('is ok when the file is missing', () => {
