@@ -131,8 +131,9 @@ export function redisClusterClients(filter: RegExp): string {
 }
 
 /** The slot Redis Cluster puts `key` in. */
-export function redisClusterKeySlot(key: string): number {
-  return Number(cli(firstPort, 'CLUSTER', 'KEYSLOT', key).trim());
+/** The hash slot of `key`, computed by `port` (any node that answers: the first one may be the master just killed). */
+export function redisClusterKeySlot(key: string, port: number = firstPort): number {
+  return Number(cli(port, 'CLUSTER', 'KEYSLOT', key).trim());
 }
 
 function servesSlot(node: RedisClusterNode, slot: number): boolean {
@@ -145,8 +146,8 @@ function servesSlot(node: RedisClusterNode, slot: number): boolean {
 
 /** The port of the master that serves `key` now (asked of a running node). */
 export async function redisClusterMasterFor(key: string): Promise<number> {
-  const slot = redisClusterKeySlot(key);
   const asker = await firstAnsweringPort();
+  const slot = redisClusterKeySlot(key, asker);
   const master = redisClusterTopology(asker).find((n) => n.role === 'master' && !n.failing && servesSlot(n, slot));
   if (!master) throw new StackError(`no live master serves slot ${slot} (key ${key})`);
   return master.port;
