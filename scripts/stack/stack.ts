@@ -120,10 +120,11 @@ async function cassandraClusterSchemaUp(nodes: number, log: (line: string) => vo
   log(`cassandra-cluster: schema applied to keyspace ${DEFAULT_KEYSPACE} (replication ${replication})`);
 }
 
-/** Stops everything; runs every step even when one fails, hosts first (reverse of start). */
+/** Stops everything, the clusters included; runs every step even when one fails, hosts first (reverse of start). */
 export async function stackDown(): Promise<void> {
   const errors: unknown[] = [];
-  for (const step of [stopDemoDashboard, hostsDown, cassandraDown, redisDown]) {
+  const clusters = [...(cassandraClusterExists() ? [cassandraClusterDown] : []), ...(redisClusterExists() ? [redisClusterDown] : [])];
+  for (const step of [stopDemoDashboard, hostsDown, ...clusters, cassandraDown, redisDown]) {
     try {
       await step();
     } catch (error) {
