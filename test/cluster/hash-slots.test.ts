@@ -37,7 +37,7 @@ describe('the clusters as SimpleCM uses them', () => {
       const slot = redisClusterKeySlot(prefix);
       const keys = await prefixKeys();
       expect(keys.length).toBeGreaterThan(3);
-      expect(new Set(keys.map(redisClusterKeySlot))).toEqual(new Set([slot]));
+      expect(new Set(keys.map((key) => redisClusterKeySlot(key)))).toEqual(new Set([slot]));
       expect(keys.every((k) => hashTag(k) === prefix.slice(1, -1))).toBe(true);
     } finally {
       await queue.obliterate({ force: true }).catch(() => undefined);
