@@ -34,7 +34,14 @@ export async function createTestSystem(name: string): Promise<TestSystem> {
   const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
   const keyspace = `t_${name.replace(/[^a-z0-9]/g, '_').slice(0, 20)}_${suffix}`;
   const prefix = `test-${name}-${suffix}`;
-  const env = { ...stackEnv(keyspace), SIMPLECM_QUEUE_PREFIX: prefix };
+  return systemOn(keyspace, prefix, { ...stackEnv(keyspace), SIMPLECM_QUEUE_PREFIX: prefix });
+}
+
+/**
+ * The installation behind `createTestSystem` (and the cluster suite's): its keyspace created
+ * with the replication `env` names, and the processes started with `env`.
+ */
+export async function systemOn(keyspace: string, prefix: string, env: Record<string, string>): Promise<TestSystem> {
   const config = connectionConfigFromEnv(env);
   const cassandra = await connectCassandra(config.cassandra);
   await applySchema(cassandra, keyspace, config.cassandra.replication);

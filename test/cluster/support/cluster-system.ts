@@ -6,12 +6,9 @@ import { types } from 'cassandra-driver';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
 import { HOSTS_QUEUE, RESULTS_QUEUE, redisClient, type RedisClient } from '@simplecm/queue';
-import { applySchema, connectCassandra } from '@simplecm/store';
-import { startProcess, stopStarted, type Started } from '../../../scripts/processes';
-import { seed } from '../../../scripts/seed';
 import { repoRoot } from '../../../scripts/stack/paths';
 import { clusterStackEnv } from '../../../scripts/stack/stack';
-import { putDesiredState, stackHost, stackHostKey, type TestSystem } from '../../support/system';
+import { putDesiredState, stackHost, stackHostKey, systemOn, type TestSystem } from '../../support/system';
 
 /** Nodes of the ring the suite's global setup starts. */
 export const RING_NODES = 3;
@@ -30,43 +27,14 @@ export async function createClusterSystem(name: string): Promise<ClusterSystem> 
   const keyspace = `c_${name.replace(/[^a-z0-9]/g, '_').slice(0, 20)}_${suffix}`;
   const prefix = `{t-${name}-${suffix}}`;
   const env = { ...clusterStackEnv(keyspace, { cassandraNodes: RING_NODES, redisCluster: true }), SIMPLECM_QUEUE_PREFIX: prefix };
-  const config = connectionConfigFromEnv(env);
-  const cassandra = await connectCassandra(config.cassandra);
-  await applySchema(cassandra, keyspace, config.cassandra.replication);
-  const redis = redisClient(config.redis);
-  const processes: Started[] = [];
-  let workerCount = 0;
+  const system = await systemOn(keyspace, prefix, env);
+  const redis = redisClient(connectionConfigFromEnv(env).redis);
   return {
-    env,
-    keyspace,
-    prefix,
-    cassandra,
+    ...system,
     redis,
-    processes,
-    startWorkers(n, args = []) {
-      const started = Array.from({ length: n }, () => startProcess('worker', ['--name', `w${++workerCount}`, ...args], env));
-      processes.push(...started);
-      return started;
-    },
-    startResults() {
-      const started = startProcess('results', [], env);
-      processes.push(started);
-      return started;
-    },
-    async enqueue(args) {
-      const run = startProcess('enqueue', args, env);
-      const code = await run.exited;
-      const output = run.output();
-      return { code, output, runId: /run ([0-9a-f-]{36})/.exec(output)?.[1] };
-    },
-    async seed() {
-      await seed({ ...process.env, ...env });
-    },
     async close() {
-      await Promise.all(processes.map((p) => stopStarted(p)));
       redis.disconnect();
-      await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
-      await cassandra.shutdown();
+      await system.close();
     },
   };
 }
