@@ -158,6 +158,20 @@ async function firstAnsweringPort(): Promise<number> {
   throw new StackError(`no Redis Cluster node answers on ${redisClusterHost}:${redisClusterPorts.join(',')}`);
 }
 
+/**
+ * Stops (`hold` true) or allows again the automatic failover of the master on `masterPort`
+ * (`cluster-replica-no-failover` on its replicas): with it held, a killed master leaves its slots
+ * down until it is started again, for tests of an outage rather than of a failover.
+ */
+export function holdRedisClusterFailover(masterPort: number, hold: boolean): void {
+  const nodes = redisClusterTopology(masterPort);
+  const master = nodes.find((n) => n.port === masterPort);
+  if (!master || master.role !== 'master') throw new StackError(`${redisClusterHost}:${masterPort} is not a master`);
+  const replicas = nodes.filter((n) => n.masterId === master.id);
+  if (replicas.length === 0) throw new StackError(`master ${masterPort} has no replica`);
+  for (const replica of replicas) cli(replica.port, 'CONFIG', 'SET', 'cluster-replica-no-failover', hold ? 'yes' : 'no');
+}
+
 /** Starts one node from its existing (or a new) directory; returns once it answers PING. */
 export async function startRedisClusterNode(port: number): Promise<void> {
   if (await nodeAnswering(port)) return;

@@ -169,7 +169,14 @@ export function redisClusterConnection(config: RedisConfig, { blocking = false, 
     maxRedirections: clusterMaxRedirections,
     slotsRefreshTimeout: 2_000,
     slotsRefreshInterval: 5_000,
-    enableReadyCheck: true,
+    // No cluster ready check. The check asks one master for CLUSTER INFO; while a master is down
+    // it may ask that one (or, with full slot coverage required, see cluster_state:fail), and
+    // ioredis then retries under a new promise: the connect() that BullMQ awaits when it resets a
+    // worker's blocking connection never settles, and that worker takes no job again (the results
+    // consumer stalled so in redis-failover.test.ts; idle-worker-outage.test.ts pins it). Without
+    // the check the client is ready once it has the slot map, and commands to a shard that is
+    // down are retried (retryDelayOnFailover / retryDelayOnClusterDown) as in any failover.
+    enableReadyCheck: false,
     scaleReads: 'master',
     lazyConnect: false,
     enableAutoPipelining: autoPipelining,
