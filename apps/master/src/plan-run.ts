@@ -1,11 +1,21 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
-import { validateOperation, type ModuleRegistry } from '@simplecm/modules';
-import type { InventoryEntry } from '@simplecm/store';
+import { InvalidOperationError, validateOperation, type ModuleRegistry } from '@simplecm/modules';
+import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
 
 /** A host with its validated operations (attributes with defaults applied). */
 export interface PlannedHost {
   readonly host: Host;
   readonly operations: Operation[];
+}
+
+/**
+ * Whether `error` is a fault of the desired state (an unknown host, a row that does not parse,
+ * an invalid operation), which the operator fixes in the inventory, rather than a failure to
+ * read it (Cassandra down or timing out), which is retried as it is: `enqueue` exits 2 for the
+ * first and 3 for the second.
+ */
+export function isDesiredStateProblem(error: unknown): boolean {
+  return error instanceof InvalidRowError || error instanceof UnknownHostError || error instanceof InvalidOperationError;
 }
 
 /** A host of the target with its operations, or why they could not be read. */
@@ -60,7 +70,8 @@ const READS_IN_FLIGHT = 64;
  * The target's hosts with their operations, in the order the store gives them: the whole
  * inventory from one scan when the store offers it, else host by host with up to
  * READS_IN_FLIGHT operation reads at once. A host whose rows do not parse comes as its error;
- * a failure to read the hosts themselves (an unknown `--hosts` name, a bad host row) is thrown.
+ * a failure to read the hosts themselves (an unknown `--hosts` name, a bad host row) is thrown,
+ * and so is any failure to read (see isDesiredStateProblem).
  */
 export async function* readTarget(source: PlanSource, target: RunTarget): AsyncGenerator<TargetEntry> {
   if (target.kind === 'all' && source.scanInventory !== undefined) {
@@ -71,7 +82,8 @@ export async function* readTarget(source: PlanSource, target: RunTarget): AsyncG
     try {
       return { hostname: host.hostname, host, operations: await source.getOperations(host.hostname) };
     } catch (error) {
-      return { hostname: host.hostname, error: error instanceof Error ? error : new Error(String(error)) };
+      if (!isDesiredStateProblem(error)) throw error;
+      return { hostname: host.hostname, error: error as Error };
     }
   };
   let pending: Array<Promise<TargetEntry>> = [];
@@ -95,8 +107,8 @@ export interface ValidateTargetOptions {
 /**
  * Pass one of `enqueue`: reads the whole target once, validating every operation and
  * collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
- * Returns how many hosts there are. A failure to read is a problem too; a failure of `keep`
- * is thrown as it is.
+ * Returns how many hosts there are. A host or row the store refuses (an unknown host, a row
+ * that does not parse) is a problem too; a failure to read, or of `keep`, is thrown as it is.
  */
 export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep }: ValidateTargetOptions = {}): Promise<number> {
   const problems: string[] = [];
@@ -113,6 +125,7 @@ export async function validateTarget(source: PlanSource, check: CheckOperation, 
       try {
         next = await entries.next();
       } catch (error) {
+        if (!isDesiredStateProblem(error)) throw error;
         note(error);
         break;
       }

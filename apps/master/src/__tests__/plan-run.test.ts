@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { loadModules } from '@simplecm/modules';
-import { InvalidRowError, type InventoryEntry } from '@simplecm/store';
+import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
 import { InvalidDesiredStateError, operationChecker, readTarget, validateTarget, type PlannedHost, type PlanSource } from '../plan-run';
 
 const modules = loadModules(path.resolve(__dirname, '../../../../modules'));
@@ -58,6 +58,39 @@ describe('planning a run', () => {
     // One operation object shared by every host, and still every message names its own host.
     expect(new Set(error.problems).size).toBe(50);
     expect(error.problems[49]).toMatch(/^host h50, operation #1 "bad": attribute "path"/);
+  });
+
+  it('throws a failure to read as it is, not as a problem of the desired state', async () => {
+    const timeout = new Error('Operation timed out - received only 0 responses.');
+    // Operations of one host cannot be read (--group / --hosts read host by host).
+    const flaky: PlanSource = {
+      ...source(5, good),
+      async getOperations(hostname: string) {
+        if (hostname === 'h3') throw timeout;
+        return good();
+      },
+    };
+    await expect(validateTarget(flaky, operationChecker(modules), { kind: 'group', group: 'g' })).rejects.toBe(timeout);
+    // The scan stops half-way.
+    const broken: PlanSource = {
+      ...source(5, good),
+      async *scanInventory() {
+        yield { hostname: 'h1', host: host(1), operations: good() };
+        throw timeout;
+      },
+    };
+    await expect(validateTarget(broken, operationChecker(modules), { kind: 'all' })).rejects.toBe(timeout);
+    // Whereas an unknown host is the operator's to fix: a problem, listed.
+    const unknown: PlanSource = {
+      ...source(1, good),
+      async *streamHosts() {
+        yield host(1);
+        throw new UnknownHostError('nope');
+      },
+    };
+    const error = await validateTarget(unknown, operationChecker(modules), { kind: 'hosts', hosts: ['h1', 'nope'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidDesiredStateError);
+    expect((error as InvalidDesiredStateError).problems).toEqual([expect.stringMatching(/nope/)]);
   });
 
   it('reports a host whose rows do not parse as a problem of that host, and carries on', async () => {
