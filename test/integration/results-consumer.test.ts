@@ -105,11 +105,15 @@ describe('results consumer writing results in groups', () => {
       opts: { ...resultJobOptions(r.runId, r.hostname), ...(jobId ? { jobId } : {}) },
     });
     // Every result, plus 30 of them delivered a second time under other job ids (as after a
-    // redelivery that Redis did not deduplicate), plus one result no batch can take: its run id
-    // is not a UUID, so the store refuses it; it must fail alone.
+    // redelivery that Redis did not deduplicate), plus one result no batch can take: a seq past
+    // Cassandra's int, which the payload schema lets through and the store refuses; it must fail
+    // alone. And one whose run id is not a run id: malformed, failed at its first attempt.
     const again = results.filter((_, i) => i % 10 === 3).map((r) => job(r, `again.${r.hostname}`));
-    const bad = { ...job({ ...results[0]!, runId: 'not-a-uuid', hostname: 'rc-bad' }, 'bad-result'), opts: { jobId: 'bad-result', attempts: 1, removeOnFail: false } };
-    await queue.addBulk([...results.map((r) => job(r)), ...again, bad]);
+    const refused = results[0]!;
+    const badResult = { ...refused, hostname: 'rc-bad', operations: refused.operations.map((o, k) => (k === 0 ? { ...o, seq: 2 ** 31 } : o)) };
+    const bad = { ...job(badResult, 'bad-result'), opts: { jobId: 'bad-result', attempts: 1, removeOnFail: false } };
+    const malformed = { ...job({ ...refused, runId: 'not-a-uuid', hostname: 'rc-malformed' }, 'malformed-result'), opts: { jobId: 'malformed-result', attempts: 1_000, removeOnFail: false } };
+    await queue.addBulk([...results.map((r) => job(r)), ...again, bad, malformed]);
 
     consumer = await startConsumer();
     const run = await waitFor('the run to finish', async () => {
@@ -118,7 +122,7 @@ describe('results consumer writing results in groups', () => {
     });
     await waitFor('every result job to be settled', async () => {
       const c = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed');
-      return c.completed === HOSTS + again.length && c.failed === 1 && c.active === 0 ? c : undefined;
+      return c.completed === HOSTS + again.length && c.failed === 2 && c.active === 0 ? c : undefined;
     });
 
     expect(run).toMatchObject({ status: 'finished', hostCount: HOSTS, hostsDone: HOSTS, counts: sumCounts(results) });
@@ -142,7 +146,11 @@ describe('results consumer writing results in groups', () => {
     expect(progress).toMatchObject({ hostsDone: HOSTS, counts: sumCounts(results) });
     // The bad result failed on its own, with the store's reason.
     const failed = await queue.getJob('bad-result');
-    expect(failed?.failedReason).toMatch(/uuid/i);
+    expect(failed?.failedReason).toMatch(/out of range/i);
+    // The malformed one failed once and for all, though it had 1,000 attempts.
+    const malformedJob = await queue.getJob('malformed-result');
+    expect(malformedJob?.failedReason).toMatch(/^malformed result job .*result\.runId: must be a run id/);
+    expect(malformedJob?.attemptsMade).toBe(1);
   });
 
   it('leaves the finished run row exact when results arrive again after the run finished', async () => {

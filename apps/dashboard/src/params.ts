@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostnameSchema, hostStatusSchema } from '@simplecm/domain';
+import { hostnameSchema, hostStatusSchema, RUN_ID_PATTERN } from '@simplecm/domain';
 import { HttpError } from './http-error';
 
 /** A run id as enqueue prints it: a version-1 (time-based) UUID, which is what Cassandra stores. */
@@ -7,7 +7,7 @@ export const runIdSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'expected a time-based UUID as printed by enqueue (like 1e7f4c70-ca3b-11f0-9d3a-5f1c6c0e2b1a)');
+  .regex(RUN_ID_PATTERN, 'expected a time-based UUID as printed by enqueue (like 1e7f4c70-ca3b-11f0-9d3a-5f1c6c0e2b1a)');
 
 /** A Cassandra paging state as the store hands it out: hex. */
 export const pageTokenSchema = z

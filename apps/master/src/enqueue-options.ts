@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, intFlag, parseCli, zodIssues } from '@simplecm/config';
-import { hostnameSchema, groupNameSchema, type RunOptions, type RunTarget } from '@simplecm/domain';
+import { hostnameSchema, groupNameSchema, RUN_ID_PATTERN, type RunOptions, type RunTarget } from '@simplecm/domain';
 
 /**
  * `enqueue` flags:
@@ -56,7 +56,7 @@ const flagsSchema = z.object({
   check: z.boolean().optional(),
   'keep-going': z.boolean().optional(),
   'operation-timeout': intFlag(1, 86_400).optional(),
-  'run-id': z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a run id printed by enqueue').optional(),
+  'run-id': z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue').optional(),
   'run-key': z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, 'letters, digits and . _ : @ / - (at most 200)').optional(),
   'connect-attempts': intFlag(1, 20).optional(),
   wait: z.boolean().optional(),

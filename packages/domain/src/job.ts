@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hostSchema } from './host';
 import { operationSchema } from './operation';
 import { runModeSchema } from './outcome';
+import { runIdSchema } from './run';
 
 /** Per-run options that travel with every host job. */
 export const runOptionsSchema = z.object({
@@ -18,7 +19,7 @@ export type RunOptions = z.infer<typeof runOptionsSchema>;
  * never read Cassandra. Carries a key *name* only; the key stays on the workers.
  */
 export const hostJobDataSchema = z.object({
-  runId: z.string().min(1).max(64),
+  runId: runIdSchema,
   host: hostSchema,
   operations: z.array(operationSchema).max(10_000),
   options: runOptionsSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hostnameSchema } from './host';
 import { operationStatusSchema, hostStatusSchema } from './outcome';
+import { runIdSchema } from './run';
 
 /**
  * Captured output is cut to this many bytes per stream (stdout and stderr each) on the host
@@ -28,7 +29,7 @@ export type OperationResult = z.infer<typeof operationResultSchema>;
 
 /** What a worker hands to the results consumer for one host of one run. */
 export const hostResultSchema = z.object({
-  runId: z.string().min(1),
+  runId: runIdSchema,
   hostname: hostnameSchema,
   status: hostStatusSchema,
   worker: z.string(),

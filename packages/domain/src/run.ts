@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { OutcomeCounts, RunMode, RunStatus } from './outcome';
 
 /** What a run was asked to converge: everything, a list of hosts, or a group. */
@@ -13,6 +14,15 @@ export function describeTarget(target: RunTarget): string {
       return `group:${target.group}`;
   }
 }
+
+/** A run id as enqueue makes it: a time-based (version 1) UUID in lower case, the timeuuid Cassandra keys a run by. */
+export const RUN_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * A run id in a job payload. Checked there so that a malformed one fails its job at once instead
+ * of being retried by a store that cannot take it.
+ */
+export const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'must be a run id (a time-based UUID)');
 
 /** One convergence of a set of hosts. */
 export interface Run {
