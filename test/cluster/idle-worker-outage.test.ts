@@ -69,7 +69,7 @@ describe('an idle consumer whose queue master is down for a while', () => {
       await waitForRedisClusterHealthy();
       await queue.add('after', {}, { jobId: 'after' });
       await eventually('the job added after the outage to be taken', async () => taken.includes('after'), 60_000, 200).catch((error: unknown) => {
-        process.stderr.write(`[idle-worker-outage] taken: ${JSON.stringify(taken)}; worker running: ${worker.isRunning()}\n`);
+        process.stderr.write(`[idle-worker-outage] taken: ${JSON.stringify(taken)}; worker running: ${worker.isRunning()}; its errors: ${JSON.stringify(errors.slice(-5))}\n`);
         throw error;
       });
       expect(taken).toEqual(['before', 'after']);

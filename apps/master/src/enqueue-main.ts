@@ -1,13 +1,13 @@
 import { Queue } from 'bullmq';
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import type { HostJobData } from '@simplecm/domain';
-import { loadModules, resolveModulesDir, InvalidOperationError } from '@simplecm/modules';
+import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection } from '@simplecm/queue';
-import { connectCassandra, inventoryStore, newRunId, resultStore, runStore, UnknownHostError, InvalidRowError } from '@simplecm/store';
+import { connectCassandra, inventoryStore, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { enqueueRun } from './enqueue';
 import { compileEnqueueOptions } from './enqueue-options';
-import { InvalidDesiredStateError } from './plan-run';
+import { InvalidDesiredStateError, isDesiredStateProblem } from './plan-run';
 import { formatRecap } from './recap';
 
 /** Exit codes: 0 done (and with --wait, nothing failed); 1 hosts failed; 2 bad input; 3 error. */
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = [ConfigError, InvalidDesiredStateError, InvalidOperationError, UnknownHostError, InvalidRowError].some((k) => error instanceof k);
+    const known = error instanceof ConfigError || error instanceof InvalidDesiredStateError || isDesiredStateProblem(error);
     console.error(`enqueue: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(known ? 2 : 3);
   },
