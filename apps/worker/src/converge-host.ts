@@ -8,6 +8,7 @@ import {
 } from '@simplecm/domain';
 import { MODULE_PRELUDE, renderOperation, validateOperation, type ModuleRegistry } from '@simplecm/modules';
 import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { handlerTriggers } from './handler-triggers';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
 /** What converging a host needs besides the job: all resolved once per worker process. */
@@ -92,8 +93,10 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
+    const triggers = handlerTriggers(operations);
     const script = buildDriverScript(
       operations.map((op, i) => ({
+        whenChanged: triggers[i],
         seq: op.seq,
         script: rendered.scripts[i] as string,
         timeoutSeconds: options.operationTimeoutSeconds,
