@@ -4,3 +4,4 @@ export * from './rows';
 export * from './inventory';
 export * from './runs';
 export * from './results';
+export * from './latest-state-revision';

@@ -24,6 +24,7 @@ const run = (runId: string, status: Run['status']): Run => ({
   counts: { ...emptyCounts(), ok: 4, failed: 1 },
   hostsDone: status === 'running' ? 1 : 3,
   finishedAt: status === 'running' ? null : new Date('2026-11-25T20:07:52Z'),
+  stateRevision: null,
 });
 const host = (hostname: string, status: RunHost['status']): RunHost => ({
   runId: RUN,
