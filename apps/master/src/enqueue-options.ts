@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { ConfigError, intFlag, parseCli, zodIssues } from '@simplecm/config';
 import { hostnameSchema, groupNameSchema, RUN_ID_PATTERN, type RunOptions, type RunTarget } from '@simplecm/domain';
+import type { TagSelection } from './select-operations';
 
 /**
  * `enqueue` flags:
  * - `--hosts h1,h2`: only these hosts; `--group g`: only this group; neither: every host.
+ * - `--tags a,b`: send only the operations having at least one of these tags; `--skip-tags c,d`:
+ *   leave out those having any of these. A handler is sent only with a trigger it names (see
+ *   selectOperations). Both are shown in the run's target. Default: every operation.
  * - `--check`: check mode (report what would change, change nothing). Default apply.
  * - `--keep-going`: run a host's later operations after one fails. Default: skip them.
  * - `--operation-timeout S`: kill an operation on the host after S seconds. Default 300.
@@ -30,11 +34,14 @@ export interface EnqueueOptions {
   readonly batchPauseMs: number;
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
+  readonly selection: TagSelection;
 }
 
 const flagSpec = {
   hosts: { type: 'string' },
   group: { type: 'string' },
+  tags: { type: 'string' },
+  'skip-tags': { type: 'string' },
   check: { type: 'boolean' },
   'keep-going': { type: 'boolean' },
   'operation-timeout': { type: 'string' },
@@ -45,6 +52,12 @@ const flagSpec = {
   'modules-dir': { type: 'string' },
 } as const;
 
+/** `a,b`: tag names (the charset of group names), deduplicated. */
+const tagList = z
+  .string()
+  .transform((s) => [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))])
+  .pipe(z.array(groupNameSchema).min(1, 'name at least one tag'));
+
 const flagsSchema = z.object({
   hosts: z
     .string()
@@ -53,6 +66,8 @@ const flagsSchema = z.object({
     )
     .optional(),
   group: groupNameSchema.optional(),
+  tags: tagList.optional(),
+  'skip-tags': tagList.optional(),
   check: z.boolean().optional(),
   'keep-going': z.boolean().optional(),
   'operation-timeout': intFlag(1, 86_400).optional(),
@@ -85,5 +100,6 @@ export function compileEnqueueOptions(argv: readonly string[], env: NodeJS.Proce
     batchPauseMs: parsedEnv.data.SIMPLECM_ENQUEUE_BATCH_PAUSE_MS ?? 0,
     wait: flags.wait ?? false,
     modulesDir: flags['modules-dir'] ?? env.SIMPLECM_MODULES_DIR,
+    selection: { tags: flags.tags, skipTags: flags['skip-tags'] },
   };
 }

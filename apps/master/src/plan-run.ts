@@ -1,6 +1,8 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { InvalidOperationError, validateOperation, type ModuleRegistry } from '@simplecm/modules';
 import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
+import { handlerProblems } from './check-handlers';
+import { selectOperations, type TagSelection } from './select-operations';
 
 /** A host with its validated operations (attributes with defaults applied). */
 export interface PlannedHost {
@@ -102,6 +104,8 @@ export interface ValidateTargetOptions {
   readonly maxProblems?: number;
   /** Receives every valid host with its checked operations, in order, while no problem has been found. */
   readonly keep?: (host: PlannedHost) => Promise<void>;
+  /** Which operations `keep` receives (`--tags`, `--skip-tags`); default all. Every operation is checked either way. */
+  readonly selection?: TagSelection;
 }
 
 /**
@@ -110,7 +114,7 @@ export interface ValidateTargetOptions {
  * Returns how many hosts there are. A host or row the store refuses (an unknown host, a row
  * that does not parse) is a problem too; a failure to read, or of `keep`, is thrown as it is.
  */
-export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep }: ValidateTargetOptions = {}): Promise<number> {
+export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep, selection = {} }: ValidateTargetOptions = {}): Promise<number> {
   const problems: string[] = [];
   let more = 0;
   let hosts = 0;
@@ -144,7 +148,8 @@ export async function validateTarget(source: PlanSource, check: CheckOperation, 
           note(error);
         }
       }
-      if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations });
+      for (const problem of handlerProblems(entry.hostname, entry.operations)) note(problem);
+      if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations: selectOperations(operations, selection) });
     }
   } finally {
     await entries.return(undefined);
