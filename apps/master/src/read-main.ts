@@ -3,7 +3,7 @@ import { ConfigError, connectionConfigFromEnv, intFlag, parseCli } from '@simple
 import { hostnameSchema, hostStatusSchema } from '@simplecm/domain';
 import { connectCassandra, resultStore, runStore } from '@simplecm/store';
 import { formatTable } from '@simplecm/terminal';
-import { runColumns, runHostColumns } from './recap';
+import { describeRun, runColumns, runHostColumns } from './recap';
 
 /** `npm run runs -- [--limit N] [--before RUN]`: recent runs, newest first. */
 async function runsCommand(argv: string[]): Promise<void> {
@@ -37,6 +37,8 @@ async function resultsCommand(argv: string[]): Promise<void> {
   const cassandra = await connectCassandra(config.cassandra);
   try {
     const results = resultStore(cassandra, config.cassandra.keyspace);
+    const run = await runStore(cassandra, config.cassandra.keyspace).getRun(runId.data);
+    console.log(run ? describeRun(run) : `run ${runId.data}: not recorded`);
     if (flags.host) {
       const ops = await results.getOperationResults(runId.data, flags.host);
       if (ops.length === 0) console.log(`no results for host ${flags.host} in run ${runId.data}`);

@@ -27,14 +27,20 @@ export const runColumns: Column<Run>[] = [
   { header: 'skipped', value: (r) => r.counts.skipped, align: 'right' },
   { header: 'unreachable', value: (r) => r.counts.unreachable, align: 'right' },
   { header: 'duration', value: (r) => (r.finishedAt ? `${((r.finishedAt.getTime() - r.createdAt.getTime()) / 1000).toFixed(1)} s` : ''), align: 'right' },
+  { header: 'state revision', value: (r) => r.stateRevision ?? '' },
 ];
+
+/** The run in one line: `run ID (mode, target), state revision REV|none`. */
+export function describeRun(run: Run): string {
+  return `run ${run.runId} (${run.mode}, ${run.target}), state revision ${run.stateRevision ?? 'none'}`;
+}
 
 export function formatRecap(run: Run, hosts: readonly RunHost[], more: boolean): string {
   const c = run.counts;
   return [
     formatTable(runHostColumns, hosts),
     more ? `… more hosts: npm run results -- ${run.runId}` : '',
-    `run ${run.runId} (${run.mode}, ${run.target}): ${run.hostsDone}/${run.hostCount} hosts; operations ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`,
+    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts; operations ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`,
   ]
     .filter(Boolean)
     .join('\n');
