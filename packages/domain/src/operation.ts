@@ -22,9 +22,10 @@ export const operationSchema = z.object({
   /**
    * A handler: names of EARLIER operations of the same host. It runs only when at least one of
    * them reported a change on the host in this run (in check mode: would change); otherwise it
-   * is recorded `skipped`. Absent: the operation always runs.
+   * is recorded `skipped`. Absent: the operation always runs. Never empty: Cassandra stores an
+   * empty list as no list, which would turn a handler into an operation that always runs.
    */
-  whenChanged: z.array(z.string().min(1).max(200)).max(100).optional(),
+  whenChanged: z.array(z.string().min(1).max(200)).min(1, 'name at least one earlier operation').max(100).optional(),
 });
 export type Operation = z.infer<typeof operationSchema>;
 
