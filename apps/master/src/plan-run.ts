@@ -1,5 +1,6 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { InvalidOperationError, validateOperation, type ModuleRegistry } from '@simplecm/modules';
+import { describeJobIssues, hostJobHostSchema } from '@simplecm/queue';
 import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
 
 /** A host with its validated operations (attributes with defaults applied). */
@@ -105,8 +106,8 @@ export interface ValidateTargetOptions {
 }
 
 /**
- * Pass one of `enqueue`: reads the whole target once, validating every operation and
- * collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
+ * Pass one of `enqueue`: reads the whole target once, validating every operation and each
+ * host's part of its host job (see hostJobHostSchema), and collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
  * Returns how many hosts there are. A host or row the store refuses (an unknown host, a row
  * that does not parse) is a problem too; a failure to read, or of `keep`, is thrown as it is.
  */
@@ -137,13 +138,19 @@ export async function validateTarget(source: PlanSource, check: CheckOperation, 
         continue;
       }
       const operations: Operation[] = [];
+      let valid = true;
       for (const op of entry.operations) {
         try {
           operations.push(check(entry.hostname, op));
         } catch (error) {
           note(error);
+          valid = false;
         }
       }
+      // Valid operations may still make a job the workers refuse (too many of them): checked
+      // here with the workers' own schema, so such a host is a problem now, not a run that never ends.
+      const job = valid ? hostJobHostSchema.safeParse({ host: entry.host, operations }) : undefined;
+      if (job?.success === false) note(`host ${entry.hostname}: workers would refuse its host job: ${describeJobIssues(job.error)}`);
       if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations });
     }
   } finally {

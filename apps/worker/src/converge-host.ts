@@ -2,11 +2,11 @@ import {
   HostErrorCause,
   describeOperation,
   hostStatusOf,
-  type HostJobData,
   type HostResult,
   type OperationResult,
 } from '@simplecm/domain';
 import { MODULE_PRELUDE, renderOperation, validateOperation, type ModuleRegistry } from '@simplecm/modules';
+import type { HostJobData } from '@simplecm/queue';
 import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 

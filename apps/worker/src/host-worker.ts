@@ -1,18 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { hostJobDataSchema, type HostJobData, type HostResult } from '@simplecm/domain';
+import type { HostResult } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
   cappedBackoffDelay,
   cappedBackoffStrategy,
+  describeJobIssues,
   HOSTS_QUEUE,
+  hostJobDataSchema,
   hostLocks,
   isHostCounted,
   RESULTS_QUEUE,
   redisConnection,
   resultJobId,
   resultJobOptions,
+  type HostJobData,
   type RedisConfig,
   type ResultJobData,
 } from '@simplecm/queue';
@@ -128,8 +131,7 @@ export function startHostWorker(redis: RedisConfig, options: WorkerOptions, log:
   async function processHost(job: Job, token?: string): Promise<string> {
     const parsed = hostJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
-      const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
-      throw new UnrecoverableError(`malformed host job ${job.id}: ${fields}`);
+      throw new UnrecoverableError(`malformed host job ${job.id}: ${describeJobIssues(parsed.error)}`);
     }
     const data = parsed.data;
     const hostname = data.host.hostname;
