@@ -3,10 +3,13 @@ import { z } from 'zod';
 import {
   hostSchema,
   operationSchema,
+  runModeSchema,
   type Host,
   type Operation,
   operationResultSchema,
   type OperationResult,
+  type Run,
+  type RunStatus,
 } from '@simplecm/domain';
 
 /** Raised when a row read from Cassandra does not satisfy the domain's schema. */
@@ -140,4 +143,43 @@ export function fromResultRow(row: types.Row): OperationResult {
     startedAt: startedAt ? startedAt.getTime() : null,
     durationMs: Number(row.get('duration_ms') ?? 0),
   });
+}
+
+const runStatusSchema = z.enum(['running', 'finished', 'failed']) satisfies z.ZodType<RunStatus>;
+const countSchema = z.number().int().min(0);
+
+/** A `runs` row as the domain's Run; counts not yet written read as 0, a status not yet written as running. */
+const runRowSchema = z.object({
+  runId: z.string(),
+  createdAt: z.date(),
+  mode: runModeSchema,
+  target: z.string(),
+  hostCount: countSchema,
+  status: runStatusSchema,
+  counts: z.object({ ok: countSchema, changed: countSchema, failed: countSchema, skipped: countSchema, unreachable: countSchema }),
+  hostsDone: countSchema,
+  finishedAt: z.date().nullable(),
+}) satisfies z.ZodType<Run>;
+
+export function fromRunRow(row: types.Row): Run {
+  const runId = String(row.get('run_id'));
+  const parsed = runRowSchema.safeParse({
+    runId,
+    createdAt: row.get('created_at'),
+    mode: row.get('mode'),
+    target: row.get('target'),
+    hostCount: row.get('host_count') ?? 0,
+    status: row.get('status') ?? 'running',
+    counts: {
+      ok: row.get('count_ok') ?? 0,
+      changed: row.get('count_changed') ?? 0,
+      failed: row.get('count_failed') ?? 0,
+      skipped: row.get('count_skipped') ?? 0,
+      unreachable: row.get('count_unreachable') ?? 0,
+    },
+    hostsDone: row.get('hosts_done') ?? 0,
+    finishedAt: row.get('finished_at') ?? null,
+  });
+  if (!parsed.success) throw new InvalidRowError(`runs row for run ${runId}: ${issuesText(parsed.error)}`);
+  return parsed.data;
 }
