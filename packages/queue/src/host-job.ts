@@ -38,12 +38,10 @@ export const hostJobDataSchema = z.object({
 export type HostJobData = z.infer<typeof hostJobDataSchema>;
 
 /**
- * The host's own part of its job (host and operations), which the master checks for every host
- * while it validates the desired state, before the run exists; the rest (run id, options, host
- * count) it checks once per run with `hostJobRunSchema`. Both are cut from hostJobDataSchema, so
- * a host the master accepts is a job the worker accepts.
+ * The rest of a host job besides the host's own part (host and operations, which the master
+ * checks per host with the `host` and `operations` fields above): run id, options and host
+ * count, the same for every host of a run, checked once per run.
  */
-export const hostJobHostSchema = hostJobDataSchema.pick({ host: true, operations: true });
 export const hostJobRunSchema = hostJobDataSchema.omit({ host: true, operations: true });
 
 /**

@@ -5,6 +5,7 @@ import { loadModules } from '@simplecm/modules';
 import { hostJobDataSchema, MAX_HOST_JOB_OPERATIONS, type HostJobData } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { enqueueRun, type EnqueueDeps } from '../enqueue';
+import { hostJobChecker } from '../host-job-checker';
 import { InvalidDesiredStateError } from '../plan-run';
 
 const modules = loadModules(path.resolve(__dirname, '../../../../modules'));
@@ -46,5 +47,18 @@ describe('the host-job contract, as the master applies it', () => {
     await expect(enqueueRun(deps, { kind: 'all' }, run)).resolves.toEqual({ runId: RUN_ID, hostCount: 2 });
     expect(created).toHaveLength(1);
     expect(added.map((job) => hostJobDataSchema.safeParse(job.data).success)).toEqual([true, true]);
+  });
+
+  it('parses a list of operations shared by hosts once, and every host on its own', () => {
+    const check = hostJobChecker();
+    const shared = operations(3);
+    expect(check(host('a'), shared)).toBeUndefined();
+    expect(check(host('b'), [...shared])).toBeUndefined();
+    // The same, accepted operations do not let a host the workers would refuse through.
+    expect(check({ ...host('c'), port: 70_000 }, [...shared])).toMatch(/^host\.port: /);
+    // A refused list is refused for every host that carries it.
+    const tooMany = operations(MAX_HOST_JOB_OPERATIONS + 1);
+    expect(check(host('d'), tooMany)).toMatch(/^operations: 10001 operations/);
+    expect(check(host('e'), [...tooMany])).toMatch(/^operations: 10001 operations/);
   });
 });
