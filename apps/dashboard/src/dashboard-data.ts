@@ -1,7 +1,6 @@
-import { errors, types, type Client } from 'cassandra-driver';
 import type { Redis } from 'ioredis';
 import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
-import { resultStore, runStore, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
+import { isInvalidPageState, resultStore, runStore, type CassandraClient, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
 
 /** Everything the run-history pages read: store queries and the live progress in Redis. */
 export interface DashboardData {
@@ -26,14 +25,14 @@ export class InvalidPageTokenError extends Error {
 /** Cassandra answers a forged or corrupt paging state with a protocol error. */
 function rethrowBadToken(page: string | undefined) {
   return (error: unknown): never => {
-    if (page !== undefined && error instanceof errors.ResponseError && error.code === types.responseErrorCodes.protocolError) {
+    if (page !== undefined && isInvalidPageState(error)) {
       throw new InvalidPageTokenError({ cause: error });
     }
     throw error;
   };
 }
 
-export function dashboardData(cassandra: Client, keyspace: string, redis: Redis, queuePrefix: string): DashboardData {
+export function dashboardData(cassandra: CassandraClient, keyspace: string, redis: Redis, queuePrefix: string): DashboardData {
   const runs = runStore(cassandra, keyspace);
   const results = resultStore(cassandra, keyspace);
   return {

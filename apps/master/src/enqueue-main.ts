@@ -1,8 +1,7 @@
 import { Queue } from 'bullmq';
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
-import type { HostJobData } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
 import { connectCassandra, inventoryStore, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { enqueueRun } from './enqueue';

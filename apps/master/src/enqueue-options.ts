@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, intFlag, parseCli, zodIssues } from '@simplecm/config';
-import { hostnameSchema, groupNameSchema, RUN_ID_PATTERN, type RunOptions, type RunTarget } from '@simplecm/domain';
+import { hostnameSchema, groupNameSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
+import type { RunOptions } from '@simplecm/queue';
 
 /**
  * `enqueue` flags:

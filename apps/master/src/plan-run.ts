@@ -1,6 +1,7 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { InvalidOperationError, validateOperation, type ModuleRegistry } from '@simplecm/modules';
 import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
+import { hostJobChecker, type CheckHostJob } from './host-job-checker';
 
 /** A host with its validated operations (attributes with defaults applied). */
 export interface PlannedHost {
@@ -102,15 +103,17 @@ export interface ValidateTargetOptions {
   readonly maxProblems?: number;
   /** Receives every valid host with its checked operations, in order, while no problem has been found. */
   readonly keep?: (host: PlannedHost) => Promise<void>;
+  /** Checks each host's part of its host job, default a new hostJobChecker(). */
+  readonly checkJob?: CheckHostJob;
 }
 
 /**
- * Pass one of `enqueue`: reads the whole target once, validating every operation and
- * collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
+ * Pass one of `enqueue`: reads the whole target once, validating every operation and each
+ * host's part of its host job (see hostJobChecker), and collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
  * Returns how many hosts there are. A host or row the store refuses (an unknown host, a row
  * that does not parse) is a problem too; a failure to read, or of `keep`, is thrown as it is.
  */
-export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep }: ValidateTargetOptions = {}): Promise<number> {
+export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep, checkJob = hostJobChecker() }: ValidateTargetOptions = {}): Promise<number> {
   const problems: string[] = [];
   let more = 0;
   let hosts = 0;
@@ -137,13 +140,19 @@ export async function validateTarget(source: PlanSource, check: CheckOperation, 
         continue;
       }
       const operations: Operation[] = [];
+      let valid = true;
       for (const op of entry.operations) {
         try {
           operations.push(check(entry.hostname, op));
         } catch (error) {
           note(error);
+          valid = false;
         }
       }
+      // Valid operations may still make a job the workers refuse (too many of them): checked
+      // here with the workers' own schema, so such a host is a problem now, not a run that never ends.
+      const refused = valid ? checkJob(entry.host, operations) : undefined;
+      if (refused !== undefined) note(`host ${entry.hostname}: workers would refuse its host job: ${refused}`);
       if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations });
     }
   } finally {

@@ -1,8 +1,8 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
-import { connectCassandra } from '@simplecm/store';
+import { connectCassandra, isStoreUnreachable } from '@simplecm/store';
 import { startResultsConsumer } from './results-consumer';
 import { compileResultsOptions } from './results-options';
-import { isStoreUnreachable, storeSession } from './store-session';
+import { storeSession } from './store-session';
 
 async function main(): Promise<void> {
   const options = compileResultsOptions(process.argv.slice(2), process.env);

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { cappedBackoffStrategy, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
+import { cappedBackoffStrategy, describeJobIssues, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
 import { resultWriter } from './result-writer';
 import type { ResultsOptions } from './results-options';
 import type { StoreSession } from './store-session';
@@ -40,7 +40,7 @@ export function startResultsConsumer(
   async function processResult(job: Job): Promise<void> {
     const parsed = resultJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
-      throw new UnrecoverableError(`malformed result job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);
     }
     try {
       const { finishedRun, snapshot } = await writer.write(parsed.data);

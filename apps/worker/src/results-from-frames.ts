@@ -1,4 +1,4 @@
-import type { HostJobData, OperationResult, OperationStatus } from '@simplecm/domain';
+import type { Operation, OperationResult, OperationStatus } from '@simplecm/domain';
 import type { OperationFrame } from '@simplecm/ssh';
 
 /** `timeout` exits 124 when it had to stop the operation (137 when it had to SIGKILL it). */
@@ -15,7 +15,7 @@ function lines(buffer: Buffer): string[] {
     .filter((l) => l.length > 0);
 }
 
-export function resultFromFrame(op: HostJobData['operations'][number], frame: OperationFrame): OperationResult {
+export function resultFromFrame(op: Operation, frame: OperationFrame): OperationResult {
   const changes = lines(frame.changes);
   let status: OperationStatus;
   if (frame.exitCode !== 0) status = 'failed';
@@ -37,7 +37,7 @@ export function resultFromFrame(op: HostJobData['operations'][number], frame: Op
 }
 
 /** An operation that did not run: skipped after a failure, or never reached (unreachable). */
-export function notRunResult(op: HostJobData['operations'][number], status: 'skipped' | 'unreachable' | 'failed', why: string): OperationResult {
+export function notRunResult(op: Operation, status: 'skipped' | 'unreachable' | 'failed', why: string): OperationResult {
   return {
     seq: op.seq,
     name: op.name,

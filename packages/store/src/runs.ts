@@ -1,5 +1,6 @@
 import { types, type Client } from 'cassandra-driver';
-import { emptyCounts, type OutcomeCounts, type Run, type RunMode, type RunStatus } from '@simplecm/domain';
+import type { OutcomeCounts, Run, RunMode } from '@simplecm/domain';
+import { fromRunRow } from './rows';
 
 /** A new run id: a time-based UUID, so ids sort by creation time. */
 export function newRunId(): string {
@@ -89,27 +90,6 @@ export function runStore(client: Client, keyspace: string): RunStore {
   async function markRunFailed(runId: string, reason: string): Promise<void> {
     const run = await getRun(runId);
     await client.execute(q.failed, [`${run?.target ?? ''} (failed: ${reason})`, runId], prepared);
-  }
-
-  function fromRunRow(row: types.Row): Run {
-    return {
-      runId: row.get('run_id').toString(),
-      createdAt: row.get('created_at'),
-      mode: row.get('mode'),
-      target: row.get('target'),
-      hostCount: row.get('host_count') ?? 0,
-      status: (row.get('status') ?? 'running') as RunStatus,
-      counts: {
-        ...emptyCounts(),
-        ok: row.get('count_ok') ?? 0,
-        changed: row.get('count_changed') ?? 0,
-        failed: row.get('count_failed') ?? 0,
-        skipped: row.get('count_skipped') ?? 0,
-        unreachable: row.get('count_unreachable') ?? 0,
-      },
-      hostsDone: row.get('hosts_done') ?? 0,
-      finishedAt: row.get('finished_at') ?? null,
-    };
   }
 
   async function getRun(runId: string): Promise<Run | undefined> {
