@@ -2,6 +2,7 @@ import { errors, types, type Client } from 'cassandra-driver';
 import type { Redis } from 'ioredis';
 import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
 import { resultStore, runStore, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
+import { SimpleCmError } from '@simplecm/kernel';
 
 /** Everything the run-history pages read: store queries and the live progress in Redis. */
 export interface DashboardData {
@@ -15,7 +16,7 @@ export interface DashboardData {
 }
 
 /** A `?page=` token that is well-formed hex but not a paging state Cassandra accepts. */
-export class InvalidPageTokenError extends Error {
+export class InvalidPageTokenError extends SimpleCmError<'invalid-page-token'> {
   override readonly name = 'InvalidPageTokenError';
   readonly code = 'invalid-page-token' as const;
   constructor(options?: { cause?: unknown }) {

@@ -3,6 +3,7 @@ import { ConfigError, connectionConfigFromEnv, intFlag, parseCli } from '@simple
 import { hostnameSchema, hostStatusSchema } from '@simplecm/domain';
 import { connectCassandra, resultStore, runStore } from '@simplecm/store';
 import { formatTable } from '@simplecm/terminal';
+import { errorMessage } from '@simplecm/kernel';
 import { runColumns, runHostColumns } from './recap';
 
 /** `npm run runs -- [--limit N] [--before RUN]`: recent runs, newest first. */
@@ -76,7 +77,7 @@ if (!command) {
 command(rest).then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`${name}: ${errorMessage(error)}`);
     process.exit(error instanceof ConfigError ? 2 : 3);
   },
 );

@@ -7,7 +7,8 @@ import {
   type OperationResult,
 } from '@simplecm/domain';
 import { MODULE_PRELUDE, renderOperation, validateOperation, type ModuleRegistry } from '@simplecm/modules';
-import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { coerceError } from '@simplecm/kernel';
+import { buildDriverScript, connectHost, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
 /** What converging a host needs besides the job: all resolved once per worker process. */

@@ -16,7 +16,8 @@ import {
   type RedisConfig,
   type ResultJobData,
 } from '@simplecm/queue';
-import { coerceError, hostKeyPolicy, loadKnownHosts, SshError } from '@simplecm/ssh';
+import { closeAll, coerceError } from '@simplecm/kernel';
+import { hostKeyPolicy, loadKnownHosts, SshError } from '@simplecm/ssh';
 import { convergeHost, notConvergedResult, unreachableResult, type ConvergeContext } from './converge-host';
 import type { WorkerOptions } from './worker-options';
 
@@ -196,19 +197,15 @@ export function startHostWorker(redis: RedisConfig, options: WorkerOptions, log:
     close() {
       closing ??= (async () => {
         state = 'closing';
-        const errors: unknown[] = [];
         // Let running hosts finish for a while; past that, abort them so they are handed back.
         const grace = setTimeout(() => shutdown.abort(), options.shutdownGraceMs);
-        for (const step of [() => worker.close(), () => results.close(), async () => void queueConnection.disconnect()]) {
-          try {
-            await step();
-          } catch (error) {
-            errors.push(error);
-          }
+        try {
+          // In order of set-up; closeAll closes the worker first.
+          await closeAll([() => queueConnection.disconnect(), () => results.close(), () => worker.close()]);
+        } finally {
+          clearTimeout(grace);
+          state = 'closed';
         }
-        clearTimeout(grace);
-        state = 'closed';
-        if (errors.length > 0) throw coerceError(errors[0]);
       })();
       return closing;
     },

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { hashTag } from './names';
 
 export interface RedisConfig {
@@ -21,7 +22,7 @@ export interface RedisConfig {
 export type RedisClient = Redis | Cluster;
 
 /** The Redis URL is unusable; the message never contains the password. */
-export class RedisUrlError extends Error {
+export class RedisUrlError extends SimpleCmError<'invalid-redis-url'> {
   override readonly name = 'RedisUrlError';
   readonly code = 'invalid-redis-url' as const;
 }
@@ -85,7 +86,7 @@ export function redisConnectionOptions(config: RedisConfig): RedisOptions {
       try {
         ca = fs.readFileSync(config.tlsCaFile);
       } catch (error) {
-        throw new RedisUrlError(`cannot read SIMPLECM_REDIS_CA ${config.tlsCaFile}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new RedisUrlError(`cannot read SIMPLECM_REDIS_CA ${config.tlsCaFile}: ${errorMessage(error)}`);
       }
     }
     options.tls = {

@@ -1,12 +1,13 @@
 import { types, type Client } from 'cassandra-driver';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { fromHostRow, InvalidRowError, operationRowParser, toHostParams } from './rows';
 import { scanPages } from './scan-pages';
 import { interleave } from './interleave';
 import { tokenRanges } from './token-ranges';
 
 /** Thrown when `--hosts` names a host the inventory does not have. */
-export class UnknownHostError extends Error {
+export class UnknownHostError extends SimpleCmError<'unknown-host'> {
   override readonly name = 'UnknownHostError';
   readonly code = 'unknown-host' as const;
   constructor(readonly hostname: string) {
@@ -229,5 +230,5 @@ function compareKeys(tokenA: types.Long, nameA: string, tokenB: types.Long, name
 }
 
 function asRowError(error: unknown): InvalidRowError {
-  return error instanceof InvalidRowError ? error : new InvalidRowError(error instanceof Error ? error.message : String(error), { cause: error });
+  return error instanceof InvalidRowError ? error : new InvalidRowError(errorMessage(error), { cause: error });
 }
