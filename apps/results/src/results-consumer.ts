@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { cappedBackoffStrategy, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
+import type { RedisConfig } from '@simplecm/config';
+import { cappedBackoffStrategy, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { resultWriter } from './result-writer';
 import type { ResultsOptions } from './results-options';

@@ -45,7 +45,7 @@ export function unreachableResult(job: HostJobData, ctx: ConvergeContext, starte
  * The result of a host whose outcome cannot be known (never reached, or its job given up after
  * workers died on it): every operation `unreachable`, the cause `<code>: <detail>`.
  */
-export function notConvergedResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, code: string, detail: string, why = `${code}: ${detail}`): HostResult {
+export function notConvergedResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, code: HostErrorCause, detail: string, why = `${code}: ${detail}`): HostResult {
   const operations = job.operations.map((op) => notRunResult(op, 'unreachable', why));
   return { ...hostResult(job, ctx, startedAt, operations, `${code}: ${detail}`), status: 'unreachable' };
 }

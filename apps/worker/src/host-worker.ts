@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { RedisConfig } from '@simplecm/config';
 import { hostJobDataSchema, type HostJobData, type HostResult } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
@@ -13,7 +14,6 @@ import {
   redisConnection,
   resultJobId,
   resultJobOptions,
-  type RedisConfig,
   type ResultJobData,
 } from '@simplecm/queue';
 import { closeAll, coerceError } from '@simplecm/kernel';

@@ -1,3 +1,6 @@
 export * from './errors';
+export * from './hash-tag';
+export * from './redis-config';
+export * from './cassandra-config';
 export * from './connections';
 export * from './cli';

@@ -1,22 +1,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { hashTag, type RedisConfig } from '@simplecm/config';
 import { errorMessage, SimpleCmError } from '@simplecm/kernel';
-import { hashTag } from './names';
-
-export interface RedisConfig {
-  /** `redis://host:port` or, for TLS + ACL, `rediss://user:password@host:port[/db]`. Secret: never log it, log `redactRedisUrl(url)`. */
-  readonly url: string;
-  /** PEM file of the CA that signed the server's certificate; only meaningful with `rediss://`. */
-  readonly tlsCaFile?: string;
-  readonly prefix: string;
-  /**
-   * Seed nodes (`host:port`) of a Redis Cluster. When present the connection is an ioredis
-   * `Cluster` (it finds every shard from any seed) and `url` is not used; `prefix` must then
-   * carry a hash tag (`{simplecm}`), see `hashTag`.
-   */
-  readonly clusterNodes?: readonly string[];
-}
 
 /** A single Redis or a Redis Cluster: both run every command SimpleCM and BullMQ send. */
 export type RedisClient = Redis | Cluster;

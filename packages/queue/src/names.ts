@@ -15,16 +15,3 @@ export function hostJobId(runId: string, hostname: string): string {
 export function resultJobId(runId: string, hostname: string): string {
   return `result.${runId}.host.${hostname}`;
 }
-
-/**
- * The hash tag Redis Cluster hashes `key` by: the text between the first `{` and the next `}`,
- * when not empty; undefined when the whole key is hashed. Every key SimpleCM and BullMQ write
- * starts with the queue prefix, so a prefix with a tag (`{simplecm}`) puts all of them, and so
- * every multi-key script (BullMQ's, the progress script's), in one slot of one shard.
- */
-export function hashTag(key: string): string | undefined {
-  const open = key.indexOf('{');
-  if (open < 0) return undefined;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : undefined;
-}
