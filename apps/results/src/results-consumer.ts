@@ -3,7 +3,7 @@ import type { RedisConfig } from '@simplecm/config';
 import { cappedBackoffStrategy, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { resultWriter } from './result-writer';
-import type { ResultsOptions } from './results-options';
+import type { ResultsConfig } from './results-options';
 import type { StoreSession } from './store-session';
 
 export type ResultsConsumerState = 'running' | 'closing' | 'closed';
@@ -24,7 +24,7 @@ export interface ResultsConsumer {
 export function startResultsConsumer(
   redis: RedisConfig,
   store: StoreSession,
-  options: ResultsOptions,
+  options: ResultsConfig,
   { log = console.log }: { log?: (line: string) => void } = {},
 ): ResultsConsumer {
   const progressConnection = redisConnection(redis, { autoPipelining: true });

@@ -19,7 +19,7 @@ import {
 import { closeAll, coerceError } from '@simplecm/kernel';
 import { hostKeyPolicy, loadKnownHosts, SshError } from '@simplecm/ssh';
 import { convergeHost, notConvergedResult, unreachableResult, type ConvergeContext } from './converge-host';
-import type { WorkerOptions } from './worker-options';
+import type { WorkerConfig } from './worker-options';
 
 export type HostWorkerState = 'running' | 'closing' | 'closed';
 
@@ -61,7 +61,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Connection errors are retried with capped backoff up to the job's attempts, then recorded
  * `unreachable`; a job given up for any other reason (stalled too often) is recorded too.
  */
-export function startHostWorker(redis: RedisConfig, options: WorkerOptions, log: (line: string) => void = console.log): HostWorker {
+export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log): HostWorker {
   const ctx: ConvergeContext = {
     modules: loadModules(resolveModulesDir(options.modulesDir)),
     hostKeys: hostKeyPolicy(loadKnownHosts(options.knownHostsFile), {

@@ -4,3 +4,4 @@ export * from './redis-config';
 export * from './cassandra-config';
 export * from './connections';
 export * from './cli';
+export * from './settings';
