@@ -1,6 +1,6 @@
 import { types, type Client } from 'cassandra-driver';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
-import { errorMessage, SimpleCmError } from '@simplecm/kernel';
+import { assertNever, errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { fromHostRow, InvalidRowError, operationRowParser, toHostParams } from './rows';
 import { scanPages } from './scan-pages';
 import { interleave } from './interleave';
@@ -99,6 +99,8 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
         }
         return;
       }
+      default:
+        assertNever(target);
     }
   }
 
