@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { hashTag, type RedisConfig } from '@simplecm/config';
+import { hashTag, hostPortSchema, type RedisConfig } from '@simplecm/config';
 import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 
 /** A single Redis or a Redis Cluster: both run every command SimpleCM and BullMQ send. */
@@ -131,9 +131,10 @@ const clusterMaxRedirections = 80; // × 500 ms ≈ 40 s, several cluster-node-t
 /** `host:port` seed strings as ioredis wants them; throws RedisUrlError on a malformed one. */
 export function parseClusterNodes(nodes: readonly string[]): Array<{ host: string; port: number }> {
   return nodes.map((node) => {
-    const match = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(node.trim());
-    if (!match) throw new RedisUrlError(`SIMPLECM_REDIS_CLUSTER entry "${node}" is not host:port`);
-    return { host: match[1] as string, port: Number(match[2]) };
+    const hostPort = node.trim();
+    if (!hostPortSchema.safeParse(hostPort).success) throw new RedisUrlError(`SIMPLECM_REDIS_CLUSTER entry "${node}" is not host:port`);
+    const colon = hostPort.lastIndexOf(':');
+    return { host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) };
   });
 }
 
