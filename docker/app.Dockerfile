@@ -13,6 +13,7 @@ COPY apps/dashboard/package.json apps/dashboard/
 COPY apps/history/package.json apps/history/
 COPY packages/config/package.json packages/config/
 COPY packages/domain/package.json packages/domain/
+COPY packages/kernel/package.json packages/kernel/
 COPY packages/modules/package.json packages/modules/
 COPY packages/queue/package.json packages/queue/
 COPY packages/ssh/package.json packages/ssh/

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
 import { isInvalidPageState, resultStore, runStore, type CassandraClient, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
+import { SimpleCmError } from '@simplecm/kernel';
 
 /** Everything the run-history pages read: store queries and the live progress in Redis. */
 export interface DashboardData {
@@ -14,7 +15,7 @@ export interface DashboardData {
 }
 
 /** A `?page=` token that is well-formed hex but not a paging state Cassandra accepts. */
-export class InvalidPageTokenError extends Error {
+export class InvalidPageTokenError extends SimpleCmError<'invalid-page-token'> {
   override readonly name = 'InvalidPageTokenError';
   readonly code = 'invalid-page-token' as const;
   constructor(options?: { cause?: unknown }) {

@@ -1,4 +1,5 @@
 import { ConfigError } from '@simplecm/config';
+import { errorMessage } from '@simplecm/kernel';
 import { resultsCommand } from './results-command';
 import { runsCommand } from './runs-command';
 
@@ -16,7 +17,7 @@ if (!command) {
 command(rest).then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`${name}: ${errorMessage(error)}`);
     process.exit(error instanceof ConfigError ? 2 : 3);
   },
 );

@@ -1,4 +1,5 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { InvalidOperationError, validateOperation, type ModuleRegistry } from '@simplecm/modules';
 import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
 import { hostJobChecker, type CheckHostJob } from './host-job-checker';
@@ -35,7 +36,7 @@ export interface PlanSource {
 }
 
 /** Every problem found in the desired state; nothing is enqueued while there is one. */
-export class InvalidDesiredStateError extends Error {
+export class InvalidDesiredStateError extends SimpleCmError<'invalid-desired-state'> {
   override readonly name = 'InvalidDesiredStateError';
   readonly code = 'invalid-desired-state' as const;
   constructor(readonly problems: readonly string[], readonly more: number) {
@@ -118,7 +119,7 @@ export async function validateTarget(source: PlanSource, check: CheckOperation, 
   let more = 0;
   let hosts = 0;
   const note = (error: unknown) => {
-    if (problems.length < maxProblems) problems.push(error instanceof Error ? error.message : String(error));
+    if (problems.length < maxProblems) problems.push(errorMessage(error));
     else more++;
   };
   const entries = readTarget(source, target);

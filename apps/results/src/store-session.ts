@@ -1,5 +1,6 @@
 import { isStoreUnreachable, resultStore, runStore, type CassandraClient, type ResultStore, type RunStore } from '@simplecm/store';
 
+import { closeAll, errorMessage } from '@simplecm/kernel';
 export interface Stores {
   readonly results: ResultStore;
   readonly runs: RunStore;
@@ -36,7 +37,7 @@ export function storeSession(
     try {
       next = await connect();
     } catch (error) {
-      log(`store: Cassandra still unreachable (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+      log(`store: Cassandra still unreachable (${errorMessage(error).split('\n')[0]})`);
       return;
     }
     if (closed) {
@@ -62,8 +63,9 @@ export function storeSession(
     async close() {
       if (closed) return;
       closed = true;
-      await reconnecting;
-      await client.shutdown();
+      // In order of set-up: a client being connected is waited for (it shuts itself down once it
+      // sees `closed`), then the current client is shut down.
+      await closeAll([() => client.shutdown(), () => reconnecting]);
     },
   };
 }

@@ -7,7 +7,8 @@ import {
 } from '@simplecm/domain';
 import { MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
-import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { coerceError } from '@simplecm/kernel';
+import { buildDriverScript, connectHost, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
 /** What converging a host needs besides the job: all resolved once per worker process. */
@@ -44,7 +45,7 @@ export function unreachableResult(job: HostJobData, workerName: string, startedA
  * The result of a host whose outcome cannot be known (never reached, or its job given up after
  * workers died on it): every operation `unreachable`, the cause `<code>: <detail>`.
  */
-export function notConvergedResult(job: HostJobData, workerName: string, startedAt: number, code: string, detail: string, why = `${code}: ${detail}`): HostResult {
+export function notConvergedResult(job: HostJobData, workerName: string, startedAt: number, code: HostErrorCause, detail: string, why = `${code}: ${detail}`): HostResult {
   const operations = job.operations.map((op) => notRunResult(op, 'unreachable', why));
   return { ...hostResult(job, workerName, startedAt, operations, `${code}: ${detail}`), status: 'unreachable' };
 }

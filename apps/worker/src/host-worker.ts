@@ -1,5 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { RedisConfig } from '@simplecm/config';
 import { assertNever } from '@simplecm/domain';
+import { closeAll, coerceError } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
   cappedBackoffStrategy,
@@ -13,14 +15,13 @@ import {
   resultJobId,
   resultJobOptions,
   type HostJobData,
-  type RedisConfig,
   type ResultJobData,
 } from '@simplecm/queue';
-import { coerceError, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
+import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { convergeHost, type ConvergeContext } from './converge-host';
 import { keyReader } from './key-reader';
 import { processHostJob, recordGivenUp, type HostJobSteps } from './process-host-job';
-import type { WorkerOptions } from './worker-options';
+import type { WorkerConfig } from './worker-options';
 
 export type HostWorkerState = 'running' | 'closing' | 'closed';
 
@@ -34,7 +35,7 @@ export interface HostWorker {
 const CONNECT_RETRY_BASE_MS = 2_000;
 
 /** What converging needs, resolved once per worker process from its options. */
-function convergeContext(options: WorkerOptions, log: (line: string) => void): ConvergeContext {
+function convergeContext(options: WorkerConfig, log: (line: string) => void): ConvergeContext {
   return {
     modules: loadModules(resolveModulesDir(options.modulesDir)),
     hostKeys: hostKeyPolicy(loadKnownHosts(options.knownHostsFile), {
@@ -62,7 +63,7 @@ function parseHostJob(job: Job): HostJobData {
  * outcome means to BullMQ (a busy host is moved to delayed for `busyRetryMs` without using an
  * attempt, a host handed back at shutdown to waiting), a job given up recorded, and close().
  */
-export function startHostWorker(redis: RedisConfig, options: WorkerOptions, log: (line: string) => void = console.log): HostWorker {
+export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log): HostWorker {
   const ctx = convergeContext(options, log);
   const queueConnection = redisConnection(redis);
   const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
@@ -136,19 +137,15 @@ export function startHostWorker(redis: RedisConfig, options: WorkerOptions, log:
     close() {
       closing ??= (async () => {
         state = 'closing';
-        const errors: unknown[] = [];
         // Let running hosts finish for a while; past that, abort them so they are handed back.
         const grace = setTimeout(() => shutdown.abort(), options.shutdownGraceMs);
-        for (const step of [() => worker.close(), () => results.close(), async () => void queueConnection.disconnect()]) {
-          try {
-            await step();
-          } catch (error) {
-            errors.push(error);
-          }
+        try {
+          // In order of set-up; closeAll closes the worker first.
+          await closeAll([() => queueConnection.disconnect(), () => results.close(), () => worker.close()]);
+        } finally {
+          clearTimeout(grace);
+          state = 'closed';
         }
-        clearTimeout(grace);
-        state = 'closed';
-        if (errors.length > 0) throw coerceError(errors[0]);
       })();
       return closing;
     },

@@ -1,6 +1,7 @@
 import type { HostResult, HostStatus } from '@simplecm/domain';
 import { cappedBackoffDelay, type HostJobData, type HostLocks } from '@simplecm/queue';
-import { coerceError, SshError } from '@simplecm/ssh';
+import { coerceError } from '@simplecm/kernel';
+import { SshError } from '@simplecm/ssh';
 import { notConvergedResult, unreachableResult } from './converge-host';
 
 /**

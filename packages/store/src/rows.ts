@@ -1,5 +1,6 @@
 import type { types } from 'cassandra-driver';
 import { z } from 'zod';
+import { SimpleCmError } from '@simplecm/kernel';
 import {
   hostSchema,
   operationSchema,
@@ -14,7 +15,7 @@ import {
 } from '@simplecm/domain';
 
 /** Raised when a row read from Cassandra does not satisfy the domain's schema. */
-export class InvalidRowError extends Error {
+export class InvalidRowError extends SimpleCmError<'invalid-row'> {
   override readonly name = 'InvalidRowError';
   readonly code = 'invalid-row' as const;
   constructor(message: string, options?: { cause?: unknown }) {

@@ -41,7 +41,6 @@ export interface RunStore {
    * hostsDone, so concurrent or replayed writers can only move progress forward.
    */
   recordRunProgress(runId: string, progress: RunProgress): Promise<void>;
-  markRunFailed(runId: string, reason: string): Promise<void>;
   getRun(runId: string): Promise<Run | undefined>;
   /** Newest first; pass the last id of a page as `before` for the next one. */
   listRuns(opts: { limit: number; before?: string }): Promise<Run[]>;
@@ -56,7 +55,6 @@ export function runStore(client: Client, keyspace: string): RunStore {
     insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, hosts_done) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0) USING TIMESTAMP ?`,
     insertIndex: `INSERT INTO ${ks}.runs_by_month (month, run_id) VALUES (?, ?)`,
     progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
-    failed: `UPDATE ${ks}.runs SET status = 'failed', target = ? WHERE run_id = ?`,
     getRun: `SELECT * FROM ${ks}.runs WHERE run_id = ?`,
     page: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? LIMIT ?`,
     pageBefore: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? AND run_id < ? LIMIT ?`,
@@ -87,11 +85,6 @@ export function runStore(client: Client, keyspace: string): RunStore {
     );
   }
 
-  async function markRunFailed(runId: string, reason: string): Promise<void> {
-    const run = await getRun(runId);
-    await client.execute(q.failed, [`${run?.target ?? ''} (failed: ${reason})`, runId], prepared);
-  }
-
   async function getRun(runId: string): Promise<Run | undefined> {
     const row = (await client.execute(q.getRun, [runId], prepared)).first();
     return row ? fromRunRow(row) : undefined;
@@ -115,5 +108,5 @@ export function runStore(client: Client, keyspace: string): RunStore {
     return runs.filter((r): r is Run => r !== undefined);
   }
 
-  return { createRun, recordRunProgress, markRunFailed, getRun, listRuns };
+  return { createRun, recordRunProgress, getRun, listRuns };
 }
