@@ -1,10 +1,11 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Queue } from 'bullmq';
+import { coerceError } from '@simplecm/kernel';
 import { loadAssets, type Assets } from './assets';
 import { createAuthenticator } from './authenticator';
 import type { DashboardConfig } from './dashboard-options';
 import { InvalidPageTokenError, type DashboardData } from './dashboard-data';
-import { coerceError, HttpError } from './http-error';
+import { HttpError } from './http-error';
 import { loginRoutes } from './login-routes';
 import { loginThrottle, type LoginThrottle } from './login-throttle';
 import { errorPage } from './pages/error-page';

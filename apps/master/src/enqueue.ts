@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
-import { describeTarget, type HostJobData, type RunOptions, type RunTarget } from '@simplecm/domain';
+import { describeTarget, type RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { CAPPED_BACKOFF, hostJobId } from '@simplecm/queue';
+import { describeJobIssues, hostJobOptions, hostJobRunSchema, type HostJobData, type RunOptions } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
 import { createPlanSpool } from './plan-spool';
@@ -27,9 +27,6 @@ export interface EnqueuedRun {
   /** The state revision recorded with the run, null when none. */
   readonly stateRevision: string | null;
 }
-
-/** Attempts per host job by default: only connection failures are retried (a failed operation is a result). */
-export const HOST_JOB_ATTEMPTS = 3;
 
 export interface EnqueueRunOptions {
   /** Re-enqueue this existing run (else a new id, or the run key's). */
@@ -74,6 +71,9 @@ export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: 
     if (hostCount === 0) throw new Error(`no hosts match the target ${describeTarget(target)}`);
     const candidate = settings.runId ?? deps.newRunId();
     const id = settings.runId === undefined && deps.claimRunId ? await deps.claimRunId(candidate) : candidate;
+    // Pass one checked each host's part of its job; this is the rest, the same for every host.
+    const runPart = hostJobRunSchema.safeParse({ runId: id, options, hostCount });
+    if (!runPart.success) throw new Error(`run ${id}: workers would refuse its host jobs: ${describeJobIssues(runPart.error)}`);
     await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}`, hostCount, stateRevision });
     deps.onRunCreated?.(id, hostCount);
     await addHostJobs(deps, spool.read(settings.batchSize ?? 200), { runId: id, options, hostCount }, settings);
@@ -97,14 +97,7 @@ async function addHostJobs(
       batch.map(({ host, operations }) => ({
         name: 'host',
         data: { runId, host, operations, options, hostCount },
-        opts: {
-          jobId: hostJobId(runId, host.hostname),
-          attempts: settings.connectAttempts ?? HOST_JOB_ATTEMPTS,
-          // Workers cap this doubling backoff (their --retry-max-delay).
-          backoff: { type: CAPPED_BACKOFF, delay: 2_000 },
-          removeOnComplete: { age: 24 * 3600, count: 100_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
+        opts: hostJobOptions(runId, host.hostname, settings.connectAttempts),
       })),
     );
     enqueued += batch.length;

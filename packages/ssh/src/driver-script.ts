@@ -1,5 +1,5 @@
 import { OUTPUT_LIMIT_BYTES, type RunMode } from '@simplecm/domain';
-import { shellQuote } from './shell-quote';
+import { shellQuote } from '@simplecm/kernel';
 
 /** Marks the header line of one operation's frame in the driver's stdout. */
 export const FRAME_MARKER = '@@SIMPLECM@@';
@@ -38,9 +38,6 @@ export interface DriverOptions {
  * triggers changed anything (no output follows: all sizes are 0). Real exit codes are 0–255.
  */
 export const HANDLER_SKIPPED_EXIT = -1;
-
-/** Exit codes of an operation stopped at its timeout, as timeout(1) reports them. */
-export const TIMEOUT_EXIT = { terminated: 124, killed: 137 } as const;
 
 /**
  * The one script a host receives on one exec channel. It runs the operations in order and after

@@ -5,3 +5,5 @@ export * from './inventory';
 export * from './runs';
 export * from './results';
 export * from './latest-state-revision';
+export * from './cassandra-client';
+export * from './store-errors';

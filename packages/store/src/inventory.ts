@@ -1,12 +1,13 @@
 import { types, type Client } from 'cassandra-driver';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
+import { assertNever, errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { fromHostRow, InvalidRowError, operationRowParser, toHostParams, toOperationParams } from './rows';
 import { scanPages } from './scan-pages';
 import { interleave } from './interleave';
 import { tokenRanges } from './token-ranges';
 
 /** Thrown when `--hosts` names a host the inventory does not have. */
-export class UnknownHostError extends Error {
+export class UnknownHostError extends SimpleCmError<'unknown-host'> {
   override readonly name = 'UnknownHostError';
   readonly code = 'unknown-host' as const;
   constructor(readonly hostname: string) {
@@ -98,6 +99,8 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
         }
         return;
       }
+      default:
+        assertNever(target);
     }
   }
 
@@ -229,5 +232,5 @@ function compareKeys(tokenA: types.Long, nameA: string, tokenB: types.Long, name
 }
 
 function asRowError(error: unknown): InvalidRowError {
-  return error instanceof InvalidRowError ? error : new InvalidRowError(error instanceof Error ? error.message : String(error), { cause: error });
+  return error instanceof InvalidRowError ? error : new InvalidRowError(errorMessage(error), { cause: error });
 }

@@ -1,6 +1,5 @@
 import { emptyCounts, type Run } from '@simplecm/domain';
-import { formatTable } from '@simplecm/terminal';
-import { describeRun, formatRecap, runColumns } from '../recap';
+import { formatRecap } from '../recap';
 
 const run = (stateRevision: string | null): Run => ({
   runId: 'e1270960-caf1-11f0-9d7b-0b4a1c2d3e4f',
@@ -18,11 +17,9 @@ const run = (stateRevision: string | null): Run => ({
 describe('run recap', () => {
   it('names the state revision the run converged, or none', () => {
     const rev = '5d1c7e40-ad7e-11f1-8a3b-2b1d5c0e9f10';
-    expect(describeRun(run(rev))).toBe(`run e1270960-caf1-11f0-9d7b-0b4a1c2d3e4f (apply, group:web tags:config), state revision ${rev}`);
-    expect(describeRun(run(null))).toMatch(/state revision none$/);
-    expect(formatRecap(run(rev), [], false)).toContain(`state revision ${rev}: 2/2 hosts; operations ok=3 changed=0 failed=0 skipped=1`);
-    const table = formatTable(runColumns, [run(rev), run(null)]).split('\n');
-    expect(table[0]).toMatch(/state revision\s*$/);
-    expect(table.some((line) => line.trimEnd().endsWith(rev))).toBe(true);
+    expect(formatRecap(run(rev), [], false)).toContain(
+      `run e1270960-caf1-11f0-9d7b-0b4a1c2d3e4f (apply, group:web tags:config), state revision ${rev}: 2/2 hosts; operations ok=3 changed=0 failed=0 skipped=1`,
+    );
+    expect(formatRecap(run(null), [], false)).toContain('state revision none: 2/2 hosts');
   });
 });
