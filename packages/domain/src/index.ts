@@ -15,3 +15,4 @@ export * from './operation';
 export * from './job';
 export * from './result';
 export * from './run';
+export * from './host-pattern';
