@@ -1,2 +1,3 @@
 export * from './table';
 export * from './progress-bar';
+export * from './neutralize';
