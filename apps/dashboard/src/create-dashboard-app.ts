@@ -39,9 +39,10 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
 
   app.use(securityHeaders());
   app.use(sameOriginGuard());
-  app.use(loginRoutes(auth, deps.throttle ?? loginThrottle(), assets));
+  const throttle = deps.throttle ?? loginThrottle();
+  app.use(loginRoutes(auth, throttle, assets));
 
-  app.use(requireLogin(auth));
+  app.use(requireLogin(auth, throttle));
 
   app.get('/assets/:name', (req, res, next) => {
     const asset = assets.byName(req.params.name);

@@ -14,3 +14,4 @@ export * from './host';
 export * from './operation';
 export * from './result';
 export * from './run';
+export * from './host-pattern';
