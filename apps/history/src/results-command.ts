@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import { hostnameSchema, hostStatusSchema, type OperationResult } from '@simplecm/domain';
-import { connectCassandra, resultStore } from '@simplecm/store';
-import { formatTable, runHostColumns, type Column } from '@simplecm/terminal';
+import { connectCassandra, resultStore, runStore } from '@simplecm/store';
+import { describeRun, formatTable, runHostColumns, type Column } from '@simplecm/terminal';
 
 /** One host's operations in a run: `npm run results -- <runId> --host h`. */
 const operationColumns: Column<OperationResult>[] = [
@@ -33,6 +33,9 @@ export async function resultsCommand(argv: string[]): Promise<void> {
   const cassandra = await connectCassandra(config.cassandra);
   try {
     const results = resultStore(cassandra, config.cassandra.keyspace);
+    // First the run itself (mode, target, state revision), then its hosts or one host's operations.
+    const run = await runStore(cassandra, config.cassandra.keyspace).getRun(runId.data);
+    console.log(run ? describeRun(run) : `run ${runId.data}: not recorded`);
     if (flags.host) {
       const ops = await results.getOperationResults(runId.data, flags.host);
       console.log(ops.length === 0 ? `no results for host ${flags.host} in run ${runId.data}` : formatTable(operationColumns, ops));

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
-import { connectCassandra, inventoryStore, newRunId, resultStore, runStore } from '@simplecm/store';
+import { connectCassandra, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { enqueueRun } from './enqueue';
@@ -33,9 +33,10 @@ async function main(): Promise<number> {
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, config.redis.prefix, runKey, candidate)).runId,
       onProgress: (n: number, total: number) => enqueueProgress.update({ done: n, failed: 0, total }),
+      latestStateRevision: async () => (await latestStateRevision(cassandra, ks))?.revisionId ?? null,
     };
-    const settings = { connectAttempts: options.connectAttempts, batchSize: options.batchSize, batchPauseMs: options.batchPauseMs };
-    const { runId, hostCount } = await enqueueRun(
+    const settings = { connectAttempts: options.connectAttempts, batchSize: options.batchSize, batchPauseMs: options.batchPauseMs, selection: options.selection };
+    const { runId, hostCount, stateRevision } = await enqueueRun(
       // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
       { ...deps, onRunCreated: (id, n) => console.log(`run ${id}: enqueuing ${n} host job(s)`) },
       options.target,
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
       { ...settings, runId: options.runId },
     );
     enqueueProgress.done();
-    console.log(`run ${runId}: ${hostCount} host job(s) enqueued (${options.run.mode})`);
+    console.log(`run ${runId}: ${hostCount} host job(s) enqueued (${options.run.mode}, state revision ${stateRevision ?? 'none'})`);
     if (!options.wait) return 0;
 
     // Redis may restart while we wait (its AOF keeps all but the last second): keep polling, and

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, intSetting, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import type { RunOptions } from '@simplecm/queue';
+import type { TagSelection } from './select-operations';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
 export interface EnqueueOptions {
@@ -9,6 +10,14 @@ export interface EnqueueOptions {
   hosts?: string[];
   /** `--group g`: only the hosts of this group. @defaultValue every host */
   group?: string;
+  /**
+   * `--tags a,b`: send only the operations having at least one of these tags (duplicates
+   * dropped). A handler is sent only with a trigger it names (see selectOperations); the
+   * selection is shown in the run's target. @defaultValue every operation
+   */
+  tags?: string[];
+  /** `--skip-tags c,d`: leave out the operations having any of these tags (after `tags`; duplicates dropped). @defaultValue none left out */
+  skipTags?: string[];
   /** `--check`: check mode (report what would change, change nothing). @defaultValue `false` (apply) */
   check?: boolean;
   /** `--keep-going`: run a host's later operations after one fails. @defaultValue `false` (skip them) */
@@ -50,11 +59,16 @@ export interface EnqueueConfig {
   readonly batchPauseMs: number;
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
+  /** Which operations of each host the run sends (`tags`, `skipTags`). */
+  readonly selection: TagSelection;
 }
 
 const enqueueSettings: SettingSpec<EnqueueOptions> = {
   hosts: listSetting({ flag: 'hosts' }, hostnameSchema, 'name at least one host'),
   group: textSetting({ flag: 'group' }, groupNameSchema),
+  // Tag names have the charset of group names.
+  tags: listSetting({ flag: 'tags' }, groupNameSchema, 'name at least one tag'),
+  skipTags: listSetting({ flag: 'skip-tags' }, groupNameSchema, 'name at least one tag'),
   check: switchSetting({ flag: 'check' }),
   keepGoing: switchSetting({ flag: 'keep-going' }),
   operationTimeoutSeconds: intSetting({ flag: 'operation-timeout' }, 1, 86_400),
@@ -93,6 +107,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     batchPauseMs: o.batchPauseMs,
     wait: o.wait,
     modulesDir: o.modulesDir,
+    selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };
 }
 

@@ -5,6 +5,7 @@ import { describeJobIssues, hostJobOptions, hostJobRunSchema, type HostJobData, 
 import type { NewRun } from '@simplecm/store';
 import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
 import { createPlanSpool } from './plan-spool';
+import { describeSelection, type TagSelection } from './select-operations';
 
 export interface EnqueueDeps extends PlanSource {
   readonly modules: ModuleRegistry;
@@ -16,11 +17,15 @@ export interface EnqueueDeps extends PlanSource {
   /** Called once the run is recorded, before any job is added (so a crash after it can be resumed). */
   readonly onRunCreated?: (runId: string, hostCount: number) => void;
   readonly onProgress?: (enqueued: number, total: number) => void;
+  /** The id of the newest state revision (null when none): recorded as the one the run converges. */
+  readonly latestStateRevision?: () => Promise<string | null>;
 }
 
 export interface EnqueuedRun {
   readonly runId: string;
   readonly hostCount: number;
+  /** The state revision recorded with the run, null when none. */
+  readonly stateRevision: string | null;
 }
 
 export interface EnqueueRunOptions {
@@ -34,6 +39,8 @@ export interface EnqueueRunOptions {
   readonly batchPauseMs?: number;
   /** Directory of the temporary plan file (see plan-spool.ts), default the system's (TMPDIR). */
   readonly spoolDir?: string;
+  /** Only these operations are sent (`--tags`, `--skip-tags`); default all. Shown in the run's target. */
+  readonly selection?: TagSelection;
 }
 
 /**
@@ -54,7 +61,11 @@ const BATCHES_IN_FLIGHT = 2;
 export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: RunOptions, settings: EnqueueRunOptions = {}): Promise<EnqueuedRun> {
   const spool = await createPlanSpool(settings.spoolDir);
   try {
-    const hostCount = await validateTarget(deps, operationChecker(deps.modules), target, { keep: (host) => spool.write(host) });
+    // Read before the inventory: an `apply` that lands while the target is read makes the run
+    // converge a newer state than it records, never an older one.
+    const stateRevision = (await deps.latestStateRevision?.()) ?? null;
+    const selection = settings.selection ?? {};
+    const hostCount = await validateTarget(deps, operationChecker(deps.modules), target, { keep: (host) => spool.write(host), selection });
     const spooled = await spool.finish();
     if (spooled !== hostCount) throw new Error(`enqueue: ${spooled} hosts spooled of ${hostCount} validated`);
     if (hostCount === 0) throw new Error(`no hosts match the target ${describeTarget(target)}`);
@@ -63,10 +74,10 @@ export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: 
     // Pass one checked each host's part of its job; this is the rest, the same for every host.
     const runPart = hostJobRunSchema.safeParse({ runId: id, options, hostCount });
     if (!runPart.success) throw new Error(`run ${id}: workers would refuse its host jobs: ${describeJobIssues(runPart.error)}`);
-    await deps.createRun({ runId: id, mode: options.mode, target: describeTarget(target), hostCount });
+    await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}`, hostCount, stateRevision });
     deps.onRunCreated?.(id, hostCount);
     await addHostJobs(deps, spool.read(settings.batchSize ?? 200), { runId: id, options, hostCount }, settings);
-    return { runId: id, hostCount };
+    return { runId: id, hostCount, stateRevision };
   } finally {
     await spool.close();
   }

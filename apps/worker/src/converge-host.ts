@@ -9,6 +9,7 @@ import { MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '@simplecm/
 import type { HostJobData } from '@simplecm/queue';
 import { coerceError } from '@simplecm/kernel';
 import { buildDriverScript, connectHost, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { handlerTriggers } from './handler-triggers';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
 /** What converging a host needs besides the job: all resolved once per worker process. */
@@ -96,8 +97,10 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
+    const triggers = handlerTriggers(operations);
     const script = buildDriverScript(
       operations.map((op, i) => ({
+        whenChanged: triggers[i],
         seq: op.seq,
         script: rendered.scripts[i] as string,
         timeoutSeconds: options.operationTimeoutSeconds,

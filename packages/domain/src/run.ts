@@ -38,4 +38,6 @@ export interface Run {
   readonly counts: OutcomeCounts;
   readonly hostsDone: number;
   readonly finishedAt: Date | null;
+  /** The state revision (an `apply` of a state directory) the run converged; null when none was applied. */
+  readonly stateRevision: string | null;
 }

@@ -4,5 +4,6 @@ export * from './rows';
 export * from './inventory';
 export * from './runs';
 export * from './results';
+export * from './latest-state-revision';
 export * from './cassandra-client';
 export * from './store-errors';

@@ -1,4 +1,4 @@
-import type { types } from 'cassandra-driver';
+import { types } from 'cassandra-driver';
 import { z } from 'zod';
 import { SimpleCmError } from '@simplecm/kernel';
 import {
@@ -75,9 +75,34 @@ export function fromOperationRow(hostname: string, row: types.Row): Operation {
   }
   return parseRow(
     operationSchema,
-    { seq, name: row.get('name'), module: row.get('module'), attributes, become: row.get('become') ?? null },
+    {
+      seq,
+      name: row.get('name'),
+      module: row.get('module'),
+      attributes,
+      become: row.get('become') ?? null,
+      // An empty collection reads as null: absent.
+      tags: row.get('tags') ?? undefined,
+      whenChanged: row.get('when_changed') ?? undefined,
+    },
     `host ${hostname}, operation #${seq} "${String(row.get('name'))}"`,
   );
+}
+
+/**
+ * An operation's columns after hostname, as putOperations writes them: `seq, name, module,
+ * attributes, become, tags, when_changed`. Absent tags and triggers are left unset (not null,
+ * which would write a tombstone per row).
+ */
+export function toOperationParams(op: Operation): unknown[] {
+  const unset = types.unset;
+  return [op.seq, op.name, op.module, JSON.stringify(op.attributes), op.become ?? null, op.tags?.length ? op.tags : unset, op.whenChanged?.length ? op.whenChanged : unset];
+}
+
+/** Whether two optional lists of names hold the same names in the same order. */
+function sameNames(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
 /** Bounds of an operationRowParser's memory. */
@@ -98,8 +123,8 @@ export interface OperationRowMemoLimits {
  */
 export function operationRowParser({ maxEntries = 20_000, maxChars = 16 * 1024 * 1024 }: OperationRowMemoLimits = {}): (hostname: string, row: types.Row) => Operation {
   // By the attributes' text (the long part, hashed once), then the short fields compared. A
-  // parsed operation holds its row's seq, name, module and become unchanged, so equal fields
-  // and equal text mean an equal row. `attributes` null parses as '{}' and is remembered as that.
+  // parsed operation holds its row's seq, name, module, become, tags and triggers unchanged, so
+  // equal fields and equal text mean an equal row. `attributes` null parses as '{}' and is remembered as that.
   const memo = new Map<string, Operation[]>();
   let entries = 0;
   let chars = 0;
@@ -109,9 +134,13 @@ export function operationRowParser({ maxEntries = 20_000, maxChars = 16 * 1024 *
     const name = row.get('name');
     const module = row.get('module');
     const become = row.get('become') ?? null;
+    const tags = (row.get('tags') as string[] | null) ?? undefined;
+    const whenChanged = (row.get('when_changed') as string[] | null) ?? undefined;
     const alike = memo.get(text);
     if (alike !== undefined) {
-      for (const op of alike) if (op.seq === seq && op.name === name && op.module === module && op.become === become) return op;
+      for (const op of alike) {
+        if (op.seq === seq && op.name === name && op.module === module && op.become === become && sameNames(op.tags, tags) && sameNames(op.whenChanged, whenChanged)) return op;
+      }
     }
     const operation = freezeOperation(fromOperationRow(hostname, row));
     if (entries >= maxEntries || chars + text.length > maxChars) {
@@ -136,6 +165,8 @@ export function operationRowParser({ maxEntries = 20_000, maxChars = 16 * 1024 *
 function freezeOperation(operation: Operation): Operation {
   for (const value of Object.values(operation.attributes)) if (Array.isArray(value)) Object.freeze(value);
   Object.freeze(operation.attributes);
+  if (operation.tags) Object.freeze(operation.tags);
+  if (operation.whenChanged) Object.freeze(operation.whenChanged);
   return Object.freeze(operation);
 }
 
@@ -171,6 +202,7 @@ const runRowSchema = z.object({
   counts: z.object({ ok: countSchema, changed: countSchema, failed: countSchema, skipped: countSchema, unreachable: countSchema }),
   hostsDone: countSchema,
   finishedAt: z.date().nullable(),
+  stateRevision: z.string().nullable(),
 }) satisfies z.ZodType<Run>;
 
 export function fromRunRow(row: types.Row): Run {
@@ -185,5 +217,6 @@ export function fromRunRow(row: types.Row): Run {
     counts: countsFromRow(row),
     hostsDone: row.get('hosts_done') ?? 0,
     finishedAt: row.get('finished_at') ?? null,
+    stateRevision: row.get('state_revision') ?? null,
   }, `runs row for run ${runId}`);
 }

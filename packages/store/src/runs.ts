@@ -26,6 +26,8 @@ export interface NewRun {
   readonly mode: RunMode;
   readonly target: string;
   readonly hostCount: number;
+  /** The latest state revision when the run was planned (latestStateRevision), null when none. */
+  readonly stateRevision?: string | null;
 }
 
 export interface RunProgress {
@@ -52,7 +54,7 @@ const MAX_EMPTY_MONTHS = 24;
 export function runStore(client: Client, keyspace: string): RunStore {
   const ks = keyspace;
   const q = {
-    insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, hosts_done) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0) USING TIMESTAMP ?`,
+    insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, hosts_done, state_revision) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0, ?) USING TIMESTAMP ?`,
     insertIndex: `INSERT INTO ${ks}.runs_by_month (month, run_id) VALUES (?, ?)`,
     progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
     getRun: `SELECT * FROM ${ks}.runs WHERE run_id = ?`,
@@ -68,7 +70,7 @@ export function runStore(client: Client, keyspace: string): RunStore {
     const createdAt = runCreatedAt(run.runId);
     await client.batch(
       [
-        { query: q.insertRun, params: [run.runId, createdAt, run.mode, run.target, run.hostCount, t0(run.runId)] },
+        { query: q.insertRun, params: [run.runId, createdAt, run.mode, run.target, run.hostCount, run.stateRevision ?? null, t0(run.runId)] },
         { query: q.insertIndex, params: [monthOf(createdAt), run.runId] },
       ],
       { prepare: true, logged: true },

@@ -24,7 +24,7 @@ export const runHostColumns: Column<RunHostLine>[] = [
   { header: 'cause', value: (h) => h.cause ?? '', maxWidth: 70 },
 ];
 
-/** The columns of a list of runs: `npm run runs`. */
+/** The columns of a list of runs, the state revision each converged last: `npm run runs`. */
 export const runColumns: Column<Run>[] = [
   { header: 'run', value: (r) => r.runId },
   { header: 'created', value: (r) => r.createdAt.toISOString().replace('T', ' ').slice(0, 19) },
@@ -34,4 +34,10 @@ export const runColumns: Column<Run>[] = [
   { header: 'status', value: (r) => r.status },
   ...countColumns<Run>((r) => r.counts),
   { header: 'duration', value: (r) => (r.finishedAt ? `${((r.finishedAt.getTime() - r.createdAt.getTime()) / 1000).toFixed(1)} s` : ''), align: 'right' },
+  { header: 'state revision', value: (r) => r.stateRevision ?? '' },
 ];
+
+/** A run in one line: `run ID (mode, target), state revision REV|none` (`enqueue --wait`'s recap, `npm run results`). */
+export function describeRun(run: Run): string {
+  return `run ${run.runId} (${run.mode}, ${run.target}), state revision ${run.stateRevision ?? 'none'}`;
+}

@@ -15,6 +15,7 @@ const credentials = { user: 'ops', password: 'unit-test-password-1' };
 const basic = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
 const evil = '<script>alert(1)</script>';
 
+const REVISION = '5d1c7e40-ad7e-11f1-8a3b-2b1d5c0e9f10';
 const run = (runId: string, status: Run['status']): Run => ({
   runId,
   createdAt: new Date('2026-11-25T20:07:45Z'),
@@ -25,6 +26,7 @@ const run = (runId: string, status: Run['status']): Run => ({
   counts: { ...emptyCounts(), ok: 4, failed: 1 },
   hostsDone: status === 'running' ? 1 : 3,
   finishedAt: status === 'running' ? null : new Date('2026-11-25T20:07:52Z'),
+  stateRevision: status === 'running' ? null : REVISION,
 });
 const host = (hostname: string, status: RunHost['status']): RunHost => ({
   runId: RUN,
@@ -160,6 +162,13 @@ describe('dashboard app (fake store)', () => {
     expect(text).toContain('module-failed: motd exited 1');
     const runText = await (await get(`/runs/${RUN}`, { authorization: basic })).text();
     expect(runText).not.toContain(evil);
+  });
+
+  it('shows the state revision a run converged, or none', async () => {
+    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).toMatch(new RegExp(`<dt>State revision</dt><dd class="mono">${REVISION}</dd>`));
+    expect(await (await get(`/runs/${RUNNING}`, { authorization: basic })).text()).toMatch(/<dt>State revision<\/dt><dd class="mono"><span class="muted">none<\/span><\/dd>/);
+    expect(await (await get('/', { authorization: basic })).text()).toContain(`<span title="${REVISION}">5d1c7e40</span>`);
+    expect(await (await get(`/api/runs/${RUN}`, { authorization: basic })).json()).toMatchObject({ stateRevision: REVISION });
   });
 
   it('pages hosts with the token and keeps the filter in the links', async () => {

@@ -44,7 +44,7 @@ describe('the host-job contract, as the master applies it', () => {
 
   it('enqueues a host at the limit, and every job it adds is one the workers parse', async () => {
     const { deps, created, added } = fakeMaster({ small: 2, full: MAX_HOST_JOB_OPERATIONS });
-    await expect(enqueueRun(deps, { kind: 'all' }, run)).resolves.toEqual({ runId: RUN_ID, hostCount: 2 });
+    await expect(enqueueRun(deps, { kind: 'all' }, run)).resolves.toEqual({ runId: RUN_ID, hostCount: 2, stateRevision: null });
     expect(created).toHaveLength(1);
     expect(added.map((job) => hostJobDataSchema.safeParse(job.data).success)).toEqual([true, true]);
   });

@@ -23,7 +23,14 @@ describe('runs rows', () => {
       counts: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 },
       hostsDone: 0,
       finishedAt: null,
+      stateRevision: null,
     });
+  });
+
+  it('reads the state revision the run recorded', () => {
+    const revision = '5d1c7e40-ad7e-11f1-8a3b-2b1d5c0e9f10';
+    expect(fromRunRow(row({ ...written, state_revision: revision })).stateRevision).toBe(revision);
+    expect(() => fromRunRow(row({ ...written, state_revision: 42 }))).toThrow(/field "stateRevision"/);
   });
 
   it('refuses a row that is not a run, naming the run and the field', () => {
