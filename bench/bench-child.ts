@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { repoRoot } from '../scripts/stack/paths';
+import { repoRoot } from '@simplecm/stack';
 import { trackResource } from './open-resources';
 import { childPids } from './proc-stats';
 

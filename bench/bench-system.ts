@@ -12,9 +12,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { applySchema, connectCassandra, inventoryStore, runStore, type InventoryStore, type RunStore } from '@simplecm/store';
 import { spawn } from 'node:child_process';
-import { entryPoints, startProcess, stopStarted, type Started } from '../scripts/processes';
-import { repoRoot } from '../scripts/stack/paths';
-import { stackEnv } from '../scripts/stack/stack';
+import { entryPoints, repoRoot, stackEnv, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { trackResource } from './open-resources';
 import { childPids, cpuSecondsFromStat, hwmKbFromStatus, resetPeakRss, sampleProcess } from './proc-stats';
 
@@ -82,15 +80,15 @@ export interface BenchSystemOptions {
   /** Extra environment for every process (e.g. another known_hosts file). */
   readonly env?: Record<string, string>;
   /**
-   * `app` (default): the processes as `npm run worker` etc. start them (scripts/processes.ts:
+   * `app` (default): the processes as `npm run worker` etc. start them (startProcess of @simplecm/stack:
    * node on each app's esbuild bundle). `tsx`: from the TypeScript sources through tsx, as they
    * ran before that build step.
    */
   readonly runner?: 'app' | 'tsx';
 }
 
-/** Like scripts/processes.ts startProcess, from the TypeScript entry point through tsx. */
-function startTsx(role: 'worker' | 'results' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
+/** Like startProcess of @simplecm/stack, from the TypeScript entry point through tsx. */
+function startTsx(role: 'worker' | 'results-consumer' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
   const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, entryPoints[role]), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -152,7 +150,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
   fs.mkdirSync(usageDir, { recursive: true });
   let workerCount = 0;
   const viaTsx = options.runner === 'tsx';
-  const start = (role: 'worker' | 'results' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
+  const start = (role: 'worker' | 'results-consumer' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
     viaTsx ? startTsx(role, args, processEnv) : startProcess(role, args, processEnv);
   const runQuery = `SELECT status, hosts_done, host_count, finished_at, count_ok, count_changed, count_failed, count_skipped, count_unreachable FROM ${keyspace}.runs WHERE run_id = ?`;
 
@@ -211,7 +209,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
       return started;
     },
     async startResults(extraEnv = {}) {
-      const p = await readyProcess('results', start('results', [], { ...env, ...extraEnv }), /writing results to keyspace/, viaTsx);
+      const p = await readyProcess('results', start('results-consumer', [], { ...env, ...extraEnv }), /writing results to keyspace/, viaTsx);
       processes.push(p);
       return p;
     },

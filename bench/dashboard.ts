@@ -14,7 +14,7 @@ import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import { resolveDashboardOptions, startDashboard, writeSyntheticRun } from '@simplecm/dashboard';
 import { applySchema, connectCassandra, resultStore, runStore } from '@simplecm/store';
 import { formatTable } from '@simplecm/terminal';
-import { stackEnv } from '../scripts/stack/stack';
+import { stackEnv } from '@simplecm/stack';
 
 interface Row {
   readonly what: string;

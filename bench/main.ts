@@ -19,11 +19,9 @@ import { runProfile } from './scenarios/profile';
 import { runResultsThroughput } from './scenarios/results-throughput';
 import { runWan } from './scenarios/wan';
 import { runWorkerFootprint } from './scenarios/worker-footprint';
-import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './stack-hosts';
+import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './bench-host-pool';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildStale } = require('../scripts/app.cjs') as { buildStale: () => Promise<string[]> };
-import { stackPaths } from '../scripts/stack/paths';
+import { buildStaleApps, stackPaths } from '@simplecm/stack';
 
 function save(options: BenchOptions, results: BenchResults): void {
   fs.mkdirSync(options.outDir, { recursive: true });
@@ -50,8 +48,8 @@ async function main(): Promise<boolean> {
   }
   const log = progressLog();
   fs.mkdirSync(benchDir, { recursive: true });
-  // SimpleCM's processes run from their bundles (scripts/app.cjs); build them now, not while timed.
-  const built = await buildStale();
+  // SimpleCM's processes run from their bundles (bin/app.cjs); build them now, not while timed.
+  const built = await buildStaleApps();
   if (built.length > 0) log(`bench: built ${built.join(', ')} into dist/`);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),

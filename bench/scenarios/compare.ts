@@ -16,7 +16,7 @@ import type { RawFanoutResult } from '../raw-fanout';
 import { runPhases } from '../run-phases';
 import type { CostFigures, RunSample, WorkloadState } from '../samples';
 import { spread } from '../stats';
-import { stackKeyFile, waitForServices } from '../stack-hosts';
+import { stackKeyFile, waitForServices } from '../bench-host-pool';
 import { benchOperations, OPERATIONS_PER_HOST, renderScripts } from '../workload';
 
 export interface CompareOptions {

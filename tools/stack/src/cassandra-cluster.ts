@@ -2,8 +2,8 @@
  * A real multi-node Cassandra ring on loopback, beside the stack's single node (127.0.0.1):
  * node N listens on 127.20.0.N (CQL 9042, storage/gossip 7000, no JMX), keeps everything under
  * `.stack/cassandra-cluster/nodeN/` and runs from the same Maven jars, JVM flags and logging as the
- * single node (scripts/cassandra/), with a cassandra.yaml rendered per node from
- * scripts/cassandra/cassandra.yaml: its own addresses, every node a seed, one balanced token each,
+ * single node (tools/stack/cassandra/, launched by cassandra-jvm.ts), with a cassandra.yaml rendered per node from
+ * tools/stack/cassandra/cassandra.yaml: its own addresses, every node a seed, one balanced token each,
  * hinted handoff on (a node that was down gets the writes it missed), cluster name
  * `SimpleCM-cluster` (so it can never gossip with the single node).
  *
@@ -12,13 +12,15 @@
  * restarts the same ring. JMX is off, so nodetool is not available: the ring is read over CQL
  * (system.local, system.peers_v2).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, policies } from 'cassandra-driver';
-import { cassandraDataCenter, cassandraVersion } from './cassandra';
-import { repoRoot, stackPaths, stateDir } from './paths';
-import { type ComponentStatus, StackError, assertPortFree, isAlive, isPortOpen, readPid, stopProcess, waitFor, which } from './proc';
+import { cassandraDataCenter } from './cassandra';
+import { fileSize, findCassandraDaemon, findJava, logTail, spawnCassandra } from './cassandra-jvm';
+import { cassandraConfDir as confDir, stateDir } from './paths';
+import { type ComponentStatus, StackError } from './stack-error';
+import { assertPortFree, isPortOpen } from './ports';
+import { isAlive, stopProcess, waitFor } from './process-control';
 
 export const cassandraClusterCqlPort = 9042;
 const storagePort = 7000;
@@ -29,10 +31,7 @@ const heap = { initial: '512m', max: '768m' };
 const startTimeoutMs = 300_000;
 const stopGraceMs = 30_000;
 
-const confDir = path.join(repoRoot, 'scripts', 'cassandra');
 const clusterDir = path.resolve(stateDir, 'cassandra-cluster');
-const libDir = path.resolve(stackPaths.cassandraLib);
-const javaCandidates = ['/usr/lib/jvm/java-17-openjdk-amd64/bin/java', '/usr/lib/jvm/java-17-openjdk-arm64/bin/java'];
 
 /** 127.20.0.N: clear of the single node (127.0.0.1) and the SSH hosts (127.10.x.y). */
 export function cassandraNodeAddress(n: number): string {
@@ -117,7 +116,7 @@ function renderYaml(n: number, count: number): string {
   }
   const added = Object.entries(overrides).filter(([key]) => !seen.has(key));
   return [
-    `# Rendered by scripts/stack/cassandra-cluster.ts for node ${n} of ${count} from ${confDir}/cassandra.yaml; edit that file, not this one.`,
+    `# Rendered by tools/stack/src/cassandra-cluster.ts for node ${n} of ${count} from ${confDir}/cassandra.yaml; edit that file, not this one.`,
     ...lines,
     '',
     '# --- cluster node settings ------------------------------------------------------------------',
@@ -126,98 +125,9 @@ function renderYaml(n: number, count: number): string {
   ].join('\n');
 }
 
-function findJava(): string {
-  const java = javaCandidates.find((candidate) => {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!java) throw new StackError("Java 17 is not installed: run 'apt-get install -y openjdk-17-jre-headless'");
-  return java;
-}
-
-function findJamm(): string {
-  const jar = fs.existsSync(libDir) ? fs.readdirSync(libDir).find((f) => /^jamm-.*\.jar$/.test(f)) : undefined;
-  if (!jar || !fs.existsSync(path.join(libDir, `cassandra-all-${cassandraVersion}.jar`))) {
-    // The single node (started first by stackUp) fetches them; the cluster only reuses them.
-    throw new StackError(`the Cassandra ${cassandraVersion} jars are not in ${libDir} yet: run 'npm run stack -- up' first`);
-  }
-  return path.join(libDir, jar);
-}
-
-/** The single node's JVM flags (heap replaced by the cluster's smaller one), then this node's paths. */
-function jvmArgs(n: number): string[] {
-  const staticFlags = fs
-    .readFileSync(path.join(confDir, 'jvm17.options'), 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('-') && !/^-Xm[sx]/.test(line));
-  const dir = nodeDir(n);
-  return [
-    `-Xms${heap.initial}`,
-    `-Xmx${heap.max}`,
-    ...staticFlags,
-    `-javaagent:${findJamm()}`,
-    `-Dcassandra.config=file://${yamlFile(n)}`,
-    `-Dlogback.configurationFile=${path.join(confDir, 'logback.xml')}`,
-    `-Dcassandra.storagedir=${dir}`,
-    `-Dcassandra.logdir=${logsDir(n)}`,
-    `-Dcassandra.triggers_dir=${path.join(dir, 'triggers')}`,
-    `-XX:HeapDumpPath=${dir}`,
-    `-XX:ErrorFile=${path.join(logsDir(n), 'hs_err_pid%p.log')}`,
-    '-cp',
-    `${libDir}/*`,
-    'org.apache.cassandra.service.CassandraDaemon',
-  ];
-}
-
-/** As for the single node (see cassandra.ts): as root, exec java without CAP_IPC_LOCK so mlockall does not pin the heap. */
-function noMemlockPrefix(): string[] {
-  if (process.getuid?.() !== 0) return [];
-  const setpriv = which('setpriv');
-  return setpriv ? [setpriv, '--bounding-set=-ipc_lock', '--'] : [];
-}
-
-/** True when `pid` is the CassandraDaemon of node `n` (guards against pid reuse). */
-function isNodeDaemon(pid: number | undefined, n: number): pid is number {
-  if (!isAlive(pid)) return false;
-  try {
-    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return args.includes('org.apache.cassandra.service.CassandraDaemon') && args.includes(`-Dcassandra.storagedir=${nodeDir(n)}`);
-  } catch {
-    return false;
-  }
-}
-
 /** Node n's pid: from its pid file, or found in /proc when the pid file went missing. */
 export function cassandraNodePid(n: number): number | undefined {
-  const fromFile = readPid(pidFile(n));
-  if (isNodeDaemon(fromFile, n)) return fromFile;
-  for (const entry of fs.readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (Number.isInteger(pid) && pid > 0 && isNodeDaemon(pid, n)) return pid;
-  }
-  return undefined;
-}
-
-function tail(file: string, lines: number, from = 0): string {
-  try {
-    const text = fs.readFileSync(file).subarray(from).toString('utf8').trimEnd();
-    return text ? text.split('\n').slice(-lines).join('\n') : '';
-  } catch {
-    return '';
-  }
-}
-
-function sizeOf(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
-  }
+  return findCassandraDaemon(pidFile(n), nodeDir(n));
 }
 
 /** A client that talks to node `n` only (the ring as that node sees it). */
@@ -255,31 +165,19 @@ export async function cassandraNodeView(n: number): Promise<{ version: string; b
  * directory is new renders its yaml for a ring of `count` nodes; an existing node keeps the ring
  * size it was created with.
  */
-export async function startCassandraNode(n: number, count: number, log: (line: string) => void): Promise<{ pid: number; child?: ChildProcess; logStart: { system: number; stdout: number } }> {
+export async function startCassandraNode(n: number, count: number, log: (line: string) => void): Promise<{ pid: number; logStart: { system: number; stdout: number } }> {
   const running = cassandraNodePid(n);
-  const logStart = { system: sizeOf(systemLog(n)), stdout: sizeOf(stdoutLog(n)) };
+  const logStart = { system: fileSize(systemLog(n)), stdout: fileSize(stdoutLog(n)) };
   if (running !== undefined) return { pid: running, logStart };
-  const java = findJava();
+  findJava();
   const address = cassandraNodeAddress(n);
   await assertPortFree(address, cassandraClusterCqlPort, `Cassandra cluster node ${n} CQL`);
   await assertPortFree(address, storagePort, `Cassandra cluster node ${n} storage/gossip`);
-  for (const sub of [nodeDir(n), logsDir(n), path.join(nodeDir(n), 'triggers')]) fs.mkdirSync(sub, { recursive: true });
+  fs.mkdirSync(nodeDir(n), { recursive: true });
   fs.writeFileSync(yamlFile(n), renderYaml(n, count));
-  const out = fs.openSync(stdoutLog(n), 'a');
-  let child: ChildProcess;
-  try {
-    const [cmd, ...args] = [...noMemlockPrefix(), java, ...jvmArgs(n)] as [string, ...string[]];
-    child = spawn(cmd, args, { cwd: nodeDir(n), detached: true, stdio: ['ignore', out, out] });
-  } finally {
-    fs.closeSync(out);
-  }
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new StackError(`cannot start ${java}: ${e.message}`))));
-  child.unref();
-  if (child.pid === undefined) await spawnError;
-  const pid = child.pid as number;
-  fs.writeFileSync(pidFile(n), `${pid}\n`);
+  const pid = await spawnCassandra({ storageDir: nodeDir(n), logsDir: logsDir(n), configFile: yamlFile(n), heap }, { stdoutLog: stdoutLog(n), pidFile: pidFile(n) });
   log(`cassandra-cluster: starting node ${n} on ${address} (pid ${pid}, heap ${heap.max}, log ${systemLog(n)})`);
-  return { pid, child, logStart };
+  return { pid, logStart };
 }
 
 /** Waits until node n answers CQL; fails fast, with its log's tail, if its JVM dies first. */
@@ -290,8 +188,8 @@ async function waitForNodeCql(n: number, pid: number, logStart: { system: number
     `Cassandra cluster node ${n} CQL on ${cassandraNodeAddress(n)}:${cassandraClusterCqlPort} (logs: ${logsDir(n)})`,
     async () => {
       if (!isAlive(pid)) {
-        const system = tail(systemLog(n), 30, logStart.system);
-        const out = tail(stdoutLog(n), 15, logStart.stdout);
+        const system = logTail(systemLog(n), 30, logStart.system);
+        const out = logTail(stdoutLog(n), 15, logStart.stdout);
         throw new StackError(`Cassandra node ${n} (pid ${pid}) exited during start. Last lines of ${systemLog(n)}:\n${system || '(nothing logged)'}${out ? `\nJVM output:\n${out}` : ''}`);
       }
       return (await cassandraNodeView(n)) !== undefined;

@@ -5,11 +5,7 @@
  * the middle of a measurement. Bench host i is stack host BENCH_HOST_OFFSET + i.
  */
 import type { Host } from '@simplecm/domain';
-import { HOST_KEY_NAME, hostAddress, hostsUp } from '../scripts/stack/hosts';
-import { stackPaths } from '../scripts/stack/paths';
-import { isPortOpen } from '../scripts/stack/proc';
-import { redisHost, redisPort } from '../scripts/stack/redis';
-import { stackUp } from '../scripts/stack/stack';
+import { HOST_KEY_NAME, hostAddress, hostsUp, isPortOpen, redisHost, redisPort, stackPaths, stackUp } from '@simplecm/stack';
 
 export const stackKeyFile = `${stackPaths.keysDir}/${HOST_KEY_NAME}`;
 export const BENCH_HOST_OFFSET = 5;

@@ -10,10 +10,11 @@ import {
   cassandraClusterStatus,
   cassandraClusterUp,
 } from './cassandra-cluster';
-import { stopDemoDashboard } from '../demo-dashboard';
-import { hostsDown, hostsStatus, hostsUp, type StackHost } from './hosts';
+import { hostsDown, hostsStatus, hostsUp } from './ssh-hosts/test-hosts';
+import type { StackHost } from './ssh-hosts/stack-host';
+import { stopRegisteredProcesses } from './stop-on-down';
 import { repoRoot, stackPaths, stateDir } from './paths';
-import type { ComponentStatus } from './proc';
+import type { ComponentStatus } from './stack-error';
 import { redisDown, redisStatus, redisUp, redisUrl } from './redis';
 import { redisClusterDown, redisClusterExists, redisClusterNodes, redisClusterStatus, redisClusterUp } from './redis-cluster';
 
@@ -120,11 +121,14 @@ async function cassandraClusterSchemaUp(nodes: number, log: (line: string) => vo
   log(`cassandra-cluster: schema applied to keyspace ${DEFAULT_KEYSPACE} (replication ${replication})`);
 }
 
-/** Stops everything, the clusters included; runs every step even when one fails, hosts first (reverse of start). */
+/**
+ * Stops everything, the clusters included, and the processes registered to stop with the stack
+ * (stop-on-down.ts); runs every step even when one fails, hosts first (reverse of start).
+ */
 export async function stackDown(): Promise<void> {
   const errors: unknown[] = [];
   const clusters = [...(cassandraClusterExists() ? [cassandraClusterDown] : []), ...(redisClusterExists() ? [redisClusterDown] : [])];
-  for (const step of [stopDemoDashboard, hostsDown, ...clusters, cassandraDown, redisDown]) {
+  for (const step of [stopRegisteredProcesses, hostsDown, ...clusters, cassandraDown, redisDown]) {
     try {
       await step();
     } catch (error) {

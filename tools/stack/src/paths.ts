@@ -1,7 +1,10 @@
 import path from 'node:path';
 
-/** Repository root: scripts/stack/ is two levels below it. */
-export const repoRoot = path.resolve(__dirname, '..', '..');
+/** Repository root: tools/stack/src/ is three levels below it. */
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** This package's own files that are not code (the Cassandra node's configuration). */
+export const cassandraConfDir = path.resolve(__dirname, '..', 'cassandra');
 
 /**
  * Where the running stack keeps its state (data, pid files, logs, generated keys).
@@ -22,4 +25,6 @@ export const stackPaths = {
   knownHosts: path.join(stateDir, 'ssh', 'known_hosts'),
   inventory: path.join(stateDir, 'inventory.json'),
   cassandraLib: path.join(cacheDir, 'cassandra', 'lib'),
+  /** Pid files of processes started beside the stack (the demo's dashboard) that `down` stops. */
+  stopOnDownDir: path.join(stateDir, 'stop-on-down'),
 } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, intFlag, parseCli } from '@simplecm/config';
 import { formatTable } from '@simplecm/terminal';
-import { StackError } from './proc';
+import { StackError } from './stack-error';
 import { maxCassandraClusterNodes } from './cassandra-cluster';
 import { redisTlsUp } from './redis-tls';
 import { stackDown, stackStatus, stackUp } from './stack';

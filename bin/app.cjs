@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Runs one SimpleCM process from its plain-JavaScript build: `node scripts/app.cjs <app> [args]`
- * (what `npm run enqueue`, `npm run worker` … do), or builds them all: `node scripts/app.cjs --build`.
+ * Runs one SimpleCM process from its plain-JavaScript build: `node bin/app.cjs <app> [args]`
+ * (what `npm run enqueue`, `npm run worker` … do, and the docker image's entry point), or builds
+ * them all: `node bin/app.cjs --build`. The apps and their entry points are listed in
+ * bin/entry-points.json, the one place that names them.
  *
  * Each app is one esbuild bundle in dist/ with the workspace packages and most npm dependencies
  * inlined. Loading it takes ~0.25 s of CPU where tsx needs ~0.9 s (it compiles every TypeScript
@@ -20,14 +22,9 @@ const vm = require('node:vm');
 const root = path.resolve(__dirname, '..');
 const distDir = path.join(root, 'dist');
 
-/** Entry point of each app. */
-const apps = {
-  enqueue: 'apps/master/src/enqueue-main.ts',
-  read: 'apps/master/src/read-main.ts',
-  worker: 'apps/worker/src/main.ts',
-  results: 'apps/results/src/main.ts',
-  dashboard: 'apps/dashboard/src/main.ts',
-};
+/** Entry point of each app, by the name it is started with. */
+const entryPointsFile = path.join(__dirname, 'entry-points.json');
+const apps = JSON.parse(fs.readFileSync(entryPointsFile, 'utf8'));
 
 /**
  * Left to node_modules: ssh2 loads its native crypto binding from a path relative to itself
@@ -38,7 +35,7 @@ const external = ['ssh2', 'cpu-features', '@bull-board/*', 'express'];
 
 /** What a bundle is built from: when any of it is newer than the bundle, the bundle is stale. */
 const sourceRoots = ['apps', 'packages'].map((d) => path.join(root, d));
-const sourceFiles = [path.join(root, 'package-lock.json'), path.join(root, 'tsconfig.json'), __filename];
+const sourceFiles = [path.join(root, 'package-lock.json'), path.join(root, 'tsconfig.json'), __filename, entryPointsFile];
 
 function newestSourceMtimeMs() {
   let newest = 0;
@@ -165,7 +162,7 @@ async function main() {
     return;
   }
   if (!first || !Object.hasOwn(apps, first)) {
-    console.error(`usage: node scripts/app.cjs <${Object.keys(apps).join('|')}> [args…] | --build`);
+    console.error(`usage: node bin/app.cjs <${Object.keys(apps).join('|')}> [args…] | --build`);
     process.exit(2);
   }
   const newest = newestSourceMtimeMs();

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stackPaths } from './paths';
 import { redisTlsDown, redisTlsPaths, redisTlsStatus } from './redis-tls';
-import { ComponentStatus, StackError, assertPortFree, isAlive, isPortOpen, readPid, requireCommand, stopProcess, waitFor } from './proc';
+import { type ComponentStatus, StackError } from './stack-error';
+import { assertPortFree, isPortOpen } from './ports';
+import { isAlive, readPid, stopProcess, waitFor } from './process-control';
+import { requireCommand } from './system-commands';
 
 /** The stack's Redis listens here, never on 6379, so it cannot collide with a system Redis. */
 export const redisPort = 6380;

@@ -1,7 +1,7 @@
+import { startProcess, stopStarted, type Started } from '../app-processes';
+import { seed } from '../seed';
+import { stackEnv, stackUp } from '../stack';
 import { credentialsFile, ensureDemoDashboard } from './demo-dashboard';
-import { seed } from './seed';
-import { startProcess, stopStarted, type Started } from './processes';
-import { stackEnv, stackUp } from './stack/stack';
 
 /**
  * `npm run demo`: the whole system on this machine. Brings the stack up (Redis, Cassandra,
@@ -20,7 +20,7 @@ async function demo(): Promise<number> {
   console.log(`== processes (${elapsed()})`);
   const processes: Started[] = [
     ...[1, 2, 3].map((n) => startProcess('worker', ['--name', `worker${n}`], env, { echo: true, prefix: `  [worker${n}] ` })),
-    startProcess('results', [], env, { echo: true, prefix: '  [results] ' }),
+    startProcess('results-consumer', [], env, { echo: true, prefix: '  [results] ' }),
   ];
   let dashboard: string | undefined;
   try {

@@ -2,10 +2,14 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isAlive, isPortOpen, readPid, stopProcess, waitFor } from './stack/proc';
-import { repoRoot, stateDir } from './stack/paths';
+import { appLauncher } from '../app-processes';
+import { repoRoot, stateDir } from '../paths';
+import { isPortOpen } from '../ports';
+import { isAlive, readPid, waitFor } from '../process-control';
+import { stopOnDownPidFile } from '../stop-on-down';
 
-const pidFile = path.join(stateDir, 'dashboard.pid');
+/** Registered with the stack, so `npm run stack -- down` stops the dashboard too. */
+const pidFile = stopOnDownPidFile('dashboard');
 const logFile = path.join(stateDir, 'dashboard.log');
 /** The demo's dashboard login: generated once, kept 0600 in the stack's state, never printed. */
 export const credentialsFile = path.join(stateDir, 'dashboard-credentials');
@@ -33,7 +37,7 @@ export async function ensureDemoDashboard(env: Record<string, string>): Promise<
   const url = `http://127.0.0.1:${demoDashboardPort}/`;
   if (isAlive(readPid(pidFile)) && (await isPortOpen('127.0.0.1', demoDashboardPort))) return url;
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'app.cjs'), 'dashboard', '--port', String(demoDashboardPort)], {
+  const child = spawn(process.execPath, [appLauncher, 'dashboard', '--port', String(demoDashboardPort)], {
     cwd: repoRoot,
     env: { ...process.env, ...env, ...credentials() },
     detached: true,
@@ -46,9 +50,4 @@ export async function ensureDemoDashboard(env: Record<string, string>): Promise<
     return isPortOpen('127.0.0.1', demoDashboardPort);
   }, { timeoutMs: 30_000 });
   return url;
-}
-
-export async function stopDemoDashboard(): Promise<void> {
-  await stopProcess(readPid(pidFile));
-  fs.rmSync(pidFile, { force: true });
 }

@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { stateDir } from './paths';
-import { ComponentStatus, StackError, assertPortFree, isAlive, readPid, requireCommand, run, stopProcess, waitFor } from './proc';
+import { type ComponentStatus, StackError } from './stack-error';
+import { assertPortFree } from './ports';
+import { isAlive, readPid, stopProcess, waitFor } from './process-control';
+import { requireCommand, run } from './system-commands';
 
 /**
  * A second Redis of the stack, TLS only and with an ACL user, for the encrypted and

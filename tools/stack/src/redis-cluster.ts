@@ -12,7 +12,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stateDir } from './paths';
-import { type ComponentStatus, StackError, assertPortFree, isAlive, isPortOpen, readPid, requireCommand, run, stopProcess, waitFor } from './proc';
+import { type ComponentStatus, StackError } from './stack-error';
+import { assertPortFree, isPortOpen } from './ports';
+import { isAlive, readPid, stopProcess, waitFor } from './process-control';
+import { requireCommand, run } from './system-commands';
 
 export const redisClusterHost = '127.0.0.1';
 const firstPort = 7101;
