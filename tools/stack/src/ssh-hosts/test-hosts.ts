@@ -23,6 +23,11 @@
  * Debian's own `ssh` service we stop it (not disable: it comes back on reboot and the
  * next `up` stops it again) and say so in the log; SIMPLECM_KEEP_SYSTEM_SSHD=1 makes
  * `hostsUp` refuse instead. Anything else on *:22 is refused with a message.
+ *
+ * This file is the hosts' public operations; beside it, one concern each: stack-host.ts
+ * (numbering, addresses, groups), host-keys.ts, sshd-config.ts, host-overlay.ts (the upper
+ * dir, fstab, leaked mounts), host-process.ts (start, stop, finding them in /proc),
+ * socket-forensics.ts and system-sshd.ts (who holds port 22), hosts-lock.ts, host-inventory.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
