@@ -27,6 +27,7 @@ const apps = {
   worker: 'apps/worker/src/main.ts',
   results: 'apps/results/src/main.ts',
   dashboard: 'apps/dashboard/src/main.ts',
+  state: 'apps/state/src/main.ts',
 };
 
 /**

@@ -17,6 +17,10 @@ export const operationSchema = z.object({
   attributes: z.record(z.string(), attributeValueSchema),
   /** Run this operation through `sudo -n` as this user (overrides the host's `become`). */
   become: unixUserSchema.nullable().optional(),
+  /** Labels for `enqueue --tags/--skip-tags`. */
+  tags: z.array(z.string()).optional(),
+  /** Handler: names of earlier operations of the same host; runs only if one of them changed. */
+  whenChanged: z.array(z.string()).optional(),
 });
 export type Operation = z.infer<typeof operationSchema>;
 

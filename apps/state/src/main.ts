@@ -1,0 +1,41 @@
+import { ConfigError } from '@simplecm/config';
+import { InvalidStateError } from '@simplecm/state';
+import { ExitCode, type Command } from './command';
+import { validateCommand } from './validate-command';
+
+/** The subcommands of `state`, by name. */
+const commands: Record<string, Command> = {
+  validate: validateCommand,
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  return `usage: state <command> [args] (state <command> --help for its flags)\n\n${Object.entries(commands)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}`;
+}
+
+/** Exit codes: 0 done; 1 `diff` found differences; 2 bad input; 3 infrastructure (Cassandra) down. */
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? ExitCode.badInput : ExitCode.ok;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command === undefined) throw new ConfigError(`unknown command "${name}"\n${usage()}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return ExitCode.ok;
+  }
+  return command.run(rest, process.env);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const badInput = error instanceof ConfigError || error instanceof InvalidStateError;
+    console.error(`state: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(badInput ? ExitCode.badInput : ExitCode.infrastructure);
+  },
+);

@@ -1,0 +1,10 @@
+/**
+ * Desired state as code: a state directory (inventory, roles, site, files/, templates/) compiled
+ * into every host's Host and ordered operations; compared, exported, imported. No I/O but reading
+ * and writing the state directory itself.
+ */
+export * from './problem';
+export * from './state-files';
+export * from './variables';
+export * from './desired-state';
+export * from './compile-state';
