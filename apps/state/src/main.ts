@@ -1,11 +1,17 @@
 import { ConfigError } from '@simplecm/config';
 import { InvalidStateError } from '@simplecm/state';
 import { ExitCode, type Command } from './command';
+import { applyCommand } from './apply-command';
+import { diffCommand } from './diff-command';
+import { exportCommand } from './export-command';
 import { validateCommand } from './validate-command';
 
 /** The subcommands of `state`, by name. */
 const commands: Record<string, Command> = {
   validate: validateCommand,
+  diff: diffCommand,
+  apply: applyCommand,
+  export: exportCommand,
 };
 
 function usage(): string {
@@ -35,7 +41,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const badInput = error instanceof ConfigError || error instanceof InvalidStateError;
-    console.error(`state: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    // The driver's "no host available" carries a stack dump per node: its first line says it all.
+    console.error(`state: ${badInput ? message : message.split('\n')[0]}`);
     process.exit(badInput ? ExitCode.badInput : ExitCode.infrastructure);
   },
 );

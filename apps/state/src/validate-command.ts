@@ -12,9 +12,9 @@ Checks the state directory DIR without Redis or Cassandra: YAML syntax, fields, 
 their attribute schemas, variables, file sources, handlers, duplicates. Prints every problem as
 file:line:column: message (paths relative to DIR) and exits 2 if there is any, else prints a
 count of hosts and operations and exits 0.`,
-  async run(argv) {
+  async run(argv, env) {
     const { flags, args } = parseCommand(argv, modulesDirFlag, z.object({ 'modules-dir': z.string().min(1).optional() }), ['DIR']);
-    const { state, problems } = loadState(args[0]!, flags['modules-dir']);
+    const { state, problems } = loadState(args[0]!, flags['modules-dir'] ?? env.SIMPLECM_MODULES_DIR);
     if (problems.length > 0) {
       for (const p of problems) console.error(formatProblem(p));
       console.error(`${problems.length} problem(s)`);

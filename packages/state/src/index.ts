@@ -8,3 +8,7 @@ export * from './state-files';
 export * from './variables';
 export * from './desired-state';
 export * from './compile-state';
+export * from './canonical-json';
+export * from './line-diff';
+export * from './diff-state';
+export * from './export-state';

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { SourcePosition, StateProblem } from './problem';
 
 /** A parsed YAML file of a state directory, able to say where each of its nodes is. */
@@ -10,6 +10,8 @@ export interface YamlSource {
   at(node: Node | null | undefined): SourcePosition;
   /** Position of a character offset in the file. */
   atOffset(offset: number): SourcePosition;
+  /** The node an alias (`*name`) stands for; any other node itself. */
+  deref(node: Node | null): Node | null;
 }
 
 /** A position → line/column converter for a text, as the yaml package counts them. */
@@ -40,6 +42,7 @@ export function parseYamlSource(file: string, text: string, problems: StateProbl
     root,
     atOffset,
     at: (node) => atOffset(node?.range?.[0] ?? 0),
+    deref: (node) => (isAlias(node) ? ((node.resolve(doc as Document) as Node | undefined) ?? null) : node),
   };
 }
 
@@ -55,7 +58,8 @@ export interface YamlEntry {
 }
 
 /** The entries of a map node; a problem and undefined when the node is not a map (null: no entries). */
-export function mapEntries(src: YamlSource, node: Node | null, what: string, problems: StateProblem[]): YamlEntry[] | undefined {
+export function mapEntries(src: YamlSource, aliased: Node | null, what: string, problems: StateProblem[]): YamlEntry[] | undefined {
+  const node = src.deref(aliased);
   if (node === null || (isScalar(node) && node.value === null)) return [];
   if (!isMap(node)) {
     problems.push({ ...src.at(node), message: `${what} must be a map` });
@@ -68,7 +72,7 @@ export function mapEntries(src: YamlSource, node: Node | null, what: string, pro
       problems.push({ ...src.at(keyNode), message: `${what}: keys must be strings` });
       continue;
     }
-    entries.push({ key: keyNode.value, keyNode, value: (pair.value as Node | null) ?? null });
+    entries.push({ key: keyNode.value, keyNode, value: src.deref((pair.value as Node | null) ?? null) });
   }
   return entries;
 }
@@ -81,13 +85,14 @@ export function checkFields(src: YamlSource, entries: readonly YamlEntry[], know
 }
 
 /** The items of a sequence node; a problem and undefined when it is not one (null: no items). */
-export function seqItems(src: YamlSource, node: Node | null, what: string, problems: StateProblem[]): Node[] | undefined {
+export function seqItems(src: YamlSource, aliased: Node | null, what: string, problems: StateProblem[]): Node[] | undefined {
+  const node = src.deref(aliased);
   if (node === null || (isScalar(node) && node.value === null)) return [];
   if (!isSeq(node)) {
     problems.push({ ...src.at(node), message: `${what} must be a list` });
     return undefined;
   }
-  return node.items as Node[];
+  return (node.items as Node[]).map((item) => src.deref(item) ?? item);
 }
 
 /** A scalar's value as a string (numbers and booleans written as in YAML); a problem otherwise. */

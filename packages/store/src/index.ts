@@ -4,3 +4,5 @@ export * from './rows';
 export * from './inventory';
 export * from './runs';
 export * from './results';
+export * from './desired-state-store';
+export * from './state-revisions';
