@@ -4,6 +4,7 @@ import { ExitCode, type Command } from './command';
 import { applyCommand } from './apply-command';
 import { diffCommand } from './diff-command';
 import { exportCommand } from './export-command';
+import { importAnsibleCommand } from './import-ansible-command';
 import { validateCommand } from './validate-command';
 
 /** The subcommands of `state`, by name. */
@@ -12,6 +13,7 @@ const commands: Record<string, Command> = {
   diff: diffCommand,
   apply: applyCommand,
   export: exportCommand,
+  'import-ansible': importAnsibleCommand,
 };
 
 function usage(): string {

@@ -12,3 +12,4 @@ export * from './canonical-json';
 export * from './line-diff';
 export * from './diff-state';
 export * from './export-state';
+export * from './import-ansible';
