@@ -1,7 +1,8 @@
 import type { Attributes, AttributeValue, Host, Operation } from '@simplecm/domain';
 import { InvalidOperationError, validateOperation, type LoadedModule, type ModuleRegistry } from '@simplecm/modules';
 import { desiredState, type DesiredHost, type DesiredState } from './desired-state';
-import { ALL_GROUP, checkGroupCycles, readInventoryFile, resolveHost, type Inventory } from './inventory';
+import { ALL_GROUP } from './group-precedence';
+import { checkGroupCycles, readInventoryFile, resolveHost, type Inventory } from './inventory';
 import { sortProblems, type SourcePosition, type StateProblem } from './problem';
 import { rawAttribute, readRole, roleNameOf, type OperationDefinition, type RoleDefinition } from './roles';
 import { readSite, type Play } from './site';

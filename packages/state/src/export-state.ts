@@ -2,7 +2,7 @@ import type { AttributeValue, Operation } from '@simplecm/domain';
 import { stringify } from 'yaml';
 import { canonicalJson } from './canonical-json';
 import type { DesiredHost, DesiredState } from './desired-state';
-import { ALL_GROUP } from './inventory';
+import { ALL_GROUP } from './group-precedence';
 import type { StateFiles } from './state-files';
 import { escapeVariables } from './variables';
 

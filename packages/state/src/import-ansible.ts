@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { groupTree } from './group-precedence';
 import { variableNamePattern } from './variables';
 
 /**
@@ -169,30 +170,6 @@ export function parseAnsibleYaml(text: string, warnings: string[]): AnsibleInven
 
 const connectionVars = ['ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_private_key_file', 'ansible_become', 'ansible_become_user'];
 
-/** The groups a host is in, each after its parents (Ansible's order of group vars), `all` first. */
-function groupsInOrder(inv: AnsibleInventory, host: string): string[] {
-  const parents = new Map<string, string[]>();
-  for (const [name, g] of inv.groups) for (const c of g.children) parents.set(c, [...(parents.get(c) ?? []), name]);
-  const depth = new Map<string, number>();
-  const depthOf = (g: string, seen: Set<string>): number => {
-    if (depth.has(g)) return depth.get(g)!;
-    if (seen.has(g)) return 0;
-    seen.add(g);
-    const d = g === 'all' ? 0 : Math.max(0, ...(parents.get(g) ?? []).map((p) => depthOf(p, seen))) + 1;
-    depth.set(g, d);
-    return d;
-  };
-  const found = new Set<string>();
-  const visit = (g: string) => {
-    if (found.has(g)) return;
-    found.add(g);
-    (parents.get(g) ?? []).forEach(visit);
-  };
-  for (const [name, g] of inv.groups) if (g.hosts.has(host)) visit(name);
-  found.add('all');
-  return [...found].sort((a, b) => depthOf(a, new Set()) - depthOf(b, new Set()) || (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /** The vars SimpleCM keeps: not ansible_*, and named as SimpleCM variables (others dropped with a warning). */
 function keptVars(vars: Vars, where: string, warnings: string[]): Vars {
   const kept: Vars = {};
@@ -210,9 +187,11 @@ export function importAnsibleInventory(file: string, text: string, { defaultKey 
   const yamlLike = /\.ya?ml$/i.test(file) || (!/\.ini$/i.test(file) && !/^\s*\[[^\]]+\]\s*$/m.test(text));
   const inv = yamlLike ? parseAnsibleYaml(text, warnings) : parseAnsibleIni(text);
   const hosts: Record<string, unknown> = {};
+  const tree = groupTree([...inv.groups].map(([name, g]) => [name, g.children] as const));
   for (const [host, own] of inv.hostVars) {
     const effective: Vars = {};
-    for (const g of groupsInOrder(inv, host)) Object.assign(effective, inv.groups.get(g)?.vars ?? {});
+    const direct = [...inv.groups].filter(([, g]) => g.hosts.has(host)).map(([name]) => name);
+    for (const g of tree.groupsOf(direct)) Object.assign(effective, inv.groups.get(g)?.vars ?? {});
     Object.assign(effective, own);
     for (const k of Object.keys(effective)) {
       if (k.startsWith('ansible_') && !connectionVars.includes(k)) warnings.push(`host "${host}": ${k} has no SimpleCM equivalent: dropped`);

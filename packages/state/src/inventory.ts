@@ -1,5 +1,6 @@
 import { groupNameSchema, hostnameSchema, hostSchema, type Host } from '@simplecm/domain';
 import type { Node } from 'yaml';
+import { groupTree, type GroupTree } from './group-precedence';
 import type { SourcePosition, StateProblem } from './problem';
 import { variableNamePattern } from './variables';
 import { checkFields, entry, mapEntries, scalarText, stringList, type YamlEntry, type YamlSource } from './yaml-source';
@@ -40,8 +41,6 @@ export interface Inventory {
   readonly groups: Map<string, GroupDefinition>;
 }
 
-/** The implicit group of every host. */
-export const ALL_GROUP = 'all';
 
 const hostFields = ['address', 'port', 'user', 'key', 'become', 'host_keys', 'groups', 'vars'] as const;
 const defaultFields = ['port', 'user', 'key', 'become'] as const;
@@ -180,11 +179,11 @@ function inventoryField(field: string): string {
  * parents', groups of equal depth by name, the host's own last). Undefined when invalid.
  */
 export function resolveHost(inventory: Inventory, def: HostDefinition, problems: StateProblem[]): Host | undefined {
-  const groups = groupsOf(inventory, def.groups);
+  const groups = treeOf(inventory).groupsOf(def.groups);
   const vars: Record<string, string> = {};
-  for (const g of groups.ordered) Object.assign(vars, inventory.groups.get(g)?.vars ?? {});
+  for (const g of groups) Object.assign(vars, inventory.groups.get(g)?.vars ?? {});
   Object.assign(vars, def.vars);
-  const candidate = { hostname: def.hostname, ...def.fields, groups: [...groups.ordered].sort(), vars: sortedRecord(vars) };
+  const candidate = { hostname: def.hostname, ...def.fields, groups: [...groups].sort(), vars: sortedRecord(vars) };
   const parsed = hostSchema.safeParse(candidate);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
@@ -201,45 +200,16 @@ export function sortedRecord<V>(record: Readonly<Record<string, V>>): Record<str
   return out;
 }
 
-/** Parents of each group (the groups that list it as a child). */
-function parentsOf(inventory: Inventory): Map<string, string[]> {
-  const parents = new Map<string, string[]>();
-  for (const g of inventory.groups.values()) {
-    for (const child of g.children) parents.set(child, [...(parents.get(child) ?? []), g.name]);
-  }
-  return parents;
-}
+const trees = new WeakMap<Inventory, GroupTree>();
 
-const depthMemo = new WeakMap<Inventory, { parents: Map<string, string[]>; depth: Map<string, number> }>();
-
-/** A host's groups with ancestors and `all`, in precedence order (lowest first). */
-function groupsOf(inventory: Inventory, own: readonly string[]): { ordered: string[] } {
-  let memo = depthMemo.get(inventory);
-  if (memo === undefined) {
-    memo = { parents: parentsOf(inventory), depth: new Map() };
-    depthMemo.set(inventory, memo);
+/** The inventory's group tree, built once per inventory. */
+function treeOf(inventory: Inventory): GroupTree {
+  let tree = trees.get(inventory);
+  if (tree === undefined) {
+    tree = groupTree([...inventory.groups.values()].map((g) => [g.name, g.children] as const));
+    trees.set(inventory, tree);
   }
-  const { parents, depth } = memo;
-  const depthOf = (g: string, seen: Set<string>): number => {
-    const known = depth.get(g);
-    if (known !== undefined) return known;
-    if (seen.has(g)) return 0; // a cycle, reported by checkGroupCycles
-    seen.add(g);
-    const d = Math.max(-1, ...(parents.get(g) ?? []).map((p) => depthOf(p, seen))) + 1;
-    seen.delete(g);
-    depth.set(g, d);
-    return d;
-  };
-  const all = new Set<string>();
-  const visit = (g: string) => {
-    if (all.has(g)) return;
-    all.add(g);
-    for (const p of parents.get(g) ?? []) visit(p);
-  };
-  own.forEach(visit);
-  all.delete(ALL_GROUP);
-  const ordered = [...all].sort((a, b) => depthOf(a, new Set()) - depthOf(b, new Set()) || (a < b ? -1 : a > b ? 1 : 0));
-  return { ordered: [ALL_GROUP, ...ordered] };
+  return tree;
 }
 
 /** A group that is its own ancestor is a problem (reported at the group). */
