@@ -1,4 +1,4 @@
-import type { Host, Operation } from '@simplecm/domain';
+import { assertNever, type Host, type Operation } from '@simplecm/domain';
 import { canonicalJson } from './canonical-json';
 import type { DesiredHost, DesiredState } from './desired-state';
 import { diffLines, formatLineDiff } from './line-diff';
@@ -149,6 +149,8 @@ export function formatDiff(diff: StateDiff): string {
           out.push(`    ~ ${describeOp(o.after)}`, '        --- current (Cassandra)', '        +++ desired (state directory)');
           for (const line of formatLineDiff(diffLines(operationLines(o.before), operationLines(o.after)))) out.push(`        ${line}`);
           break;
+        default:
+          assertNever(o);
       }
     }
   }
