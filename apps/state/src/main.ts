@@ -1,4 +1,5 @@
 import { ConfigError } from '@simplecm/config';
+import { ModuleLoadError } from '@simplecm/modules';
 import { InvalidStateError } from '@simplecm/state';
 import { ExitCode, type Command } from './command';
 import { applyCommand } from './apply-command';
@@ -42,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const badInput = error instanceof ConfigError || error instanceof InvalidStateError;
+    const badInput = error instanceof ConfigError || error instanceof InvalidStateError || error instanceof ModuleLoadError;
     const message = error instanceof Error ? error.message : String(error);
     // The driver's "no host available" carries a stack dump per node: its first line says it all.
     console.error(`state: ${badInput ? message : message.split('\n')[0]}`);
