@@ -1,29 +1,15 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { intFlag } from '@simplecm/config';
-import { applySchema, stateRevisionStore, type HostWrite } from '@simplecm/store';
-import { diffStates, formatProblem, stateDigest, summarizeDiff } from '@simplecm/state';
+import { applySchema, stateRevisionStore } from '@simplecm/store';
+import { applyState, formatProblem, stateDigest } from '@simplecm/state';
 import { ExitCode, modulesDirFlag, parseCommand, type Command } from './command';
-import { readFleet, withFleet } from './fleet-store';
+import { withFleet } from './fleet-store';
 import { gitRevision } from './git-revision';
 import { loadState } from './load-state';
 
 const flagSpec = { ...modulesDirFlag, prune: { type: 'boolean' }, concurrency: { type: 'string' } } as const;
 const flagsSchema = z.object({ 'modules-dir': z.string().min(1).optional(), prune: z.boolean().optional(), concurrency: intFlag(1, 256).optional() });
-
-/** Runs `fn` on every item, at most `limit` at once; the first failure is thrown once all have settled. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const lane = async () => {
-    while (next < items.length && failure === undefined) {
-      const item = items[next++]!;
-      await fn(item).catch((error: unknown) => (failure ??= error));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure !== undefined) throw failure;
-}
 
 /** Who applies: SIMPLECM_USER, else the OS user. */
 function appliedBy(env: NodeJS.ProcessEnv): string {
@@ -60,23 +46,11 @@ the time, who (SIMPLECM_USER, else the OS user), the sha256 of DIR's files, DIR'
     const prune = flags.prune ?? false;
     return withFleet(env, async ({ client, config, store }) => {
       await applySchema(client, config.keyspace, config.replication);
-      const diff = diffStates(await readFleet(store), state);
-      const writes: HostWrite[] = [
-        ...diff.added.map((h) => ({ host: h.host, operations: h.operations, previousGroups: [] })),
-        ...diff.changed.map((c) => ({ host: c.desired.host, operations: c.desired.operations, previousGroups: c.currentGroups })),
-      ];
-      await forEachLimited(writes, flags.concurrency ?? 16, (w) => store.writeHost(w));
+      const { diff, kept, summary } = await applyState(store, state, { prune, concurrency: flags.concurrency });
       for (const h of diff.added) console.log(`+ host ${h.host.hostname}`);
       for (const c of diff.changed) console.log(`~ host ${c.hostname}`);
-      const gone = diff.removed.map((h) => h.host.hostname);
-      if (prune) {
-        await forEachLimited(gone, flags.concurrency ?? 16, (h) => store.deleteHost(h));
-        for (const h of gone) console.log(`- host ${h}`);
-      } else if (gone.length > 0) {
-        console.log(`kept ${gone.length} host(s) not in ${dir} (--prune removes them): ${gone.join(', ')}`);
-      }
-      // Without --prune nothing is removed: the summary says what was kept instead.
-      const summary = prune || gone.length === 0 ? summarizeDiff(diff) : `${summarizeDiff({ ...diff, removed: [] })}; ${gone.length} not in the directory kept (no --prune)`;
+      if (prune) for (const h of diff.removed) console.log(`- host ${h.host.hostname}`);
+      if (kept.length > 0) console.log(`kept ${kept.length} host(s) not in ${dir} (--prune removes them): ${kept.join(', ')}`);
       const revision = await stateRevisionStore(client, config.keyspace).recordRevision({
         appliedBy: appliedBy(env),
         digest: stateDigest(files),

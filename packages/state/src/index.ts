@@ -13,3 +13,4 @@ export * from './line-diff';
 export * from './diff-state';
 export * from './export-state';
 export * from './import-ansible';
+export * from './apply-state';
