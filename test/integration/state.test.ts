@@ -87,6 +87,9 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
     expect(revision!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(revision!.gitCommit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
     expect(apply.stdout).toContain(`state revision ${revision!.revisionId}`);
+    const listed = await state('revisions');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${revision!.revisionId} .* tester .* hosts: 5 added`, 'm'));
 
     const after = await state('diff', demo);
     expect(after.code).toBe(0);

@@ -6,6 +6,7 @@ import { applyCommand } from './apply-command';
 import { diffCommand } from './diff-command';
 import { exportCommand } from './export-command';
 import { importAnsibleCommand } from './import-ansible-command';
+import { revisionsCommand } from './revisions-command';
 import { validateCommand } from './validate-command';
 
 /** The subcommands of `state`, by name. */
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   apply: applyCommand,
   export: exportCommand,
   'import-ansible': importAnsibleCommand,
+  revisions: revisionsCommand,
 };
 
 function usage(): string {
