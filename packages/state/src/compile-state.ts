@@ -8,7 +8,8 @@ import { rawAttribute, readRole, roleNameOf, type OperationDefinition, type Role
 import { readSite, type Play } from './site';
 import type { StateFiles } from './state-files';
 import { substituteVariables } from './variables';
-import { parseYamlSource, textPositions, type YamlSource } from './yaml-source';
+import type { Node } from 'yaml';
+import { atInScalar, parseYamlSource, textPositions, type YamlSource } from './yaml-source';
 
 export interface CompiledState {
   /** The hosts that compiled; complete only when there are no problems. */
@@ -193,10 +194,10 @@ function evaluateAttributes(def: OperationDefinition, mod: LoadedModule, host: H
   const attributes: Attributes = {};
   let ok = true;
   const vars = variablesOf(host);
-  const substitute = (text: string, at: SourcePosition): string => {
+  const substitute = (text: string, node: Node | null): string => {
     const result = substituteVariables(text, vars);
     for (const p of result.problems) {
-      problems.add(at, p.message, host.hostname);
+      problems.add(atInScalar(def.src, node, text, p.offset), p.message, host.hostname);
       ok = false;
     }
     return result.text;
@@ -230,7 +231,7 @@ function evaluateAttributes(def: OperationDefinition, mod: LoadedModule, host: H
       attributes.content = e.key === 'template' ? renderTemplate(raw, text, host.hostname, vars, problems, () => (ok = false)) : text;
       continue;
     }
-    attributes[e.key] = evaluateValue(raw, mod.attributes[e.key]?.type, (text) => substitute(text, at));
+    attributes[e.key] = evaluateValue(raw, mod.attributes[e.key]?.type, (text) => substitute(text, e.value));
   }
   return ok ? attributes : undefined;
 }

@@ -4,6 +4,7 @@ import type { SourcePosition, StateProblem } from './problem';
 /** A parsed YAML file of a state directory, able to say where each of its nodes is. */
 export interface YamlSource {
   readonly file: string;
+  readonly text: string;
   /** The document's root node; null for an empty file. */
   readonly root: Node | null;
   /** Position of a node (its first character), or of the file's start when there is none. */
@@ -39,6 +40,7 @@ export function parseYamlSource(file: string, text: string, problems: StateProbl
   const root = (doc.contents as Node | null) ?? null;
   return {
     file,
+    text,
     root,
     atOffset,
     at: (node) => atOffset(node?.range?.[0] ?? 0),
@@ -120,4 +122,24 @@ export function stringList(src: YamlSource, node: Node | null, what: string, pro
 /** The entry named `key`, if any. */
 export function entry(entries: readonly YamlEntry[], key: string): YamlEntry | undefined {
   return entries.find((e) => e.key === key);
+}
+
+/**
+ * Where a character of a scalar's value is in the file, for a value that is written as is there
+ * (plain or quoted without escapes before it): found by the text around `offset` (up to the end
+ * of a `{{ … }}` reference), else the scalar's start.
+ */
+export function atInScalar(src: YamlSource, node: Node | null, value: string, offset: number): SourcePosition {
+  const range = node?.range;
+  if (range === undefined || range === null) return src.at(node);
+  const token = /^\{\{[^}]*\}?\}?/.exec(value.slice(offset))?.[0] ?? value.slice(offset, offset + 1);
+  let before = 0;
+  for (let i = value.indexOf(token); i !== -1 && i < offset; i = value.indexOf(token, i + 1)) before++;
+  const raw = src.text.slice(range[0], range[1]);
+  let at = -1;
+  for (let k = 0; k <= before; k++) {
+    at = raw.indexOf(token, at + 1);
+    if (at === -1) return src.at(node);
+  }
+  return src.atOffset(range[0] + at);
 }

@@ -122,7 +122,12 @@ describe('compileState problems (file:line:column: message)', () => {
 
   it('an undefined variable names file, line, column and variable', () => {
     const { lines } = withRole('- name: x\n  module: file_exists\n  attributes:\n    path: "/srv/{{ vars.nope }}"\n');
-    expect(lines).toEqual(['roles/web.yaml:4:11: undefined variable "nope" (hosts web1, web2)']);
+    expect(lines).toEqual(['roles/web.yaml:4:17: undefined variable "nope" (hosts web1, web2)']);
+  });
+
+  it('points at the reference inside a plain or quoted value, the second of two alike included', () => {
+    const { lines } = withRole("- name: x\n  module: command\n  attributes: { command: 'echo {{ vars.a }} {{ vars.port }} {{ vars.a }}' }\n");
+    expect(lines).toEqual(['roles/web.yaml:3:32: undefined variable "a" (hosts web1, web2)', 'roles/web.yaml:3:61: undefined variable "a" (hosts web1, web2)']);
   });
 
   it('an undefined variable in a template, at its place in the template', () => {
