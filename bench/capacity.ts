@@ -27,8 +27,8 @@ import type { Client } from 'cassandra-driver';
 import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
-import type { HostJobData, HostResult, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobId, readRunProgress, redisConnection, resultJobId, type ResultJobData } from '@simplecm/queue';
+import type { HostResult, Operation } from '@simplecm/domain';
+import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readRunProgress, redisConnection, resultJobId, type HostJobData, type ResultJobData } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
 import { startProcess, stopStarted, type Started } from '../scripts/processes';
 import { cassandraClusterNodeNumbers, cassandraNodePid } from '../scripts/stack/cassandra-cluster';
@@ -298,7 +298,7 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   const started = Date.now();
   void simWorker.run();
   try {
-    // The master's enqueue: batches of 200, the job options of apps/master/src/enqueue.ts.
+    // The master's enqueue: batches of 200, the master's job options (hostJobOptions).
     const host = { address: '127.10.0.1', port: 22, user: 'root', keyName: 'stack', groups: ['all'], vars: {}, hostKeys: [], become: null };
     for (let i = 0; i < hosts; i += 200) {
       const batch = Array.from({ length: Math.min(200, hosts - i) }, (_, j) => {
@@ -306,13 +306,7 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
         return {
           name: 'host',
           data: { runId, host: { ...host, hostname }, operations: ops, options: { mode: 'apply' as const, keepGoing: false, operationTimeoutSeconds: 600 }, hostCount: hosts },
-          opts: {
-            jobId: hostJobId(runId, hostname),
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 2_000 },
-            removeOnComplete: { age: 24 * 3600, count: 100_000 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          },
+          opts: hostJobOptions(runId, hostname),
         };
       });
       await hostsQueue.addBulk(batch);

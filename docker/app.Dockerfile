@@ -10,8 +10,10 @@ COPY apps/master/package.json apps/master/
 COPY apps/worker/package.json apps/worker/
 COPY apps/results/package.json apps/results/
 COPY apps/dashboard/package.json apps/dashboard/
+COPY apps/history/package.json apps/history/
 COPY packages/config/package.json packages/config/
 COPY packages/domain/package.json packages/domain/
+COPY packages/kernel/package.json packages/kernel/
 COPY packages/modules/package.json packages/modules/
 COPY packages/queue/package.json packages/queue/
 COPY packages/ssh/package.json packages/ssh/
@@ -37,6 +39,6 @@ RUN groupadd --system simplecm && useradd --system --gid simplecm --home-dir /ap
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
 USER simplecm
-# The command names the app (enqueue, worker, results, dashboard, read); its bundle was built above.
+# The command names the app (enqueue, worker, results, dashboard, read: the history); its bundle was built above.
 ENTRYPOINT ["node", "/app/scripts/app.cjs"]
 CMD ["worker"]

@@ -23,7 +23,7 @@ const distDir = path.join(root, 'dist');
 /** Entry point of each app. */
 const apps = {
   enqueue: 'apps/master/src/enqueue-main.ts',
-  read: 'apps/master/src/read-main.ts',
+  read: 'apps/history/src/main.ts',
   worker: 'apps/worker/src/main.ts',
   results: 'apps/results/src/main.ts',
   dashboard: 'apps/dashboard/src/main.ts',

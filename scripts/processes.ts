@@ -12,7 +12,7 @@ export const entryPoints = {
   worker: 'apps/worker/src/main.ts',
   results: 'apps/results/src/main.ts',
   enqueue: 'apps/master/src/enqueue-main.ts',
-  read: 'apps/master/src/read-main.ts',
+  read: 'apps/history/src/main.ts',
   dashboard: 'apps/dashboard/src/main.ts',
 } as const;
 

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
-import { connectionConfigFromEnv } from '@simplecm/config';
+import { connectionConfigFromEnv, hashTag } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
-import { hashTag, HOSTS_QUEUE, readRunProgress, recordHostProgress, redisConnection } from '@simplecm/queue';
+import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisConnection } from '@simplecm/queue';
 import { redisClusterKeySlot, redisClusterNodes } from '../../scripts/stack/redis-cluster';
 import { cassandraNodeView } from '../../scripts/stack/cassandra-cluster';
 import { clusterStackEnv } from '../../scripts/stack/stack';

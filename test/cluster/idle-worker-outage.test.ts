@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Cluster } from 'ioredis';
-import { redisClient, redisConnection, type RedisConfig } from '@simplecm/queue';
+import type { RedisConfig } from '@simplecm/config';
+import { redisClient, redisConnection } from '@simplecm/queue';
 import {
   holdRedisClusterFailover,
   redisClusterMasterFor,

@@ -119,4 +119,24 @@ describe('convergence of the seed on the five stack hosts', () => {
     expect(after.length).toBe(before.length);
     await system.cassandra.execute(`DELETE FROM ${system.keyspace}.operations WHERE hostname IN ('host3', 'host4') AND seq = 9`);
   });
+
+  it('refuses a host with more operations than a host job may carry, naming host and limit, and enqueues nothing', async () => {
+    // The workers' schema takes 10,000 operations per host job; a master that enqueued more
+    // started a run whose host no worker would take, and so a run that never finished.
+    const insert = `INSERT INTO ${system.keyspace}.operations (hostname, seq, name, module, attributes) VALUES ('host2', ?, 'marker', 'file_exists', '{"path": "/tmp/simplecm-many"}')`;
+    const seqs = Array.from({ length: 10_001 }, (_, i) => 1_000 + i);
+    for (let i = 0; i < seqs.length; i += 500) {
+      await Promise.all(seqs.slice(i, i + 500).map((seq) => system.cassandra.execute(insert, [seq], { prepare: true })));
+    }
+    try {
+      const before = await runStore(system.cassandra, system.keyspace).listRuns({ limit: 100 });
+      const { code, output } = await system.enqueue(['--hosts', 'host2', '--wait']);
+      expect(code).toBe(2);
+      expect(output).toMatch(/host host2: .*operations, more than the 10000 a host job may carry/);
+      const after = await runStore(system.cassandra, system.keyspace).listRuns({ limit: 100 });
+      expect(after.length).toBe(before.length);
+    } finally {
+      await system.cassandra.execute(`DELETE FROM ${system.keyspace}.operations WHERE hostname = 'host2' AND seq >= 1000`);
+    }
+  });
 });

@@ -1,10 +1,11 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Queue } from 'bullmq';
+import { coerceError } from '@simplecm/kernel';
 import { loadAssets, type Assets } from './assets';
 import { createAuthenticator } from './authenticator';
 import type { DashboardConfig } from './dashboard-options';
 import { InvalidPageTokenError, type DashboardData } from './dashboard-data';
-import { coerceError, HttpError } from './http-error';
+import { HttpError } from './http-error';
 import { loginRoutes } from './login-routes';
 import { loginThrottle, type LoginThrottle } from './login-throttle';
 import { errorPage } from './pages/error-page';
@@ -38,9 +39,10 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
 
   app.use(securityHeaders());
   app.use(sameOriginGuard());
-  app.use(loginRoutes(auth, deps.throttle ?? loginThrottle(), assets));
+  const throttle = deps.throttle ?? loginThrottle();
+  app.use(loginRoutes(auth, throttle, assets));
 
-  app.use(requireLogin(auth));
+  app.use(requireLogin(auth, throttle));
 
   app.get('/assets/:name', (req, res, next) => {
     const asset = assets.byName(req.params.name);

@@ -4,5 +4,8 @@ export * from './rows';
 export * from './inventory';
 export * from './runs';
 export * from './results';
+export * from './latest-state-revision';
+export * from './cassandra-client';
+export * from './store-errors';
 export * from './desired-state-store';
 export * from './state-revisions';

@@ -1,6 +1,26 @@
 import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import { hostResultSchema, runModeSchema } from '@simplecm/domain';
 import { CAPPED_BACKOFF } from './backoff';
-import { resultJobId } from './names';
+
+/**
+ * The result job: one per (run, host) on the results queue, added by the worker that converged
+ * the host, parsed by the results consumer. This file is its one contract: payload schema, job
+ * id and job options.
+ */
+
+/** The payload: a host's result plus what the consumer needs about its run. */
+export const resultJobDataSchema = z.object({
+  result: hostResultSchema,
+  mode: runModeSchema,
+  hostCount: z.number().int().min(1),
+});
+export type ResultJobData = z.infer<typeof resultJobDataSchema>;
+
+/** The results job of a host in a run: a worker that redelivers it adds nothing new. */
+export function resultJobId(runId: string, hostname: string): string {
+  return `result.${runId}.host.${hostname}`;
+}
 
 /**
  * A result waits in Redis until it is written: retried with capped backoff (see backoff.ts) for
