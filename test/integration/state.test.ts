@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { desiredStateStore, stateRevisionStore } from '@simplecm/store';
+import { desiredStateStore, latestStateRevision } from '@simplecm/store';
 import { repoRoot } from '../../scripts/stack/paths';
 import { createTestSystem, type TestSystem } from '../support/system';
 
@@ -82,7 +82,7 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
     expect(host1.operations[6]).toMatchObject({ whenChanged: ['web config', 'web index page'], tags: ['web'] });
     expect(await count(`SELECT hostname FROM ${system.keyspace}.hosts_by_group WHERE group_name = 'web'`)).toBe(4);
 
-    const revision = await stateRevisionStore(system.cassandra, system.keyspace).latestRevision();
+    const revision = await latestStateRevision(system.cassandra, system.keyspace);
     expect(revision).toMatchObject({ appliedBy: 'tester', summary: 'hosts: 5 added, 0 removed, 0 changed, 0 unchanged' });
     expect(revision!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(revision!.gitCommit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
@@ -127,7 +127,7 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
     expect(await count(`SELECT seq FROM ${system.keyspace}.operations WHERE hostname = 'host4'`)).toBe(0);
     // host1 lost its last operation: the row at seq 6 is deleted.
     expect(await count(`SELECT seq FROM ${system.keyspace}.operations WHERE hostname = 'host1'`)).toBe(6);
-    const kept = await stateRevisionStore(system.cassandra, system.keyspace).latestRevision();
+    const kept = await latestStateRevision(system.cassandra, system.keyspace);
     expect(kept!.summary).toMatch(/1 not in the directory kept \(no --prune\)$/);
     expect(kept!.gitCommit).toBeNull();
 

@@ -58,7 +58,7 @@ the time, who (SIMPLECM_USER, else the OS user), the sha256 of DIR's files, DIR'
         summary,
       });
       console.log(summary);
-      console.log(`state revision ${revision.revisionId} (digest ${revision.digest.slice(0, 12)}, git ${revision.gitCommit ?? 'none'})`);
+      console.log(`state revision ${revision.revisionId} (digest ${revision.digest?.slice(0, 12)}, git ${revision.gitCommit ?? 'none'})`);
       return ExitCode.ok;
     });
   },

@@ -1,11 +1,10 @@
-import type { Client } from 'cassandra-driver';
 import { connectionConfigFromEnv, type ConnectionConfig } from '@simplecm/config';
-import { connectCassandra, desiredStateStore, type DesiredStateStore } from '@simplecm/store';
+import { connectCassandra, desiredStateStore, type CassandraClient, type DesiredStateStore } from '@simplecm/store';
 import { desiredState, type DesiredState } from '@simplecm/state';
 
 /** A Cassandra session for one command, with the desired-state store on the configured keyspace. */
 export interface FleetSession {
-  readonly client: Client;
+  readonly client: CassandraClient;
   readonly config: ConnectionConfig['cassandra'];
   readonly store: DesiredStateStore;
 }

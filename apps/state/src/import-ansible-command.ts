@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '@simplecm/config';
+import { errorMessage } from '@simplecm/kernel';
 import { keyNameSchema } from '@simplecm/domain';
 import { AnsibleInventoryError, importAnsibleInventory } from '@simplecm/state';
 import { ExitCode, parseCommand, type Command } from './command';
@@ -28,7 +29,7 @@ precedence; other ansible_* variables are dropped with a warning on stderr.
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (error) {
-      throw new ConfigError(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigError(`${file}: cannot read: ${errorMessage(error)}`);
     }
     let result: ReturnType<typeof importAnsibleInventory>;
     try {

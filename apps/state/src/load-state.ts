@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { ConfigError } from '@simplecm/config';
+import { errorMessage } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { compileState, type CompiledState, readStateDir, type StateFiles } from '@simplecm/state';
 
@@ -15,7 +16,7 @@ export function loadState(dir: string, modulesDir: string | undefined): LoadedSt
   try {
     files = readStateDir(dir);
   } catch (error) {
-    throw new ConfigError(`${dir}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(`${dir}: cannot read: ${errorMessage(error)}`);
   }
   return { files, ...compileState(files, registry) };
 }

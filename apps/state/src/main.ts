@@ -1,4 +1,5 @@
 import { ConfigError } from '@simplecm/config';
+import { errorMessage } from '@simplecm/kernel';
 import { ModuleLoadError } from '@simplecm/modules';
 import { InvalidStateError } from '@simplecm/state';
 import { ExitCode, type Command } from './command';
@@ -46,7 +47,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const badInput = error instanceof ConfigError || error instanceof InvalidStateError || error instanceof ModuleLoadError;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     // The driver's "no host available" carries a stack dump per node: its first line says it all.
     console.error(`state: ${badInput ? message : message.split('\n')[0]}`);
     process.exit(badInput ? ExitCode.badInput : ExitCode.infrastructure);

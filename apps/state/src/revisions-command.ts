@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { intFlag } from '@simplecm/config';
-import { stateRevisionStore, type StateRevision } from '@simplecm/store';
+import { stateRevisionStore, type StateRevisionRecord } from '@simplecm/store';
 import { formatTable } from '@simplecm/terminal';
 import { ExitCode, parseCommand, type Command } from './command';
 import { withFleet } from './fleet-store';
@@ -20,14 +20,14 @@ digest and summary.`,
       return ExitCode.ok;
     }
     console.log(
-      formatTable<StateRevision>(
+      formatTable<StateRevisionRecord>(
         [
           { header: 'revision', value: (r) => r.revisionId },
-          { header: 'applied at', value: (r) => r.appliedAt.toISOString() },
-          { header: 'by', value: (r) => r.appliedBy, maxWidth: 16 },
+          { header: 'applied at', value: (r) => r.appliedAt?.toISOString() ?? '-' },
+          { header: 'by', value: (r) => r.appliedBy ?? '-', maxWidth: 16 },
           { header: 'git', value: (r) => (r.gitCommit === null ? '-' : r.gitCommit.replace(/^([0-9a-f]{12})[0-9a-f]*/, '$1')) },
-          { header: 'digest', value: (r) => r.digest.slice(0, 12) },
-          { header: 'summary', value: (r) => r.summary },
+          { header: 'digest', value: (r) => r.digest?.slice(0, 12) ?? '-' },
+          { header: 'summary', value: (r) => r.summary ?? '' },
         ],
         revisions,
       ),

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { parse, stringify } from 'yaml';
 import { groupTree } from './group-precedence';
 import { variableNamePattern } from './variables';
@@ -27,7 +28,7 @@ export interface AnsibleImportOptions {
 }
 
 /** Raised for an inventory that cannot be read (one line, with the line number for INI). */
-export class AnsibleInventoryError extends Error {
+export class AnsibleInventoryError extends SimpleCmError<'invalid-ansible-inventory'> {
   override readonly name = 'AnsibleInventoryError';
   readonly code = 'invalid-ansible-inventory' as const;
 }
@@ -147,7 +148,7 @@ export function parseAnsibleYaml(text: string, warnings: string[]): AnsibleInven
   try {
     doc = parse(text);
   } catch (error) {
-    throw new AnsibleInventoryError(`malformed YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new AnsibleInventoryError(`malformed YAML: ${errorMessage(error).split('\n')[0]}`, { cause: error });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new AnsibleInventoryError('the inventory must be a map of groups');
   const visit = (name: string, body: unknown) => {

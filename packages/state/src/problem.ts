@@ -1,3 +1,5 @@
+import { SimpleCmError } from '@simplecm/kernel';
+
 /** Where in a state directory something is: a file relative to the directory, 1-based line and column. */
 export interface SourcePosition {
   readonly file: string;
@@ -21,7 +23,7 @@ export function sortProblems(problems: readonly StateProblem[]): StateProblem[] 
 }
 
 /** A state directory that does not compile: every problem found, not only the first. */
-export class InvalidStateError extends Error {
+export class InvalidStateError extends SimpleCmError<'invalid-state'> {
   override readonly name = 'InvalidStateError';
   readonly code = 'invalid-state' as const;
   constructor(readonly problems: readonly StateProblem[]) {

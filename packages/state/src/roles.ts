@@ -1,4 +1,4 @@
-import { moduleNameSchema, unixUserSchema } from '@simplecm/domain';
+import { groupNameSchema, moduleNameSchema, unixUserSchema } from '@simplecm/domain';
 import { isScalar, isSeq, type Node } from 'yaml';
 import type { SourcePosition, StateProblem } from './problem';
 import { checkFields, entry, mapEntries, scalarText, seqItems, stringList, type YamlEntry, type YamlSource } from './yaml-source';
@@ -95,6 +95,9 @@ function readOperation(src: YamlSource, node: Node, problems: StateProblem[]): O
     return { values: (e && stringList(src, e.value, key, problems)) ?? [], at: src.at(e?.value ?? e?.keyNode ?? node) };
   };
   const tags = list('tags');
+  for (const tag of tags.values) {
+    if (!groupNameSchema.safeParse(tag).success) problems.push({ ...tags.at, message: `tags: "${tag}" is not a tag (letters, digits, dots, dashes, underscores, as group names)` });
+  }
   const whenChanged = list('when_changed');
   const notify = list('notify');
   if (name === undefined || module === undefined || attributes === undefined) return undefined;

@@ -1,4 +1,4 @@
-import type { Client } from 'cassandra-driver';
+import type { CassandraClient } from './cassandra-client';
 import type { Host, Operation } from '@simplecm/domain';
 import { inventoryStore } from './inventory';
 import { fromHostRow, fromOperationRow, toHostParams } from './rows';
@@ -39,7 +39,7 @@ export interface DesiredStateStoreOptions {
   readonly pageSize?: number;
 }
 
-export function desiredStateStore(client: Client, keyspace: string, { pageSize = 5_000 }: DesiredStateStoreOptions = {}): DesiredStateStore {
+export function desiredStateStore(client: CassandraClient, keyspace: string, { pageSize = 5_000 }: DesiredStateStoreOptions = {}): DesiredStateStore {
   const ks = keyspace;
   const q = {
     hosts: `SELECT hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become FROM ${ks}.hosts`,
@@ -56,9 +56,7 @@ export function desiredStateStore(client: Client, keyspace: string, { pageSize =
     for await (const page of scanPages(client, q.operations, [], pageSize)) {
       for (const row of page) {
         const hostname = String(row.get('hostname'));
-        const tags = (row.get('tags') as string[] | null) ?? [];
-        const whenChanged = (row.get('when_changed') as string[] | null) ?? [];
-        const op: Operation = { ...fromOperationRow(hostname, row), ...(tags.length > 0 ? { tags } : {}), ...(whenChanged.length > 0 ? { whenChanged } : {}) };
+        const op = fromOperationRow(hostname, row);
         const list = operations.get(hostname);
         if (list === undefined) operations.set(hostname, [op]);
         else list.push(op);
@@ -80,6 +78,8 @@ export function desiredStateStore(client: Client, keyspace: string, { pageSize =
         { query: q.insertHost, params: toHostParams(host) },
         ...host.groups.map((g) => ({ query: q.insertGroup, params: [g, host.hostname] })),
         ...previousGroups.filter((g) => !host.groups.includes(g)).map((g) => ({ query: q.deleteGroup, params: [g, host.hostname] })),
+        // Not toOperationParams: its unset lists would keep the tags or triggers an operation had
+        // before, since the partition is overwritten in place here rather than deleted first.
         ...operations.map((op) => ({
           query: q.insertOperation,
           params: [host.hostname, op.seq, op.name, op.module, JSON.stringify(op.attributes), op.become ?? null, op.tags ?? [], op.whenChanged ?? []],

@@ -199,6 +199,11 @@ describe('compileState problems (file:line:column: message)', () => {
     ]);
   });
 
+  it('a tag that is not a tag name', () => {
+    const { lines } = withRole('- name: x\n  module: file_exists\n  attributes: { path: /a }\n  tags: [ok, "not ok"]\n');
+    expect(lines).toEqual(['roles/web.yaml:4:9: tags: "not ok" is not a tag (letters, digits, dots, dashes, underscores, as group names)']);
+  });
+
   it('a group cycle', () => {
     const { lines } = compileFiles({ 'inventory.yaml': 'hosts: {}\ngroups:\n  a: { children: [b] }\n  b: { children: [a] }\n' });
     expect(lines).toEqual(['inventory.yaml:3:3: group "a" is its own descendant: a → b → a']);
