@@ -43,13 +43,18 @@ async function main(argv: readonly string[]): Promise<number> {
   return command.run(rest, process.env);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const badInput = error instanceof ConfigError || error instanceof InvalidStateError || error instanceof ModuleLoadError;
-    const message = errorMessage(error);
-    // The driver's "no host available" carries a stack dump per node: its first line says it all.
-    console.error(`state: ${badInput ? message : message.split('\n')[0]}`);
-    process.exit(badInput ? ExitCode.badInput : ExitCode.infrastructure);
-  },
-);
+/**
+ * Exits once stdout has taken everything written: `process.exit` right after a large diff would
+ * cut the output short when stdout is a pipe (node writes to pipes asynchronously).
+ */
+function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(exitAfterOutput, (error: unknown) => {
+  const badInput = error instanceof ConfigError || error instanceof InvalidStateError || error instanceof ModuleLoadError;
+  const message = errorMessage(error);
+  // The driver's "no host available" carries a stack dump per node: its first line says it all.
+  console.error(`state: ${badInput ? message : message.split('\n')[0]}`);
+  exitAfterOutput(badInput ? ExitCode.badInput : ExitCode.infrastructure);
+});
