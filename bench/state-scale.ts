@@ -16,8 +16,7 @@ import { parseArgs } from 'node:util';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { errorMessage } from '@simplecm/kernel';
 import { connectCassandra } from '@simplecm/store';
-import { repoRoot } from '../scripts/stack/paths';
-import { stackEnv } from '../scripts/stack/stack';
+import { appLauncher, stackEnv } from '@simplecm/stack';
 
 interface Measure {
   readonly step: string;
@@ -93,7 +92,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simplecm-state-scale-'));
   const keyspace = `bench_state_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
   const env = { ...process.env, ...stackEnv(keyspace) };
-  const launcher = path.join(repoRoot, 'scripts', 'app.cjs');
+  const launcher = appLauncher;
   const state = (...args: string[]) => [launcher, 'state', ...args];
   execFileSync(process.execPath, [launcher, '--build'], { stdio: 'ignore' });
   writeScaleState(dir, hosts, ops);

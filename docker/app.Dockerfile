@@ -19,16 +19,16 @@ COPY packages/queue/package.json packages/queue/
 COPY packages/ssh/package.json packages/ssh/
 COPY packages/store/package.json packages/store/
 COPY packages/terminal/package.json packages/terminal/
+# The development tooling's manifest only (npm ci checks every workspace against the lock file); none of its code.
+COPY tools/stack/package.json tools/stack/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY apps apps
 COPY packages packages
 COPY modules modules
 COPY cql cql
-COPY scripts/seed.ts scripts/seed.ts
-COPY scripts/stack/paths.ts scripts/stack/paths.ts
-COPY scripts/app.cjs scripts/app.cjs
-RUN node scripts/app.cjs --build
+COPY bin bin
+RUN node bin/app.cjs --build
 
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production \
@@ -39,6 +39,7 @@ RUN groupadd --system simplecm && useradd --system --gid simplecm --home-dir /ap
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
 USER simplecm
-# The command names the app (enqueue, worker, results, dashboard, read: the history); its bundle was built above.
-ENTRYPOINT ["node", "/app/scripts/app.cjs"]
+# The command names the app (enqueue, worker, results-consumer, dashboard, read, seed: see
+# bin/entry-points.json); its bundle was built above.
+ENTRYPOINT ["node", "/app/bin/app.cjs"]
 CMD ["worker"]

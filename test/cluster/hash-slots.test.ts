@@ -3,9 +3,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { connectionConfigFromEnv, hashTag } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
 import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisConnection } from '@simplecm/queue';
-import { redisClusterKeySlot, redisClusterNodes } from '../../scripts/stack/redis-cluster';
-import { cassandraNodeView } from '../../scripts/stack/cassandra-cluster';
-import { clusterStackEnv } from '../../scripts/stack/stack';
+import { cassandraNodeView, clusterStackEnv, redisClusterKeySlot, redisClusterNodes } from '@simplecm/stack';
 import { RING_NODES } from './support/cluster-system';
 
 // What the fault tests rely on, checked on the real clusters: one hash tag puts every key of an

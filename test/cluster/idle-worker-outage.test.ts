@@ -3,16 +3,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Cluster } from 'ioredis';
 import type { RedisConfig } from '@simplecm/config';
 import { redisClient, redisConnection } from '@simplecm/queue';
-import {
-  holdRedisClusterFailover,
-  redisClusterMasterFor,
-  redisClusterNodes,
-  redisClusterPorts,
-  redisClusterTopology,
-  startRedisClusterNode,
-  stopRedisClusterNode,
-  waitForRedisClusterHealthy,
-} from '../../scripts/stack/redis-cluster';
+import { holdRedisClusterFailover, redisClusterMasterFor, redisClusterNodes, redisClusterPorts, redisClusterTopology, startRedisClusterNode, stopRedisClusterNode, waitForRedisClusterHealthy } from '@simplecm/stack';
 import { eventually } from './support/cluster-system';
 
 // A consumer that sits idle in BullMQ's blocking wait when the master of its queue dies: the

@@ -6,10 +6,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import { compileDashboardOptions } from '@simplecm/dashboard';
 import { compileEnqueueOptions } from '@simplecm/master';
 import { compileWorkerOptions } from '@simplecm/worker';
-import { repoRoot } from '../../scripts/stack/paths';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { apps: launcherApps } = require('../../scripts/app.cjs') as { apps: Record<string, string> };
+import { entryPoints, repoRoot } from '@simplecm/stack';
 
 // No Docker engine runs here, so docker-compose.yml is validated instead of run: schema (Debian's
 // docker-compose `config`), pinned images, every app's environment against its own config
@@ -64,14 +61,10 @@ describe('docker-compose.yml', () => {
     expect(apps.map(([n]) => n).sort()).toEqual(['dashboard', 'master', 'results', 'schema', 'worker']);
     for (const [name, service] of apps) {
       const env = interpolate(service.environment);
-      // The image runs scripts/app.cjs, whose first argument names the app; the schema job runs
-      // a script of its own through tsx.
+      // The image runs bin/app.cjs, whose first argument names the app (the schema job's too).
       const [first, ...args] = service.command ?? [];
-      if (service.entrypoint) {
-        for (const file of [...service.entrypoint, first!]) expect(fs.existsSync(path.join(repoRoot, file))).toBe(true);
-      } else {
-        expect(Object.keys(launcherApps)).toContain(first);
-      }
+      expect(service.entrypoint).toBeUndefined();
+      expect(Object.keys(entryPoints)).toContain(first);
       const config = connectionConfigFromEnv(env);
       expect(config.cassandra.contactPoints).toHaveLength(3);
       if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts' });
@@ -99,5 +92,14 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(fs.readFileSync(path.join(repoRoot, '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
+  });
+
+  it('builds an image that needs nothing from the development tooling', () => {
+    const dockerfile = fs.readFileSync(path.join(repoRoot, 'docker/app.Dockerfile'), 'utf8');
+    const copied = dockerfile.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from=')).map((l) => l.split(/\s+/)[1]!);
+    for (const source of copied) expect(fs.existsSync(path.join(repoRoot, source))).toBe(true);
+    // Of the tooling, only its manifest: npm ci checks every workspace against the lock file.
+    expect(copied.filter((source) => /^(tools|scripts|bench|test)\b/.test(source))).toEqual(['tools/stack/package.json']);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/app\.cjs"\]$/m);
   });
 });

@@ -1,5 +1,5 @@
 import { resultStore, runStore } from '@simplecm/store';
-import { resetHost } from '../../scripts/stack/hosts';
+import { resetHost } from '@simplecm/stack';
 import { createTestSystem, hostFingerprint, onHost, type TestSystem } from '../support/system';
 
 // The seed's desired state, end to end: Cassandra → master → BullMQ → 3 worker processes over

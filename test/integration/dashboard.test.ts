@@ -3,7 +3,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import { resolveDashboardOptions, startDashboard, writeSyntheticRun, type Dashboard, type RunProgressJson, type SyntheticRun } from '@simplecm/dashboard';
 import { HOSTS_QUEUE, redisConnection } from '@simplecm/queue';
 import { resultStore, runStore } from '@simplecm/store';
-import { startProcess } from '../../scripts/processes';
+import { startProcess } from '@simplecm/stack';
 import { dashboardCredentials, startDashboardProcess } from '../support/browser';
 import { createTestSystem, type TestSystem } from '../support/system';
 

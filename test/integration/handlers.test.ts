@@ -1,7 +1,6 @@
 import type { Operation } from '@simplecm/domain';
 import { latestStateRevision, resultStore, runStore } from '@simplecm/store';
-import { startProcess } from '../../scripts/processes';
-import { resetHost } from '../../scripts/stack/hosts';
+import { resetHost, startProcess } from '@simplecm/stack';
 import { createTestSystem, hostFingerprint, onHost, putDesiredState, stackHost, type TestSystem } from '../support/system';
 
 // Handlers on a real host: a config file and an operation that "reloads" (appends a line to a log

@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import { redactRedisUrl, redisConnection, redisConnectionOptions } from '@simplecm/queue';
 import { resultStore, runStore } from '@simplecm/store';
-import { redisUrl } from '../../scripts/stack/redis';
-import { redisTlsDown, redisTlsHost, redisTlsPaths, redisTlsPort, redisTlsRunning, redisTlsUp, redisTlsUser, stackTlsEnv } from '../../scripts/stack/redis-tls';
+import { redisTlsDown, redisTlsHost, redisTlsPaths, redisTlsPort, redisTlsRunning, redisTlsUp, redisTlsUser, redisUrl, stackTlsEnv } from '@simplecm/stack';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // Issue 4: master, workers and results consumer talk to Redis over TLS as an ACL user. All

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { desiredStateStore, latestStateRevision } from '@simplecm/store';
-import { repoRoot } from '../../scripts/stack/paths';
+import { appLauncher, repoRoot } from '@simplecm/stack';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // `state validate/diff/apply/export` as an operator runs them (the launcher, real processes)
@@ -17,7 +17,7 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
   /** Runs `state <args>`; resolves with the exit code and the output (stdout then stderr). */
   function state(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [path.join(repoRoot, 'scripts', 'app.cjs'), 'state', ...args], { cwd: repoRoot, env: { ...process.env, ...system.env, SIMPLECM_USER: 'tester' } }, (error, stdout, stderr) => {
+      execFile(process.execPath, [appLauncher, 'state', ...args], { cwd: repoRoot, env: { ...process.env, ...system.env, SIMPLECM_USER: 'tester' } }, (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 99) : 0, stdout, stderr });
       });
     });
@@ -156,7 +156,7 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
 
   it('an unreachable Cassandra is exit 3, in one line', async () => {
     const down = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [path.join(repoRoot, 'scripts', 'app.cjs'), 'state', 'diff', demo], { cwd: repoRoot, env: { ...process.env, ...system.env, SIMPLECM_CASSANDRA_CONTACT_POINTS: '127.0.0.1:1' } }, (error, _stdout, stderr) =>
+      execFile(process.execPath, [appLauncher, 'state', 'diff', demo], { cwd: repoRoot, env: { ...process.env, ...system.env, SIMPLECM_CASSANDRA_CONTACT_POINTS: '127.0.0.1:1' } }, (error, _stdout, stderr) =>
         resolve({ code: error ? Number(error.code) : 0, stderr }),
       );
     });
