@@ -14,14 +14,17 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
   let system: TestSystem;
   let tmp: string;
 
-  /** Runs `state <args>`; resolves with the exit code and the output (stdout then stderr). */
-  function state(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  /** Runs `state <args>` with extra environment; resolves with the exit code and the output. */
+  function stateWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [appLauncher, 'state', ...args], { cwd: repoRoot, env: { ...process.env, ...system.env, SIMPLECM_USER: 'tester' } }, (error, stdout, stderr) => {
+      execFile(process.execPath, [appLauncher, 'state', ...args], { cwd: repoRoot, env: { ...process.env, ...system.env, ...env } }, (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 99) : 0, stdout, stderr });
       });
     });
   }
+
+  /** Runs `state <args>` as the user "tester". */
+  const state = (...args: string[]) => stateWith({ SIMPLECM_USER: 'tester' }, ...args);
 
   /** A copy of the demo state directory, to change. */
   function demoCopy(name: string): string {
@@ -154,12 +157,14 @@ describe('desired state as code (state validate/diff/apply/export)', () => {
     expect((await state('export', exported)).code).toBe(2); // not empty: refused
   });
 
+  it('diff against a keyspace nobody applied to shows every host as added', async () => {
+    const fresh = await stateWith({ SIMPLECM_KEYSPACE: `${system.keyspace}_none` }, 'diff', demo);
+    expect(fresh.code).toBe(1);
+    expect(fresh.stdout).toContain('hosts: 5 added, 0 removed, 0 changed, 0 unchanged');
+  });
+
   it('an unreachable Cassandra is exit 3, in one line', async () => {
-    const down = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [appLauncher, 'state', 'diff', demo], { cwd: repoRoot, env: { ...process.env, ...system.env, SIMPLECM_CASSANDRA_CONTACT_POINTS: '127.0.0.1:1' } }, (error, _stdout, stderr) =>
-        resolve({ code: error ? Number(error.code) : 0, stderr }),
-      );
-    });
+    const down = await stateWith({ SIMPLECM_CASSANDRA_CONTACT_POINTS: '127.0.0.1:1' }, 'diff', demo);
     expect(down.code).toBe(3);
     expect(down.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -23,7 +23,10 @@ export interface HostWrite {
  * its operations (handlers' `tags` and `when_changed` included), whole-host writes, removals.
  */
 export interface DesiredStateStore {
-  /** Every host with its operations: two paged full scans, joined in memory by hostname. Operation rows without a host row are left out. */
+  /**
+   * Every host with its operations: two paged full scans, joined in memory by hostname. Operation
+   * rows without a host row are left out. None when the keyspace does not exist.
+   */
   readAll(): Promise<StoredHost[]>;
   /**
    * Writes one host in a logged batch: its row, its group memberships (those it left deleted),
@@ -52,6 +55,9 @@ export function desiredStateStore(client: CassandraClient, keyspace: string, { p
   };
 
   async function readAll(): Promise<StoredHost[]> {
+    // A keyspace nobody applied to yet holds nothing (diff shows every host as added), rather
+    // than failing: the driver loads the keyspaces' metadata as it connects.
+    if (client.metadata.keyspaces[keyspace] === undefined) return [];
     const operations = new Map<string, Operation[]>();
     for await (const page of scanPages(client, q.operations, [], pageSize)) {
       for (const row of page) {
