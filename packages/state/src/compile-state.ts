@@ -1,6 +1,6 @@
-import type { Attributes, AttributeValue, Host, Operation } from '@simplecm/domain';
+import { operationSchema, type Attributes, type AttributeValue, type Host, type Operation } from '@simplecm/domain';
 import { InvalidOperationError, validateOperation, type LoadedModule, type ModuleRegistry } from '@simplecm/modules';
-import { desiredState, type DesiredHost, type DesiredState } from './desired-state';
+import { desiredState, normalizeOperation, type DesiredHost, type DesiredState } from './desired-state';
 import { ALL_GROUP } from './group-precedence';
 import { checkGroupCycles, readInventoryFile, resolveHost, type Inventory } from './inventory';
 import { sortProblems, type SourcePosition, type StateProblem } from './problem';
@@ -161,7 +161,15 @@ function compileOperations(
       ok = false;
       return;
     }
-    const op: Operation = { seq, name: def.name, module: def.module, attributes, become: def.become, tags: [...def.tags], whenChanged: whenChanged[seq] };
+    const op: Operation = normalizeOperation({ seq, name: def.name, module: def.module, attributes, become: def.become, tags: [...def.tags], whenChanged: whenChanged[seq] });
+    // What the store and the driver will hold it to (list lengths and the like) is checked here too.
+    const domain = operationSchema.safeParse(op);
+    if (!domain.success) {
+      const issue = domain.error.issues[0]!;
+      problems.add(def.at, `operation "${def.name}": ${issue.path.join('.') || 'operation'}: ${issue.message}`, host.hostname);
+      ok = false;
+      return;
+    }
     try {
       validateOperation(registry, host.hostname, op);
     } catch (error) {

@@ -95,9 +95,12 @@ function readOperation(src: YamlSource, node: Node, problems: StateProblem[]): O
     return { values: (e && stringList(src, e.value, key, problems)) ?? [], at: src.at(e?.value ?? e?.keyNode ?? node) };
   };
   const tags = list('tags');
-  for (const tag of tags.values) {
-    if (!groupNameSchema.safeParse(tag).success) problems.push({ ...tags.at, message: `tags: "${tag}" is not a tag (letters, digits, dots, dashes, underscores, as group names)` });
-  }
+  // A bad tag is reported here, once, and left out (not again for each host).
+  const goodTags = tags.values.filter((tag) => {
+    const good = groupNameSchema.safeParse(tag).success;
+    if (!good) problems.push({ ...tags.at, message: `tags: "${tag}" is not a tag (letters, digits, dots, dashes, underscores, as group names)` });
+    return good;
+  });
   const whenChanged = list('when_changed');
   const notify = list('notify');
   if (name === undefined || module === undefined || attributes === undefined) return undefined;
@@ -109,7 +112,7 @@ function readOperation(src: YamlSource, node: Node, problems: StateProblem[]): O
     moduleAt: src.at(moduleEntry?.value),
     attributes,
     become,
-    tags: [...new Set(tags.values)].sort(),
+    tags: [...new Set(goodTags)].sort(),
     whenChanged: whenChanged.values,
     whenChangedAt: whenChanged.at,
     notify: notify.values,

@@ -204,6 +204,12 @@ describe('compileState problems (file:line:column: message)', () => {
     expect(lines).toEqual(['roles/web.yaml:4:9: tags: "not ok" is not a tag (letters, digits, dots, dashes, underscores, as group names)']);
   });
 
+  it('what the domain refuses in an operation, such as too many tags', () => {
+    const tags = Array.from({ length: 101 }, (_, i) => `t${i}`).join(', ');
+    const { lines } = withRole(`- name: x\n  module: file_exists\n  attributes: { path: /a }\n  tags: [${tags}]\n`);
+    expect(lines).toEqual([expect.stringMatching(/^roles\/web\.yaml:1:3: operation "x": tags: .*100/)]);
+  });
+
   it('a group cycle', () => {
     const { lines } = compileFiles({ 'inventory.yaml': 'hosts: {}\ngroups:\n  a: { children: [b] }\n  b: { children: [a] }\n' });
     expect(lines).toEqual(['inventory.yaml:3:3: group "a" is its own descendant: a → b → a']);
