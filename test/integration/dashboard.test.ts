@@ -27,7 +27,8 @@ describe('dashboard on the stack', () => {
     system = await createTestSystem('dashboard');
     const ks = system.keyspace;
     run = await writeSyntheticRun({ ...runStore(system.cassandra, ks), ...resultStore(system.cassandra, ks) }, { hosts: 57, failEvery: 10, unreachableEvery: 25 });
-    const config = resolveDashboardOptions({ ...dashboardCredentials, port: 0, hostsPageSize: 10 });
+    // Generous lock-out: the first test sends a wrong password to every route on purpose.
+    const config = resolveDashboardOptions({ ...dashboardCredentials, port: 0, hostsPageSize: 10, loginMaxFailures: 1_000 });
     dashboard = await startDashboard(config, connectionConfigFromEnv(system.env), { log: () => undefined });
   });
   afterAll(async () => {

@@ -35,11 +35,12 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
   const auth = createAuthenticator(config);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use(securityHeaders());
   app.use(sameOriginGuard());
-  const throttle = deps.throttle ?? loginThrottle();
+  const throttle = deps.throttle ?? loginThrottle({ maxFailures: config.loginMaxFailures });
   app.use(loginRoutes(auth, throttle, assets));
 
   app.use(requireLogin(auth, throttle));

@@ -18,6 +18,12 @@ export const MIN_PASSWORD_LENGTH = 12;
  *   Default off: Bull Board is read-only.
  * - `--secure-cookie` / SIMPLECM_DASHBOARD_SECURE_COOKIE=1: mark the session cookie Secure, for a
  *   dashboard served over HTTPS by a proxy. Default off (plain HTTP on 127.0.0.1).
+ * - `--trust-proxy` / SIMPLECM_DASHBOARD_TRUST_PROXY: express' `trust proxy`, for a dashboard behind
+ *   a reverse proxy: the client address (which the login throttle keys on) is then taken from
+ *   X-Forwarded-For. `false` (default: the peer address), `true`, a number of hops, or
+ *   comma-separated addresses/subnets of the trusted proxies (`loopback`, `10.0.0.1`, …).
+ * - `--login-max-failures` / SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES: failed logins (form or Basic)
+ *   for one user from one address before that pair waits 15 minutes. Default 10.
  */
 export interface DashboardOptions {
   /** Login name; required. */
@@ -40,6 +46,10 @@ export interface DashboardOptions {
   hostsPageSize?: number;
   /** Runs per page on the runs page. @defaultValue `25` */
   runsPageSize?: number;
+  /** express' `trust proxy`: `false`, `true`, a hop count or trusted proxy addresses. @defaultValue `'false'` */
+  trustProxy?: string;
+  /** Failed logins per user and address before a 15-minute lock-out. @defaultValue `10` */
+  loginMaxFailures?: number;
 }
 
 /** Every setting resolved and checked; the only form that travels. */
@@ -54,6 +64,9 @@ export interface DashboardConfig {
   readonly secureCookie: boolean;
   readonly hostsPageSize: number;
   readonly runsPageSize: number;
+  /** As express' `trust proxy` setting takes it. */
+  readonly trustProxy: boolean | number | string;
+  readonly loginMaxFailures: number;
 }
 
 const bindHostSchema = z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be an IP address or host name');
@@ -83,7 +96,18 @@ const dashboardSettings: SettingSpec<DashboardOptions> = {
   secureCookie: switchSetting({ flag: 'secure-cookie', env: 'SIMPLECM_DASHBOARD_SECURE_COOKIE' }),
   hostsPageSize: intSetting({}, 1, 1_000),
   runsPageSize: intSetting({}, 1, 500),
+  trustProxy: textSetting(
+    { flag: 'trust-proxy', env: 'SIMPLECM_DASHBOARD_TRUST_PROXY' },
+    z.string().regex(/^(true|false|\d{1,2}|[A-Za-z0-9.:/_-]+(,[A-Za-z0-9.:/_-]+)*)$/, 'must be true, false, a number of hops, or comma-separated proxy addresses'),
+  ),
+  loginMaxFailures: intSetting({ flag: 'login-max-failures', env: 'SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES' }, 1, 1_000_000),
 };
+
+/** `trust proxy` as express reads it: a boolean, a hop count, or the list of trusted addresses. */
+function trustProxyValue(text: string): boolean | number | string {
+  if (text === 'true' || text === 'false') return text === 'true';
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
 
 function dashboardDefaults() {
   return {
@@ -95,14 +119,16 @@ function dashboardDefaults() {
     secureCookie: false,
     hostsPageSize: 100,
     runsPageSize: 25,
+    trustProxy: 'false',
+    loginMaxFailures: 10,
   } satisfies DashboardOptions;
 }
 
 /** Checks options that are already typed (from code, e.g. the demo or the bench) and fills in the defaults. */
 export function resolveDashboardOptions(options: DashboardOptions): DashboardConfig {
-  const { sessionHours, user, password, ...rest } = resolveSettings(dashboardSettings, dashboardDefaults(), options);
+  const { sessionHours, user, password, trustProxy, ...rest } = resolveSettings(dashboardSettings, dashboardDefaults(), options);
   // `required` settings were refused above when absent.
-  return { ...rest, user: user as string, password: password as string, sessionTtlMs: sessionHours * 3_600_000 };
+  return { ...rest, user: user as string, password: password as string, sessionTtlMs: sessionHours * 3_600_000, trustProxy: trustProxyValue(trustProxy) };
 }
 
 /** Defaults < environment < flags, resolved once per process. An empty variable is an unset one. */

@@ -227,9 +227,9 @@ describe('dashboard app (fake store)', () => {
 
 describe('dashboard app: Basic throttling and the queue board guard', () => {
   const servers: Server[] = [];
-  const start = async (queueActions: boolean): Promise<string> => {
-    const config = resolveDashboardOptions({ ...credentials, port: 0, queueActions });
-    const server = createDashboardApp(config, { data, queues: [], throttle: loginThrottle({ maxFailures: 3 }) }).listen(0, '0.0.0.0');
+  const start = async (queueActions: boolean, trustProxy?: string): Promise<string> => {
+    const config = resolveDashboardOptions({ ...credentials, port: 0, queueActions, trustProxy, loginMaxFailures: 3 });
+    const server = createDashboardApp(config, { data, queues: [] }).listen(0, '0.0.0.0');
     servers.push(server);
     await new Promise((r) => server.once('listening', r));
     return String((server.address() as AddressInfo).port);
@@ -242,9 +242,10 @@ describe('dashboard app: Basic throttling and the queue board guard', () => {
   });
 
   /** One request from a chosen loopback address, so the throttle sees two different clients. */
-  const request = (port: string, from: string, method: string, path: string, authorization = basic) =>
+  const request = (port: string, from: string, method: string, path: string, authorization = basic, forwardedFor?: string) =>
     new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, method, path, localAddress: from, headers: { authorization } }, (res) => {
+      const headers = { authorization, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+      const req = http.request({ host: '127.0.0.1', port, method, path, localAddress: from, headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -259,6 +260,17 @@ describe('dashboard app: Basic throttling and the queue board guard', () => {
     // Locked: even the right password from that address waits; from another address it works.
     expect(await request(port, '127.0.0.1', 'GET', `/api/runs/${RUN}`)).toBe(429);
     expect(await request(port, '127.0.0.2', 'GET', `/api/runs/${RUN}`)).toBe(200);
+  });
+
+  it('behind a trusted proxy, keys the lock-out on the forwarded client; otherwise ignores the header', async () => {
+    const proxied = await start(false, 'loopback');
+    for (let i = 0; i < 3; i += 1) expect(await request(proxied, '127.0.0.1', 'GET', '/api/runs', wrong, '203.0.113.7')).toBe(401);
+    expect(await request(proxied, '127.0.0.1', 'GET', `/api/runs/${RUN}`, basic, '203.0.113.7')).toBe(429);
+    expect(await request(proxied, '127.0.0.1', 'GET', `/api/runs/${RUN}`, basic, '203.0.113.8')).toBe(200);
+
+    const direct = await start(false);
+    for (let i = 0; i < 3; i += 1) expect(await request(direct, '127.0.0.3', 'GET', '/api/runs', wrong, `198.51.100.${i}`)).toBe(401);
+    expect(await request(direct, '127.0.0.3', 'GET', `/api/runs/${RUN}`, basic, '198.51.100.99')).toBe(429);
   });
 
   it('refuses every Bull Board write but retry, clean, pause and resume, for every queue', async () => {
