@@ -71,7 +71,12 @@ export function compileState(files: StateFiles, registry: ModuleRegistry): Compi
   checkGroupCycles(inventory, problems);
 
   const roles = new Map<string, RoleDefinition>();
-  for (const src of sources('role')) roles.set(roleNameOf(src.file)!, readRole(src, problems));
+  for (const src of sources('role')) {
+    const name = roleNameOf(src.file)!;
+    const other = roles.get(name);
+    if (other) problems.push({ file: src.file, line: 1, column: 1, message: `role "${name}" is defined twice (also in ${other.file})` });
+    else roles.set(name, readRole(src, problems));
+  }
   for (const role of roles.values()) {
     for (const op of role.operations) {
       if (!registry.modules.has(op.module)) {

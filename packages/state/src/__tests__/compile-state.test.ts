@@ -210,6 +210,11 @@ describe('compileState problems (file:line:column: message)', () => {
     expect(lines).toEqual([expect.stringMatching(/^roles\/web\.yaml:1:3: operation "x": tags: .*100/)]);
   });
 
+  it('a role in two files', () => {
+    const { lines } = withRole('[]\n', { 'roles/web.yml': '[]\n' });
+    expect(lines).toEqual(['roles/web.yml:1:1: role "web" is defined twice (also in roles/web.yaml)']);
+  });
+
   it('a group cycle', () => {
     const { lines } = compileFiles({ 'inventory.yaml': 'hosts: {}\ngroups:\n  a: { children: [b] }\n  b: { children: [a] }\n' });
     expect(lines).toEqual(['inventory.yaml:3:3: group "a" is its own descendant: a → b → a']);
