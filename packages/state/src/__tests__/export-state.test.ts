@@ -64,3 +64,46 @@ describe('exportState', () => {
     expect(files.get('site.yaml')).toBe('- hosts:\n    - a\n    - b\n  roles:\n    - ops-1\n');
   });
 });
+
+/** A state directory as files: groups with vars and children, hosts, a role using variables and a template. */
+const stateDirectory = fc
+  .record({
+    groups: fc.uniqueArray(fc.constantFrom('web', 'db', 'canary', 'eu'), { maxLength: 4 }),
+    allVars: fc.dictionary(fc.constantFrom('x', 'y', 'port'), text, { maxKeys: 3 }),
+    groupVars: fc.array(fc.dictionary(fc.constantFrom('x', 'y', 'z'), text, { maxKeys: 2 }), { minLength: 4, maxLength: 4 }),
+    hosts: fc.uniqueArray(fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/), groups: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }), vars: fc.dictionary(fc.constantFrom('x', 'w'), text, { maxKeys: 2 }) }), { maxLength: 4, selector: (h) => h.name }),
+    template: fc.array(fc.oneof(text, fc.constant('{{ vars.x }}'), fc.constant('{{ vars.hostname }}')), { maxLength: 5 }).map((parts) => parts.join('')),
+  })
+  .map(({ groups, allVars, groupVars, hosts, template }) => {
+    const yaml = (v: unknown) => JSON.stringify(v);
+    const groupEntries = groups.map((g, i) => `  ${g}: { vars: ${yaml(groupVars[i])}${i > 0 ? `, children: [${groups[i - 1]}]` : ''} }`);
+    const inventory = [
+      'defaults: { key: fleet }',
+      'hosts:',
+      ...hosts.map((h) => `  ${h.name}: { groups: ${yaml(h.groups.map((i) => groups[i]).filter(Boolean))}, vars: ${yaml(h.vars)} }`),
+      'groups:',
+      `  all: { vars: ${yaml({ x: 'all-x', ...allVars })} }`,
+      ...groupEntries,
+    ].join('\n');
+    const role = `- name: conf\n  module: file_content\n  attributes: { path: /etc/app.conf, template: templates/app.conf }\n  tags: [app]\n- name: say\n  module: command\n  attributes: { command: "echo {{ vars.x }}" }\n  when_changed: [conf]\n`;
+    const site = `- hosts: all\n  roles: [app]\n`;
+    return new Map([
+      ['inventory.yaml', `${inventory}\n`],
+      ['roles/app.yaml', role],
+      ['site.yaml', site],
+      ['templates/app.conf', template],
+    ]);
+  });
+
+describe('exportState, the other way', () => {
+  it('a state directory and its export compile to the same desired state', () => {
+    fc.assert(
+      fc.property(stateDirectory, (files) => {
+        const compiled = compileState(files, modules());
+        expect(compiled.problems).toEqual([]);
+        expect(compileState(exportState(compiled.state), modules())).toEqual(compiled);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
