@@ -9,3 +9,5 @@ export * from './results';
 export * from './latest-state-revision';
 export * from './cassandra-client';
 export * from './store-errors';
+export * from './desired-state-store';
+export * from './state-revisions';

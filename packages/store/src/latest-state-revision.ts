@@ -1,4 +1,4 @@
-import type { Client } from 'cassandra-driver';
+import type { Client, types } from 'cassandra-driver';
 
 /** One `apply` of a state directory as the table `state_revisions` records it. */
 export interface StateRevisionRecord {
@@ -21,9 +21,15 @@ export const FLEET_SCOPE = 'fleet';
  * partition), or null when no state directory was ever applied to this keyspace.
  */
 export async function latestStateRevision(client: Client, keyspace: string): Promise<StateRevisionRecord | null> {
-  const rs = await client.execute(`SELECT revision_id, applied_at, applied_by, digest, git_commit, summary FROM ${keyspace}.state_revisions WHERE scope = ? LIMIT 1`, [FLEET_SCOPE], { prepare: true });
+  const rs = await client.execute(`SELECT ${stateRevisionColumns} FROM ${keyspace}.state_revisions WHERE scope = ? LIMIT 1`, [FLEET_SCOPE], { prepare: true });
   const row = rs.first();
-  if (!row) return null;
+  return row ? fromStateRevisionRow(row) : null;
+}
+
+/** The columns `fromStateRevisionRow` reads. */
+export const stateRevisionColumns = 'revision_id, applied_at, applied_by, digest, git_commit, summary';
+
+export function fromStateRevisionRow(row: types.Row): StateRevisionRecord {
   return {
     revisionId: String(row.get('revision_id')),
     appliedAt: (row.get('applied_at') as Date | null) ?? null,
