@@ -164,7 +164,7 @@ describe('dashboard on the stack', () => {
       expect((await send('POST', '/queues/api/queues/hosts/add', job)).status).toBe(403);
       expect((await send('PATCH', '/queues/api/queues/hosts/actions-probe/update-data', { data: { evil: true } })).status).toBe(403);
       expect((await send('PUT', '/queues/api/queues/hosts/obliterate')).status).toBe(403);
-      expect(await queue.getJobCounts('waiting', 'paused', 'delayed')).toEqual({ waiting: 1, paused: 0, delayed: 0 });
+      expect(await queue.getJobCounts('waiting', 'delayed', 'prioritized')).toEqual({ waiting: 1, delayed: 0, prioritized: 0 });
       expect((await queue.getJob('actions-probe'))?.data).toEqual({ probe: true });
       // The allowed actions reach Bull Board and Redis.
       expect((await send('PUT', '/queues/api/queues/hosts/pause')).status).toBe(200);
