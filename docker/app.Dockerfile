@@ -27,6 +27,7 @@ COPY apps apps
 COPY packages packages
 COPY modules modules
 COPY cql cql
+COPY examples examples
 COPY bin bin
 RUN node bin/app.cjs --build
 

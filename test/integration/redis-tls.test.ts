@@ -154,8 +154,9 @@ describe('Redis over TLS with an ACL user', () => {
       const results = resultStore(system.cassandra, system.keyspace);
       for (const host of ['host1', 'host2']) {
         const ops = await results.getOperationResults(runId!, host);
-        expect(ops).toHaveLength(4);
-        for (const op of ops) expect(['ok', 'changed']).toContain(op.status);
+        expect(ops).toHaveLength(7); // the example state's web hosts
+        // The reload handler is skipped when its config did not change (the hosts may be converged already).
+        for (const op of ops) expect(op.name === 'reload web service' ? ['changed', 'skipped'] : ['ok', 'changed']).toContain(op.status);
       }
 
       // The queue and the progress keys are on the TLS Redis, none on the plain one.

@@ -8,6 +8,7 @@ import { diffCommand } from './diff-command';
 import { exportCommand } from './export-command';
 import { importAnsibleCommand } from './import-ansible-command';
 import { revisionsCommand } from './revisions-command';
+import { seedCommand } from './seed-command';
 import { validateCommand } from './validate-command';
 
 /** The subcommands of `state`, by name. */
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   export: exportCommand,
   'import-ansible': importAnsibleCommand,
   revisions: revisionsCommand,
+  seed: seedCommand,
 };
 
 function usage(): string {

@@ -5,6 +5,3 @@ export const CQL_DIR = path.resolve(__dirname, '..', '..', '..', 'cql');
 
 /** The tables, for any keyspace and replication (`{{keyspace}}`, `{{replication}}`). */
 export const schemaFile = path.join(CQL_DIR, 'schema.cql');
-
-/** The sample desired state: five hosts at the local stack's addresses, 127.10.0.1…5. */
-export const sampleStateFile = path.join(CQL_DIR, 'seed.cql');

@@ -16,7 +16,7 @@ async function demo(): Promise<number> {
   await stackUp({ hosts: 5, atLeast: true, log: (line) => console.log(`  ${line}`) });
   const env = stackEnv();
   console.log(`== seed (${elapsed()})`);
-  console.log(`  ${await seed({ ...process.env, ...env })} statements applied from cql/seed.cql`);
+  console.log(`  examples/demo-state applied: ${await seed({ ...process.env, ...env })}`);
 
   console.log(`== processes (${elapsed()})`);
   const processes: Started[] = [
