@@ -19,10 +19,14 @@ export interface Setting<T> {
   readonly check: z.ZodType<T>;
   /** Refused when absent after defaults (the check's message says why). */
   readonly required?: boolean;
+  /** What the setting does, for `--help`. */
+  readonly about?: string;
+  /** The value's placeholder in `--help` (`N`, `PATTERN`); default the field's name in capitals. */
+  readonly valueName?: string;
 }
 
 /** Where a setting comes from. */
-export type SettingSources = Pick<Setting<unknown>, 'flag' | 'env' | 'required'>;
+export type SettingSources = Pick<Setting<unknown>, 'flag' | 'env' | 'required' | 'about' | 'valueName'>;
 
 /** The settings of one options type `O`, one per field. */
 export type SettingSpec<O> = { readonly [K in keyof O]-?: Setting<NonNullable<O[K]>> };
