@@ -60,7 +60,7 @@ export function formatCommandHelp<O>(about: CommandAbout, spec: SettingSpec<O>, 
   const rows: Array<[string, string]> = [];
   const envOnly: Array<[string, string]> = [];
   for (const [key, setting] of Object.entries(spec) as Array<[keyof O & string, Setting<unknown>]>) {
-    const value = setting.read === 'switch' ? '' : ` ${setting.valueName ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).toUpperCase()}`;
+    const value = setting.read === 'switch' ? '' : ` ${setting.valueName ?? key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
     const notes = [setting.about, defaults[key] === undefined ? undefined : `default ${shown(defaults[key])}`, setting.required ? 'required' : undefined].filter(Boolean);
     if (setting.flag !== undefined) {
       if (setting.env !== undefined) notes.push(`env ${setting.env}`);

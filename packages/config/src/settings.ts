@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { z } from 'zod';
+import { wantsHelp } from './command-help';
 import { intFlag, parseCli } from './cli';
 import { ConfigError, zodIssues } from './errors';
 
@@ -73,9 +75,13 @@ function entries<O>(spec: SettingSpec<O>): Array<[string, Setting<unknown>]> {
 /**
  * The settings given on the command line and in the environment, a flag over its variable;
  * absent ones are left out. Unknown flags, and bad values, are ConfigErrors naming the flag or
- * the variable.
+ * the variable. With `help`, `--help` or `-h` prints it and exits 0 (the process's own help).
  */
-export function readSettings<O>(argv: readonly string[], env: NodeJS.ProcessEnv, spec: SettingSpec<O>): O {
+export function readSettings<O>(argv: readonly string[], env: NodeJS.ProcessEnv, spec: SettingSpec<O>, help?: () => string): O {
+  if (help !== undefined && wantsHelp(argv)) {
+    fs.writeSync(1, help());
+    process.exit(0);
+  }
   const flagTypes: Record<string, { type: 'string' | 'boolean' }> = {};
   const flagSchemas: Record<string, z.ZodType> = {};
   const envSchemas: Record<string, z.ZodType> = {};
