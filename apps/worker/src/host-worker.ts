@@ -18,7 +18,7 @@ import {
   type ResultJobData,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
-import { isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
+import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { convergeHost, type ConvergeContext } from './converge-host';
 import { keyReader } from './key-reader';
 import { processHostJob, recordGivenUp, type HostJobSteps } from './process-host-job';
@@ -168,26 +168,19 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
         state = 'closing';
         // Let running hosts finish for a while; past that, abort them so they are handed back.
         const grace = setTimeout(() => shutdown.abort(), options.shutdownGraceMs);
-        // In order of set-up; closeAll closes the worker first.
+        // In order of set-up; closeAll closes the worker first. While Redis is down BullMQ's close
+        // never finishes: one second past the grace period (time to hand hosts back) it is given
+        // up and the connections dropped, so SIGTERM always ends the worker.
         const orderly = closeAll([() => queueConnection.disconnect(), () => workerConnection.disconnect(), () => results.close(), () => worker.close()]);
-        // While Redis is down BullMQ's close waits for a connection that never comes (and keeps
-        // reconnecting): one second past the grace period (time to hand hosts back) it is given up
-        // and the connections are dropped, so SIGTERM always ends the worker.
-        let bound: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<boolean>((resolve) => {
-          bound = setTimeout(() => resolve(true), options.shutdownGraceMs + 1_000);
-        });
         try {
-          if (await Promise.race([orderly.then(() => false), timedOut])) {
+          await boundedClose(orderly, options.shutdownGraceMs + 1_000, () => {
             log(`worker ${options.name}: close did not finish within the grace period (Redis unreachable?); dropping connections`);
-            orderly.catch(() => undefined);
             queueConnection.disconnect();
             workerConnection.disconnect();
             worker.close(true).catch(() => undefined);
-          }
+          });
         } finally {
           clearTimeout(grace);
-          clearTimeout(bound);
           state = 'closed';
         }
       })();

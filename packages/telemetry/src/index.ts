@@ -8,3 +8,4 @@ export * from './outage-reporter';
 export * from './process-metrics';
 export * from './ops-server';
 export * from './service-addresses';
+export * from './bounded-close';

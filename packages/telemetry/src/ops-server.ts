@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 export interface OpsEndpoints {
   readonly registry: Registry;
   /** Services this process needs now, by name, and whether each answered last (what /readyz shows). */
-  readonly readiness: () => Record<string, boolean>;
+  readonly readiness: () => Record<string, boolean> | Promise<Record<string, boolean>>;
   /** More Prometheus text appended to /metrics (BullMQ's queue export); a failure is left out. */
   readonly extraMetrics?: () => Promise<string>;
 }
@@ -24,7 +24,7 @@ export async function answerOpsRequest(endpoints: OpsEndpoints, path: string, re
     return true;
   }
   if (path === '/readyz') {
-    const services = endpoints.readiness();
+    const services = await endpoints.readiness();
     const ready = Object.values(services).every(Boolean);
     res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, services })}\n`);
     return true;
