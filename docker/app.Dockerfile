@@ -1,8 +1,14 @@
 # SimpleCM's processes (master, worker, results consumer, dashboard) in one image; the
-# command picks the process. Multi-stage: dependencies are built (ssh2's native crypto) in the
-# first stage, the runtime stage has no compiler and runs as an unprivileged user.
-# Keys, known_hosts and TLS material are mounted at run time, never copied in.
-FROM node:20.20.2-bookworm-slim AS build
+# command picks the process. Multi-stage: dependencies are built (ssh2's native crypto) and the
+# apps bundled in the first stage; the runtime stage gets the bundles and the production
+# dependencies only (no compiler, no dev dependencies) and runs as an unprivileged user.
+# Keys, known_hosts and TLS material are mounted at run time, never copied in (.dockerignore
+# keeps node_modules, .cache, .stack, secrets/, dist/, artifacts/ and .git out of the context).
+# NODE_BASE: the pinned public image in production; the containers suite passes its local
+# build (docker/node-base.Dockerfile: the same Node.js 20.20.2 from the npm registry).
+ARG NODE_BASE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_BASE} AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -23,20 +29,43 @@ COPY apps apps
 COPY packages packages
 COPY modules modules
 COPY cql cql
+# The sample desired state loader (moving into packages/store, issue 12).
 COPY scripts/seed.ts scripts/seed.ts
 COPY scripts/stack/paths.ts scripts/stack/paths.ts
 COPY scripts/app.cjs scripts/app.cjs
-RUN node scripts/app.cjs --build
+COPY docker/build-bundles.cjs docker/build-bundles.cjs
+COPY docker/healthcheck.cjs docker/healthcheck.cjs
+COPY docker/cassandra-roles.cjs docker/cassandra-roles.cjs
+# npm prune keeps typescript, an optional peer of valibot (@bull-board) that only the dev tree
+# installed: it goes too.
+RUN node docker/build-bundles.cjs && npm prune --omit=dev --no-audit --no-fund && rm -rf node_modules/typescript \
+ && find apps packages -name __tests__ -type d -prune -exec rm -rf {} + && npm cache clean --force \
+ && touch dist/*.js
 
-FROM node:20.20.2-bookworm-slim
+FROM ${NODE_BASE}
 ENV NODE_ENV=production \
     SIMPLECM_MODULES_DIR=/app/modules \
     SIMPLECM_KEYS_DIR=/etc/simple-cm/keys \
     SIMPLECM_KNOWN_HOSTS=/etc/simple-cm/known_hosts
-RUN groupadd --system simplecm && useradd --system --gid simplecm --home-dir /app --shell /usr/sbin/nologin simplecm
+# A fixed uid/gid (10001), so an operator can give a mounted key that owner instead of the
+# keys init step (docs/containers.md).
+RUN groupadd --system --gid 10001 simplecm && useradd --system --uid 10001 --gid simplecm --home-dir /app --shell /usr/sbin/nologin simplecm
 WORKDIR /app
-COPY --from=build --chown=root:root /app /app
+# Owned by root and read-only to the app user: the running process cannot change its own code.
+COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/apps apps
+COPY --from=build /app/packages packages
+COPY --from=build /app/modules modules
+COPY --from=build /app/cql cql
+COPY --from=build /app/dist dist
+COPY --from=build /app/scripts/app.cjs scripts/app.cjs
+COPY --from=build /app/docker/healthcheck.cjs /app/docker/cassandra-roles.cjs docker/
 USER simplecm
-# The command names the app (enqueue, worker, results, dashboard, read); its bundle was built above.
+# Per process: the dashboard answers HTTP, the others reach their Redis (docker/healthcheck.cjs).
+HEALTHCHECK --interval=5s --timeout=4s --start-period=10s --retries=6 CMD ["node", "/app/docker/healthcheck.cjs"]
+# The command names the app (enqueue, worker, results, dashboard, read); `node /app/dist/seed.js`
+# loads the sample desired state.
+# launcher
 ENTRYPOINT ["node", "/app/scripts/app.cjs"]
 CMD ["worker"]

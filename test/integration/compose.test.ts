@@ -11,9 +11,10 @@ import { repoRoot } from '../../scripts/stack/paths';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { apps: launcherApps } = require('../../scripts/app.cjs') as { apps: Record<string, string> };
 
-// No Docker engine runs here, so docker-compose.yml is validated instead of run: schema (Debian's
-// docker-compose `config`), pinned images, every app's environment against its own config
-// schema, and every file it refers to.
+// Static checks of docker-compose.yml (the production layout) and docker/compose.local.yml (the
+// host-network layout the containers suite runs for real, `npm run test:containers`): schema
+// (Debian's docker-compose `config`, no engine needed), pinned images, every app's environment
+// against its own config schema, the networks and credentials, and every file they refer to.
 interface Service {
   image?: string;
   build?: { context: string; dockerfile: string };
@@ -24,12 +25,24 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   healthcheck?: unknown;
+  networks?: string[];
+  network_mode?: string;
+  ports?: string[];
+  user?: string;
 }
 
 const file = path.join(repoRoot, 'docker-compose.yml');
 const text = fs.readFileSync(file, 'utf8');
-const secrets = { SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password', SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40) };
+const secrets = {
+  SIMPLECM_REDIS_PASSWORD: 'a-redis-password',
+  SIMPLECM_CASSANDRA_PASSWORD: 'a-cassandra-password',
+  SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password',
+  SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40),
+};
 const services = (parse(text, { merge: true }) as { services: Record<string, Service> }).services;
+const localFile = path.join(repoRoot, 'docker', 'compose.local.yml');
+const localServices = (parse(fs.readFileSync(localFile, 'utf8'), { merge: true }) as { services: Record<string, Service> }).services;
+const productionDockerfiles = ['docker/app.Dockerfile', 'docker/ssh-host.Dockerfile'];
 /** ${VAR:?message} → the value the operator exports (the test's stand-ins). */
 const interpolate = (env: Record<string, string> = {}) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => secrets[name as keyof typeof secrets] ?? '')]));
@@ -42,18 +55,25 @@ describe('docker-compose.yml', () => {
     expect(r.status).toBe(0);
   });
 
-  it('refuses to start the dashboard without its secrets', () => {
-    const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/SIMPLECM_DASHBOARD_PASSWORD/);
+  it('refuses to start without each of its secrets (dashboard, Redis and Cassandra credentials)', () => {
+    for (const name of Object.keys(secrets)) {
+      const env = { PATH: process.env.PATH, ...secrets, [name]: undefined };
+      const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { env, encoding: 'utf8' });
+      expect({ name, status: r.status }).toEqual({ name, status: expect.not.stringMatching(/^0$/) });
+      expect(r.stderr).toContain(name);
+    }
   });
 
   it('pins every image and base image', () => {
     for (const [name, service] of Object.entries(services)) {
       expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:(?!latest)[\w.-]*\d[\w.-]*$/) });
     }
-    for (const dockerfile of ['docker/app.Dockerfile', 'docker/ssh-host.Dockerfile']) {
-      const froms = fs.readFileSync(path.join(repoRoot, dockerfile), 'utf8').split('\n').filter((l) => l.startsWith('FROM '));
+    // Production Dockerfiles: a pinned public base by default; the build argument that names it
+    // is how the containers suite swaps in its local Debian build.
+    for (const dockerfile of productionDockerfiles) {
+      const lines = fs.readFileSync(path.join(repoRoot, dockerfile), 'utf8').split('\n');
+      const args = Object.fromEntries(lines.filter((l) => /^ARG \w+=/.test(l)).map((l) => l.slice(4).split('=') as [string, string]));
+      const froms = lines.filter((l) => l.startsWith('FROM ')).map((l) => l.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '?'));
       expect(froms.length).toBeGreaterThan(0);
       for (const from of froms) expect(from).toMatch(/^FROM [\w./-]+:(?!latest)[\w.-]*\d[\w.-]*( AS \w+)?$/);
     }
@@ -61,30 +81,68 @@ describe('docker-compose.yml', () => {
 
   it('gives every SimpleCM process an environment its configuration accepts', () => {
     const apps = Object.entries(services).filter(([, s]) => s.image?.startsWith('simplecm/app'));
-    expect(apps.map(([n]) => n).sort()).toEqual(['dashboard', 'master', 'results', 'schema', 'worker']);
+    expect(apps.map(([n]) => n).sort()).toEqual(['cassandra-auth', 'dashboard', 'keys', 'master', 'results', 'schema', 'worker']);
     for (const [name, service] of apps) {
       const env = interpolate(service.environment);
-      // The image runs scripts/app.cjs, whose first argument names the app; the schema job runs
-      // a script of its own through tsx.
+      // The image runs scripts/app.cjs, whose first argument names the app; one-shot services
+      // run a file of the image instead: a script of docker/ or a bundle docker/build-bundles.cjs makes.
       const [first, ...args] = service.command ?? [];
       if (service.entrypoint) {
-        for (const file of [...service.entrypoint, first!]) expect(fs.existsSync(path.join(repoRoot, file))).toBe(true);
-      } else {
-        expect(Object.keys(launcherApps)).toContain(first);
+        const script = service.entrypoint.find((part) => part.startsWith('/app/'));
+        if (script?.startsWith('/app/dist/')) expect(fs.readFileSync(path.join(repoRoot, 'docker', 'build-bundles.cjs'), 'utf8')).toContain(path.basename(script, '.js'));
+        else if (script) expect(fs.existsSync(path.join(repoRoot, script.slice('/app/'.length)))).toBe(true);
+        if (name === 'keys') expect(service.user).toBe('root');
+        continue;
       }
+      expect(Object.keys(launcherApps)).toContain(first);
       const config = connectionConfigFromEnv(env);
       expect(config.cassandra.contactPoints).toHaveLength(3);
+      expect(config.cassandra.username).toBe('simplecm');
+      expect(config.redis.url).toMatch(/^redis:\/\/simplecm:[^@]+@redis:6379$/);
       if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts' });
       if (name === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
       if (name === 'master') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });
     }
   });
 
-  it('scales workers, orders start-up with health checks, and mounts keys read-only', () => {
+  it('scales workers, orders start-up with health checks, and gives workers the key through the keys init step', () => {
     expect(services.worker!.deploy?.replicas).toBeGreaterThanOrEqual(2);
     for (const name of ['cassandra1', 'cassandra2', 'cassandra3', 'redis', 'host1']) expect(services[name]!.healthcheck).toBeDefined();
-    expect(services.worker!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'known-hosts': { condition: 'service_completed_successfully' } });
-    expect(services.worker!.volumes).toContain('./secrets/keys:/etc/simple-cm/keys:ro');
+    expect(services.worker!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'known-hosts': { condition: 'service_completed_successfully' }, keys: { condition: 'service_completed_successfully' } });
+    for (const name of ['results', 'dashboard', 'worker', 'master']) expect(services[name]!.depends_on).toMatchObject({ schema: { condition: 'service_completed_successfully' }, 'cassandra-auth': { condition: 'service_completed_successfully' } });
+    expect(services.worker!.volumes).toContain('worker-keys:/etc/simple-cm/keys:ro');
+    expect(services.keys!.volumes).toEqual(['./secrets/keys:/run/keys-source:ro', 'worker-keys:/keys']);
+    // Only the keys step sees the operator's key directory; the master mounts nothing.
+    for (const [name, service] of Object.entries(services)) if (name !== 'keys') expect((service.volumes ?? []).filter((v) => v.startsWith('./secrets/keys:'))).toEqual([]);
+    expect(services.master!.volumes).toBeUndefined();
+  });
+
+  it('keeps the managed hosts on a network of their own: they cannot reach Redis or Cassandra', () => {
+    for (const name of ['redis', 'cassandra1', 'cassandra2', 'cassandra3', 'results', 'dashboard', 'master']) expect({ name, networks: services[name]!.networks }).toEqual({ name, networks: ['backend'] });
+    for (const n of [1, 2, 3, 4, 5]) expect(services[`host${n}`]!.networks).toEqual(['managed']);
+    expect(services.worker!.networks).toEqual(['backend', 'managed']);
+    expect(services.redis!.command!.join(' ')).toMatch(/--user default off --user simplecm on/);
+    expect(services.cassandra1!.entrypoint!.join(' ')).toMatch(/PasswordAuthenticator/);
+  });
+
+  it('runs the local layout on host networking, each service on its own 127.30.x.y address, clear of the stack', () => {
+    const r = spawnSync('docker-compose', ['-f', localFile, 'config', '-q'], { env: { ...process.env, ...secrets, SIMPLECM_SECRETS_DIR: '/nonexistent' }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // (comments name the stack's addresses it keeps clear of)
+    const localText = fs.readFileSync(localFile, 'utf8').replace(/^\s*#.*$/gm, '');
+    for (const [name, service] of Object.entries(localServices)) {
+      expect({ name, mode: service.network_mode, networks: service.networks, ports: service.ports }).toEqual({ name, mode: 'host', networks: undefined, ports: undefined });
+    }
+    // Every address it binds or dials is a 127.30.x.y one; never a private range.
+    const bound = [...localText.matchAll(/\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b/g)].map((m) => m[1]!);
+    expect(bound.length).toBeGreaterThan(5);
+    for (const address of bound) expect(address).toMatch(/^127\.30\./);
+  });
+
+  it('keeps node_modules, caches, the stack state, secrets, build output and git out of the build context', () => {
+    const ignored = fs.readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['**/node_modules', '.cache', '.stack', 'secrets', '**/dist', 'artifacts', '.git']) expect(ignored).toContain(entry);
   });
 
   it('refers only to files that exist, or to ./secrets, which the header says how to make', () => {

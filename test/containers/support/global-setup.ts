@@ -1,0 +1,22 @@
+import { composeUp, engineScript, log, must, newState, writeState } from './engine';
+
+/**
+ * Jest global setup of the containers suite (`npm run test:containers`): its own Docker engine
+ * (docker/engine.sh up: --bridge=none --iptables=false), the local images (built from nothing on
+ * a fresh machine, from the layer cache on a second run), then the whole layout up with three
+ * workers. Each step's wall time lands in artifacts/containers/state.json.
+ */
+export default async function globalSetup(): Promise<void> {
+  const state = newState();
+  const timed = async (step: string, fn: () => Promise<unknown>) => {
+    const started = Date.now();
+    await fn();
+    state.timings[step] = Math.round((Date.now() - started) / 100) / 10;
+    log(`${step}: ${state.timings[step]} s`);
+  };
+  await timed('engine up', () => must(engineScript, ['up'], {}, 120_000));
+  await timed('images', () => must(engineScript, ['images'], {}, 1_800_000));
+  writeState(state);
+  await timed('compose up (3 workers)', () => composeUp(state, 3));
+  writeState(state);
+}

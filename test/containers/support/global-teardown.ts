@@ -1,0 +1,17 @@
+import { composeDown, engineScript, leftovers, log, must, readState } from './engine';
+
+/**
+ * Takes the layout down (`docker-compose down -v`), then stops the engine, which leaves no
+ * container, volume, network or mount behind; only the image cache stays (docker/engine.sh).
+ */
+export default async function globalTeardown(): Promise<void> {
+  const state = readState();
+  try {
+    await composeDown(state);
+  } finally {
+    await must(engineScript, ['down'], {}, 120_000);
+  }
+  const left = leftovers();
+  if (left.length > 0) throw new Error(`the engine left behind:\n${left.join('\n')}`);
+  log('engine stopped; no mounts left');
+}
