@@ -1,16 +1,17 @@
 # SimpleCM's processes (master, worker, results consumer, dashboard) in one image; the
-# command picks the process. Multi-stage: dependencies are built (ssh2's native crypto) and the
-# apps bundled in the first stage; the runtime stage gets the bundles and the production
-# dependencies only (no compiler, no dev dependencies) and runs as an unprivileged user.
+# command picks the process. Multi-stage: the production dependencies are installed (ssh2's
+# native crypto compiled) in one stage, the apps bundled in another; the runtime stage gets the
+# bundles and the production dependencies only (no compiler, no dev dependencies) and runs as an
+# unprivileged user.
 # Keys, known_hosts and TLS material are mounted at run time, never copied in (.dockerignore
 # keeps node_modules, .cache, .stack, secrets/, dist/, artifacts/ and .git out of the context).
 # NODE_BASE: the pinned public image in production; the containers suite passes its local
 # build (docker/node-base.Dockerfile: the same Node.js 20.20.2 from the npm registry).
 ARG NODE_BASE=node:20.20.2-bookworm-slim
 
-FROM ${NODE_BASE} AS build
+# The manifests, once per stage that installs from them.
+FROM ${NODE_BASE} AS manifests
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY apps/master/package.json apps/master/
 COPY apps/worker/package.json apps/worker/
@@ -23,6 +24,15 @@ COPY packages/queue/package.json packages/queue/
 COPY packages/ssh/package.json packages/ssh/
 COPY packages/store/package.json packages/store/
 COPY packages/terminal/package.json packages/terminal/
+
+# Production dependencies only, installed on their own (an `npm prune` of the full tree keeps
+# optional peers such as typescript and @types/* that only the dev tree pulled in).
+FROM manifests AS deps
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Everything, to bundle the apps.
+FROM deps AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY apps apps
@@ -36,11 +46,7 @@ COPY scripts/app.cjs scripts/app.cjs
 COPY docker/build-bundles.cjs docker/build-bundles.cjs
 COPY docker/healthcheck.cjs docker/healthcheck.cjs
 COPY docker/cassandra-roles.cjs docker/cassandra-roles.cjs
-# npm prune keeps typescript, an optional peer of valibot (@bull-board) that only the dev tree
-# installed: it goes too.
-RUN node docker/build-bundles.cjs && npm prune --omit=dev --no-audit --no-fund && rm -rf node_modules/typescript \
- && find apps packages -name __tests__ -type d -prune -exec rm -rf {} + && npm cache clean --force \
- && touch dist/*.js
+RUN node docker/build-bundles.cjs && find apps packages -name __tests__ -type d -prune -exec rm -rf {} + && touch dist/*.js
 
 FROM ${NODE_BASE}
 ENV NODE_ENV=production \
@@ -53,7 +59,7 @@ RUN groupadd --system --gid 10001 simplecm && useradd --system --uid 10001 --gid
 WORKDIR /app
 # Owned by root and read-only to the app user: the running process cannot change its own code.
 COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json ./
-COPY --from=build /app/node_modules node_modules
+COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/apps apps
 COPY --from=build /app/packages packages
 COPY --from=build /app/modules modules

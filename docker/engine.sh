@@ -99,7 +99,7 @@ build_base() {
 }
 
 # docker build on the host network (apt and the npm registry are reached from the build).
-build() { local tag=$1 file=$2 context=$3; shift 3; say "build $tag"; "$docker" build --network host -q -t "$tag" -f "$file" "$@" "$context" >/dev/null; }
+build() { local tag=$1 file=$2 context=$3; shift 3; say "build $tag"; "$docker" build --network host --force-rm -q -t "$tag" -f "$file" "$@" "$context" >/dev/null; }
 
 # Cassandra's jars come from Maven Central through the stack's own pom (the same 5.0.9 jars as
 # the local stack); they and its config files form a small build context of their own.

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { compileDashboardOptions } from '@simplecm/dashboard';
 import { compileEnqueueOptions } from '@simplecm/master';
@@ -73,7 +73,10 @@ describe('docker-compose.yml', () => {
     for (const dockerfile of productionDockerfiles) {
       const lines = fs.readFileSync(path.join(repoRoot, dockerfile), 'utf8').split('\n');
       const args = Object.fromEntries(lines.filter((l) => /^ARG \w+=/.test(l)).map((l) => l.slice(4).split('=') as [string, string]));
-      const froms = lines.filter((l) => l.startsWith('FROM ')).map((l) => l.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '?'));
+      const stages = lines.flatMap((l) => / AS (\w+)$/.exec(l)?.[1] ?? []);
+      const froms = lines
+        .filter((l) => l.startsWith('FROM ') && !stages.includes(l.split(' ')[1]!))
+        .map((l) => l.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '?'));
       expect(froms.length).toBeGreaterThan(0);
       for (const from of froms) expect(from).toMatch(/^FROM [\w./-]+:(?!latest)[\w.-]*\d[\w.-]*( AS \w+)?$/);
     }
@@ -157,5 +160,63 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(fs.readFileSync(path.join(repoRoot, '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
+  });
+});
+
+// Kubernetes manifests (deploy/k8s): no cluster here, so they are parsed and checked offline —
+// every resource the kustomization lists, non-root pods, each SimpleCM container's command and
+// environment against its own configuration schema, and the autoscaler on the hosts queue's wait list.
+describe('deploy/k8s', () => {
+  interface Container { name: string; image: string; args?: string[]; command?: string[]; envFrom?: Array<{ configMapRef?: { name: string } }>; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
+  interface PodSpec { securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number }; containers: Container[]; initContainers?: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> }
+  interface Resource { apiVersion: string; kind: string; metadata: { name: string }; spec?: { template?: { spec: PodSpec }; scaleTargetRef?: { name: string }; triggers?: Array<{ type: string; metadata: Record<string, string> }> }; data?: Record<string, string>; resources?: string[] }
+  const dir = path.join(repoRoot, 'deploy', 'k8s');
+  const kustomization = parse(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as Resource;
+  const resources = kustomization.resources!.flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS() as Resource));
+  const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
+  const config = byKind('ConfigMap').find((c) => c.metadata.name === 'simplecm-env')!.data!;
+  const stand = { SIMPLECM_REDIS_URL: 'redis://simplecm:pw@redis:6379', SIMPLECM_CASSANDRA_PASSWORD: 'a-cassandra-password', SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password', SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40) };
+
+  it('lists only files that exist and parse, with the workloads SimpleCM needs', () => {
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()).toEqual([...kustomization.resources!].sort());
+    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['simplecm-dashboard', 'simplecm-results', 'simplecm-worker']);
+    expect(byKind('Job').map((d) => d.metadata.name)).toEqual(['simplecm-master']);
+    expect(byKind('ScaledObject')).toHaveLength(1);
+  });
+
+  it('runs every container of the app image as the non-root user, with an environment its configuration accepts', () => {
+    for (const workload of [...byKind('Deployment'), ...byKind('Job')]) {
+      const pod = workload.spec!.template!.spec;
+      expect({ name: workload.metadata.name, ...pod.securityContext }).toMatchObject({ name: workload.metadata.name, runAsNonRoot: true, runAsUser: 10001 });
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        expect(container.image).toBe(services.worker!.image);
+        expect(container.envFrom).toEqual([{ configMapRef: { name: 'simplecm-env' } }]);
+        const env: Record<string, string> = { ...config, ...stand };
+        for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+        expect(connectionConfigFromEnv(env).cassandra.contactPoints).toHaveLength(3);
+        if (container.command) {
+          expect(container.command).toEqual(['node', '/app/dist/seed.js']);
+          continue;
+        }
+        const [app, ...args] = container.args!;
+        expect(Object.keys(launcherApps)).toContain(app);
+        if (app === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, keysDir: '/etc/simple-cm/keys', knownHostsFile: '/etc/simple-cm/known/known_hosts' });
+        if (app === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
+        if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });
+      }
+    }
+    // Only the workers mount the private key (readable through the pod's fsGroup).
+    const withKeys = [...byKind('Deployment'), ...byKind('Job')].filter((w) => (w.spec!.template!.spec.volumes ?? []).some((v) => v.secret?.secretName === 'simplecm-ssh-keys'));
+    expect(withKeys.map((w) => w.metadata.name)).toEqual(['simplecm-worker']);
+    expect(withKeys[0]!.spec!.template!.spec.securityContext!.fsGroup).toBe(10001);
+  });
+
+  it('scales the workers on the hosts queue wait list (KEDA Redis list scaler)', () => {
+    const [scaler] = byKind('ScaledObject');
+    expect(scaler!.spec!.scaleTargetRef!.name).toBe('simplecm-worker');
+    const [trigger] = scaler!.spec!.triggers!;
+    expect(trigger!.type).toBe('redis');
+    expect(trigger!.metadata.listName).toBe(`${config.SIMPLECM_QUEUE_PREFIX}:hosts:wait`);
+    expect(Number(trigger!.metadata.listLength)).toBeGreaterThan(0);
   });
 });

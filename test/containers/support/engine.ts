@@ -105,9 +105,10 @@ export async function containersOf(service: string, env: Record<string, string>,
   return out.split('\n').filter(Boolean);
 }
 
-/** Starts a one-shot `docker-compose run --rm -T master …`; its output so far, its exit. */
-export function startMaster(args: readonly string[], env: Record<string, string>): { output: () => string; exited: Promise<number> } {
-  const child = spawn('docker-compose', ['-p', project, '-f', composeFile, 'run', '--rm', '-T', 'master', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a one-shot `docker-compose run --rm -T master …` (kept under a name if asked); its output so far, its exit. */
+export function startMaster(args: readonly string[], env: Record<string, string>, keepAs?: string): { output: () => string; exited: Promise<number> } {
+  const how = keepAs ? ['--name', keepAs] : ['--rm'];
+  const child = spawn('docker-compose', ['-p', project, '-f', composeFile, 'run', ...how, '-T', 'master', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
