@@ -25,11 +25,12 @@ COPY packages/ssh/package.json packages/ssh/
 COPY packages/store/package.json packages/store/
 COPY packages/terminal/package.json packages/terminal/
 
-# Production dependencies only, installed on their own (an `npm prune` of the full tree keeps
-# optional peers such as typescript and @types/* that only the dev tree pulled in).
+# Production dependencies only, installed on their own. npm still installs typescript, which the
+# lockfile marks devOptional (an optional peer of valibot, under @bull-board): nothing at run
+# time needs it, so it goes.
 FROM manifests AS deps
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver && npm cache clean --force
 
 # Everything, to bundle the apps.
 FROM deps AS build

@@ -98,8 +98,30 @@ build_base() {
   rm -f "$tar"
 }
 
+# A digest of what an image is built from: its Dockerfile, build arguments and every file of its
+# context (git's list of it where the context is the repository). An image labelled with the same
+# digest is current and not even sent to the builder (sending the contexts is most of a warm run).
+inputs_digest() {
+  local file=$1 context=$2; shift 2
+  { printf '%s\n' "$@"; sha256sum "$file"
+    if git -C "$context" rev-parse --show-prefix >/dev/null 2>&1; then
+      (cd "$context" && git ls-files -co --exclude-standard -z | sort -z | xargs -0 -r sha256sum 2>/dev/null || true)
+    else
+      (cd "$context" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum 2>/dev/null || true)
+    fi; } | sha256sum | cut -d' ' -f1
+}
+
 # docker build on the host network (apt and the npm registry are reached from the build).
-build() { local tag=$1 file=$2 context=$3; shift 3; say "build $tag"; "$docker" build --network host --force-rm -q -t "$tag" -f "$file" "$@" "$context" >/dev/null; }
+build() {
+  local tag=$1 file=$2 context=$3; shift 3
+  local digest started=$SECONDS
+  digest=$(inputs_digest "$file" "$context" "$@")
+  if [ "$("$docker" image inspect -f '{{index .Config.Labels "simplecm.inputs"}}' "$tag" 2>/dev/null)" = "$digest" ]; then
+    say "$tag is current"; return
+  fi
+  "$docker" build --network host --force-rm -q --label "simplecm.inputs=$digest" -t "$tag" -f "$file" "$@" "$context" >/dev/null
+  say "built $tag in $((SECONDS - started)) s"
+}
 
 # Cassandra's jars come from Maven Central through the stack's own pom (the same 5.0.9 jars as
 # the local stack); they and its config files form a small build context of their own.
@@ -120,7 +142,6 @@ images() {
   build_base
   local local_base=(--build-arg "BASE=$base_image")
   image_exists "$node_image" || build "$node_image" "$repo/docker/node-base.Dockerfile" "$repo/docker" "${local_base[@]}"
-  # The others are rebuilt every time: docker's layer cache makes an unchanged one a no-op.
   build simplecm/app:0.1.0 "$repo/docker/app.Dockerfile" "$repo" --build-arg "NODE_BASE=$node_image"
   build simplecm/ssh-host:0.1.0 "$repo/docker/ssh-host.Dockerfile" "$repo/docker" "${local_base[@]}"
   build simplecm/redis:local "$repo/docker/redis.Dockerfile" "$repo/docker" "${local_base[@]}"
