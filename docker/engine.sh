@@ -2,6 +2,7 @@
 # A private Docker engine for the containers suite (issue 19), and the local images it runs.
 #
 #   docker/engine.sh up       start dockerd (root), its own socket, data root, exec root and pid file
+#   docker/engine.sh base     only the Debian 12 base: mmdebstrap --variant=minbase bookworm, docker import
 #   docker/engine.sh images   build the local images (debian base, node base, app, ssh host, redis,
 #                             cassandra); cached in the data root, rebuilt only when missing/stale
 #   docker/engine.sh down     remove every container, volume and network it made, stop the daemon
@@ -155,5 +156,5 @@ case ${1:-} in
   images) images ;;
   base) build_base ;;
   env) echo "export DOCKER_HOST=$DOCKER_HOST" ;;
-  *) echo "usage: $0 up|images|down|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up|base|images|down|env" >&2; exit 2 ;;
 esac
