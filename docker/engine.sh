@@ -99,17 +99,19 @@ build_base() {
   rm -f "$tar"
 }
 
-# A digest of what an image is built from: its Dockerfile, build arguments and every file of its
-# context (git's list of it where the context is the repository). An image labelled with the same
-# digest is current and not even sent to the builder (sending the contexts is most of a warm run).
+# The parts of the repository the app image is built from (a superset of what
+# docker/app.Dockerfile copies); the other images' contexts are small and hashed whole.
+app_inputs=(package.json package-lock.json tsconfig.json apps packages modules cql scripts docker)
+
+# A digest of what an image is built from: its Dockerfile, build arguments and the files of its
+# context (or of the paths given in $inputs, relative to it). An image labelled with the same
+# digest is current and not even sent to the builder (on a warm run, sending contexts and walking
+# the layer cache is what takes the time).
 inputs_digest() {
   local file=$1 context=$2; shift 2
   { printf '%s\n' "$@"; sha256sum "$file"
-    if git -C "$context" rev-parse --show-prefix >/dev/null 2>&1; then
-      (cd "$context" && git ls-files -co --exclude-standard -z | sort -z | xargs -0 -r sha256sum 2>/dev/null || true)
-    else
-      (cd "$context" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum 2>/dev/null || true)
-    fi; } | sha256sum | cut -d' ' -f1
+    (cd "$context" && find "${inputs[@]:-.}" -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -print0 2>/dev/null \
+      | sort -z | xargs -0 -r sha256sum 2>/dev/null || true); } | sha256sum | cut -d' ' -f1
 }
 
 # docker build on the host network (apt and the npm registry are reached from the build).
@@ -142,11 +144,12 @@ cassandra_context() {
 images() {
   build_base
   local local_base=(--build-arg "BASE=$base_image")
+  local inputs=()
   image_exists "$node_image" || build "$node_image" "$repo/docker/node-base.Dockerfile" "$repo/docker" "${local_base[@]}"
-  build simplecm/app:0.1.0 "$repo/docker/app.Dockerfile" "$repo" --build-arg "NODE_BASE=$node_image"
-  build simplecm/ssh-host:0.1.0 "$repo/docker/ssh-host.Dockerfile" "$repo/docker" "${local_base[@]}"
-  build simplecm/redis:local "$repo/docker/redis.Dockerfile" "$repo/docker" "${local_base[@]}"
-  build simplecm/cassandra:5.0.9-local "$repo/docker/cassandra.Dockerfile" "$(cassandra_context)" "${local_base[@]}"
+  inputs=("${app_inputs[@]}"); build simplecm/app:0.1.0 "$repo/docker/app.Dockerfile" "$repo" --build-arg "NODE_BASE=$node_image"
+  inputs=(ssh-host.Dockerfile ssh-host-init.sh); build simplecm/ssh-host:0.1.0 "$repo/docker/ssh-host.Dockerfile" "$repo/docker" "${local_base[@]}"
+  inputs=(redis.Dockerfile); build simplecm/redis:local "$repo/docker/redis.Dockerfile" "$repo/docker" "${local_base[@]}"
+  inputs=(); build simplecm/cassandra:5.0.9-local "$repo/docker/cassandra.Dockerfile" "$(cassandra_context)" "${local_base[@]}"
   "$docker" image prune -f >/dev/null
 }
 

@@ -1,4 +1,4 @@
-import { composeUp, engineScript, log, must, newState, writeState } from './engine';
+import { composeUp, engineScript, log, must, newState, run, writeState } from './engine';
 
 /**
  * Jest global setup of the containers suite (`npm run test:containers`): its own Docker engine
@@ -15,7 +15,11 @@ export default async function globalSetup(): Promise<void> {
     log(`${step}: ${state.timings[step]} s`);
   };
   await timed('engine up', () => must(engineScript, ['up'], {}, 120_000));
-  await timed('images', () => must(engineScript, ['images'], {}, 1_800_000));
+  await timed('images', async () => {
+    const r = await run(engineScript, ['images'], {}, 1_800_000);
+    for (const line of r.stderr.split('\n').filter((l) => l.startsWith('[engine]'))) log(line);
+    if (r.code !== 0) throw new Error(`docker/engine.sh images exited ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  });
   writeState(state);
   await timed('compose up (3 workers)', () => composeUp(state, 3));
   writeState(state);
