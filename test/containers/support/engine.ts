@@ -3,7 +3,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../../scripts/stack/paths';
 
 /**
  * The containers suite's view of its Docker engine (docker/engine.sh) and of the local compose
@@ -11,6 +10,7 @@ import { repoRoot } from '../../../scripts/stack/paths';
  * the addresses the containers bind on loopback.
  */
 
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const engineScript = path.join(repoRoot, 'docker', 'engine.sh');
 export const composeFile = path.join(repoRoot, 'docker', 'compose.local.yml');
 export const project = 'simplecm-local';
