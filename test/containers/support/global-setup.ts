@@ -1,4 +1,4 @@
-import { composeUp, engineScript, log, must, newState, run, writeState } from './engine';
+import { compose, composeDown, composeUp, engineScript, log, must, newState, run, writeState } from './engine';
 
 /**
  * Jest global setup of the containers suite (`npm run test:containers`): its own Docker engine
@@ -21,6 +21,17 @@ export default async function globalSetup(): Promise<void> {
     if (r.code !== 0) throw new Error(`docker/engine.sh images exited ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   });
   writeState(state);
-  await timed('compose up (3 workers)', () => composeUp(state, 3));
+  try {
+    // What an interrupted earlier run left (its Cassandra volume holds other credentials) goes first.
+    await composeDown(state);
+    await timed('compose up (3 workers)', () => composeUp(state, 3));
+  } catch (error) {
+    // Jest skips global teardown when setup fails: show why, then leave nothing running.
+    const logs = await compose(['logs', '--no-color', '--tail', '30'], state.env);
+    log(`compose up failed; the services' last lines:\n${logs.stdout}`);
+    await composeDown(state).catch(() => undefined);
+    await run(engineScript, ['down'], {}, 120_000);
+    throw error;
+  }
   writeState(state);
 }
