@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { compose, composeDown, composeUp, engineScript, log, must, newState, run, writeState } from './engine';
 
 /**
@@ -31,6 +32,7 @@ export default async function globalSetup(): Promise<void> {
     log(`compose up failed; the services' last lines:\n${logs.stdout}`);
     await composeDown(state).catch(() => undefined);
     await run(engineScript, ['down'], {}, 120_000);
+    fs.rmSync(state.secretsDir, { recursive: true, force: true });
     throw error;
   }
   writeState(state);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { composeDown, engineScript, leftovers, log, must, readState } from './engine';
 
 /**
@@ -10,6 +11,8 @@ export default async function globalTeardown(): Promise<void> {
     await composeDown(state);
   } finally {
     await must(engineScript, ['down'], {}, 120_000);
+    // The suite's key pair exists only for this run.
+    fs.rmSync(state.secretsDir, { recursive: true, force: true });
   }
   const left = leftovers();
   if (left.length > 0) throw new Error(`the engine left behind:\n${left.join('\n')}`);
