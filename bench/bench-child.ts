@@ -7,9 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { repoRoot } from '../scripts/stack/paths';
+import { repoRoot } from '@simplecm/stack';
 import { trackResource } from './open-resources';
 import { childPids } from './proc-stats';
+import { errorMessage } from '@simplecm/kernel';
 
 const PREFIX = '@@bench ';
 const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
@@ -27,7 +28,7 @@ export function serveRequests(handle: (request: Record<string, unknown>) => Prom
       try {
         send(await handle(JSON.parse(line) as Record<string, unknown>));
       } catch (error) {
-        send({ error: error instanceof Error ? error.stack ?? error.message : String(error) });
+        send({ error: error instanceof Error ? error.stack ?? error.message : errorMessage(error) });
       }
     });
   });

@@ -7,7 +7,7 @@
  * - `--ansible-repeat 1`: Ansible runs per host count (0: no Ansible).
  * - `--ansible-at ends`: Ansible at the smallest and largest host count only; `all`: at each.
  * - `--tsx-workers 0`: also run SimpleCM from its TypeScript through tsx (as before the build
- *   step of scripts/app.cjs) with this many workers, to measure what the build step gains end to
+ *   step of bin/app.cjs) with this many workers, to measure what the build step gains end to
  *   end (0: not; the hotpaths scenario measures the start-up difference in any case).
  * - `--ansible-strategy free`: or `linear` (Ansible's default; slower).
  * - `--wan-hosts 20`, `--wan-delay 25`: hosts behind the latency proxy, one-way delay in ms.
@@ -23,7 +23,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { intFlag, parseCli } from '@simplecm/config';
-import { repoRoot } from '../scripts/stack/paths';
+import { repoRoot } from '@simplecm/stack';
 
 export const SCENARIOS = ['e2e', 'wan', 'enqueue', 'results', 'footprint', 'hotpaths', 'profile'] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -12,11 +12,10 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { applySchema, connectCassandra, inventoryStore, runStore, type InventoryStore, type RunStore } from '@simplecm/store';
 import { spawn } from 'node:child_process';
-import { entryPoints, startProcess, stopStarted, type Started } from '../scripts/processes';
-import { repoRoot } from '../scripts/stack/paths';
-import { stackEnv } from '../scripts/stack/stack';
+import { entryPoints, repoRoot, stackEnv, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { trackResource } from './open-resources';
 import { childPids, cpuSecondsFromStat, hwmKbFromStatus, resetPeakRss, sampleProcess } from './proc-stats';
+import { closeAll } from '@simplecm/kernel';
 
 export const benchDir = path.join(repoRoot, '.bench');
 const usageHook = path.join(__dirname, 'usage-hook.cjs');
@@ -82,15 +81,15 @@ export interface BenchSystemOptions {
   /** Extra environment for every process (e.g. another known_hosts file). */
   readonly env?: Record<string, string>;
   /**
-   * `app` (default): the processes as `npm run worker` etc. start them (scripts/processes.ts:
+   * `app` (default): the processes as `npm run worker` etc. start them (startProcess of @simplecm/stack:
    * node on each app's esbuild bundle). `tsx`: from the TypeScript sources through tsx, as they
    * ran before that build step.
    */
   readonly runner?: 'app' | 'tsx';
 }
 
-/** Like scripts/processes.ts startProcess, from the TypeScript entry point through tsx. */
-function startTsx(role: 'worker' | 'results' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
+/** Like startProcess of @simplecm/stack, from the TypeScript entry point through tsx. */
+function startTsx(role: 'worker' | 'results-consumer' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
   const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, entryPoints[role]), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -152,7 +151,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
   fs.mkdirSync(usageDir, { recursive: true });
   let workerCount = 0;
   const viaTsx = options.runner === 'tsx';
-  const start = (role: 'worker' | 'results' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
+  const start = (role: 'worker' | 'results-consumer' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
     viaTsx ? startTsx(role, args, processEnv) : startProcess(role, args, processEnv);
   const runQuery = `SELECT status, hosts_done, host_count, finished_at, count_ok, count_changed, count_failed, count_skipped, count_unreachable FROM ${keyspace}.runs WHERE run_id = ?`;
 
@@ -211,7 +210,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
       return started;
     },
     async startResults(extraEnv = {}) {
-      const p = await readyProcess('results', start('results', [], { ...env, ...extraEnv }), /writing results to keyspace/, viaTsx);
+      const p = await readyProcess('results', start('results-consumer', [], { ...env, ...extraEnv }), /writing results to keyspace/, viaTsx);
       processes.push(p);
       return p;
     },
@@ -264,22 +263,14 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
     },
     async close() {
       untrack();
-      const errors: unknown[] = [];
-      const steps: Array<() => Promise<unknown>> = [
-        () => stopProcesses(),
-        () => deleteQueueKeys(config.redis.url, prefix),
-        async () => (ownKeyspace ? cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`) : undefined),
+      // In order of set-up: closeAll stops the processes first and removes the usage dir last.
+      await closeAll([
+        () => fs.rmSync(usageDir, { recursive: true, force: true }),
         () => cassandra.shutdown(),
-        async () => fs.rmSync(usageDir, { recursive: true, force: true }),
-      ];
-      for (const step of steps) {
-        try {
-          await step();
-        } catch (error) {
-          errors.push(error);
-        }
-      }
-      if (errors.length > 0) throw errors[0];
+        () => (ownKeyspace ? cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`) : undefined),
+        () => deleteQueueKeys(config.redis.url, prefix),
+        () => stopProcesses(),
+      ]);
     },
   };
   const untrack = trackResource(system);

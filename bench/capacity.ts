@@ -27,15 +27,10 @@ import type { Client } from 'cassandra-driver';
 import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
-import type { HostJobData, HostResult, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobId, readRunProgress, redisConnection, resultJobId, type ResultJobData } from '@simplecm/queue';
+import type { HostResult, Operation } from '@simplecm/domain';
+import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readRunProgress, redisConnection, resultJobId, type HostJobData, type ResultJobData } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
-import { startProcess, stopStarted, type Started } from '../scripts/processes';
-import { cassandraClusterNodeNumbers, cassandraNodePid } from '../scripts/stack/cassandra-cluster';
-import { hostAddress } from '../scripts/stack/hosts';
-import { repoRoot, stackPaths } from '../scripts/stack/paths';
-import { redisClusterHost, redisClusterMasterFor } from '../scripts/stack/redis-cluster';
-import { clusterStackEnv } from '../scripts/stack/stack';
+import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds } from './capacity-probes';
 
 const { flags } = parseCli(
@@ -180,7 +175,7 @@ async function phaseSsh(cassandra: Client, masterPort: number) {
     await inventory.putOperations(hostname, ops);
   }
   const worker = startProcess('worker', ['--name', 'cap-w1', '--concurrency', String(flags.concurrency)], env);
-  const consumer = startProcess('results', [], env);
+  const consumer = startProcess('results-consumer', [], env);
   const processes: Started[] = [worker, consumer];
   try {
     const enqueue = async () => {
@@ -267,7 +262,7 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   const queueConnection = redisConnection(config.redis);
   const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: queueConnection, prefix });
   const resultsQueue = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix });
-  const consumers = Array.from({ length: flags.consumers }, () => startProcess('results', [], env));
+  const consumers = Array.from({ length: flags.consumers }, () => startProcess('results-consumer', [], env));
   // Timing starts once the consumers are connected: their start-up is no part of a run's cost.
   for (const consumer of consumers) {
     while (!/results consumer: writing results/.test(consumer.output())) {
@@ -298,7 +293,7 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   const started = Date.now();
   void simWorker.run();
   try {
-    // The master's enqueue: batches of 200, the job options of apps/master/src/enqueue.ts.
+    // The master's enqueue: batches of 200, the master's job options (hostJobOptions).
     const host = { address: '127.10.0.1', port: 22, user: 'root', keyName: 'stack', groups: ['all'], vars: {}, hostKeys: [], become: null };
     for (let i = 0; i < hosts; i += 200) {
       const batch = Array.from({ length: Math.min(200, hosts - i) }, (_, j) => {
@@ -306,13 +301,7 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
         return {
           name: 'host',
           data: { runId, host: { ...host, hostname }, operations: ops, options: { mode: 'apply' as const, keepGoing: false, operationTimeoutSeconds: 600 }, hostCount: hosts },
-          opts: {
-            jobId: hostJobId(runId, hostname),
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 2_000 },
-            removeOnComplete: { age: 24 * 3600, count: 100_000 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          },
+          opts: hostJobOptions(runId, hostname),
         };
       });
       await hostsQueue.addBulk(batch);

@@ -14,7 +14,8 @@ import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import { resolveDashboardOptions, startDashboard, writeSyntheticRun } from '@simplecm/dashboard';
 import { applySchema, connectCassandra, resultStore, runStore } from '@simplecm/store';
 import { formatTable } from '@simplecm/terminal';
-import { stackEnv } from '../scripts/stack/stack';
+import { stackEnv } from '@simplecm/stack';
+import { errorMessage } from '@simplecm/kernel';
 
 interface Row {
   readonly what: string;
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`bench: ${errorMessage(error)}`);
     process.exit(1);
   },
 );

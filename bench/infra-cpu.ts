@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackPaths } from '../scripts/stack/paths';
+import { stackPaths } from '@simplecm/stack';
 import { clockTicks, processTree } from './proc-stats';
-import { benchHostNumbers } from './stack-hosts';
+import { benchHostNumbers } from './bench-host-pool';
 
 export interface InfraCpu {
   readonly hosts: number;

@@ -19,11 +19,10 @@ import { runProfile } from './scenarios/profile';
 import { runResultsThroughput } from './scenarios/results-throughput';
 import { runWan } from './scenarios/wan';
 import { runWorkerFootprint } from './scenarios/worker-footprint';
-import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './stack-hosts';
+import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './bench-host-pool';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildStale } = require('../scripts/app.cjs') as { buildStale: () => Promise<string[]> };
-import { stackPaths } from '../scripts/stack/paths';
+import { buildStaleApps, stackPaths } from '@simplecm/stack';
+import { errorMessage } from '@simplecm/kernel';
 
 function save(options: BenchOptions, results: BenchResults): void {
   fs.mkdirSync(options.outDir, { recursive: true });
@@ -50,8 +49,8 @@ async function main(): Promise<boolean> {
   }
   const log = progressLog();
   fs.mkdirSync(benchDir, { recursive: true });
-  // SimpleCM's processes run from their bundles (scripts/app.cjs); build them now, not while timed.
-  const built = await buildStale();
+  // SimpleCM's processes run from their bundles (bin/app.cjs); build them now, not while timed.
+  const built = await buildStaleApps();
   if (built.length > 0) log(`bench: built ${built.join(', ')} into dist/`);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
@@ -137,7 +136,7 @@ async function main(): Promise<boolean> {
         await runScenario(scenario);
         break;
       } catch (error) {
-        const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        const message = errorMessage(error).split('\n')[0];
         log(`${scenario}: attempt ${attempt}/${attempts} failed: ${message}`);
         if (attempt === attempts) results.notes.push(`${scenario}: failed (${message}); its rows are missing or partial`);
         else await waitForServices(log);
@@ -155,7 +154,7 @@ async function main(): Promise<boolean> {
 main().then(
   (failed) => process.exit(failed ? 1 : 0),
   (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : errorMessage(error)}\n`);
     process.exit(error instanceof ConfigError ? 2 : 1);
   },
 );

@@ -1,3 +1,5 @@
+import { closeAll } from '@simplecm/kernel';
+
 /** Everything the bench has open, so an interrupted run (SIGINT, SIGTERM) can still clean up. */
 const open = new Set<{ close(): Promise<void> }>();
 
@@ -11,8 +13,7 @@ export function trackResource(resource: { close(): Promise<void> }): () => void 
 
 /** Closes whatever is still open, newest first; never throws. */
 export async function closeOpenResources(): Promise<void> {
-  for (const r of [...open].reverse()) {
-    open.delete(r);
-    await r.close().catch(() => undefined);
-  }
+  const resources = [...open];
+  open.clear();
+  await closeAll(resources.map((r) => () => r.close())).catch(() => undefined);
 }

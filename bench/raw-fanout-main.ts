@@ -6,14 +6,20 @@
  */
 import fs from 'node:fs';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
+import { loadKnownHosts } from '@simplecm/ssh';
 import { serveRequests } from './bench-child';
-import { keyBlobLookup } from './known-hosts-file';
 import { rawFanout, type RawTarget } from './raw-fanout';
 import { rawCommand } from './raw-script';
 import { benchOperations, renderScripts } from './workload';
 
 const modules = loadModules(resolveModulesDir(process.env.SIMPLECM_MODULES_DIR));
-let prepared: { hosts: RawTarget[]; command: string; privateKey: Buffer; hostKey: ReturnType<typeof keyBlobLookup> } | undefined;
+/** The key known_hosts has for address:port, for ssh2's hostVerifier. */
+function keyBlobLookup(file: string): (address: string, port: number) => Buffer | undefined {
+  const knownHosts = loadKnownHosts(file);
+  return (address, port) => knownHosts.keysFor([address], port).keys[0];
+}
+
+let prepared: { hosts: RawTarget[]; command: string; privateKey: Buffer; hostKey: (address: string, port: number) => Buffer | undefined } | undefined;
 
 serveRequests(async (request) => {
   switch (request.op) {

@@ -17,13 +17,19 @@ COPY apps/master/package.json apps/master/
 COPY apps/worker/package.json apps/worker/
 COPY apps/results/package.json apps/results/
 COPY apps/dashboard/package.json apps/dashboard/
+COPY apps/history/package.json apps/history/
 COPY packages/config/package.json packages/config/
 COPY packages/domain/package.json packages/domain/
+COPY packages/kernel/package.json packages/kernel/
 COPY packages/modules/package.json packages/modules/
 COPY packages/queue/package.json packages/queue/
 COPY packages/ssh/package.json packages/ssh/
 COPY packages/store/package.json packages/store/
 COPY packages/terminal/package.json packages/terminal/
+COPY apps/state/package.json apps/state/
+COPY packages/state/package.json packages/state/
+# The development tooling's manifest only (npm ci checks every workspace against the lock file); none of its code.
+COPY tools/stack/package.json tools/stack/
 
 # Production dependencies only, installed on their own. npm still installs typescript, which the
 # lockfile marks devOptional (an optional peer of valibot, under @bull-board): nothing at run
@@ -40,14 +46,12 @@ COPY apps apps
 COPY packages packages
 COPY modules modules
 COPY cql cql
-# The sample desired state loader (moving into packages/store, issue 12).
-COPY scripts/seed.ts scripts/seed.ts
-COPY scripts/stack/paths.ts scripts/stack/paths.ts
-COPY scripts/app.cjs scripts/app.cjs
-COPY docker/build-bundles.cjs docker/build-bundles.cjs
+# The example desired state (examples/demo-state), which `state seed` loads.
+COPY examples examples
+COPY bin bin
 COPY docker/healthcheck.cjs docker/healthcheck.cjs
 COPY docker/cassandra-roles.cjs docker/cassandra-roles.cjs
-RUN node docker/build-bundles.cjs && find apps packages -name __tests__ -type d -prune -exec rm -rf {} + && touch dist/*.js
+RUN node bin/app.cjs --build && find apps packages -name __tests__ -type d -prune -exec rm -rf {} + && touch dist/*.js
 
 FROM ${NODE_BASE}
 ENV NODE_ENV=production \
@@ -66,13 +70,13 @@ COPY --from=build /app/packages packages
 COPY --from=build /app/modules modules
 COPY --from=build /app/cql cql
 COPY --from=build /app/dist dist
-COPY --from=build /app/scripts/app.cjs scripts/app.cjs
+COPY --from=build /app/examples examples
+COPY --from=build /app/bin bin
 COPY --from=build /app/docker/healthcheck.cjs /app/docker/cassandra-roles.cjs docker/
 USER simplecm
 # Per process: the dashboard answers HTTP, the others reach their Redis (docker/healthcheck.cjs).
 HEALTHCHECK --interval=5s --timeout=4s --start-period=10s --retries=6 CMD ["node", "/app/docker/healthcheck.cjs"]
-# The command names the app (enqueue, worker, results, dashboard, read); `node /app/dist/seed.js`
-# loads the sample desired state.
-# launcher
-ENTRYPOINT ["node", "/app/scripts/app.cjs"]
+# The command names the app (enqueue, read, worker, results-consumer, dashboard, state: see
+# bin/entry-points.json); its bundle was built above. `state seed` loads the example desired state.
+ENTRYPOINT ["node", "/app/bin/app.cjs"]
 CMD ["worker"]

@@ -1,7 +1,7 @@
 # Apache Cassandra 5.0.9 on OpenJDK 17, for the containers suite only (the production compose
 # runs the public cassandra:5.0.9 image): the same Maven Central jars and config files as the
-# local stack (scripts/cassandra/), built on the local Debian 12 base. docker/engine.sh makes
-# the build context: lib/ (mvn dependency:copy-dependencies of scripts/cassandra/pom.xml) and
+# local stack (tools/stack/cassandra/), built on the local Debian 12 base. docker/engine.sh makes
+# the build context: lib/ (mvn dependency:copy-dependencies of tools/stack/cassandra/pom.xml) and
 # conf/ (cassandra.yaml, jvm17.options, logback.xml, cassandra-entrypoint.sh).
 ARG BASE=simplecm/debian-base:bookworm
 FROM ${BASE}

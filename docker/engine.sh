@@ -101,7 +101,7 @@ build_base() {
 
 # The parts of the repository the app image is built from (a superset of what
 # docker/app.Dockerfile copies); the other images' contexts are small and hashed whole.
-app_inputs=(package.json package-lock.json tsconfig.json apps packages modules cql scripts docker)
+app_inputs=(package.json package-lock.json tsconfig.json apps packages modules cql examples bin tools/stack/package.json docker)
 
 # A digest of what an image is built from: its Dockerfile, build arguments and the files of its
 # context (or of the paths given in $inputs, relative to it). An image labelled with the same
@@ -131,13 +131,13 @@ build() {
 cassandra_context() {
   local ctx=$cache/cassandra-context
   if [ ! -f "$ctx/lib/cassandra-all-5.0.9.jar" ]; then
-    say "fetching the Cassandra jars (mvn, scripts/cassandra/pom.xml)"
+    say "fetching the Cassandra jars (mvn, tools/stack/cassandra/pom.xml)"
     rm -rf "$ctx/lib.partial"
-    mvn -B -q -f "$repo/scripts/cassandra/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$ctx/lib.partial" -Dstyle.color=never >&2
+    mvn -B -q -f "$repo/tools/stack/cassandra/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$ctx/lib.partial" -Dstyle.color=never >&2
     rm -rf "$ctx/lib" && mv "$ctx/lib.partial" "$ctx/lib"
   fi
   rm -rf "$ctx/conf" && mkdir -p "$ctx/conf"
-  cp "$repo"/scripts/cassandra/{cassandra.yaml,jvm17.options,logback.xml} "$repo/docker/cassandra-entrypoint.sh" "$ctx/conf/"
+  cp "$repo"/tools/stack/cassandra/{cassandra.yaml,jvm17.options,logback.xml} "$repo/docker/cassandra-entrypoint.sh" "$ctx/conf/"
   echo "$ctx"
 }
 

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * The app image's HEALTHCHECK. Which app runs is read from PID 1's command line
- * (`node /app/scripts/app.cjs <app> …`): the dashboard must answer HTTP on its own port (its
+ * (`node /app/bin/app.cjs <app> …`): the dashboard must answer HTTP on its own port (its
  * login page, below 500); the others must reach their Redis, without which they can do nothing.
  * Exit 0 healthy, 1 not. Node built-ins only.
  */

@@ -16,8 +16,9 @@ import type { RawFanoutResult } from '../raw-fanout';
 import { runPhases } from '../run-phases';
 import type { CostFigures, RunSample, WorkloadState } from '../samples';
 import { spread } from '../stats';
-import { stackKeyFile, waitForServices } from '../stack-hosts';
+import { stackKeyFile, waitForServices } from '../bench-host-pool';
 import { benchOperations, OPERATIONS_PER_HOST, renderScripts } from '../workload';
+import { closeAll, errorMessage } from '@simplecm/kernel';
 
 export interface CompareOptions {
   readonly scenario: 'e2e' | 'wan';
@@ -247,7 +248,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
               break;
             } catch (error) {
               if (attempt >= 4) throw error;
-              o.log(`${o.scenario} warm-up, ${turnName(t)}: attempt ${attempt + 1} failed (${(error instanceof Error ? error.message : String(error)).split('\n')[0]}); trying again`);
+              o.log(`${o.scenario} warm-up, ${turnName(t)}: attempt ${attempt + 1} failed (${errorMessage(error).split('\n')[0]}); trying again`);
               await waitForServices(o.log);
               await new Promise((r) => setTimeout(r, 2_000 * (attempt + 1)));
             }
@@ -269,7 +270,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
               o.log(`${o.scenario} ${n} hosts, rep ${rep + 1}/${o.repeat}, ${turnName(t)}: ${got.map((s) => `${s.state} ${(s.wallMs / 1000).toFixed(2)} s`).join(', ')}`);
               break;
             } catch (error) {
-              const message = error instanceof Error ? error.message : String(error);
+              const message = errorMessage(error);
               if (attempt >= 4) throw error;
               o.log(`${o.scenario} ${n} hosts, rep ${rep + 1}, ${turnName(t)}: attempt ${attempt + 1} failed (${message.split('\n')[0]}); trying again`);
               await waitForServices(o.log);
@@ -282,6 +283,6 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
     return samples;
   } finally {
     await raw?.close().catch(() => undefined);
-    for (const s of setups.reverse()) await s.system.close().catch((e: unknown) => o.log(`close: ${String(e)}`));
+    await closeAll(setups.map((s) => () => s.system.close())).catch((e: unknown) => o.log(`close: ${errorMessage(e)}`));
   }
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { applySchema, connectCassandra, inventoryStore } from '@simplecm/store';
-import { stackEnv } from '../../scripts/stack/stack';
+import { stackEnv } from '@simplecm/stack';
 import type { BenchOptions } from '../bench-options';
 import { createBenchSystem } from '../bench-system';
 import { bulkLoadInventory } from '../bulk-load';

@@ -9,12 +9,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { redisUrl } from '../../scripts/stack/redis';
+import { redisUrl } from '@simplecm/stack';
 import type { BenchOptions } from '../bench-options';
 import { benchDir, createBenchSystem, type BenchSystem } from '../bench-system';
 import { profileMarkdown, summarizeProfile } from '../cpu-profile-summary';
 import { sampleProcess } from '../proc-stats';
-import { stackHosts } from '../stack-hosts';
+import { stackHosts } from '../bench-host-pool';
 import { benchOperations } from '../workload';
 import { fillResultsQueue } from './results-throughput';
 import { SCALE_KEYSPACE } from './enqueue-scale';

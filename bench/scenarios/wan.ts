@@ -4,17 +4,17 @@
  * its sshd at 127.10.x.y:22 with `--wan-delay` ms each way. SimpleCM's inventory points at the
  * proxy and its known_hosts has `[addr]:2222` entries for those names.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { hostAddress } from '../../scripts/stack/hosts';
-import { stackPaths } from '../../scripts/stack/paths';
+import { formatKnownHostsLine, loadKnownHosts } from '@simplecm/ssh';
+import { hostAddress, stackPaths } from '@simplecm/stack';
 import type { BenchOptions } from '../bench-options';
 import { startBenchChild } from '../bench-child';
 import { benchDir } from '../bench-system';
-import { readHostKeys, writeKnownHosts } from '../known-hosts-file';
 import type { ProxyRoute } from '../latency-proxy';
 import type { RunSample } from '../samples';
-import { benchHostNumbers, stackHosts } from '../stack-hosts';
+import { benchHostNumbers, stackHosts } from '../bench-host-pool';
 import { runComparison } from './compare';
 
 export const PROXY_PORT = 2222;
@@ -45,15 +45,17 @@ export async function runWan(
   await io.ensureHosts(n);
   const numbers = benchHostNumbers(n);
   const routes: ProxyRoute[] = numbers.map((k) => ({ listenHost: proxyAddress(k), listenPort: PROXY_PORT, targetHost: hostAddress(k), targetPort: 22 }));
-  const keys = readHostKeys(stackPaths.knownHosts);
+  const stackKnownHosts = loadKnownHosts(stackPaths.knownHosts);
   const knownHosts = path.join(benchDir, 'wan_known_hosts');
-  writeKnownHosts(
+  fs.writeFileSync(
     knownHosts,
-    routes.map((r, i) => {
-      const key = keys.get(`host${numbers[i]}`);
-      if (!key) throw new Error(`host${numbers[i]} has no key in ${stackPaths.knownHosts}`);
-      return { names: [`host${numbers[i]}`, r.listenHost], port: PROXY_PORT, key };
-    }),
+    routes
+      .map((r, i) => {
+        const key = stackKnownHosts.keysFor([`host${numbers[i]}`], 22).keys[0];
+        if (!key) throw new Error(`host${numbers[i]} has no key in ${stackPaths.knownHosts}`);
+        return formatKnownHostsLine([`host${numbers[i]}`, r.listenHost], PROXY_PORT, key);
+      })
+      .join(''),
   );
   const proxy = await startBenchChild('latency-proxy-main.ts');
   try {

@@ -9,7 +9,7 @@ import type { BenchOptions } from '../bench-options';
 import { beginWindow, createBenchSystem } from '../bench-system';
 import { sampleProcess } from '../proc-stats';
 import type { WorkerFootprintSample } from '../samples';
-import { stackHosts } from '../stack-hosts';
+import { stackHosts } from '../bench-host-pool';
 import { sleepOperations } from '../workload';
 
 /** The most intervals that hold at one instant. */

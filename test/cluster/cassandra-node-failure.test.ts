@@ -1,6 +1,6 @@
 import { types } from 'cassandra-driver';
 import type { Operation } from '@simplecm/domain';
-import { restartCassandraNode, stopCassandraNode } from '../../scripts/stack/cassandra-cluster';
+import { restartCassandraNode, stopCassandraNode } from '@simplecm/stack';
 import { createClusterSystem, eventually, problemSummary, saveProcessLogs, hostsDone, putFleet, runTally, type ClusterSystem } from './support/cluster-system';
 
 // One Cassandra node of three is killed (SIGKILL) while a run writes its results at LOCAL_QUORUM

@@ -1,11 +1,9 @@
 import { Queue } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
-import { connectionConfigFromEnv } from '@simplecm/config';
+import { connectionConfigFromEnv, hashTag } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
-import { hashTag, HOSTS_QUEUE, readRunProgress, recordHostProgress, redisConnection } from '@simplecm/queue';
-import { redisClusterKeySlot, redisClusterNodes } from '../../scripts/stack/redis-cluster';
-import { cassandraNodeView } from '../../scripts/stack/cassandra-cluster';
-import { clusterStackEnv } from '../../scripts/stack/stack';
+import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisConnection } from '@simplecm/queue';
+import { cassandraNodeView, clusterStackEnv, redisClusterKeySlot, redisClusterNodes } from '@simplecm/stack';
 import { RING_NODES } from './support/cluster-system';
 
 // What the fault tests rely on, checked on the real clusters: one hash tag puts every key of an

@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Cluster } from 'ioredis';
-import { redisClient, redisConnection, type RedisConfig } from '@simplecm/queue';
-import {
-  holdRedisClusterFailover,
-  redisClusterMasterFor,
-  redisClusterNodes,
-  redisClusterPorts,
-  redisClusterTopology,
-  startRedisClusterNode,
-  stopRedisClusterNode,
-  waitForRedisClusterHealthy,
-} from '../../scripts/stack/redis-cluster';
+import type { RedisConfig } from '@simplecm/config';
+import { redisClient, redisConnection } from '@simplecm/queue';
+import { holdRedisClusterFailover, redisClusterMasterFor, redisClusterNodes, redisClusterPorts, redisClusterTopology, startRedisClusterNode, stopRedisClusterNode, waitForRedisClusterHealthy } from '@simplecm/stack';
 import { eventually } from './support/cluster-system';
 
 // A consumer that sits idle in BullMQ's blocking wait when the master of its queue dies: the

@@ -1,13 +1,5 @@
 import type { Operation } from '@simplecm/domain';
-import {
-  redisClusterClients,
-  redisClusterMasterFor,
-  redisClusterTopology,
-  restoreRedisClusterMasters,
-  startRedisClusterNode,
-  stopRedisClusterNode,
-  waitForRedisClusterHealthy,
-} from '../../scripts/stack/redis-cluster';
+import { redisClusterClients, redisClusterMasterFor, redisClusterTopology, restoreRedisClusterMasters, startRedisClusterNode, stopRedisClusterNode, waitForRedisClusterHealthy } from '@simplecm/stack';
 import { createClusterSystem, eventually, problemSummary, saveProcessLogs, hostsDone, putFleet, runTally, type ClusterSystem } from './support/cluster-system';
 
 // The Redis master that holds every key of the installation (one hash tag, one slot) is killed

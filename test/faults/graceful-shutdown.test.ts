@@ -16,7 +16,7 @@ import {
   startEnqueue,
   waitUntil,
 } from '../support/faults';
-import { stopStarted } from '../../scripts/processes';
+import { stopStarted } from '@simplecm/stack';
 
 describe('SIGTERM', () => {
   let system: TestSystem;

@@ -19,7 +19,7 @@ import {
   stopCassandra,
   waitUntil,
 } from '../support/faults';
-import { stopStarted } from '../../scripts/processes';
+import { stopStarted } from '@simplecm/stack';
 
 const HOSTS = [1, 2, 3, 4, 5];
 const hostList = HOSTS.map((n) => `host${n}`).join(',');

@@ -1,5 +1,5 @@
 import { resultStore } from '@simplecm/store';
-import { resetHost } from '../../scripts/stack/hosts';
+import { resetHost } from '@simplecm/stack';
 import { createTestSystem, onHost, putDesiredState, stackHost, type TestSystem } from '../support/system';
 
 // A host reached as an unprivileged user: operations that need root run through `sudo -n`.

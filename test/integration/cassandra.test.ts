@@ -1,5 +1,5 @@
 import { Client } from 'cassandra-driver';
-import { cassandraContactPoint, cassandraDataCenter, cassandraStatus, cassandraUp } from '../../scripts/stack/cassandra';
+import { cassandraContactPoint, cassandraDataCenter, cassandraStatus, cassandraUp } from '@simplecm/stack';
 
 describe('local Cassandra node', () => {
   let client: Client;

@@ -6,10 +6,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import { compileDashboardOptions } from '@simplecm/dashboard';
 import { compileEnqueueOptions } from '@simplecm/master';
 import { compileWorkerOptions } from '@simplecm/worker';
-import { repoRoot } from '../../scripts/stack/paths';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { apps: launcherApps } = require('../../scripts/app.cjs') as { apps: Record<string, string> };
+import { entryPoints, repoRoot } from '@simplecm/stack';
 
 // Static checks of docker-compose.yml (the production layout) and docker/compose.local.yml (the
 // host-network layout the containers suite runs for real, `npm run test:containers`): schema
@@ -87,17 +84,18 @@ describe('docker-compose.yml', () => {
     expect(apps.map(([n]) => n).sort()).toEqual(['cassandra-auth', 'dashboard', 'keys', 'master', 'results', 'schema', 'worker']);
     for (const [name, service] of apps) {
       const env = interpolate(service.environment);
-      // The image runs scripts/app.cjs, whose first argument names the app; one-shot services
-      // run a file of the image instead: a script of docker/ or a bundle docker/build-bundles.cjs makes.
+      // The image runs bin/app.cjs, whose first argument names the app (the schema job's too);
+      // only the two one-shot helpers replace the entry point: the keys copy (root) and the
+      // Cassandra roles script of docker/.
       const [first, ...args] = service.command ?? [];
       if (service.entrypoint) {
+        expect(['cassandra-auth', 'keys']).toContain(name);
         const script = service.entrypoint.find((part) => part.startsWith('/app/'));
-        if (script?.startsWith('/app/dist/')) expect(fs.readFileSync(path.join(repoRoot, 'docker', 'build-bundles.cjs'), 'utf8')).toContain(path.basename(script, '.js'));
-        else if (script) expect(fs.existsSync(path.join(repoRoot, script.slice('/app/'.length)))).toBe(true);
+        if (script) expect(fs.existsSync(path.join(repoRoot, script.slice('/app/'.length)))).toBe(true);
         if (name === 'keys') expect(service.user).toBe('root');
         continue;
       }
-      expect(Object.keys(launcherApps)).toContain(first);
+      expect(Object.keys(entryPoints)).toContain(first);
       const config = connectionConfigFromEnv(env);
       expect(config.cassandra.contactPoints).toHaveLength(3);
       expect(config.cassandra.username).toBe('simplecm');
@@ -161,6 +159,15 @@ describe('docker-compose.yml', () => {
     }
     expect(fs.readFileSync(path.join(repoRoot, '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
   });
+
+  it('builds an image that needs nothing from the development tooling', () => {
+    const dockerfile = fs.readFileSync(path.join(repoRoot, 'docker/app.Dockerfile'), 'utf8');
+    const copied = dockerfile.split('\n').filter((l) => l.startsWith('COPY ') && !l.includes('--from=')).map((l) => l.split(/\s+/)[1]!);
+    for (const source of copied) expect(fs.existsSync(path.join(repoRoot, source))).toBe(true);
+    // Of the tooling, only its manifest: npm ci checks every workspace against the lock file.
+    expect(copied.filter((source) => /^(tools|scripts|bench|test)\b/.test(source))).toEqual(['tools/stack/package.json']);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/app\.cjs"\]$/m);
+  });
 });
 
 // Kubernetes manifests (deploy/k8s): no cluster here, so they are parsed and checked offline —
@@ -194,12 +201,10 @@ describe('deploy/k8s', () => {
         const env: Record<string, string> = { ...config, ...stand };
         for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
         expect(connectionConfigFromEnv(env).cassandra.contactPoints).toHaveLength(3);
-        if (container.command) {
-          expect(container.command).toEqual(['node', '/app/dist/seed.js']);
-          continue;
-        }
+        // Like compose: the image's entry point is never replaced, the args name the app.
+        expect(container.command).toBeUndefined();
         const [app, ...args] = container.args!;
-        expect(Object.keys(launcherApps)).toContain(app);
+        expect(Object.keys(entryPoints)).toContain(app);
         if (app === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, keysDir: '/etc/simple-cm/keys', knownHostsFile: '/etc/simple-cm/known/known_hosts' });
         if (app === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
         if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });

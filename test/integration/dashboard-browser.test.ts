@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { emptyCounts } from '@simplecm/domain';
 import { writeSyntheticRun, type SyntheticRun } from '@simplecm/dashboard';
 import { newRunId, resultStore, runStore } from '@simplecm/store';
-import { stopStarted } from '../../scripts/processes';
+import { stopStarted } from '@simplecm/stack';
 import { dashboardCredentials, launchChromium, screenshot, startDashboardProcess, type StartedDashboard } from '../support/browser';
 import { createTestSystem, onHost, type TestSystem } from '../support/system';
 

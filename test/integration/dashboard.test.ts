@@ -3,7 +3,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import { resolveDashboardOptions, startDashboard, writeSyntheticRun, type Dashboard, type RunProgressJson, type SyntheticRun } from '@simplecm/dashboard';
 import { HOSTS_QUEUE, redisConnection } from '@simplecm/queue';
 import { resultStore, runStore } from '@simplecm/store';
-import { startProcess } from '../../scripts/processes';
+import { startProcess } from '@simplecm/stack';
 import { dashboardCredentials, startDashboardProcess } from '../support/browser';
 import { createTestSystem, type TestSystem } from '../support/system';
 
@@ -27,7 +27,8 @@ describe('dashboard on the stack', () => {
     system = await createTestSystem('dashboard');
     const ks = system.keyspace;
     run = await writeSyntheticRun({ ...runStore(system.cassandra, ks), ...resultStore(system.cassandra, ks) }, { hosts: 57, failEvery: 10, unreachableEvery: 25 });
-    const config = resolveDashboardOptions({ ...dashboardCredentials, port: 0, hostsPageSize: 10 });
+    // Generous lock-out: the first test sends a wrong password to every route on purpose.
+    const config = resolveDashboardOptions({ ...dashboardCredentials, port: 0, hostsPageSize: 10, loginMaxFailures: 1_000 });
     dashboard = await startDashboard(config, connectionConfigFromEnv(system.env), { log: () => undefined });
   });
   afterAll(async () => {
@@ -139,11 +140,39 @@ describe('dashboard on the stack', () => {
       expect(hosts?.readOnlyMode).toBe(true);
       expect(hosts?.counts.waiting).toBe(1);
       const pause = await fetch(new URL('/queues/api/queues/hosts/pause', dashboard.url), { method: 'PUT', headers: { authorization: basic } });
-      expect(pause.status).toBe(405);
+      expect(pause.status).toBe(403); // refused by the queue action guard before Bull Board sees it
       expect(await queue.isPaused()).toBe(false);
       const ui = await authed('/queues', { accept: 'text/html' });
       expect(await ui.text()).toMatch(/SimpleCM queues/);
     } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+
+  it('with --queue-actions, pauses and resumes a queue but never adds or edits a host job', async () => {
+    const redis = redisConnection(connectionConfigFromEnv(system.env).redis);
+    const queue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: system.prefix });
+    const board = await startDashboard(resolveDashboardOptions({ ...dashboardCredentials, port: 0, queueActions: true, loginMaxFailures: 1_000 }), connectionConfigFromEnv(system.env), { log: () => undefined });
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(new URL(path, board.url), { method, headers: { authorization: basic, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    try {
+      await queue.add('probe', { probe: true }, { jobId: 'actions-probe' });
+      // What an attacker with a dashboard login would try: a new host job, or new data for a waiting one.
+      const job = { name: 'run.evil.host.h1', data: { operations: [{ module: 'command', attributes: { command: 'id' } }] } };
+      expect((await send('POST', '/queues/api/queues/hosts/add', job)).status).toBe(403);
+      expect((await send('PATCH', '/queues/api/queues/hosts/actions-probe/update-data', { data: { evil: true } })).status).toBe(403);
+      expect((await send('PUT', '/queues/api/queues/hosts/obliterate')).status).toBe(403);
+      expect(await queue.getJobCounts('waiting', 'delayed', 'prioritized')).toEqual({ waiting: 1, delayed: 0, prioritized: 0 });
+      expect((await queue.getJob('actions-probe'))?.data).toEqual({ probe: true });
+      // The allowed actions reach Bull Board and Redis.
+      expect((await send('PUT', '/queues/api/queues/hosts/pause')).status).toBe(200);
+      expect(await queue.isPaused()).toBe(true);
+      expect((await send('PUT', '/queues/api/queues/hosts/resume')).status).toBe(200);
+      expect(await queue.isPaused()).toBe(false);
+    } finally {
+      await board.close();
       await queue.obliterate({ force: true });
       await queue.close();
       redis.disconnect();

@@ -10,14 +10,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'ssh2';
-import { hostAddress, hostsUp, type StackHost } from '../../scripts/stack/hosts';
-import { type KnownHostLine, knownHostsVerifier, readKnownHosts } from '../../scripts/stack/known-hosts';
-import { stackPaths } from '../../scripts/stack/paths';
+import { hostKeyPolicy, type KnownHosts, loadKnownHosts } from '@simplecm/ssh';
+import { hostAddress, hostsUp, type StackHost, stackPaths } from '@simplecm/stack';
 
 jest.setTimeout(60_000);
 
 let hosts: StackHost[];
-let knownHosts: KnownHostLine[];
+let knownHosts: KnownHosts;
+let knownHostsLines: string[];
 
 function host(name: string): StackHost {
   const found = hosts.find((h) => h.hostname === name);
@@ -47,7 +47,8 @@ function connect(target: StackHost, hostVerifier: (key: Buffer) => boolean): Pro
 }
 
 function verifierFor(target: StackHost): (key: Buffer) => boolean {
-  return knownHostsVerifier(knownHosts, [target.hostname, target.address], target.port);
+  const policy = hostKeyPolicy(knownHosts);
+  return (key) => policy.verify(target, key) === undefined;
 }
 
 function exec(client: Client, command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -84,7 +85,8 @@ beforeAll(async () => {
   }
   await hostsUp({ count: Math.max(5, running), log: () => undefined });
   hosts = (JSON.parse(fs.readFileSync(stackPaths.inventory, 'utf8')) as { hosts: StackHost[] }).hosts;
-  knownHosts = readKnownHosts(stackPaths.knownHosts);
+  knownHosts = loadKnownHosts(stackPaths.knownHosts);
+  knownHostsLines = fs.readFileSync(stackPaths.knownHosts, 'utf8').trim().split('\n');
 });
 
 test('inventory and known_hosts describe hostN at 127.10.x.y:22 with groups', () => {
@@ -99,9 +101,11 @@ test('inventory and known_hosts describe hostN at 127.10.x.y:22 with groups', ()
   expect(hostAddress(250)).toBe('127.10.0.250');
   expect(hostAddress(251)).toBe('127.10.1.1');
   // One line per host, plain names for port 22 (no [brackets]), one distinct key each.
-  expect(knownHosts).toHaveLength(hosts.length);
-  expect(knownHosts[0]!.patterns).toBe(`host1,${hostAddress(1)}`);
-  expect(new Set(knownHosts.map((l) => l.key.toString('base64'))).size).toBe(hosts.length);
+  expect(knownHostsLines).toHaveLength(hosts.length);
+  expect(knownHostsLines[0]!.split(' ')[0]).toBe(`host1,${hostAddress(1)}`);
+  const keys = hosts.map((h) => knownHosts.keysFor([h.hostname, h.address], h.port).keys);
+  for (const k of keys) expect(k).toHaveLength(1);
+  expect(new Set(keys.map((k) => k[0]!.toString('base64'))).size).toBe(hosts.length);
 });
 
 test('every host answers with its own hostname', async () => {

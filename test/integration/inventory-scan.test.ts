@@ -21,16 +21,16 @@ const host = (n: number): Host => ({
   become: null,
 });
 
-/** 0–7 operations: a shared base, one of the host's own, and a few that depend on n. */
+/** 0–7 operations: a shared base, one of the host's own, and a few that depend on n (tags and handlers too, tags sorted as a set reads). */
 function operationsOf(n: number): Operation[] {
   const ops: Array<Omit<Operation, 'seq'>> = [
     { name: 'base', module: 'directory', attributes: { path: '/srv/base', mode: '0755' }, become: null },
     { name: 'own', module: 'file_content', attributes: { path: `/srv/own-${n}`, content: `host ${n}\n` }, become: null },
-    { name: 'motd', module: 'file_content', attributes: { path: '/etc/motd', content: n % 3 ? 'three\n' : 'other\n' }, become: 'root' },
-    { name: 'marker', module: 'file_exists', attributes: { path: '/srv/marker' }, become: null },
+    { name: 'motd', module: 'file_content', attributes: { path: '/etc/motd', content: n % 3 ? 'three\n' : 'other\n' }, become: 'root', tags: ['base', 'web'] },
+    { name: 'marker', module: 'file_exists', attributes: { path: '/srv/marker' }, become: null, whenChanged: n % 2 ? ['motd'] : ['own', 'motd'] },
     { name: 'line', module: 'line_absent', attributes: { path: '/etc/hosts.allow', line: 'ALL: ALL' }, become: null },
     { name: 'list', module: 'directory', attributes: { path: `/srv/${n % 5}` }, become: null },
-    { name: 'last', module: 'file_exists', attributes: { path: '/srv/last', mode: '0600' }, become: null },
+    { name: 'last', module: 'file_exists', attributes: { path: '/srv/last', mode: '0600' }, become: null, tags: n % 2 ? ['odd'] : undefined },
   ];
   // seq with gaps, so order comes from the clustering key, not from a count.
   return ops.slice(0, n % 8).map((op, i) => ({ ...op, seq: i * 10 + (n % 3) }));

@@ -5,8 +5,7 @@ import { Queue } from 'bullmq';
 import type { Operation } from '@simplecm/domain';
 import { HOSTS_QUEUE, redisConnection } from '@simplecm/queue';
 import { resultStore, runStore } from '@simplecm/store';
-import { stackPaths } from '../../scripts/stack/paths';
-import { resetHost } from '../../scripts/stack/hosts';
+import { resetHost, stackPaths } from '@simplecm/stack';
 import { createTestSystem, hostFingerprint, onHost, putDesiredState, stackHost, stackHostKey, type TestSystem } from '../support/system';
 
 const marker = (name: string): Operation[] => [{ seq: 0, name: 'marker', module: 'file_exists', attributes: { path: `/root/${name}` } }];

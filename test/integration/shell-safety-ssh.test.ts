@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Operation } from '@simplecm/domain';
 import { loadModules, MODULE_PRELUDE, renderOperation, resolveModulesDir, validateOperation } from '@simplecm/modules';
 import { buildDriverScript, connectHost, hostKeyPolicy, loadKnownHosts, runDriver, type OperationFrame } from '@simplecm/ssh';
-import { stackPaths } from '../../scripts/stack/paths';
+import { stackPaths } from '@simplecm/stack';
 import { onHost, stackHost } from '../support/system';
 
 // Attribute values, hostile and random, rendered through the real `file_content` module and run

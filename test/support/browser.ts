@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startProcess, type Started } from '../../scripts/processes';
-import { repoRoot } from '../../scripts/stack/paths';
+import { repoRoot, type Started, startProcess } from '@simplecm/stack';
 
 /**
  * Debian's chromium package (`apt-get install -y chromium`); playwright-core drives it, no

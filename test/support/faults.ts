@@ -6,11 +6,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
 import { HOSTS_QUEUE, hostJobId, readRunProgress, redisConnection, RESULTS_QUEUE, type RunProgressSnapshot } from '@simplecm/queue';
 import { connectCassandra, resultStore, runStore } from '@simplecm/store';
-import { startProcess, stopStarted, type Started } from '../../scripts/processes';
-import { cassandraDown, cassandraUp } from '../../scripts/stack/cassandra';
-import { repoRoot, stackPaths } from '../../scripts/stack/paths';
-import { isAlive, readPid } from '../../scripts/stack/proc';
-import { redisUp } from '../../scripts/stack/redis';
+import { cassandraDown, cassandraUp, isAlive, readPid, redisUp, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { onHost, type TestSystem } from './system';
 
 /**
@@ -48,7 +44,7 @@ export async function waitUntil<T>(what: string, check: () => Promise<T> | T, { 
 
 /** The results consumer with flags (TestSystem.startResults takes none). */
 export function startResultsWith(system: TestSystem, args: string[]): Started {
-  const started = startProcess('results', args, system.env);
+  const started = startProcess('results-consumer', args, system.env);
   system.processes.push(started);
   return started;
 }

@@ -7,11 +7,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { applySchema, connectCassandra, inventoryStore } from '@simplecm/store';
 import { connectHost, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
-import { startProcess, stopStarted, type Started } from '../../scripts/processes';
-import { stackPaths } from '../../scripts/stack/paths';
-import { stackEnv } from '../../scripts/stack/stack';
-import { seed } from '../../scripts/seed';
-import { hostAddress } from '../../scripts/stack/hosts';
+import { hostAddress, seed, stackEnv, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 
 /**
  * A SimpleCM installation of its own on the shared stack: its own keyspace and queue prefix,
@@ -59,7 +55,7 @@ export async function systemOn(keyspace: string, prefix: string, env: Record<str
       return started;
     },
     startResults() {
-      const started = startProcess('results', [], env);
+      const started = startProcess('results-consumer', [], env);
       processes.push(started);
       return started;
     },

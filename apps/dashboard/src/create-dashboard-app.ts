@@ -1,10 +1,11 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Queue } from 'bullmq';
+import { coerceError } from '@simplecm/kernel';
 import { loadAssets, type Assets } from './assets';
 import { createAuthenticator } from './authenticator';
 import type { DashboardConfig } from './dashboard-options';
 import { InvalidPageTokenError, type DashboardData } from './dashboard-data';
-import { coerceError, HttpError } from './http-error';
+import { HttpError } from './http-error';
 import { loginRoutes } from './login-routes';
 import { loginThrottle, type LoginThrottle } from './login-throttle';
 import { errorPage } from './pages/error-page';
@@ -34,13 +35,15 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
   const auth = createAuthenticator(config);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use(securityHeaders());
   app.use(sameOriginGuard());
-  app.use(loginRoutes(auth, deps.throttle ?? loginThrottle(), assets));
+  const throttle = deps.throttle ?? loginThrottle({ maxFailures: config.loginMaxFailures });
+  app.use(loginRoutes(auth, throttle, assets));
 
-  app.use(requireLogin(auth));
+  app.use(requireLogin(auth, throttle));
 
   app.get('/assets/:name', (req, res, next) => {
     const asset = assets.byName(req.params.name);

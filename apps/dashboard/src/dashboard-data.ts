@@ -1,7 +1,7 @@
-import { errors, types, type Client } from 'cassandra-driver';
 import type { Redis } from 'ioredis';
 import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
-import { resultStore, runStore, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
+import { isInvalidPageState, resultStore, runStore, type CassandraClient, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
+import { SimpleCmError } from '@simplecm/kernel';
 
 /** Everything the run-history pages read: store queries and the live progress in Redis. */
 export interface DashboardData {
@@ -15,7 +15,7 @@ export interface DashboardData {
 }
 
 /** A `?page=` token that is well-formed hex but not a paging state Cassandra accepts. */
-export class InvalidPageTokenError extends Error {
+export class InvalidPageTokenError extends SimpleCmError<'invalid-page-token'> {
   override readonly name = 'InvalidPageTokenError';
   readonly code = 'invalid-page-token' as const;
   constructor(options?: { cause?: unknown }) {
@@ -26,14 +26,14 @@ export class InvalidPageTokenError extends Error {
 /** Cassandra answers a forged or corrupt paging state with a protocol error. */
 function rethrowBadToken(page: string | undefined) {
   return (error: unknown): never => {
-    if (page !== undefined && error instanceof errors.ResponseError && error.code === types.responseErrorCodes.protocolError) {
+    if (page !== undefined && isInvalidPageState(error)) {
       throw new InvalidPageTokenError({ cause: error });
     }
     throw error;
   };
 }
 
-export function dashboardData(cassandra: Client, keyspace: string, redis: Redis, queuePrefix: string): DashboardData {
+export function dashboardData(cassandra: CassandraClient, keyspace: string, redis: Redis, queuePrefix: string): DashboardData {
   const runs = runStore(cassandra, keyspace);
   const results = resultStore(cassandra, keyspace);
   return {

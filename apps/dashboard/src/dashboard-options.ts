@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError, intFlag, parseCli, zodIssues } from '@simplecm/config';
+import { intSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 
 /** Shorter passwords are refused: the dashboard shows every host's output. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -18,6 +18,12 @@ export const MIN_PASSWORD_LENGTH = 12;
  *   Default off: Bull Board is read-only.
  * - `--secure-cookie` / SIMPLECM_DASHBOARD_SECURE_COOKIE=1: mark the session cookie Secure, for a
  *   dashboard served over HTTPS by a proxy. Default off (plain HTTP on 127.0.0.1).
+ * - `--trust-proxy` / SIMPLECM_DASHBOARD_TRUST_PROXY: express' `trust proxy`, for a dashboard behind
+ *   a reverse proxy: the client address (which the login throttle keys on) is then taken from
+ *   X-Forwarded-For. `false` (default: the peer address), `true`, a number of hops, or
+ *   comma-separated addresses/subnets of the trusted proxies (`loopback`, `10.0.0.1`, …).
+ * - `--login-max-failures` / SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES: failed logins (form or Basic)
+ *   for one user from one address before that pair waits 15 minutes. Default 10.
  */
 export interface DashboardOptions {
   /** Login name; required. */
@@ -40,6 +46,10 @@ export interface DashboardOptions {
   hostsPageSize?: number;
   /** Runs per page on the runs page. @defaultValue `25` */
   runsPageSize?: number;
+  /** express' `trust proxy`: `false`, `true`, a hop count or trusted proxy addresses. @defaultValue `'false'` */
+  trustProxy?: string;
+  /** Failed logins per user and address before a 15-minute lock-out. @defaultValue `10` */
+  loginMaxFailures?: number;
 }
 
 /** Every setting resolved and checked; the only form that travels. */
@@ -54,45 +64,53 @@ export interface DashboardConfig {
   readonly secureCookie: boolean;
   readonly hostsPageSize: number;
   readonly runsPageSize: number;
+  /** As express' `trust proxy` setting takes it. */
+  readonly trustProxy: boolean | number | string;
+  readonly loginMaxFailures: number;
 }
 
 const bindHostSchema = z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be an IP address or host name');
-const onOff = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
-const optionsSchema = z.object({
-  user: z
-    .string({ error: 'required: the login name for the dashboard' })
-    .min(1, 'must not be empty')
-    .max(200)
-    .regex(/^[^:\s]+$/, 'no spaces or colons'),
-  password: z
-    .string({ error: 'required: the dashboard does not start without a password' })
-    .min(MIN_PASSWORD_LENGTH, `too weak: use at least ${MIN_PASSWORD_LENGTH} characters`)
-    .max(1024)
-    .refine((p) => new Set(p).size >= 4, 'too weak: too few different characters'),
-  host: bindHostSchema,
-  port: z.number().int().min(0).max(65_535),
-  sessionSecret: z.string().min(32, 'at least 32 characters'),
-  sessionHours: z.number().int().min(1).max(24 * 30),
-  queueActions: z.boolean(),
-  secureCookie: z.boolean(),
-  hostsPageSize: z.number().int().min(1).max(1_000),
-  runsPageSize: z.number().int().min(1).max(500),
-});
-
-/** Where each option comes from, for error messages. */
-const optionLabels: Record<string, string> = {
-  user: 'SIMPLECM_DASHBOARD_USER',
-  password: 'SIMPLECM_DASHBOARD_PASSWORD',
-  host: '--host / SIMPLECM_DASHBOARD_HOST',
-  port: '--port / SIMPLECM_DASHBOARD_PORT',
-  sessionSecret: 'SIMPLECM_DASHBOARD_SESSION_SECRET',
-  sessionHours: '--session-hours / SIMPLECM_DASHBOARD_SESSION_HOURS',
+const dashboardSettings: SettingSpec<DashboardOptions> = {
+  user: textSetting(
+    { env: 'SIMPLECM_DASHBOARD_USER', required: true },
+    z
+      .string({ error: 'required: the login name for the dashboard' })
+      .min(1, 'must not be empty')
+      .max(200)
+      .regex(/^[^:\s]+$/, 'no spaces or colons'),
+  ),
+  password: textSetting(
+    { env: 'SIMPLECM_DASHBOARD_PASSWORD', required: true },
+    z
+      .string({ error: 'required: the dashboard does not start without a password' })
+      .min(MIN_PASSWORD_LENGTH, `too weak: use at least ${MIN_PASSWORD_LENGTH} characters`)
+      .max(1024)
+      .refine((p) => new Set(p).size >= 4, 'too weak: too few different characters'),
+  ),
+  host: textSetting({ flag: 'host', env: 'SIMPLECM_DASHBOARD_HOST' }, bindHostSchema),
+  port: intSetting({ flag: 'port', env: 'SIMPLECM_DASHBOARD_PORT' }, 0, 65_535),
+  sessionSecret: textSetting({ env: 'SIMPLECM_DASHBOARD_SESSION_SECRET' }, z.string().min(32, 'at least 32 characters')),
+  sessionHours: intSetting({ flag: 'session-hours', env: 'SIMPLECM_DASHBOARD_SESSION_HOURS' }, 1, 24 * 30),
+  queueActions: switchSetting({ flag: 'queue-actions', env: 'SIMPLECM_DASHBOARD_QUEUE_ACTIONS' }),
+  secureCookie: switchSetting({ flag: 'secure-cookie', env: 'SIMPLECM_DASHBOARD_SECURE_COOKIE' }),
+  hostsPageSize: intSetting({}, 1, 1_000),
+  runsPageSize: intSetting({}, 1, 500),
+  trustProxy: textSetting(
+    { flag: 'trust-proxy', env: 'SIMPLECM_DASHBOARD_TRUST_PROXY' },
+    z.string().regex(/^(true|false|\d{1,2}|[A-Za-z0-9.:/_-]+(,[A-Za-z0-9.:/_-]+)*)$/, 'must be true, false, a number of hops, or comma-separated proxy addresses'),
+  ),
+  loginMaxFailures: intSetting({ flag: 'login-max-failures', env: 'SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES' }, 1, 1_000_000),
 };
 
-/** Checks options that are already typed (from code, e.g. the demo or the bench). */
-export function resolveDashboardOptions(options: DashboardOptions): DashboardConfig {
-  const parsed = optionsSchema.safeParse({
+/** `trust proxy` as express reads it: a boolean, a hop count, or the list of trusted addresses. */
+function trustProxyValue(text: string): boolean | number | string {
+  if (text === 'true' || text === 'false') return text === 'true';
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+function dashboardDefaults() {
+  return {
     host: '127.0.0.1',
     port: 3000,
     sessionSecret: randomBytes(32).toString('base64url'),
@@ -101,66 +119,19 @@ export function resolveDashboardOptions(options: DashboardOptions): DashboardCon
     secureCookie: false,
     hostsPageSize: 100,
     runsPageSize: 25,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  });
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, (p) => optionLabels[String(p[0])] ?? String(p[0])));
-  const o = parsed.data;
-  return {
-    user: o.user,
-    password: o.password,
-    host: o.host,
-    port: o.port,
-    sessionSecret: o.sessionSecret,
-    sessionTtlMs: o.sessionHours * 3_600_000,
-    queueActions: o.queueActions,
-    secureCookie: o.secureCookie,
-    hostsPageSize: o.hostsPageSize,
-    runsPageSize: o.runsPageSize,
-  };
+    trustProxy: 'false',
+    loginMaxFailures: 10,
+  } satisfies DashboardOptions;
 }
 
-const flagSpec = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'session-hours': { type: 'string' },
-  'queue-actions': { type: 'boolean' },
-  'secure-cookie': { type: 'boolean' },
-} as const;
+/** Checks options that are already typed (from code, e.g. the demo or the bench) and fills in the defaults. */
+export function resolveDashboardOptions(options: DashboardOptions): DashboardConfig {
+  const { sessionHours, user, password, trustProxy, ...rest } = resolveSettings(dashboardSettings, dashboardDefaults(), options);
+  // `required` settings were refused above when absent.
+  return { ...rest, user: user as string, password: password as string, sessionTtlMs: sessionHours * 3_600_000, trustProxy: trustProxyValue(trustProxy) };
+}
 
-const flagsSchema = z.object({
-  host: bindHostSchema.optional(),
-  port: intFlag(0, 65_535).optional(),
-  'session-hours': intFlag(1, 24 * 30).optional(),
-  'queue-actions': z.boolean().optional(),
-  'secure-cookie': z.boolean().optional(),
-});
-
-const envSchema = z.object({
-  SIMPLECM_DASHBOARD_USER: z.string().optional(),
-  SIMPLECM_DASHBOARD_PASSWORD: z.string().optional(),
-  SIMPLECM_DASHBOARD_HOST: bindHostSchema.optional(),
-  SIMPLECM_DASHBOARD_PORT: intFlag(0, 65_535).optional(),
-  SIMPLECM_DASHBOARD_SESSION_SECRET: z.string().optional(),
-  SIMPLECM_DASHBOARD_SESSION_HOURS: intFlag(1, 24 * 30).optional(),
-  SIMPLECM_DASHBOARD_QUEUE_ACTIONS: onOff.optional(),
-  SIMPLECM_DASHBOARD_SECURE_COOKIE: onOff.optional(),
-});
-
-/** Defaults < environment < flags, resolved once per process. */
+/** Defaults < environment < flags, resolved once per process. An empty variable is an unset one. */
 export function compileDashboardOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DashboardConfig {
-  const { flags } = parseCli(argv, flagSpec, flagsSchema);
-  const parsedEnv = envSchema.safeParse(env);
-  if (!parsedEnv.success) throw new ConfigError(`invalid environment:\n${zodIssues(parsedEnv.error, (p) => String(p[0]))}`);
-  const e = parsedEnv.data;
-  return resolveDashboardOptions({
-    // An empty variable is an unset one: `SIMPLECM_DASHBOARD_PASSWORD= npm run dashboard` is refused as missing.
-    user: e.SIMPLECM_DASHBOARD_USER || undefined,
-    password: e.SIMPLECM_DASHBOARD_PASSWORD || undefined,
-    host: flags.host ?? e.SIMPLECM_DASHBOARD_HOST,
-    port: flags.port ?? e.SIMPLECM_DASHBOARD_PORT,
-    sessionSecret: e.SIMPLECM_DASHBOARD_SESSION_SECRET || undefined,
-    sessionHours: flags['session-hours'] ?? e.SIMPLECM_DASHBOARD_SESSION_HOURS,
-    queueActions: flags['queue-actions'] ?? e.SIMPLECM_DASHBOARD_QUEUE_ACTIONS,
-    secureCookie: flags['secure-cookie'] ?? e.SIMPLECM_DASHBOARD_SECURE_COOKIE,
-  });
+  return resolveDashboardOptions(readSettings(argv, env, dashboardSettings));
 }

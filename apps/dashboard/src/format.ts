@@ -1,4 +1,4 @@
-import { operationStatuses, type OperationStatus, type OutcomeCounts, type Run } from '@simplecm/domain';
+import { assertNever, operationStatuses, type OperationStatus, type OutcomeCounts, type Run } from '@simplecm/domain';
 import { html, type SafeHtml } from './html';
 
 /** `340 ms`, `12.3 s`, `4 m 05 s`, `1 h 02 m`. */
@@ -37,6 +37,8 @@ export function runStatusBadge(run: Pick<Run, 'status' | 'counts'>): SafeHtml {
       return troubled ? html`<span class="badge s-failed">finished, failures</span>` : html`<span class="badge s-ok">finished</span>`;
     case 'failed':
       return html`<span class="badge s-failed">failed</span>`;
+    default:
+      return assertNever(run.status);
   }
 }
 

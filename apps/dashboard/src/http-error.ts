@@ -1,3 +1,5 @@
+import { SimpleCmError } from '@simplecm/kernel';
+
 export const HttpErrorCode = {
   badRequest: 'bad-request',
   notFound: 'not-found',
@@ -8,7 +10,7 @@ export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 const statusOf: Record<HttpErrorCode, number> = { 'bad-request': 400, 'not-found': 404, forbidden: 403 };
 
 /** An answer other than 200 that the request itself caused; its message is shown to the user. */
-export class HttpError extends Error {
+export class HttpError extends SimpleCmError<HttpErrorCode> {
   override readonly name = 'HttpError';
   readonly status: number;
   constructor(
@@ -19,9 +21,4 @@ export class HttpError extends Error {
     super(message, options);
     this.status = statusOf[code];
   }
-}
-
-/** Anything thrown, as an Error. */
-export function coerceError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

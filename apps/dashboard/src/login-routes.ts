@@ -1,9 +1,10 @@
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Assets } from './assets';
 import type { Authenticator } from './authenticator';
 import type { LoginThrottle } from './login-throttle';
 import { loginPage } from './pages/login-page';
+import { clientAddress } from './require-login';
 import { pageCsp } from './security-headers';
 
 const loginFormSchema = z.object({
@@ -25,7 +26,6 @@ export function loginRoutes(auth: Authenticator, throttle: LoginThrottle, assets
   const send = (res: express.Response, status: number, next: string, error?: string) => {
     res.status(status).set('Content-Security-Policy', pageCsp({ inlineStyleHash: assets.css.cspHash })).type('html').send(loginPage(assets, { next, error }).text);
   };
-  const client = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
   router.get('/login', (req, res) => {
     const next = safeNext(req.query.next);
@@ -36,16 +36,17 @@ export function loginRoutes(auth: Authenticator, throttle: LoginThrottle, assets
   router.post('/login', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }), (req, res) => {
     const form = loginFormSchema.safeParse(req.body ?? {});
     const next = safeNext(form.success ? form.data.next : undefined);
-    const wait = throttle.retryAfterMs(client(req));
+    const attempt = { user: form.success ? form.data.username : '', address: clientAddress(req) };
+    const wait = throttle.retryAfterMs(attempt);
     if (wait > 0) {
       res.set('Retry-After', String(Math.ceil(wait / 1000)));
-      return send(res, 429, next, `Too many failed logins from this address. Try again in ${Math.ceil(wait / 60_000)} min.`);
+      return send(res, 429, next, `Too many failed logins for this user from this address. Try again in ${Math.ceil(wait / 60_000)} min.`);
     }
     if (!form.success || !auth.checkCredentials(form.data.username, form.data.password)) {
-      throttle.failed(client(req));
+      throttle.failed(attempt);
       return send(res, 401, next, 'Wrong user name or password.');
     }
-    throttle.succeeded(client(req));
+    throttle.succeeded(attempt);
     res.set('Set-Cookie', auth.sessionCookie(form.data.username));
     res.redirect(303, next);
   });

@@ -1,6 +1,6 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
+import { coerceError } from '@simplecm/kernel';
 import { compileDashboardOptions } from './dashboard-options';
-import { coerceError } from './http-error';
 import { startDashboard } from './start-dashboard';
 
 /** `npm run dashboard -- [--port N] [--host ADDR]`; exit 2 on bad configuration. */

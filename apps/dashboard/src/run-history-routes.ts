@@ -42,6 +42,8 @@ export interface RunProgressJson {
   readonly counts: Run['counts'];
   readonly createdAt: string;
   readonly finishedAt: string | null;
+  /** The state revision the run converged, null when none. */
+  readonly stateRevision: string | null;
 }
 
 /** Run history: `/`, `/runs/:runId`, `/runs/:runId/hosts/:hostname`, `/hosts/:hostname`, `/api/runs/:runId`. */
@@ -110,6 +112,7 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
       counts: merged.counts,
       createdAt: merged.createdAt.toISOString(),
       finishedAt: merged.finishedAt?.toISOString() ?? null,
+      stateRevision: merged.stateRevision,
     };
     res.json(body);
   });

@@ -5,10 +5,10 @@ import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
 import { HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
 import { connectCassandra } from '@simplecm/store';
+import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
-import { coerceError } from './http-error';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -26,19 +26,6 @@ function urlOf(host: string, port: number): string {
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
 }
 
-/** Runs clean-ups last-first; every one runs even when another throws; the first error is rethrown. */
-async function release(releasers: Array<() => Promise<unknown>>): Promise<void> {
-  let first: Error | undefined;
-  for (const r of [...releasers].reverse()) {
-    try {
-      await r();
-    } catch (error) {
-      first ??= coerceError(error);
-    }
-  }
-  if (first) throw first;
-}
-
 /**
  * Connects to Cassandra and Redis, and serves the dashboard on `config.host:config.port`.
  * What `npm run dashboard` runs; the demo can call it too.
@@ -48,12 +35,12 @@ export async function startDashboard(
   connections: ConnectionConfig,
   { log = (line: string) => console.error(line) }: { log?: (line: string) => void } = {},
 ): Promise<Dashboard> {
-  const releasers: Array<() => Promise<unknown>> = [];
+  const releasers: Releaser[] = [];
   try {
     const cassandra = await connectCassandra(connections.cassandra);
     releasers.push(() => cassandra.shutdown());
     const redis = redisConnection(connections.redis);
-    releasers.push(async () => redis.disconnect());
+    releasers.push(() => redis.disconnect());
     const prefix = connections.redis.prefix;
     const queues = [HOSTS_QUEUE, RESULTS_QUEUE].map((name) => new Queue(name, { connection: redis, prefix }));
     releasers.push(() => Promise.all(queues.map((q) => q.close())));
@@ -86,7 +73,7 @@ export async function startDashboard(
         closing ??= (async () => {
           state = 'closing';
           try {
-            await release(releasers);
+            await closeAll(releasers);
           } finally {
             state = 'closed';
           }
@@ -95,7 +82,7 @@ export async function startDashboard(
       },
     };
   } catch (error) {
-    await release(releasers).catch(() => undefined);
+    await closeAll(releasers).catch(() => undefined);
     throw error;
   }
 }

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
-import type { HostJobData } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection } from '@simplecm/queue';
-import { connectCassandra, inventoryStore, newRunId, resultStore, runStore } from '@simplecm/store';
+import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
+import { connectCassandra, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
+import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { enqueueRun } from './enqueue';
 import { compileEnqueueOptions } from './enqueue-options';
 import { InvalidDesiredStateError, isDesiredStateProblem } from './plan-run';
@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   const cassandra = await connectCassandra(config.cassandra);
   const redis = redisConnection(config.redis);
   const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: config.redis.prefix });
-  const releasers: Array<() => Promise<unknown>> = [() => cassandra.shutdown(), async () => redis.disconnect(), () => hostsQueue.close()];
+  const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
   try {
     const ks = config.cassandra.keyspace;
     const inventory = inventoryStore(cassandra, ks);
@@ -33,9 +33,10 @@ async function main(): Promise<number> {
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, config.redis.prefix, runKey, candidate)).runId,
       onProgress: (n: number, total: number) => enqueueProgress.update({ done: n, failed: 0, total }),
+      latestStateRevision: async () => (await latestStateRevision(cassandra, ks))?.revisionId ?? null,
     };
-    const settings = { connectAttempts: options.connectAttempts, batchSize: options.batchSize, batchPauseMs: options.batchPauseMs };
-    const { runId, hostCount } = await enqueueRun(
+    const settings = { connectAttempts: options.connectAttempts, batchSize: options.batchSize, batchPauseMs: options.batchPauseMs, selection: options.selection };
+    const { runId, hostCount, stateRevision } = await enqueueRun(
       // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
       { ...deps, onRunCreated: (id, n) => console.log(`run ${id}: enqueuing ${n} host job(s)`) },
       options.target,
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
       { ...settings, runId: options.runId },
     );
     enqueueProgress.done();
-    console.log(`run ${runId}: ${hostCount} host job(s) enqueued (${options.run.mode})`);
+    console.log(`run ${runId}: ${hostCount} host job(s) enqueued (${options.run.mode}, state revision ${stateRevision ?? 'none'})`);
     if (!options.wait) return 0;
 
     // Redis may restart while we wait (its AOF keeps all but the last second): keep polling, and
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
     let reconnected = false;
     let outage = false;
     const noteOutage = (error: unknown) => {
-      if (!outage) console.error(`enqueue: waiting for Redis (${error instanceof Error ? error.message : String(error)}); still polling`);
+      if (!outage) console.error(`enqueue: waiting for Redis (${errorMessage(error)}); still polling`);
       outage = true;
     };
     redis.on('error', noteOutage);
@@ -81,7 +82,8 @@ async function main(): Promise<number> {
     const failed = (run?.counts.failed ?? 0) + (run?.counts.unreachable ?? 0);
     return failed > 0 ? 1 : 0;
   } finally {
-    for (const release of releasers.reverse()) await release().catch(() => undefined);
+    // The outcome (or the error that ended it) is what this command reports, not a failed clean-up.
+    await closeAll(releasers).catch(() => undefined);
   }
 }
 
@@ -89,7 +91,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof ConfigError || error instanceof InvalidDesiredStateError || isDesiredStateProblem(error);
-    console.error(`enqueue: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`enqueue: ${errorMessage(error)}`);
     process.exit(known ? 2 : 3);
   },
 );

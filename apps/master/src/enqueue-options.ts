@@ -1,26 +1,55 @@
 import { z } from 'zod';
-import { ConfigError, intFlag, parseCli, zodIssues } from '@simplecm/config';
-import { hostnameSchema, groupNameSchema, RUN_ID_PATTERN, type RunOptions, type RunTarget } from '@simplecm/domain';
+import { ConfigError, intSetting, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
+import { groupNameSchema, hostnameSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
+import type { RunOptions } from '@simplecm/queue';
+import type { TagSelection } from './select-operations';
 
-/**
- * `enqueue` flags:
- * - `--hosts h1,h2`: only these hosts; `--group g`: only this group; neither: every host.
- * - `--check`: check mode (report what would change, change nothing). Default apply.
- * - `--keep-going`: run a host's later operations after one fails. Default: skip them.
- * - `--operation-timeout S`: kill an operation on the host after S seconds. Default 300.
- * - `--run-id ID`: re-enqueue an existing run (after a crash); jobs already there are not added twice.
- * - `--run-key KEY`: an idempotency key. The first enqueue with a key creates the run and records
- *   its id under the key (Redis SET NX, 30 days); any later or concurrent enqueue with the same key
- *   joins that run, so a retried or duplicated master never adds a second job for a host.
- * - `--connect-attempts N`: tries to reach a host before it is recorded unreachable (connection
- *   errors only; a failed operation is never retried). Default 3.
- * - `--wait`: show progress until every host is done, then a recap; exit 1 if any host failed.
- * - `--modules-dir DIR`: as the workers' (default SIMPLECM_MODULES_DIR, /etc/simple-cm/modules, the repo's modules/).
- * - SIMPLECM_ENQUEUE_BATCH_SIZE: host jobs added per Redis round trip, default 200.
- * - SIMPLECM_ENQUEUE_BATCH_PAUSE_MS: pause after each batch, default 0; lets fault tests kill a
- *   master half-way through enqueuing.
- */
+/** `enqueue` settings, from its flags (and two environment variables), else the default. */
 export interface EnqueueOptions {
+  /** `--hosts h1,h2`: only these hosts (duplicates dropped). Give this or `group`, not both. @defaultValue every host */
+  hosts?: string[];
+  /** `--group g`: only the hosts of this group. @defaultValue every host */
+  group?: string;
+  /**
+   * `--tags a,b`: send only the operations having at least one of these tags (duplicates
+   * dropped). A handler is sent only with a trigger it names (see selectOperations); the
+   * selection is shown in the run's target. @defaultValue every operation
+   */
+  tags?: string[];
+  /** `--skip-tags c,d`: leave out the operations having any of these tags (after `tags`; duplicates dropped). @defaultValue none left out */
+  skipTags?: string[];
+  /** `--check`: check mode (report what would change, change nothing). @defaultValue `false` (apply) */
+  check?: boolean;
+  /** `--keep-going`: run a host's later operations after one fails. @defaultValue `false` (skip them) */
+  keepGoing?: boolean;
+  /** `--operation-timeout S`: kill an operation on the host after S seconds. @defaultValue `300` */
+  operationTimeoutSeconds?: number;
+  /** `--run-id ID`: re-enqueue an existing run (after a crash); jobs already there are not added twice. @defaultValue a new run */
+  runId?: string;
+  /**
+   * `--run-key KEY`: an idempotency key. The first enqueue with a key creates the run and records
+   * its id under the key (Redis SET NX, 30 days); any later or concurrent enqueue with the same key
+   * joins that run, so a retried or duplicated master never adds a second job for a host. Not with
+   * `runId`. @defaultValue none
+   */
+  runKey?: string;
+  /**
+   * `--connect-attempts N`: tries to reach a host before it is recorded unreachable (connection
+   * errors only; a failed operation is never retried). @defaultValue `3`
+   */
+  connectAttempts?: number;
+  /** SIMPLECM_ENQUEUE_BATCH_SIZE: host jobs added per Redis round trip. @defaultValue `200` */
+  batchSize?: number;
+  /** SIMPLECM_ENQUEUE_BATCH_PAUSE_MS: pause after each batch; lets fault tests kill a master half-way through enqueuing. @defaultValue `0` */
+  batchPauseMs?: number;
+  /** `--wait`: show progress until every host is done, then a recap; exit 1 if any host failed. @defaultValue `false` */
+  wait?: boolean;
+  /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
+  modulesDir?: string;
+}
+
+/** Every enqueue setting resolved and checked; the only form that travels. */
+export interface EnqueueConfig {
   readonly target: RunTarget;
   readonly run: RunOptions;
   readonly runId: string | undefined;
@@ -30,60 +59,59 @@ export interface EnqueueOptions {
   readonly batchPauseMs: number;
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
+  /** Which operations of each host the run sends (`tags`, `skipTags`). */
+  readonly selection: TagSelection;
 }
 
-const flagSpec = {
-  hosts: { type: 'string' },
-  group: { type: 'string' },
-  check: { type: 'boolean' },
-  'keep-going': { type: 'boolean' },
-  'operation-timeout': { type: 'string' },
-  'run-id': { type: 'string' },
-  'run-key': { type: 'string' },
-  'connect-attempts': { type: 'string' },
-  wait: { type: 'boolean' },
-  'modules-dir': { type: 'string' },
-} as const;
+const enqueueSettings: SettingSpec<EnqueueOptions> = {
+  hosts: listSetting({ flag: 'hosts' }, hostnameSchema, 'name at least one host'),
+  group: textSetting({ flag: 'group' }, groupNameSchema),
+  // Tag names have the charset of group names.
+  tags: listSetting({ flag: 'tags' }, groupNameSchema, 'name at least one tag'),
+  skipTags: listSetting({ flag: 'skip-tags' }, groupNameSchema, 'name at least one tag'),
+  check: switchSetting({ flag: 'check' }),
+  keepGoing: switchSetting({ flag: 'keep-going' }),
+  operationTimeoutSeconds: intSetting({ flag: 'operation-timeout' }, 1, 86_400),
+  runId: textSetting({ flag: 'run-id' }, z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue')),
+  runKey: textSetting({ flag: 'run-key' }, z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, 'letters, digits and . _ : @ / - (at most 200)')),
+  connectAttempts: intSetting({ flag: 'connect-attempts' }, 1, 20),
+  batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE' }, 1, 5_000),
+  batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS' }, 0, 600_000),
+  wait: switchSetting({ flag: 'wait' }),
+  modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR' }, z.string().min(1)),
+};
 
-const flagsSchema = z.object({
-  hosts: z
-    .string()
-    .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean))
-    .pipe(z.array(hostnameSchema).min(1, 'name at least one host')
-    )
-    .optional(),
-  group: groupNameSchema.optional(),
-  check: z.boolean().optional(),
-  'keep-going': z.boolean().optional(),
-  'operation-timeout': intFlag(1, 86_400).optional(),
-  'run-id': z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue').optional(),
-  'run-key': z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, 'letters, digits and . _ : @ / - (at most 200)').optional(),
-  'connect-attempts': intFlag(1, 20).optional(),
-  wait: z.boolean().optional(),
-  'modules-dir': z.string().min(1).optional(),
-});
+const enqueueDefaults = {
+  check: false,
+  keepGoing: false,
+  operationTimeoutSeconds: 300,
+  connectAttempts: 3,
+  batchSize: 200,
+  batchPauseMs: 0,
+  wait: false,
+} satisfies EnqueueOptions;
 
-const envSchema = z.object({
-  SIMPLECM_ENQUEUE_BATCH_SIZE: intFlag(1, 5_000).optional(),
-  SIMPLECM_ENQUEUE_BATCH_PAUSE_MS: intFlag(0, 600_000).optional(),
-});
-
-export function compileEnqueueOptions(argv: readonly string[], env: NodeJS.ProcessEnv): EnqueueOptions {
-  const { flags } = parseCli(argv, flagSpec, flagsSchema);
-  if (flags.hosts && flags.group) throw new ConfigError('--hosts and --group: give one or the other');
-  if (flags['run-id'] && flags['run-key']) throw new ConfigError('--run-id and --run-key: give one or the other');
-  const parsedEnv = envSchema.safeParse(env);
-  if (!parsedEnv.success) throw new ConfigError(`invalid environment:\n${zodIssues(parsedEnv.error, (p) => String(p[0]))}`);
-  const target: RunTarget = flags.hosts ? { kind: 'hosts', hosts: [...new Set(flags.hosts)] } : flags.group ? { kind: 'group', group: flags.group } : { kind: 'all' };
+/** Checks options that are already typed (from code) and fills in the defaults. */
+export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
+  const o = resolveSettings(enqueueSettings, enqueueDefaults, options);
+  if (o.hosts && o.group) throw new ConfigError('--hosts and --group: give one or the other');
+  if (o.runId && o.runKey) throw new ConfigError('--run-id and --run-key: give one or the other');
+  const target: RunTarget = o.hosts ? { kind: 'hosts', hosts: [...new Set(o.hosts)] } : o.group ? { kind: 'group', group: o.group } : { kind: 'all' };
   return {
     target,
-    run: { mode: flags.check ? 'check' : 'apply', keepGoing: flags['keep-going'] ?? false, operationTimeoutSeconds: flags['operation-timeout'] ?? 300 },
-    runId: flags['run-id'],
-    runKey: flags['run-key'],
-    connectAttempts: flags['connect-attempts'] ?? 3,
-    batchSize: parsedEnv.data.SIMPLECM_ENQUEUE_BATCH_SIZE ?? 200,
-    batchPauseMs: parsedEnv.data.SIMPLECM_ENQUEUE_BATCH_PAUSE_MS ?? 0,
-    wait: flags.wait ?? false,
-    modulesDir: flags['modules-dir'] ?? env.SIMPLECM_MODULES_DIR,
+    run: { mode: o.check ? 'check' : 'apply', keepGoing: o.keepGoing, operationTimeoutSeconds: o.operationTimeoutSeconds },
+    runId: o.runId,
+    runKey: o.runKey,
+    connectAttempts: o.connectAttempts,
+    batchSize: o.batchSize,
+    batchPauseMs: o.batchPauseMs,
+    wait: o.wait,
+    modulesDir: o.modulesDir,
+    selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };
+}
+
+/** Defaults < environment < flags, resolved once per process. */
+export function compileEnqueueOptions(argv: readonly string[], env: NodeJS.ProcessEnv): EnqueueConfig {
+  return resolveEnqueueOptions(readSettings(argv, env, enqueueSettings));
 }

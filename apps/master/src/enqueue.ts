@@ -1,10 +1,11 @@
 import type { Queue } from 'bullmq';
-import { describeTarget, type HostJobData, type RunOptions, type RunTarget } from '@simplecm/domain';
+import { describeTarget, type RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { CAPPED_BACKOFF, hostJobId } from '@simplecm/queue';
+import { describeJobIssues, hostJobOptions, hostJobRunSchema, type HostJobData, type RunOptions } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
 import { createPlanSpool } from './plan-spool';
+import { describeSelection, type TagSelection } from './select-operations';
 
 export interface EnqueueDeps extends PlanSource {
   readonly modules: ModuleRegistry;
@@ -16,15 +17,16 @@ export interface EnqueueDeps extends PlanSource {
   /** Called once the run is recorded, before any job is added (so a crash after it can be resumed). */
   readonly onRunCreated?: (runId: string, hostCount: number) => void;
   readonly onProgress?: (enqueued: number, total: number) => void;
+  /** The id of the newest state revision (null when none): recorded as the one the run converges. */
+  readonly latestStateRevision?: () => Promise<string | null>;
 }
 
 export interface EnqueuedRun {
   readonly runId: string;
   readonly hostCount: number;
+  /** The state revision recorded with the run, null when none. */
+  readonly stateRevision: string | null;
 }
-
-/** Attempts per host job by default: only connection failures are retried (a failed operation is a result). */
-export const HOST_JOB_ATTEMPTS = 3;
 
 export interface EnqueueRunOptions {
   /** Re-enqueue this existing run (else a new id, or the run key's). */
@@ -37,6 +39,8 @@ export interface EnqueueRunOptions {
   readonly batchPauseMs?: number;
   /** Directory of the temporary plan file (see plan-spool.ts), default the system's (TMPDIR). */
   readonly spoolDir?: string;
+  /** Only these operations are sent (`--tags`, `--skip-tags`); default all. Shown in the run's target. */
+  readonly selection?: TagSelection;
 }
 
 /**
@@ -57,16 +61,23 @@ const BATCHES_IN_FLIGHT = 2;
 export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: RunOptions, settings: EnqueueRunOptions = {}): Promise<EnqueuedRun> {
   const spool = await createPlanSpool(settings.spoolDir);
   try {
-    const hostCount = await validateTarget(deps, operationChecker(deps.modules), target, { keep: (host) => spool.write(host) });
+    // Read before the inventory: an `apply` that lands while the target is read makes the run
+    // converge a newer state than it records, never an older one.
+    const stateRevision = (await deps.latestStateRevision?.()) ?? null;
+    const selection = settings.selection ?? {};
+    const hostCount = await validateTarget(deps, operationChecker(deps.modules), target, { keep: (host) => spool.write(host), selection });
     const spooled = await spool.finish();
     if (spooled !== hostCount) throw new Error(`enqueue: ${spooled} hosts spooled of ${hostCount} validated`);
     if (hostCount === 0) throw new Error(`no hosts match the target ${describeTarget(target)}`);
     const candidate = settings.runId ?? deps.newRunId();
     const id = settings.runId === undefined && deps.claimRunId ? await deps.claimRunId(candidate) : candidate;
-    await deps.createRun({ runId: id, mode: options.mode, target: describeTarget(target), hostCount });
+    // Pass one checked each host's part of its job; this is the rest, the same for every host.
+    const runPart = hostJobRunSchema.safeParse({ runId: id, options, hostCount });
+    if (!runPart.success) throw new Error(`run ${id}: workers would refuse its host jobs: ${describeJobIssues(runPart.error)}`);
+    await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}`, hostCount, stateRevision });
     deps.onRunCreated?.(id, hostCount);
     await addHostJobs(deps, spool.read(settings.batchSize ?? 200), { runId: id, options, hostCount }, settings);
-    return { runId: id, hostCount };
+    return { runId: id, hostCount, stateRevision };
   } finally {
     await spool.close();
   }
@@ -86,14 +97,7 @@ async function addHostJobs(
       batch.map(({ host, operations }) => ({
         name: 'host',
         data: { runId, host, operations, options, hostCount },
-        opts: {
-          jobId: hostJobId(runId, host.hostname),
-          attempts: settings.connectAttempts ?? HOST_JOB_ATTEMPTS,
-          // Workers cap this doubling backoff (their --retry-max-delay).
-          backoff: { type: CAPPED_BACKOFF, delay: 2_000 },
-          removeOnComplete: { age: 24 * 3600, count: 100_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
+        opts: hostJobOptions(runId, host.hostname, settings.connectAttempts),
       })),
     );
     enqueued += batch.length;

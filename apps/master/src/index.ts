@@ -1,4 +1,5 @@
 export * from './plan-run';
+export * from './host-job-checker';
 export * from './enqueue';
 export * from './enqueue-options';
 export * from './recap';

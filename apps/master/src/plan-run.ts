@@ -1,6 +1,10 @@
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { InvalidOperationError, validateOperation, type ModuleRegistry } from '@simplecm/modules';
 import { InvalidRowError, UnknownHostError, type InventoryEntry } from '@simplecm/store';
+import { handlerProblems } from './check-handlers';
+import { hostJobChecker, type CheckHostJob } from './host-job-checker';
+import { selectOperations, type TagSelection } from './select-operations';
 
 /** A host with its validated operations (attributes with defaults applied). */
 export interface PlannedHost {
@@ -34,7 +38,7 @@ export interface PlanSource {
 }
 
 /** Every problem found in the desired state; nothing is enqueued while there is one. */
-export class InvalidDesiredStateError extends Error {
+export class InvalidDesiredStateError extends SimpleCmError<'invalid-desired-state'> {
   override readonly name = 'InvalidDesiredStateError';
   readonly code = 'invalid-desired-state' as const;
   constructor(readonly problems: readonly string[], readonly more: number) {
@@ -102,20 +106,24 @@ export interface ValidateTargetOptions {
   readonly maxProblems?: number;
   /** Receives every valid host with its checked operations, in order, while no problem has been found. */
   readonly keep?: (host: PlannedHost) => Promise<void>;
+  /** Checks each host's part of its host job, default a new hostJobChecker(). */
+  readonly checkJob?: CheckHostJob;
+  /** Which operations `keep` receives (`--tags`, `--skip-tags`); default all. Every operation is checked either way. */
+  readonly selection?: TagSelection;
 }
 
 /**
- * Pass one of `enqueue`: reads the whole target once, validating every operation and
- * collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
+ * Pass one of `enqueue`: reads the whole target once, validating every operation and each
+ * host's part of its host job (see hostJobChecker), and collecting every problem; hands each valid host to `keep` (never keeping hosts itself).
  * Returns how many hosts there are. A host or row the store refuses (an unknown host, a row
  * that does not parse) is a problem too; a failure to read, or of `keep`, is thrown as it is.
  */
-export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep }: ValidateTargetOptions = {}): Promise<number> {
+export async function validateTarget(source: PlanSource, check: CheckOperation, target: RunTarget, { maxProblems = 50, keep, checkJob = hostJobChecker(), selection = {} }: ValidateTargetOptions = {}): Promise<number> {
   const problems: string[] = [];
   let more = 0;
   let hosts = 0;
   const note = (error: unknown) => {
-    if (problems.length < maxProblems) problems.push(error instanceof Error ? error.message : String(error));
+    if (problems.length < maxProblems) problems.push(errorMessage(error));
     else more++;
   };
   const entries = readTarget(source, target);
@@ -137,14 +145,23 @@ export async function validateTarget(source: PlanSource, check: CheckOperation, 
         continue;
       }
       const operations: Operation[] = [];
+      let valid = true;
       for (const op of entry.operations) {
         try {
           operations.push(check(entry.hostname, op));
         } catch (error) {
           note(error);
+          valid = false;
         }
       }
-      if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations });
+      for (const problem of handlerProblems(entry.hostname, entry.operations)) note(problem);
+      // Valid operations may still make a job the workers refuse (too many of them): checked
+      // here with the workers' own schema, so such a host is a problem now, not a run that never ends.
+      // The whole list is checked: the selected operations are some of them (a handler keeps
+      // at least one trigger), so a job the workers accept with all accepts the selection too.
+      const refused = valid ? checkJob(entry.host, operations) : undefined;
+      if (refused !== undefined) note(`host ${entry.hostname}: workers would refuse its host job: ${refused}`);
+      if (keep !== undefined && problems.length === 0) await keep({ host: entry.host, operations: selectOperations(operations, selection) });
     }
   } finally {
     await entries.return(undefined);

@@ -1,8 +1,9 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
-import { connectCassandra } from '@simplecm/store';
+import { connectCassandra, isStoreUnreachable } from '@simplecm/store';
+import { errorMessage } from '@simplecm/kernel';
 import { startResultsConsumer } from './results-consumer';
 import { compileResultsOptions } from './results-options';
-import { isStoreUnreachable, storeSession } from './store-session';
+import { storeSession } from './store-session';
 
 async function main(): Promise<void> {
   const options = compileResultsOptions(process.argv.slice(2), process.env);
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
       break;
     } catch (error) {
       if (!isStoreUnreachable(error)) throw error;
-      if (attempt === 1) log(`results consumer: Cassandra unreachable (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); retrying`);
+      if (attempt === 1) log(`results consumer: Cassandra unreachable (${errorMessage(error).split('\n')[0]}); retrying`);
       await new Promise((r) => setTimeout(r, options.reconnectIntervalMs));
     }
   }
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
       console.log('results consumer: flushed, exiting');
       process.exit(0);
     } catch (error) {
-      console.error(`results consumer: close failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`results consumer: close failed: ${errorMessage(error)}`);
       process.exit(1);
     }
   };
@@ -39,6 +40,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`results consumer: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`results consumer: ${errorMessage(error)}`);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -1,7 +1,6 @@
 import { countStatuses } from '@simplecm/domain';
-import { isStoreUnavailable } from './store-session';
 import type { HostProgress, RunProgressSnapshot, ResultJobData } from '@simplecm/queue';
-import type { HostResultWrite, ResultStore, RunStore } from '@simplecm/store';
+import { isStoreUnavailable, type HostResultWrite, type ResultStore, type RunStore } from '@simplecm/store';
 
 /** The storage results need, as functions: logic here never sees a driver or a connection. */
 export interface RecordResultDeps {

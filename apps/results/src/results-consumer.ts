@@ -1,7 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { cappedBackoffStrategy, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, type RedisConfig } from '@simplecm/queue';
+import type { RedisConfig } from '@simplecm/config';
+import { cappedBackoffStrategy, describeJobIssues, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema } from '@simplecm/queue';
+import { closeAll } from '@simplecm/kernel';
 import { resultWriter } from './result-writer';
-import type { ResultsOptions } from './results-options';
+import type { ResultsConfig } from './results-options';
 import type { StoreSession } from './store-session';
 
 export type ResultsConsumerState = 'running' | 'closing' | 'closed';
@@ -22,7 +24,7 @@ export interface ResultsConsumer {
 export function startResultsConsumer(
   redis: RedisConfig,
   store: StoreSession,
-  options: ResultsOptions,
+  options: ResultsConfig,
   { log = console.log }: { log?: (line: string) => void } = {},
 ): ResultsConsumer {
   const progressConnection = redisConnection(redis, { autoPipelining: true });
@@ -40,7 +42,7 @@ export function startResultsConsumer(
   async function processResult(job: Job): Promise<void> {
     const parsed = resultJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
-      throw new UnrecoverableError(`malformed result job ${job.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);
     }
     try {
       const { finishedRun, snapshot } = await writer.write(parsed.data);
@@ -73,16 +75,12 @@ export function startResultsConsumer(
     close() {
       closing ??= (async () => {
         state = 'closing';
-        const errors: unknown[] = [];
-        for (const step of [() => worker.close(), async () => void workerConnection.disconnect(), async () => void progressConnection.disconnect(), () => store.close()]) {
-          try {
-            await step();
-          } catch (error) {
-            errors.push(error);
-          }
+        try {
+          // In order of set-up; closeAll closes the worker first and the store last.
+          await closeAll([() => store.close(), () => progressConnection.disconnect(), () => workerConnection.disconnect(), () => worker.close()]);
+        } finally {
+          state = 'closed';
         }
-        state = 'closed';
-        if (errors.length > 0) throw errors[0] instanceof Error ? errors[0] : new Error(String(errors[0]));
       })();
       return closing;
     },

@@ -1,6 +1,6 @@
-import { errors, types, type Client } from 'cassandra-driver';
-import { resultStore, runStore, type ResultStore, type RunStore } from '@simplecm/store';
+import { isStoreUnreachable, resultStore, runStore, type CassandraClient, type ResultStore, type RunStore } from '@simplecm/store';
 
+import { closeAll, errorMessage } from '@simplecm/kernel';
 export interface Stores {
   readonly results: ResultStore;
   readonly runs: RunStore;
@@ -21,29 +21,10 @@ export interface StoreSession {
   close(): Promise<void>;
 }
 
-export function isStoreUnreachable(error: unknown): boolean {
-  return error instanceof errors.NoHostAvailableError || (error instanceof Error && error.name === 'NoHostAvailableError');
-}
-
-/**
- * Whether a failed write says nothing about the write itself: no node, a timeout, an overloaded
- * or unavailable replica, a lost connection. Retrying such a write piece by piece only adds load;
- * any other failure (the coordinator refused the request, a value could not be encoded) may be
- * one result's fault.
- */
-export function isStoreUnavailable(error: unknown): boolean {
-  if (isStoreUnreachable(error)) return true;
-  if (!(error instanceof Error)) return false;
-  if (error instanceof errors.OperationTimedOutError || error.name === 'OperationTimedOutError' || error.name === 'BusyConnectionError') return true;
-  const code = (error as { code?: unknown }).code;
-  const c = types.responseErrorCodes;
-  return error instanceof errors.ResponseError && [c.serverError, c.unavailableException, c.overloaded, c.isBootstrapping, c.writeTimeout, c.readTimeout, c.writeFailure].includes(code as number);
-}
-
 export function storeSession(
-  initial: Client,
+  initial: CassandraClient,
   keyspace: string,
-  { connect, reconnectIntervalMs, log }: { connect: () => Promise<Client>; reconnectIntervalMs: number; log: (line: string) => void },
+  { connect, reconnectIntervalMs, log }: { connect: () => Promise<CassandraClient>; reconnectIntervalMs: number; log: (line: string) => void },
 ): StoreSession {
   let client = initial;
   let stores: Stores = { results: resultStore(client, keyspace), runs: runStore(client, keyspace) };
@@ -52,11 +33,11 @@ export function storeSession(
   let closed = false;
 
   async function reconnect(): Promise<void> {
-    let next: Client | undefined;
+    let next: CassandraClient | undefined;
     try {
       next = await connect();
     } catch (error) {
-      log(`store: Cassandra still unreachable (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+      log(`store: Cassandra still unreachable (${errorMessage(error).split('\n')[0]})`);
       return;
     }
     if (closed) {
@@ -82,8 +63,9 @@ export function storeSession(
     async close() {
       if (closed) return;
       closed = true;
-      await reconnecting;
-      await client.shutdown();
+      // In order of set-up: a client being connected is waited for (it shuts itself down once it
+      // sees `closed`), then the current client is shut down.
+      await closeAll([() => client.shutdown(), () => reconnecting]);
     },
   };
 }

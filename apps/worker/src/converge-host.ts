@@ -2,12 +2,14 @@ import {
   HostErrorCause,
   describeOperation,
   hostStatusOf,
-  type HostJobData,
   type HostResult,
   type OperationResult,
 } from '@simplecm/domain';
-import { MODULE_PRELUDE, renderOperation, validateOperation, type ModuleRegistry } from '@simplecm/modules';
-import { buildDriverScript, connectHost, coerceError, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '@simplecm/modules';
+import type { HostJobData } from '@simplecm/queue';
+import { coerceError } from '@simplecm/kernel';
+import { buildDriverScript, connectHost, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { handlerTriggers } from './handler-triggers';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
 /** What converging a host needs besides the job: all resolved once per worker process. */
@@ -22,12 +24,12 @@ export interface ConvergeContext {
   readonly workerName: string;
 }
 
-function hostResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, operations: OperationResult[], cause: string | null): HostResult {
+function hostResult(job: HostJobData, workerName: string, startedAt: number, operations: OperationResult[], cause: string | null): HostResult {
   return {
     runId: job.runId,
     hostname: job.host.hostname,
     status: hostStatusOf(operations.map((o) => o.status)),
-    worker: ctx.workerName,
+    worker: workerName,
     startedAt,
     endedAt: Date.now(),
     cause,
@@ -36,26 +38,29 @@ function hostResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, o
 }
 
 /** The result of a host that could not be reached: every operation `unreachable`, with the cause. */
-export function unreachableResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, error: SshError): HostResult {
-  return notConvergedResult(job, ctx, startedAt, error.code, error.detail, error.message);
+export function unreachableResult(job: HostJobData, workerName: string, startedAt: number, error: SshError): HostResult {
+  return notConvergedResult(job, workerName, startedAt, error.code, error.detail, error.message);
 }
 
 /**
  * The result of a host whose outcome cannot be known (never reached, or its job given up after
  * workers died on it): every operation `unreachable`, the cause `<code>: <detail>`.
  */
-export function notConvergedResult(job: HostJobData, ctx: ConvergeContext, startedAt: number, code: string, detail: string, why = `${code}: ${detail}`): HostResult {
+export function notConvergedResult(job: HostJobData, workerName: string, startedAt: number, code: HostErrorCause, detail: string, why = `${code}: ${detail}`): HostResult {
   const operations = job.operations.map((op) => notRunResult(op, 'unreachable', why));
-  return { ...hostResult(job, ctx, startedAt, operations, `${code}: ${detail}`), status: 'unreachable' };
+  return { ...hostResult(job, workerName, startedAt, operations, `${code}: ${detail}`), status: 'unreachable' };
 }
 
-/** Renders every operation or says which one cannot be (the worker's modules may differ from the master's). */
+/**
+ * Renders every operation or says which one cannot be (the worker's modules may differ from the
+ * master's). renderOperation validates the attributes against the worker's own modules first,
+ * which is the one check an operation gets here.
+ */
 function renderAll(job: HostJobData, ctx: ConvergeContext): { scripts: string[] } | { failedAt: number; message: string } {
   const scripts: string[] = [];
   for (const [index, op] of job.operations.entries()) {
     try {
-      const attributes = validateOperation(ctx.modules, job.host.hostname, op);
-      scripts.push(`${MODULE_PRELUDE}\n${renderOperation(ctx.modules, { ...op, attributes })}`);
+      scripts.push(`${MODULE_PRELUDE}\n${renderOperation(ctx.modules, op, job.host.hostname)}`);
     } catch (error) {
       return { failedAt: index, message: coerceError(error).message };
     }
@@ -77,9 +82,9 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
     const results = operations.map((op, i) =>
       i < rendered.failedAt ? notRunResult(op, 'skipped', 'not run: a later operation is invalid') : i === rendered.failedAt ? notRunResult(op, 'failed', rendered.message) : notRunResult(op, 'skipped', 'not run: an earlier operation is invalid'),
     );
-    return hostResult(job, ctx, startedAt, results, `${HostErrorCause.invalidJob}: ${rendered.message}`);
+    return hostResult(job, ctx.workerName, startedAt, results, `${HostErrorCause.invalidJob}: ${rendered.message}`);
   }
-  if (operations.length === 0) return hostResult(job, ctx, startedAt, [], null);
+  if (operations.length === 0) return hostResult(job, ctx.workerName, startedAt, [], null);
 
   let privateKey: Buffer;
   try {
@@ -92,8 +97,10 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
+    const triggers = handlerTriggers(operations);
     const script = buildDriverScript(
       operations.map((op, i) => ({
+        whenChanged: triggers[i],
         seq: op.seq,
         script: rendered.scripts[i] as string,
         timeoutSeconds: options.operationTimeoutSeconds,
@@ -142,5 +149,5 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
       stopped = true;
     }
   }
-  return hostResult(job, ctx, startedAt, results, cause);
+  return hostResult(job, ctx.workerName, startedAt, results, cause);
 }

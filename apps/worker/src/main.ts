@@ -1,5 +1,5 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
-import { coerceError } from '@simplecm/ssh';
+import { coerceError } from '@simplecm/kernel';
 import { startHostWorker } from './host-worker';
 import { compileWorkerOptions } from './worker-options';
 

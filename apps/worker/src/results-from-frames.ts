@@ -1,5 +1,5 @@
-import type { HostJobData, OperationResult, OperationStatus } from '@simplecm/domain';
-import type { OperationFrame } from '@simplecm/ssh';
+import type { Operation, OperationResult, OperationStatus } from '@simplecm/domain';
+import { HANDLER_SKIPPED_EXIT, type OperationFrame } from '@simplecm/ssh';
 
 /** `timeout` exits 124 when it had to stop the operation (137 when it had to SIGKILL it). */
 const TIMEOUT_EXIT_CODES = new Set([124, 137]);
@@ -15,7 +15,15 @@ function lines(buffer: Buffer): string[] {
     .filter((l) => l.length > 0);
 }
 
-export function resultFromFrame(op: HostJobData['operations'][number], frame: OperationFrame): OperationResult {
+/** Why a handler did not run: `skipped: no change in "write config"` (or `… in "a" or "b"`). */
+export function handlerSkippedReason(whenChanged: readonly string[]): string {
+  return whenChanged.length === 0 ? 'skipped: none of its triggers is in this run' : `skipped: no change in ${whenChanged.map((n) => `"${n}"`).join(' or ')}`;
+}
+
+export function resultFromFrame(op: Operation, frame: OperationFrame): OperationResult {
+  // A handler the driver did not run: skipped like any operation that did not run, but with the
+  // time the driver decided, and the reason in stderr where the other skips keep theirs.
+  if (frame.exitCode === HANDLER_SKIPPED_EXIT) return { ...notRunResult(op, 'skipped', handlerSkippedReason(op.whenChanged ?? [])), startedAt: frame.startedAt };
   const changes = lines(frame.changes);
   let status: OperationStatus;
   if (frame.exitCode !== 0) status = 'failed';
@@ -37,7 +45,7 @@ export function resultFromFrame(op: HostJobData['operations'][number], frame: Op
 }
 
 /** An operation that did not run: skipped after a failure, or never reached (unreachable). */
-export function notRunResult(op: HostJobData['operations'][number], status: 'skipped' | 'unreachable' | 'failed', why: string): OperationResult {
+export function notRunResult(op: Operation, status: 'skipped' | 'unreachable' | 'failed', why: string): OperationResult {
   return {
     seq: op.seq,
     name: op.name,

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { errorMessage } from '@simplecm/kernel';
 import { ConfigError, zodIssues } from './errors';
 
 /**
@@ -16,7 +17,7 @@ export function parseCli<S extends z.ZodObject>(
   try {
     raw = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals });
   } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message : String(error));
+    throw new ConfigError(errorMessage(error));
   }
   const parsed = schema.safeParse(raw.values);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, (p) => `--${String(p[0])}`));

@@ -1,26 +1,8 @@
 import { z } from 'zod';
+import { cassandraConsistencySchema, contactPointsSchema, defaultConsistency, keyspaceSchema, replicationSchema, type CassandraConfig, type CassandraConsistency } from './cassandra-config';
 import { ConfigError, zodIssues } from './errors';
-
-/**
- * Consistency levels SimpleCM accepts for its Cassandra reads and writes (the driver's names,
- * upper case). `LOCAL_QUORUM` (the default) on both sides gives read-your-writes in the local
- * data center whenever the replication factor is 3 (2 + 2 > 3) and tolerates one replica down;
- * with replication factor 1 it is the same as `ONE`.
- */
-export const cassandraConsistencies = ['ONE', 'LOCAL_ONE', 'TWO', 'THREE', 'QUORUM', 'LOCAL_QUORUM', 'EACH_QUORUM', 'ALL'] as const;
-export type CassandraConsistency = (typeof cassandraConsistencies)[number];
-
-/** The queue prefix used on a Redis Cluster when SIMPLECM_QUEUE_PREFIX is unset: one hash tag, one slot. */
-export const defaultClusterQueuePrefix = '{simplecm}';
-
-/**
- * True when every key `${prefix}:…` hashes by a tag inside the prefix. Redis hashes the text
- * between the first `{` and the next `}` when that text is not empty; SimpleCM's keys add
- * nothing before the prefix, so the prefix must hold such a tag itself.
- */
-export function prefixHasHashTag(prefix: string): boolean {
-  return /^[^{]*\{[^}]+\}/.test(prefix);
-}
+import { prefixHasHashTag } from './hash-tag';
+import { clusterNodesSchema, defaultClusterQueuePrefix, queuePrefixSchema, redisUrlSchema, type RedisConfig } from './redis-config';
 
 /**
  * Where Redis and Cassandra are. Each field's environment variable and default:
@@ -42,52 +24,32 @@ export function prefixHasHashTag(prefix: string): boolean {
  * - SIMPLECM_CASSANDRA_CA: PEM CA file; turns on TLS to Cassandra.
  */
 export interface ConnectionConfig {
-  readonly redis: {
-    readonly url: string;
-    readonly tlsCaFile?: string;
-    readonly prefix: string;
-    /** Redis Cluster seed nodes (`host:port`); absent for a single Redis. */
-    readonly clusterNodes?: readonly string[];
-  };
-  readonly cassandra: {
-    readonly contactPoints: readonly string[];
-    readonly localDataCenter: string;
-    readonly keyspace: string;
-    readonly replication: string;
-    readonly consistency: CassandraConsistency;
-    readonly username?: string;
-    readonly password?: string;
-    readonly tlsCaFile?: string;
-  };
+  readonly redis: RedisConfig;
+  readonly cassandra: CassandraConfig & { readonly consistency: CassandraConsistency };
 }
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port');
-
 const envSchema = z.object({
-  SIMPLECM_REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6380'),
+  SIMPLECM_REDIS_URL: redisUrlSchema.default('redis://127.0.0.1:6380'),
   SIMPLECM_REDIS_CA: z.string().min(1).optional(),
   SIMPLECM_REDIS_CLUSTER: z
     .string()
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(hostPort).min(1, 'at least one host:port'))
+    .pipe(clusterNodesSchema)
     .optional(),
-  SIMPLECM_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { }').optional(),
+  SIMPLECM_QUEUE_PREFIX: queuePrefixSchema.optional(),
   SIMPLECM_CASSANDRA_CONTACT_POINTS: z
     .string()
     .default('127.0.0.1:9042')
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'host or host:port')).min(1)),
+    .pipe(contactPointsSchema),
   SIMPLECM_CASSANDRA_DC: z.string().min(1).default('datacenter1'),
-  SIMPLECM_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits, underscores').default('simplecm'),
-  SIMPLECM_CASSANDRA_REPLICATION: z.string().regex(/^\{.*\}$/, "a CQL map like {'class': 'SimpleStrategy', 'replication_factor': 1}").default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
+  SIMPLECM_KEYSPACE: keyspaceSchema.default('simplecm'),
+  SIMPLECM_CASSANDRA_REPLICATION: replicationSchema.default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
   SIMPLECM_CASSANDRA_CONSISTENCY: z
     .string()
     .transform((s) => s.trim().toUpperCase())
-    .pipe(z.enum(cassandraConsistencies))
-    .default('LOCAL_QUORUM'),
+    .pipe(cassandraConsistencySchema)
+    .default(defaultConsistency),
   SIMPLECM_CASSANDRA_USERNAME: z.string().min(1).optional(),
   SIMPLECM_CASSANDRA_PASSWORD: z.string().optional(),
   SIMPLECM_CASSANDRA_CA: z.string().min(1).optional(),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { SimpleCmError } from '@simplecm/kernel';
 
 /** Bad configuration or CLI input: the message names the variable or flag. Exit code 2. */
-export class ConfigError extends Error {
+export class ConfigError extends SimpleCmError<'invalid-config'> {
   override readonly name = 'ConfigError';
   readonly code = 'invalid-config' as const;
 }

@@ -12,6 +12,6 @@
 export * from './outcome';
 export * from './host';
 export * from './operation';
-export * from './job';
 export * from './result';
 export * from './run';
+export * from './host-pattern';

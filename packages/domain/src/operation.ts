@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { unixUserSchema } from './host';
+import { groupNameSchema, unixUserSchema } from './host';
 
 /** Attribute values an operation may carry: JSON scalars and lists of them. */
 export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
@@ -17,6 +17,15 @@ export const operationSchema = z.object({
   attributes: z.record(z.string(), attributeValueSchema),
   /** Run this operation through `sudo -n` as this user (overrides the host's `become`). */
   become: unixUserSchema.nullable().optional(),
+  /** Tag names (the charset of group names), for `enqueue --tags` / `--skip-tags`. */
+  tags: z.array(groupNameSchema).max(100).optional(),
+  /**
+   * A handler: names of EARLIER operations of the same host. It runs only when at least one of
+   * them reported a change on the host in this run (in check mode: would change); otherwise it
+   * is recorded `skipped`. Absent: the operation always runs. Never empty: Cassandra stores an
+   * empty list as no list, which would turn a handler into an operation that always runs.
+   */
+  whenChanged: z.array(z.string().min(1).max(200)).min(1, 'name at least one earlier operation').max(100).optional(),
 });
 export type Operation = z.infer<typeof operationSchema>;
 

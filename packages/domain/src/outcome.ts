@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+export { assertNever } from '@simplecm/kernel';
+
+// Each vocabulary below is one `as const` object: its type is derived from it and its zod schema
+// is `z.enum(object)`, so every list is written once.
+
 /** What happened to one operation on one host. */
 export const OperationStatus = {
   ok: 'ok',
@@ -9,33 +14,46 @@ export const OperationStatus = {
   unreachable: 'unreachable',
 } as const;
 export type OperationStatus = (typeof OperationStatus)[keyof typeof OperationStatus];
-export const operationStatusSchema = z.enum(['ok', 'changed', 'failed', 'skipped', 'unreachable']);
+export const operationStatusSchema = z.enum(OperationStatus);
 export const operationStatuses: readonly OperationStatus[] = operationStatusSchema.options;
 
-/** How one host ended in one run: the worst of its operations' statuses. */
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
-export const hostStatusSchema = z.enum(['ok', 'changed', 'failed', 'unreachable']);
+/** How one host ended in one run: the worst of its operations' statuses (a host is never `skipped`). */
+const { skipped: _neverAHostStatus, ...hostStatuses } = OperationStatus;
+export const HostStatus: Readonly<typeof hostStatuses> = hostStatuses;
+export type HostStatus = (typeof HostStatus)[keyof typeof HostStatus];
+export const hostStatusSchema = z.enum(HostStatus);
 
 export const RunMode = { apply: 'apply', check: 'check' } as const;
 export type RunMode = (typeof RunMode)[keyof typeof RunMode];
-export const runModeSchema = z.enum(['apply', 'check']);
+export const runModeSchema = z.enum(RunMode);
 
-export type RunStatus = 'running' | 'finished' | 'failed';
+export const RunStatus = { running: 'running', finished: 'finished', failed: 'failed' } as const;
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
+export const runStatusSchema = z.enum(RunStatus);
 
-/** Why a host did not run to the end; `undefined` when it did. */
+/**
+ * Why a host did not run to the end; `undefined` when it did. A host result's `cause` starts
+ * with one of these (`unreachable: connect ECONNREFUSED`). The SSH layer's error codes are the
+ * connection-level subset (`SshErrorCode`).
+ */
 export const HostErrorCause = {
   unreachable: 'unreachable',
   hostKeyMismatch: 'host-key-mismatch',
   authFailed: 'auth-failed',
   timeout: 'timeout',
+  keyMissing: 'key-missing',
   moduleFailed: 'module-failed',
   invalidJob: 'invalid-job',
+  /** The job was given up after workers died while converging the host. */
+  stalled: 'stalled',
+  /** The job was given up for an unexpected error in the worker. */
+  workerError: 'worker-error',
 } as const;
 export type HostErrorCause = (typeof HostErrorCause)[keyof typeof HostErrorCause];
+export const hostErrorCauseSchema = z.enum(HostErrorCause);
 
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${String(value)}`);
-}
+/** The causes an SSH connection or session can end with. */
+export type SshErrorCode = Extract<HostErrorCause, 'unreachable' | 'host-key-mismatch' | 'auth-failed' | 'timeout' | 'key-missing'>;
 
 /** Counts of operation results by status. */
 export type OutcomeCounts = Record<OperationStatus, number>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '@simplecm/kernel';
 import type { OutcomeCounts, RunMode, RunStatus } from './outcome';
 
 /** What a run was asked to converge: everything, a list of hosts, or a group. */
@@ -12,6 +13,8 @@ export function describeTarget(target: RunTarget): string {
       return `hosts:${target.hosts.join(',')}`;
     case 'group':
       return `group:${target.group}`;
+    default:
+      return assertNever(target);
   }
 }
 
@@ -35,4 +38,6 @@ export interface Run {
   readonly counts: OutcomeCounts;
   readonly hostsDone: number;
   readonly finishedAt: Date | null;
+  /** The state revision (an `apply` of a state directory) the run converged; null when none was applied. */
+  readonly stateRevision: string | null;
 }

@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@simplecm/domain';
+import { assertNever } from '@simplecm/kernel';
 import { z } from 'zod';
 import type { AttributeSpec } from './module-spec';
 
@@ -73,6 +74,8 @@ export function attributeValueSchemaFor(spec: AttributeSpec): z.ZodType<Attribut
         });
       });
     }
+    default:
+      return assertNever(spec.type);
   }
 }
 

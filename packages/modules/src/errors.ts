@@ -1,4 +1,5 @@
 import { describeOperation, type Operation } from '@simplecm/domain';
+import { SimpleCmError } from '@simplecm/kernel';
 
 /** Why a modules directory could not be loaded. */
 export type ModuleLoadErrorCode = 'modules-dir-unreadable' | 'invalid-module' | 'invalid-template';
@@ -7,7 +8,7 @@ export type ModuleLoadErrorCode = 'modules-dir-unreadable' | 'invalid-module' | 
  * A module on disk is unusable. The message starts with the file (and the field inside it when
  * there is one), so whoever edits modules sees where to look.
  */
-export class ModuleLoadError extends Error {
+export class ModuleLoadError extends SimpleCmError<ModuleLoadErrorCode> {
   override readonly name = 'ModuleLoadError';
   readonly code: ModuleLoadErrorCode;
   /** The file (or directory) at fault. */
@@ -30,7 +31,7 @@ export type InvalidOperationErrorCode = 'unknown-module' | 'invalid-attribute';
  * module's schema. Never retryable: the desired state itself must change.
  * Message: `host host3, operation #2 "motd": attribute "path": must be an absolute path`.
  */
-export class InvalidOperationError extends Error {
+export class InvalidOperationError extends SimpleCmError<InvalidOperationErrorCode> {
   override readonly name = 'InvalidOperationError';
   readonly code: InvalidOperationErrorCode;
   readonly hostname: string;

@@ -1,6 +1,6 @@
 export * from './errors';
 export * from './module-spec';
-export { shellQuote, ShellWord } from './shell-word';
+export { ShellWord } from './shell-word';
 export * from './module-registry';
 export * from './load-modules';
 export * from './resolve-modules-dir';

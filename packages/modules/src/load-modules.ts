@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { moduleNameSchema } from '@simplecm/domain';
 import Handlebars from 'handlebars';
 import type { z } from 'zod';
+import { errorMessage } from '@simplecm/kernel';
 import { attributesSchemaFor, attributeValueSchemaFor } from './attribute-schema';
 import { checkTemplate } from './check-template';
 import { ModuleLoadError } from './errors';
@@ -13,10 +14,6 @@ import { createTemplateEnv, TEMPLATE_COMPILE_OPTIONS, type TemplateEnv } from '.
 
 export const MODULE_SPEC_FILE = 'module.json';
 export const MODULE_TEMPLATE_FILE = 'script.sh.hbs';
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function readText(file: string): string {
   try {

@@ -65,11 +65,32 @@ simplecm_read_file() {
 }
 
 # simplecm_has_line DATA LINE: whether LINE (no line break in it) is a whole line of DATA, as
-# \`grep -qxF -- LINE\` finds it in a file holding DATA without NUL bytes: empty data has no line,
-# and a last line ends with or without its line break.
+# simplecm_grep_line finds it in a file holding DATA without NUL bytes: empty data has no line, a
+# line ends with \\n or \\r\\n (a file edited on Windows holds the same lines), and a last line ends
+# with or without its line break.
 simplecm_has_line() {
   [ -n "$1" ] || return 1
-  [[ $'\\n'\${1%$'\\n'}$'\\n' == *$'\\n'"$2"$'\\n'* ]]
+  local __d=$'\\n'\${1%$'\\n'}$'\\n'
+  [[ $__d == *$'\\n'"$2"$'\\n'* || $__d == *$'\\n'"$2"$'\\r\\n'* ]]
+}
+
+# simplecm_grep_line OPTION LINE PATH: grep OPTION (-q, -c or -v) with whole lines equal to LINE,
+# with or without a carriage return before the line break, as simplecm_has_line matches them.
+simplecm_grep_line() {
+  grep "$1" -xF -e "$2" -e "$2"$'\\r' -- "$3"
+}
+
+# simplecm_no_follow VAR PATH FOLLOW WHAT: sets VAR to the path to act on. A symbolic link as the
+# last component of PATH is refused (root would otherwise write, chmod or chown the file it points
+# to, anywhere) unless FOLLOW is 1: then VAR is the link's resolved target, so every later step
+# acts on that one file.
+simplecm_no_follow() {
+  local __p=$2
+  if [ -L "$__p" ]; then
+    [ "$3" = 1 ] || simplecm_fail "$4: $__p is a symbolic link; refusing to follow it (set follow: true to manage its target)"
+    __p=$(readlink -f -- "$__p") || simplecm_fail "$4: cannot resolve the symbolic link $2"
+  fi
+  printf -v "$1" '%s' "$__p"
 }
 
 # simplecm_same_content PATH TEXT: whether the file holds exactly TEXT (no NUL in TEXT), as
@@ -106,7 +127,7 @@ simplecm_ensure() {
   [ -n "$mode$owner$group" ] || return 0
   if [ -n "$owner" ] && ! [[ $owner =~ ^[0-9]+$ ]]; then fmt=%a$'\\n'%U$'\\n'%g; fi
   if [ -n "$group" ] && ! [[ $group =~ ^[0-9]+$ ]]; then fmt=\${fmt%g}G; fi
-  have=$(stat -L -c "$fmt" -- "$path")
+  have=$(stat -c "$fmt" -- "$path")
   m=\${have%%$'\\n'*}
   if [ -n "$mode" ] && (( 8#$m != 8#$mode )); then
     # Five digits: GNU chmod keeps a directory's setuid/setgid bits unless told explicitly.
@@ -118,14 +139,14 @@ simplecm_ensure() {
     if ! [[ $owner =~ ^[0-9]+$ ]]; then id -u "$owner" > /dev/null 2>&1 || simplecm_fail "no such user: $owner"; fi
     m=\${have%%$'\\n'*}
     if [ "$m" != "$owner" ]; then
-      if simplecm_change "set owner of $path to $owner (was $m)"; then chown -- "$owner" "$path"; fi
+      if simplecm_change "set owner of $path to $owner (was $m)"; then chown -h -- "$owner" "$path"; fi
     fi
   fi
   if [ -n "$group" ]; then
     if ! [[ $group =~ ^[0-9]+$ ]] && command -v getent > /dev/null 2>&1; then getent group "$group" > /dev/null || simplecm_fail "no such group: $group"; fi
     m=\${have#*$'\\n'}
     if [ "$m" != "$group" ]; then
-      if simplecm_change "set group of $path to $group (was $m)"; then chgrp -- "$group" "$path"; fi
+      if simplecm_change "set group of $path to $group (was $m)"; then chgrp -h -- "$group" "$path"; fi
     fi
   fi
 }
@@ -133,8 +154,7 @@ simplecm_ensure_mode() { simplecm_ensure "$1" "$2" '' ''; }
 simplecm_ensure_owner() { simplecm_ensure "$1" '' "$2" ''; }
 simplecm_ensure_group() { simplecm_ensure "$1" '' '' "$2"; }
 
-# simplecm_atomic_write PATH [MODE [OWNER [GROUP]]] < CONTENT: replaces PATH (a symbolic link's
-# target) through a temporary file in the same directory and mv, so readers see the old or the
+# simplecm_atomic_write PATH [MODE [OWNER [GROUP]]] < CONTENT: replaces PATH through a temporary file in the same directory and mv, so readers see the old or the
 # new content, never a mix. Empty MODE/OWNER/GROUP keep the old file's (or, for a new file, the
 # umask's mode and the current user).
 simplecm_atomic_write() { __simplecm_write "$1" "\${2:-}" "\${3:-}" "\${4:-}" 1 ''; }
@@ -142,7 +162,8 @@ simplecm_atomic_write() { __simplecm_write "$1" "\${2:-}" "\${3:-}" "\${4:-}" 1 
 simplecm_atomic_write_text() { __simplecm_write "$1" "\${3:-}" "\${4:-}" "\${5:-}" 0 "$2"; }
 __simplecm_write() {
   local path=$1 mode=$2 owner=$3 group=$4 stdin=$5 text=$6 have dir tmp= name= mask= line i noclobber=1 chars=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
-  if [ -L "$path" ]; then path=$(readlink -f -- "$path"); fi
+  # A symbolic link here was resolved (or refused) by simplecm_no_follow; one that appeared since
+  # is replaced by the new file, never written through.
   if [ -e "$path" ] && [[ -z $mode || -z $owner || -z $group ]]; then
     have=$(stat -c %a$'\\n'%u$'\\n'%g -- "$path")
     mode=\${mode:-\${have%%$'\\n'*}}

@@ -16,7 +16,7 @@ export const AttributeType = {
   list: 'list',
 } as const;
 export type AttributeType = (typeof AttributeType)[keyof typeof AttributeType];
-export const attributeTypeSchema = z.enum(['string', 'path', 'int', 'bool', 'enum', 'list']);
+export const attributeTypeSchema = z.enum(AttributeType);
 
 /**
  * Helper names the templates may call. `if`/`unless`/`each`/`with` are Handlebars' own (with

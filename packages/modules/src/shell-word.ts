@@ -1,7 +1,4 @@
-/** One literal shell word: single quotes, with each `'` spelled `'\''`. Any bytes but NUL survive. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '@simplecm/kernel';
 
 /**
  * A text attribute on its way into a template. Handlebars' escapeExpression returns the result

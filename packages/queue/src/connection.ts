@@ -1,27 +1,14 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { hashTag } from './names';
-
-export interface RedisConfig {
-  /** `redis://host:port` or, for TLS + ACL, `rediss://user:password@host:port[/db]`. Secret: never log it, log `redactRedisUrl(url)`. */
-  readonly url: string;
-  /** PEM file of the CA that signed the server's certificate; only meaningful with `rediss://`. */
-  readonly tlsCaFile?: string;
-  readonly prefix: string;
-  /**
-   * Seed nodes (`host:port`) of a Redis Cluster. When present the connection is an ioredis
-   * `Cluster` (it finds every shard from any seed) and `url` is not used; `prefix` must then
-   * carry a hash tag (`{simplecm}`), see `hashTag`.
-   */
-  readonly clusterNodes?: readonly string[];
-}
+import { hashTag, hostPortSchema, type RedisConfig } from '@simplecm/config';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 
 /** A single Redis or a Redis Cluster: both run every command SimpleCM and BullMQ send. */
 export type RedisClient = Redis | Cluster;
 
 /** The Redis URL is unusable; the message never contains the password. */
-export class RedisUrlError extends Error {
+export class RedisUrlError extends SimpleCmError<'invalid-redis-url'> {
   override readonly name = 'RedisUrlError';
   readonly code = 'invalid-redis-url' as const;
 }
@@ -85,7 +72,7 @@ export function redisConnectionOptions(config: RedisConfig): RedisOptions {
       try {
         ca = fs.readFileSync(config.tlsCaFile);
       } catch (error) {
-        throw new RedisUrlError(`cannot read SIMPLECM_REDIS_CA ${config.tlsCaFile}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new RedisUrlError(`cannot read SIMPLECM_REDIS_CA ${config.tlsCaFile}: ${errorMessage(error)}`);
       }
     }
     options.tls = {
@@ -144,9 +131,10 @@ const clusterMaxRedirections = 80; // × 500 ms ≈ 40 s, several cluster-node-t
 /** `host:port` seed strings as ioredis wants them; throws RedisUrlError on a malformed one. */
 export function parseClusterNodes(nodes: readonly string[]): Array<{ host: string; port: number }> {
   return nodes.map((node) => {
-    const match = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(node.trim());
-    if (!match) throw new RedisUrlError(`SIMPLECM_REDIS_CLUSTER entry "${node}" is not host:port`);
-    return { host: match[1] as string, port: Number(match[2]) };
+    const hostPort = node.trim();
+    if (!hostPortSchema.safeParse(hostPort).success) throw new RedisUrlError(`SIMPLECM_REDIS_CLUSTER entry "${node}" is not host:port`);
+    const colon = hostPort.lastIndexOf(':');
+    return { host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) };
   });
 }
 

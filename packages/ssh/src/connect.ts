@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { Client } from 'ssh2';
+import { coerceError } from '@simplecm/kernel';
 import type { HostKeyPolicy } from './host-key-policy';
-import { SshError, coerceError } from './errors';
+import { SshError } from './errors';
 
 export interface SshTarget {
   readonly hostname: string;

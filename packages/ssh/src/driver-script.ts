@@ -1,5 +1,5 @@
 import { OUTPUT_LIMIT_BYTES, type RunMode } from '@simplecm/domain';
-import { shellQuote } from './shell-quote';
+import { shellQuote } from '@simplecm/kernel';
 
 /** Marks the header line of one operation's frame in the driver's stdout. */
 export const FRAME_MARKER = '@@SIMPLECM@@';
@@ -19,6 +19,12 @@ export interface DriverOperation {
   readonly timeoutSeconds: number;
   /** Run through `sudo -n` as this user; the SSH user otherwise. */
   readonly become?: string;
+  /**
+   * A handler: run only if at least one of these earlier operations (by seq) reported a change
+   * in this run; otherwise the driver writes a skipped frame for it. Absent: always run. Empty:
+   * never run (its triggers are not in this run).
+   */
+  readonly whenChanged?: readonly number[];
 }
 
 export interface DriverOptions {
@@ -27,8 +33,11 @@ export interface DriverOptions {
   readonly outputLimitBytes?: number;
 }
 
-/** Exit codes of an operation stopped at its timeout, as timeout(1) reports them. */
-export const TIMEOUT_EXIT = { terminated: 124, killed: 137 } as const;
+/**
+ * The exit field of a frame whose operation did not run because it is a handler none of whose
+ * triggers changed anything (no output follows: all sizes are 0). Real exit codes are 0–255.
+ */
+export const HANDLER_SKIPPED_EXIT = -1;
 
 /**
  * The one script a host receives on one exec channel. It runs the operations in order and after
@@ -38,6 +47,12 @@ export const TIMEOUT_EXIT = { terminated: 124, killed: 137 } as const;
  *
  * Frame header: `@@SIMPLECM@@ seq exit startedMs durationMs outBytes errBytes changesBytes`
  * (full sizes; the payload that follows holds min(size, limit) bytes of each).
+ *
+ * Handlers: the driver remembers, in the array `__chg` indexed by seq, every operation that
+ * exited 0 with a non-empty change list (status `changed`; in check mode, would change). An
+ * operation with `whenChanged` runs only if one of its triggers is there; otherwise its frame
+ * is `@@SIMPLECM@@ seq -1 startedMs 0 0 0 0` (HANDLER_SKIPPED_EXIT, nothing follows) and the
+ * driver goes on as after a success. The decision is made on the host, in the same round trip.
  *
  * Host CPU is what a fleet-wide run spends most (a fork+exec costs ~1.5 ms, and a host runs
  * tens of operations), so the driver starts as few processes as it can:
@@ -62,6 +77,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     'trap \'rm -rf -- "$__d"\' EXIT',
     `__check=${options.mode === 'check' ? 1 : 0}`,
     `__limit=${limit}`,
+    // Seqs of the operations that changed something (see "Handlers" above).
+    '__chg=()',
     // Milliseconds into $__now: a function that sets a variable, not $(__ms), which forks.
     '__ms() { local t=${EPOCHREALTIME/[.,]/}; __now=$(( t / 1000 )); }',
     // The watchdog reads "<process group> <seconds>" when an operation starts and any line when
@@ -97,7 +114,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '      export SIMPLECM_CHECK=$__check SIMPLECM_CHANGES=$__d/changes',
     '      __op=$__d/op.sh',
     '      unset -f __run __ms __watch',
-    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c',
+    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg',
     '      set +um --',
     '      trap - EXIT',
     '      . "$__op"',
@@ -125,6 +142,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     "    sizes='0 0 0'",
     '  fi',
     '  set -- $sizes',
+    '  (( __rc == 0 && $3 > 0 )) && __chg[$seq]=1',
     `  printf '\\n${FRAME_MARKER} %s %s %s %s %s %s %s\\n' "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
     '  if [ -n "$__c" ]; then',
     '    printf "%s" "${__c:0:__limit}"',
@@ -138,8 +156,15 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
   ];
   for (const op of operations) {
     // Not `__run … || exit`: bash ignores `set -e` in everything a command on the left of `||`
-    // runs, subshells included, and the operations rely on it.
-    lines.push(`__run ${op.seq} ${Math.max(1, Math.ceil(op.timeoutSeconds))} ${shellQuote(op.become ?? '')} ${shellQuote(op.script)}`);
+    // runs, subshells included, and the operations rely on it. (The body of an `if` is not
+    // such a place: a handler's `__run` keeps `set -e`.)
+    const run = `__run ${op.seq} ${Math.max(1, Math.ceil(op.timeoutSeconds))} ${shellQuote(op.become ?? '')} ${shellQuote(op.script)}`;
+    if (op.whenChanged === undefined) lines.push(run);
+    else {
+      const skip = `__ms; printf '\\n${FRAME_MARKER} %s ${HANDLER_SKIPPED_EXIT} %s 0 0 0 0\\n' ${op.seq} "$__now"; __rc=0`;
+      const fired = op.whenChanged.map((seq) => `-n \${__chg[${seq}]-}`).join(' || ');
+      lines.push(fired === '' ? skip : `if [[ ${fired} ]]; then ${run}; else ${skip}; fi`);
+    }
     if (!options.keepGoing) lines.push('(( __rc == 0 )) || exit 0');
   }
   lines.push('exit 0', '');

@@ -1,7 +1,10 @@
-/** Why a host could not be reached or driven. */
-export type SshErrorCode = 'unreachable' | 'host-key-mismatch' | 'auth-failed' | 'timeout' | 'key-missing';
+import { assertNever, SimpleCmError } from '@simplecm/kernel';
+import type { SshErrorCode } from '@simplecm/domain';
 
-export class SshError extends Error {
+export type { SshErrorCode } from '@simplecm/domain';
+
+/** A host could not be reached or driven; `code` is one of the domain's host error causes. */
+export class SshError extends SimpleCmError<SshErrorCode> {
   override readonly name = 'SshError';
   constructor(
     readonly code: SshErrorCode,
@@ -10,16 +13,21 @@ export class SshError extends Error {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`host ${hostname}: ${code}: ${detail}`, options);
-  }
-
-  /** Connection-level trouble may pass; a wrong host key or a refused key will not. */
-  get retryable(): boolean {
-    return this.code === 'unreachable' || this.code === 'timeout';
+    super(`host ${hostname}: ${code}: ${detail}`, { ...options, retryable: isRetryable(code) });
   }
 }
 
-/** Every catch gets an Error, whatever was thrown. */
-export function coerceError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(typeof value === 'string' ? value : JSON.stringify(value));
+/** Connection-level trouble may pass; a wrong host key or a refused or missing key will not. */
+function isRetryable(code: SshErrorCode): boolean {
+  switch (code) {
+    case 'unreachable':
+    case 'timeout':
+      return true;
+    case 'host-key-mismatch':
+    case 'auth-failed':
+    case 'key-missing':
+      return false;
+    default:
+      return assertNever(code);
+  }
 }

@@ -3,6 +3,7 @@ import { FRAME_MARKER } from './driver-script';
 /** One operation's outcome as the driver reported it. */
 export interface OperationFrame {
   readonly seq: number;
+  /** The operation's exit code, or HANDLER_SKIPPED_EXIT for a handler the driver did not run. */
   readonly exitCode: number;
   readonly startedAt: number;
   readonly durationMs: number;

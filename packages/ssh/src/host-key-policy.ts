@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { KnownHosts } from './known-hosts';
-import { knownHostsName } from './known-hosts';
+import { formatKnownHostsLine, keyType } from './known-hosts-line';
 
 export interface HostKeyTarget {
   readonly hostname: string;
@@ -19,13 +19,6 @@ export interface HostKeyPolicy {
 /** OpenSSH's fingerprint of a key blob: `SHA256:<base64 without padding>`. */
 export function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-
-/** The key type inside an SSH public key blob (its first length-prefixed string). */
-export function keyType(key: Buffer): string {
-  if (key.length < 4) return 'unknown';
-  const length = key.readUInt32BE(0);
-  return key.subarray(4, 4 + length).toString('ascii');
 }
 
 function pinnedKeys(lines: readonly string[]): Buffer[] {
@@ -57,9 +50,7 @@ export function hostKeyPolicy(knownHosts: KnownHosts, { acceptNewKeysFile, log }
       if (earlier) return earlier.equals(key) ? undefined : `the host key offered by ${where} (${fingerprint(key)}) differs from the one trusted on first use`;
       if (!acceptNewKeysFile) return `no known host key for ${target.hostname} (${where}) in known_hosts or the inventory`;
       trusted.set(target.hostname, key);
-      const name = knownHostsName(target.hostname, target.port);
-      const address = knownHostsName(target.address, target.port);
-      fs.appendFileSync(acceptNewKeysFile, `${name},${address} ${keyType(key)} ${key.toString('base64')}\n`);
+      fs.appendFileSync(acceptNewKeysFile, formatKnownHostsLine([target.hostname, target.address], target.port, key));
       log?.(`trusted on first use: ${target.hostname} (${where}) ${keyType(key)} ${fingerprint(key)}, recorded in ${acceptNewKeysFile}`);
       return undefined;
     },

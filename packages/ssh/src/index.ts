@@ -1,6 +1,6 @@
 export * from './errors';
 export * from './known-hosts';
-export * from './shell-quote';
+export * from './known-hosts-line';
 export * from './driver-script';
 export * from './frames';
 export * from './host-key-policy';

@@ -1,4 +1,5 @@
 import type { Client } from 'ssh2';
+import { coerceError } from '@simplecm/kernel';
 import { DRIVER_COMMAND } from './driver-script';
 import { SshError } from './errors';
 import { createFrameParser, type OperationFrame } from './frames';
@@ -42,7 +43,7 @@ export function runDriver(
         try {
           parser.push(chunk);
         } catch (e) {
-          stop(e instanceof Error ? e : new Error(String(e)));
+          stop(coerceError(e));
         }
       });
       channel.stderr.on('data', (chunk: Buffer) => {

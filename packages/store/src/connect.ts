@@ -1,8 +1,9 @@
 import { auth, Client, types } from 'cassandra-driver';
 import fs from 'node:fs';
+import { defaultConsistency, type CassandraConfig, type CassandraConsistency } from '@simplecm/config';
 
-/** The consistency levels SimpleCM may read and write at, by their CQL names. */
-const consistencyLevels = {
+/** The driver's value for each consistency level SimpleCM may read and write at. */
+const consistencyLevels: Record<CassandraConsistency, number> = {
   ONE: types.consistencies.one,
   LOCAL_ONE: types.consistencies.localOne,
   TWO: types.consistencies.two,
@@ -11,30 +12,7 @@ const consistencyLevels = {
   LOCAL_QUORUM: types.consistencies.localQuorum,
   EACH_QUORUM: types.consistencies.eachQuorum,
   ALL: types.consistencies.all,
-} as const;
-export type ConsistencyName = keyof typeof consistencyLevels;
-
-/** Fully resolved Cassandra settings (see @simplecm/config for where they come from). */
-export interface CassandraConfig {
-  /** Every node the driver may start from (`host` or `host:port`); it discovers the rest of the ring. */
-  readonly contactPoints: readonly string[];
-  readonly localDataCenter: string;
-  readonly keyspace: string;
-  /** CQL replication map, e.g. `{'class': 'SimpleStrategy', 'replication_factor': 1}`. */
-  readonly replication: string;
-  /**
-   * Consistency level of every read and write. Default `LOCAL_QUORUM`: with replication factor 3
-   * a write and a later read each reach 2 of 3 replicas, so a read sees every acknowledged write
-   * and one node may be down; with replication factor 1 it is one replica, as `ONE` would be.
-   */
-  readonly consistency?: ConsistencyName;
-  readonly username?: string;
-  readonly password?: string;
-  /** PEM CA file: when set, the driver connects with TLS and verifies the server. */
-  readonly tlsCaFile?: string;
-}
-
-export const defaultConsistency: ConsistencyName = 'LOCAL_QUORUM';
+};
 
 /** A driver client bound to no keyspace: every query names `keyspace.table`. */
 export async function connectCassandra(config: CassandraConfig): Promise<Client> {

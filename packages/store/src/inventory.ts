@@ -1,12 +1,13 @@
 import { types, type Client } from 'cassandra-driver';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
-import { fromHostRow, InvalidRowError, operationRowParser, toHostParams } from './rows';
+import { assertNever, errorMessage, SimpleCmError } from '@simplecm/kernel';
+import { fromHostRow, InvalidRowError, operationRowParser, toHostParams, toOperationParams } from './rows';
 import { scanPages } from './scan-pages';
 import { interleave } from './interleave';
 import { tokenRanges } from './token-ranges';
 
 /** Thrown when `--hosts` names a host the inventory does not have. */
-export class UnknownHostError extends Error {
+export class UnknownHostError extends SimpleCmError<'unknown-host'> {
   override readonly name = 'UnknownHostError';
   readonly code = 'unknown-host' as const;
   constructor(readonly hostname: string) {
@@ -56,16 +57,16 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
     allHosts: `SELECT hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become FROM ${ks}.hosts`,
     oneHost: `SELECT hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become FROM ${ks}.hosts WHERE hostname = ?`,
     groupHosts: `SELECT hostname FROM ${ks}.hosts_by_group WHERE group_name = ?`,
-    operations: `SELECT seq, name, module, attributes, become FROM ${ks}.operations WHERE hostname = ?`,
+    operations: `SELECT seq, name, module, attributes, become, tags, when_changed FROM ${ks}.operations WHERE hostname = ?`,
     scanHosts: `SELECT token(hostname) AS t, hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become FROM ${ks}.hosts WHERE token(hostname) > ? AND token(hostname) <= ?`,
-    scanOperations: `SELECT token(hostname) AS t, hostname, seq, name, module, attributes, become FROM ${ks}.operations WHERE token(hostname) > ? AND token(hostname) <= ?`,
+    scanOperations: `SELECT token(hostname) AS t, hostname, seq, name, module, attributes, become, tags, when_changed FROM ${ks}.operations WHERE token(hostname) > ? AND token(hostname) <= ?`,
     insertHost: `INSERT INTO ${ks}.hosts (hostname, address, port, ssh_user, key_name, groups, vars, host_keys, become) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertGroup: `INSERT INTO ${ks}.hosts_by_group (group_name, hostname) VALUES (?, ?)`,
     deleteGroup: `DELETE FROM ${ks}.hosts_by_group WHERE group_name = ? AND hostname = ?`,
     deleteHost: `DELETE FROM ${ks}.hosts WHERE hostname = ?`,
     deleteOperations: `DELETE FROM ${ks}.operations WHERE hostname = ?`,
     deleteOperationsAt: `DELETE FROM ${ks}.operations USING TIMESTAMP ? WHERE hostname = ?`,
-    insertOperationAt: `INSERT INTO ${ks}.operations (hostname, seq, name, module, attributes, become) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+    insertOperationAt: `INSERT INTO ${ks}.operations (hostname, seq, name, module, attributes, become, tags, when_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
   };
   const opts = { prepare: true, fetchSize: pageSize };
   const parseOperation = operationRowParser();
@@ -98,6 +99,8 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
         }
         return;
       }
+      default:
+        assertNever(target);
     }
   }
 
@@ -200,7 +203,7 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
         { query: q.deleteOperationsAt, params: [types.Long.fromString(String(now)), hostname] },
         ...operations.map((op) => ({
           query: q.insertOperationAt,
-          params: [hostname, op.seq, op.name, op.module, JSON.stringify(op.attributes), op.become ?? null, types.Long.fromString(String(now + 1n))],
+          params: [hostname, ...toOperationParams(op), types.Long.fromString(String(now + 1n))],
         })),
       ],
       { prepare: true, logged: true },
@@ -229,5 +232,5 @@ function compareKeys(tokenA: types.Long, nameA: string, tokenB: types.Long, name
 }
 
 function asRowError(error: unknown): InvalidRowError {
-  return error instanceof InvalidRowError ? error : new InvalidRowError(error instanceof Error ? error.message : String(error), { cause: error });
+  return error instanceof InvalidRowError ? error : new InvalidRowError(errorMessage(error), { cause: error });
 }

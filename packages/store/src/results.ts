@@ -1,6 +1,6 @@
 import { types, type Client } from 'cassandra-driver';
 import { countStatuses, type HostResult, type HostStatus, type OperationResult, type OutcomeCounts, type RunMode } from '@simplecm/domain';
-import { fromResultRow } from './rows';
+import { countsFromRow, fromResultRow } from './rows';
 
 /** One host's line in a run: its outcome without the operations' output. */
 export interface RunHost {
@@ -130,13 +130,7 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
       startedAt: row.get('started_at') ?? null,
       endedAt: row.get('ended_at') ?? null,
       cause: row.get('cause') ?? null,
-      counts: {
-        ok: row.get('count_ok') ?? 0,
-        changed: row.get('count_changed') ?? 0,
-        failed: row.get('count_failed') ?? 0,
-        skipped: row.get('count_skipped') ?? 0,
-        unreachable: row.get('count_unreachable') ?? 0,
-      },
+      counts: countsFromRow(row),
     };
   }
 

@@ -1,5 +1,6 @@
 import { types, type Client } from 'cassandra-driver';
-import { emptyCounts, type OutcomeCounts, type Run, type RunMode, type RunStatus } from '@simplecm/domain';
+import type { OutcomeCounts, Run, RunMode } from '@simplecm/domain';
+import { fromRunRow } from './rows';
 
 /** A new run id: a time-based UUID, so ids sort by creation time. */
 export function newRunId(): string {
@@ -25,6 +26,8 @@ export interface NewRun {
   readonly mode: RunMode;
   readonly target: string;
   readonly hostCount: number;
+  /** The latest state revision when the run was planned (latestStateRevision), null when none. */
+  readonly stateRevision?: string | null;
 }
 
 export interface RunProgress {
@@ -40,7 +43,6 @@ export interface RunStore {
    * hostsDone, so concurrent or replayed writers can only move progress forward.
    */
   recordRunProgress(runId: string, progress: RunProgress): Promise<void>;
-  markRunFailed(runId: string, reason: string): Promise<void>;
   getRun(runId: string): Promise<Run | undefined>;
   /** Newest first; pass the last id of a page as `before` for the next one. */
   listRuns(opts: { limit: number; before?: string }): Promise<Run[]>;
@@ -52,10 +54,9 @@ const MAX_EMPTY_MONTHS = 24;
 export function runStore(client: Client, keyspace: string): RunStore {
   const ks = keyspace;
   const q = {
-    insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, hosts_done) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0) USING TIMESTAMP ?`,
+    insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, hosts_done, state_revision) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0, ?) USING TIMESTAMP ?`,
     insertIndex: `INSERT INTO ${ks}.runs_by_month (month, run_id) VALUES (?, ?)`,
     progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
-    failed: `UPDATE ${ks}.runs SET status = 'failed', target = ? WHERE run_id = ?`,
     getRun: `SELECT * FROM ${ks}.runs WHERE run_id = ?`,
     page: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? LIMIT ?`,
     pageBefore: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? AND run_id < ? LIMIT ?`,
@@ -69,7 +70,7 @@ export function runStore(client: Client, keyspace: string): RunStore {
     const createdAt = runCreatedAt(run.runId);
     await client.batch(
       [
-        { query: q.insertRun, params: [run.runId, createdAt, run.mode, run.target, run.hostCount, t0(run.runId)] },
+        { query: q.insertRun, params: [run.runId, createdAt, run.mode, run.target, run.hostCount, run.stateRevision ?? null, t0(run.runId)] },
         { query: q.insertIndex, params: [monthOf(createdAt), run.runId] },
       ],
       { prepare: true, logged: true },
@@ -84,32 +85,6 @@ export function runStore(client: Client, keyspace: string): RunStore {
       [ts, c.ok, c.changed, c.failed, c.skipped, c.unreachable, p.hostsDone, p.finished ? 'finished' : 'running', p.finished ? new Date() : null, runId],
       prepared,
     );
-  }
-
-  async function markRunFailed(runId: string, reason: string): Promise<void> {
-    const run = await getRun(runId);
-    await client.execute(q.failed, [`${run?.target ?? ''} (failed: ${reason})`, runId], prepared);
-  }
-
-  function fromRunRow(row: types.Row): Run {
-    return {
-      runId: row.get('run_id').toString(),
-      createdAt: row.get('created_at'),
-      mode: row.get('mode'),
-      target: row.get('target'),
-      hostCount: row.get('host_count') ?? 0,
-      status: (row.get('status') ?? 'running') as RunStatus,
-      counts: {
-        ...emptyCounts(),
-        ok: row.get('count_ok') ?? 0,
-        changed: row.get('count_changed') ?? 0,
-        failed: row.get('count_failed') ?? 0,
-        skipped: row.get('count_skipped') ?? 0,
-        unreachable: row.get('count_unreachable') ?? 0,
-      },
-      hostsDone: row.get('hosts_done') ?? 0,
-      finishedAt: row.get('finished_at') ?? null,
-    };
   }
 
   async function getRun(runId: string): Promise<Run | undefined> {
@@ -135,5 +110,5 @@ export function runStore(client: Client, keyspace: string): RunStore {
     return runs.filter((r): r is Run => r !== undefined);
   }
 
-  return { createRun, recordRunProgress, markRunFailed, getRun, listRuns };
+  return { createRun, recordRunProgress, getRun, listRuns };
 }

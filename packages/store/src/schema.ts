@@ -1,8 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import fs from 'node:fs';
-import path from 'node:path';
-
-export const schemaFile = path.resolve(__dirname, '..', '..', '..', 'cql', 'schema.cql');
+import { schemaFile } from './cql-files';
 
 /** Splits a CQL file into statements: whole-line `--` comments dropped, `;` at line end terminates. */
 export function cqlStatements(text: string): string[] {

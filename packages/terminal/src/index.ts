@@ -1,2 +1,4 @@
 export * from './table';
 export * from './progress-bar';
+export * from './run-columns';
+export * from './neutralize';

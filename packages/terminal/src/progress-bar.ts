@@ -23,7 +23,8 @@ export function progressReporter(stream: NodeJS.WriteStream, { quietMs = 2_000, 
     update(counts: ProgressCounts): void {
       const text = renderProgress(counts, 30, label);
       if (stream.isTTY) {
-        stream.write(`\r${text}`);
+        // Erase to the end of the line: a shorter text must not leave the old one's tail behind.
+        stream.write(`\r${text}\x1b[K`);
       } else if (text !== last && (Date.now() - lastAt >= quietMs || counts.done === counts.total)) {
         stream.write(`${text}\n`);
         lastAt = Date.now();

@@ -1,3 +1,6 @@
+import stringWidth from 'string-width';
+import { neutralizeControls } from './neutralize';
+
 export type Align = 'left' | 'right';
 
 export interface Column<Row> {
@@ -8,18 +11,42 @@ export interface Column<Row> {
   readonly maxWidth?: number;
 }
 
-function cell(text: string, max: number | undefined): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return max !== undefined && flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+/** Columns a string takes on a terminal: wide (CJK, emoji) characters take two, combining marks none. */
+export const displayWidth = (text: string): number => stringWidth(text);
+
+/** The longest start of `text` that fits in `max - 1` columns, plus an ellipsis. */
+function cut(text: string, max: number): string {
+  let out = '';
+  let width = 0;
+  for (const ch of text) {
+    const w = stringWidth(ch);
+    if (width + w > max - 1) break;
+    out += ch;
+    width += w;
+  }
+  return `${out}…`;
 }
 
-/** A plain-text table with a header rule, sized to its content. */
+function cell(text: string, max: number | undefined): string {
+  const flat = neutralizeControls(text.replace(/\s+/g, ' '), { keepBreaks: false });
+  return max !== undefined && stringWidth(flat) > max ? cut(flat, max) : flat;
+}
+
+function pad(text: string, width: number, align: Align | undefined): string {
+  const fill = ' '.repeat(Math.max(0, width - stringWidth(text)));
+  return align === 'right' ? fill + text : text + fill;
+}
+
+/**
+ * A plain-text table with a header rule, sized to its content in terminal columns (wide
+ * characters count twice); cells are flattened to one line with controls made visible.
+ */
 export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string {
   const cells = rows.map((row) => columns.map((c) => cell(String(c.value(row)), c.maxWidth)));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const widths = columns.map((c, i) => Math.max(stringWidth(c.header), ...cells.map((r) => stringWidth(r[i] ?? ''))));
   const line = (values: readonly string[]) =>
     values
-      .map((v, i) => (columns[i]?.align === 'right' ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
+      .map((v, i) => pad(v, widths[i] ?? 0, columns[i]?.align))
       .join('  ')
       .trimEnd();
   return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');

@@ -6,8 +6,7 @@ import { types } from 'cassandra-driver';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
 import { HOSTS_QUEUE, RESULTS_QUEUE, redisClient, type RedisClient } from '@simplecm/queue';
-import { repoRoot } from '../../../scripts/stack/paths';
-import { clusterStackEnv } from '../../../scripts/stack/stack';
+import { clusterStackEnv, repoRoot } from '@simplecm/stack';
 import { putDesiredState, stackHost, stackHostKey, systemOn, type TestSystem } from '../../support/system';
 
 /** Nodes of the ring the suite's global setup starts. */

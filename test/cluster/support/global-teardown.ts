@@ -1,5 +1,4 @@
-import { cassandraClusterDown } from '../../../scripts/stack/cassandra-cluster';
-import { redisClusterDown } from '../../../scripts/stack/redis-cluster';
+import { cassandraClusterDown, redisClusterDown } from '@simplecm/stack';
 
 /** Stops the clusters the suite started (their data stays for the next run); the shared single-node stack keeps running. */
 export default async function globalTeardown(): Promise<void> {

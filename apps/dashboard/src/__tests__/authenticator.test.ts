@@ -65,13 +65,32 @@ describe('safeNext', () => {
 });
 
 describe('loginThrottle', () => {
-  it('refuses an address after too many failures until the window has passed', () => {
+  const ops = (address: string) => ({ user: 'ops', address });
+  it('refuses a user from an address after too many failures until the window has passed', () => {
     let now = 0;
     const throttle = loginThrottle({ maxFailures: 3, windowMs: 1_000, now: () => now });
-    for (let i = 0; i < 3; i += 1) throttle.failed('a');
-    expect(throttle.retryAfterMs('a')).toBe(1_000);
-    expect(throttle.retryAfterMs('b')).toBe(0);
+    for (let i = 0; i < 3; i += 1) throttle.failed(ops('a'));
+    expect(throttle.retryAfterMs(ops('a'))).toBe(1_000);
+    // Another address, or another user from the same address, is not locked out.
+    expect(throttle.retryAfterMs(ops('b'))).toBe(0);
+    expect(throttle.retryAfterMs({ user: 'dev', address: 'a' })).toBe(0);
     now = 1_000;
-    expect(throttle.retryAfterMs('a')).toBe(0);
+    expect(throttle.retryAfterMs(ops('a'))).toBe(0);
+  });
+
+  it('keeps at most maxEntries, dropping the least recently failed first, never the whole table', () => {
+    const throttle = loginThrottle({ maxFailures: 2, maxEntries: 100 });
+    throttle.failed(ops('locked'));
+    throttle.failed(ops('locked'));
+    // A spray of addresses, while the locked pair keeps failing now and then.
+    for (let i = 0; i < 1_000; i += 1) {
+      throttle.failed(ops(`spray-${i}`));
+      if (i % 50 === 0) throttle.failed(ops('locked'));
+    }
+    expect(throttle.retryAfterMs(ops('locked'))).toBeGreaterThan(0);
+    throttle.failed(ops('spray-999'));
+    expect(throttle.retryAfterMs(ops('spray-999'))).toBeGreaterThan(0); // recent: kept
+    throttle.failed(ops('spray-0'));
+    expect(throttle.retryAfterMs(ops('spray-0'))).toBe(0); // evicted long ago: counts from 1 again
   });
 });

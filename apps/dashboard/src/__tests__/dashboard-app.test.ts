@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { emptyCounts, type OperationResult, type Run } from '@simplecm/domain';
 import type { RunHost } from '@simplecm/store';
 import { createDashboardApp } from '../create-dashboard-app';
 import { InvalidPageTokenError, type DashboardData } from '../dashboard-data';
+import { loginThrottle } from '../login-throttle';
 import { resolveDashboardOptions } from '../dashboard-options';
 
 // The whole app on a real socket, with the store replaced by an in-memory fake: auth, routing,
@@ -14,6 +15,7 @@ const credentials = { user: 'ops', password: 'unit-test-password-1' };
 const basic = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
 const evil = '<script>alert(1)</script>';
 
+const REVISION = '5d1c7e40-ad7e-11f1-8a3b-2b1d5c0e9f10';
 const run = (runId: string, status: Run['status']): Run => ({
   runId,
   createdAt: new Date('2026-11-25T20:07:45Z'),
@@ -24,6 +26,7 @@ const run = (runId: string, status: Run['status']): Run => ({
   counts: { ...emptyCounts(), ok: 4, failed: 1 },
   hostsDone: status === 'running' ? 1 : 3,
   finishedAt: status === 'running' ? null : new Date('2026-11-25T20:07:52Z'),
+  stateRevision: status === 'running' ? null : REVISION,
 });
 const host = (hostname: string, status: RunHost['status']): RunHost => ({
   runId: RUN,
@@ -71,7 +74,8 @@ describe('dashboard app (fake store)', () => {
 
   beforeAll(async () => {
     const config = resolveDashboardOptions({ ...credentials, port: 0 });
-    const app = createDashboardApp(config, { data, queues: [], log: (l) => logged.push(l) });
+    // Generous: these tests send wrong passwords on purpose; the throttle has its own tests below.
+    const app = createDashboardApp(config, { data, queues: [], throttle: loginThrottle({ maxFailures: 1_000 }), log: (l) => logged.push(l) });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -160,6 +164,13 @@ describe('dashboard app (fake store)', () => {
     expect(runText).not.toContain(evil);
   });
 
+  it('shows the state revision a run converged, or none', async () => {
+    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).toMatch(new RegExp(`<dt>State revision</dt><dd class="mono">${REVISION}</dd>`));
+    expect(await (await get(`/runs/${RUNNING}`, { authorization: basic })).text()).toMatch(/<dt>State revision<\/dt><dd class="mono"><span class="muted">none<\/span><\/dd>/);
+    expect(await (await get('/', { authorization: basic })).text()).toContain(`<span title="${REVISION}">5d1c7e40</span>`);
+    expect(await (await get(`/api/runs/${RUN}`, { authorization: basic })).json()).toMatchObject({ stateRevision: REVISION });
+  });
+
   it('pages hosts with the token and keeps the filter in the links', async () => {
     const text = await (await get(`/runs/${RUN}?status=failed`, { authorization: basic })).text();
     expect(text).toContain(`href="/runs/${RUN}?status=failed&amp;page=abcd&amp;n=2"`);
@@ -211,5 +222,84 @@ describe('dashboard app (fake store)', () => {
 
   it('logged no server error', () => {
     expect(logged).toEqual([]);
+  });
+});
+
+describe('dashboard app: Basic throttling and the queue board guard', () => {
+  const servers: Server[] = [];
+  const start = async (queueActions: boolean, trustProxy?: string): Promise<string> => {
+    const config = resolveDashboardOptions({ ...credentials, port: 0, queueActions, trustProxy, loginMaxFailures: 3 });
+    const server = createDashboardApp(config, { data, queues: [] }).listen(0, '0.0.0.0');
+    servers.push(server);
+    await new Promise((r) => server.once('listening', r));
+    return String((server.address() as AddressInfo).port);
+  };
+  afterAll(async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  /** One request from a chosen loopback address, so the throttle sees two different clients. */
+  const request = (port: string, from: string, method: string, path: string, authorization = basic, forwardedFor?: string) =>
+    new Promise<number>((resolve, reject) => {
+      const headers = { authorization, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+      const req = http.request({ host: '127.0.0.1', port, method, path, localAddress: from, headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  const wrong = `Basic ${Buffer.from('ops:not-the-password').toString('base64')}`;
+
+  it('locks out Basic guessing per user and address, never the right password from elsewhere', async () => {
+    const port = await start(false);
+    for (let i = 0; i < 3; i += 1) expect(await request(port, '127.0.0.1', 'GET', '/api/runs', wrong)).toBe(401);
+    // Locked: even the right password from that address waits; from another address it works.
+    expect(await request(port, '127.0.0.1', 'GET', `/api/runs/${RUN}`)).toBe(429);
+    expect(await request(port, '127.0.0.2', 'GET', `/api/runs/${RUN}`)).toBe(200);
+  });
+
+  it('behind a trusted proxy, keys the lock-out on the forwarded client; otherwise ignores the header', async () => {
+    const proxied = await start(false, 'loopback');
+    for (let i = 0; i < 3; i += 1) expect(await request(proxied, '127.0.0.1', 'GET', '/api/runs', wrong, '203.0.113.7')).toBe(401);
+    expect(await request(proxied, '127.0.0.1', 'GET', `/api/runs/${RUN}`, basic, '203.0.113.7')).toBe(429);
+    expect(await request(proxied, '127.0.0.1', 'GET', `/api/runs/${RUN}`, basic, '203.0.113.8')).toBe(200);
+
+    const direct = await start(false);
+    for (let i = 0; i < 3; i += 1) expect(await request(direct, '127.0.0.3', 'GET', '/api/runs', wrong, `198.51.100.${i}`)).toBe(401);
+    expect(await request(direct, '127.0.0.3', 'GET', `/api/runs/${RUN}`, basic, '198.51.100.99')).toBe(429);
+  });
+
+  it('refuses every Bull Board write but retry, clean, pause and resume, for every queue', async () => {
+    const port = await start(true);
+    const refused = [
+      ['POST', '/queues/api/queues/hosts/add'],
+      ['PATCH', '/queues/api/queues/hosts/run.x.host.h/update-data'],
+      ['PATCH', '/queues/api/queues/results/j1/delay'],
+      ['PATCH', '/queues/api/queues/hosts/j1/priority'],
+      ['PUT', '/queues/api/queues/hosts/empty'],
+      ['PUT', '/queues/api/queues/hosts/obliterate'],
+      ['PUT', '/queues/api/queues/hosts/promote'],
+      ['PUT', '/queues/api/queues/hosts/j1/promote'],
+      ['PUT', '/queues/api/queues/hosts/concurrency'],
+      ['PUT', '/queues/api/queues/hosts/job-schedulers/s/run'],
+      ['DELETE', '/queues/api/queues/hosts'],
+    ];
+    for (const [method, path] of refused) expect([method, path, await request(port, '127.0.0.1', method!, path!)]).toEqual([method, path, 403]);
+    // Allowed through the guard: Bull Board itself answers (404 here: the test board has no queues).
+    const allowed = [
+      ['PUT', '/queues/api/queues/pause'],
+      ['PUT', '/queues/api/queues/hosts/resume'],
+      ['PUT', '/queues/api/queues/hosts/retry/failed'],
+      ['PUT', '/queues/api/queues/hosts/clean/completed'],
+      ['PUT', '/queues/api/queues/results/j1/retry'],
+    ];
+    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!)).not.toBe(403);
+
+    const readOnly = await start(false);
+    for (const [method, path] of allowed) expect(await request(readOnly, '127.0.0.1', method!, path!)).toBe(403);
   });
 });

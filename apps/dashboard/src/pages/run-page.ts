@@ -31,6 +31,7 @@ function summary(run: Run, now: Date): SafeHtml {
   <dl class="facts">
     <div><dt>Mode</dt><dd>${run.mode}</dd></div>
     <div><dt>Target</dt><dd class="mono"><span class="clip">${run.target}</span></dd></div>
+    <div><dt>State revision</dt><dd class="mono">${run.stateRevision ?? html`<span class="muted">none</span>`}</dd></div>
     <div><dt>Started</dt><dd>${formatTime(run.createdAt)}</dd></div>
     <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd${running ? html` data-live="elapsed"` : ''}>${formatDuration(duration)}</dd></div>
     <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}</dd></div>

@@ -23,6 +23,7 @@ function runRow(run: Run, now: Date): SafeHtml {
   <td class="num">${run.hostsDone} / ${run.hostCount}</td>
   <td class="num">${formatDuration(duration)}${run.status === 'running' ? html` <span class="muted">so far</span>` : ''}</td>
   ${countCells(run.counts)}
+  <td class="nowrap mono">${run.stateRevision ? html`<span title="${run.stateRevision}">${run.stateRevision.slice(0, 8)}</span>` : ''}</td>
   <td>${runStatusBadge(run)}</td>
 </tr>`;
 }
@@ -34,7 +35,7 @@ export function runsPage(ctx: PageContext, { runs, nextBefore, before, now }: Ru
     runs.length === 0
       ? html`<div class="table-box"><p class="empty">${before ? 'No older runs.' : html`No runs yet. Start one with <code>npm run enqueue -- --wait</code>.`}</p></div>`
       : html`<div class="table-box"><table class="runs">
-${headWithCounts([['Run'], ['Started'], ['Mode'], ['Target'], ['Hosts', 'num'], ['Duration', 'num']], [['Status']])}
+${headWithCounts([['Run'], ['Started'], ['Mode'], ['Target'], ['Hosts', 'num'], ['Duration', 'num']], [['Revision'], ['Status']])}
 <tbody>
 ${runs.map((r) => runRow(r, now))}
 </tbody>

@@ -13,7 +13,12 @@ describe('enqueue flags', () => {
       batchPauseMs: 0,
       wait: false,
       modulesDir: undefined,
+      selection: { tags: undefined, skipTags: undefined },
     });
+  });
+
+  it('selects operations by tags and skip-tags (deduplicated)', () => {
+    expect(compileEnqueueOptions(['--tags', 'web, config,web', '--skip-tags', 'slow'], {}).selection).toEqual({ tags: ['web', 'config'], skipTags: ['slow'] });
   });
 
   it('targets hosts (deduplicated) or a group, in check mode', () => {
@@ -30,6 +35,8 @@ describe('enqueue flags', () => {
     [['--operation-timeout', '0'], /--operation-timeout/],
     [['--run-id', 'not-a-run'], /--run-id/],
     [['--bogus'], /bogus/],
+    [['--tags', 'a b'], /--tags/],
+    [['--skip-tags', ','], /--skip-tags/],
   ])('rejects %j naming the flag', (argv, message) => {
     expect(() => compileEnqueueOptions(argv, {})).toThrow(ConfigError);
     expect(() => compileEnqueueOptions(argv, {})).toThrow(message);

@@ -153,4 +153,41 @@ describe('planning a run', () => {
     const diskFull = new Error('ENOSPC');
     await expect(validateTarget(source(3, good), operationChecker(modules), { kind: 'all' }, { keep: async () => Promise.reject(diskFull) })).rejects.toBe(diskFull);
   });
+
+  describe('handlers and tags', () => {
+    const op = (seq: number, name: string, more: Partial<Operation> = {}): Operation => ({ seq, name, module: 'file_exists', attributes: { path: `/tmp/${seq}` }, ...more });
+
+    it('refuses a handler naming a later, unknown or its own operation, naming host, operation and name', async () => {
+      const ops = (): Operation[] => [
+        op(0, 'write config'),
+        op(1, 'reload', { whenChanged: ['write config', 'restart'] }),
+        op(2, 'restart'),
+        op(3, 'again', { whenChanged: ['again', 'nope'] }),
+      ];
+      const error = (await validateTarget(source(1, ops), operationChecker(modules), { kind: 'all' }).catch((e: unknown) => e)) as InvalidDesiredStateError;
+      expect(error).toBeInstanceOf(InvalidDesiredStateError);
+      expect(error.problems).toEqual([
+        'host h1, operation #1 "reload": when_changed names "restart", a later operation; a handler must name earlier operations of the same host',
+        'host h1, operation #3 "again": when_changed names "again", itself; a handler must name earlier operations of the same host',
+        'host h1, operation #3 "again": when_changed names "nope", no operation of this host; a handler must name earlier operations of the same host',
+      ]);
+    });
+
+    it('accepts handlers naming earlier operations, and keeps only the selected operations', async () => {
+      const ops = (): Operation[] => [
+        op(0, 'write config', { tags: ['web'] }),
+        op(1, 'write other', { tags: ['db'] }),
+        op(2, 'reload', { tags: ['web'], whenChanged: ['write config', 'write other'] }),
+        op(3, 'untagged'),
+      ];
+      const kept: PlannedHost[] = [];
+      await validateTarget(source(2, ops), operationChecker(modules), { kind: 'all' }, { keep: async (h) => void kept.push(h), selection: { tags: ['web'] } });
+      expect(kept).toHaveLength(2);
+      expect(kept[0]!.operations.map((o) => [o.name, o.whenChanged])).toEqual([
+        ['write config', undefined],
+        ['reload', ['write config']],
+      ]);
+    });
+  });
 });
+

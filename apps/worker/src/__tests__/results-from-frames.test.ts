@@ -1,5 +1,7 @@
-import type { OperationFrame } from '@simplecm/ssh';
-import { isTimeoutExit, notRunResult, resultFromFrame } from '../results-from-frames';
+import { hostStatusOf } from '@simplecm/domain';
+import { HANDLER_SKIPPED_EXIT, type OperationFrame } from '@simplecm/ssh';
+import { handlerTriggers } from '../handler-triggers';
+import { handlerSkippedReason, isTimeoutExit, notRunResult, resultFromFrame } from '../results-from-frames';
 
 const op = { seq: 2, name: 'motd', module: 'file_contains', attributes: {} };
 const frame = (over: Partial<OperationFrame>): OperationFrame => ({
@@ -33,3 +35,38 @@ describe('operation status from a frame', () => {
     expect(notRunResult(op, 'skipped', 'why')).toMatchObject({ status: 'skipped', exitCode: null, stderr: 'why', changes: [] });
   });
 });
+
+describe('handlers', () => {
+  const handler = { seq: 3, name: 'reload', module: 'command', attributes: {}, whenChanged: ['write config', 'write unit'] };
+  const skippedFrame = frame({ seq: 3, exitCode: HANDLER_SKIPPED_EXIT, durationMs: 0, stdout: Buffer.alloc(0) });
+
+  it('records a handler the driver skipped as skipped, naming its triggers, without touching the host status', () => {
+    const r = resultFromFrame(handler, skippedFrame);
+    expect(r).toMatchObject({ seq: 3, name: 'reload', status: 'skipped', exitCode: null, changes: [], stdout: '', stderr: 'skipped: no change in "write config" or "write unit"', startedAt: 1_700_000_000_000, durationMs: 0 });
+    const changed = resultFromFrame(op, frame({ changes: Buffer.from('x\n') }));
+    expect(hostStatusOf([changed.status, r.status])).toBe('changed');
+    expect(hostStatusOf([resultFromFrame(op, frame({})).status, r.status])).toBe('ok');
+  });
+
+  it('reads a handler that ran like any operation', () => {
+    expect(resultFromFrame(handler, frame({ seq: 3, changes: Buffer.from('reloaded\n') })).status).toBe('changed');
+    expect(resultFromFrame(handler, frame({ seq: 3, exitCode: 1 })).status).toBe('failed');
+  });
+
+  it('says why a handler with no trigger in the run was skipped', () => {
+    expect(handlerSkippedReason(['a'])).toBe('skipped: no change in "a"');
+    expect(handlerSkippedReason([])).toBe('skipped: none of its triggers is in this run');
+  });
+
+  it('maps trigger names to the seqs of earlier operations only, every one bearing the name', () => {
+    const ops = [
+      { seq: 0, name: 'cfg' },
+      { seq: 1, name: 'h', whenChanged: ['cfg', 'later', 'nope'] },
+      { seq: 4, name: 'cfg' },
+      { seq: 7, name: 'later' },
+      { seq: 9, name: 'h2', whenChanged: ['cfg', 'h', 'cfg'] },
+    ];
+    expect(handlerTriggers(ops)).toEqual([undefined, [0], undefined, undefined, [0, 4, 1]]);
+  });
+});
+

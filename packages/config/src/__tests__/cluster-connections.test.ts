@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
-import { connectionConfigFromEnv, prefixHasHashTag } from '../connections';
+import { connectionConfigFromEnv } from '../connections';
+import { hashTag, prefixHasHashTag } from '../hash-tag';
 
 describe('cluster connection settings', () => {
   it('reads Cassandra consistency, defaulting to LOCAL_QUORUM', () => {
@@ -24,7 +25,15 @@ describe('cluster connection settings', () => {
     expect(() => connectionConfigFromEnv({ SIMPLECM_REDIS_CLUSTER: 'r1:7000', SIMPLECM_REDIS_CA: '/ca.pem' })).toThrow(/not supported/);
   });
 
-  it('recognises a hash tag the way Redis Cluster does', () => {
+  it('finds the hash tag Redis Cluster hashes a key by', () => {
+    expect(hashTag('{simplecm}:hosts:wait')).toBe('simplecm');
+    expect(hashTag('{simplecm}:run:r1:done')).toBe(hashTag('{simplecm}:run:r1:counts'));
+    expect(hashTag('simplecm:hosts:wait')).toBeUndefined();
+    expect(hashTag('{}:x{y}')).toBeUndefined(); // the first `{` decides; an empty tag hashes the whole key
+    expect(hashTag('a{{b}c')).toBe('{b');
+  });
+
+  it('recognises a prefix with a hash tag the way Redis Cluster does', () => {
     expect(prefixHasHashTag('{simplecm}')).toBe(true);
     expect(prefixHasHashTag('a{b}c')).toBe(true);
     expect(prefixHasHashTag('{}simplecm')).toBe(false); // empty tag: the whole key is hashed

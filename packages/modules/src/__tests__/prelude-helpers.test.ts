@@ -105,7 +105,7 @@ describe('simplecm_same_content', () => {
 });
 
 describe('simplecm_read_file and simplecm_has_line', () => {
-  it('read a small NUL-free file whole, and find lines as grep -qxF does', () => {
+  it('read a small NUL-free file whole, and find lines as grep -qxF does, CRLF lines included', () => {
     const files: Buffer[] = [];
     const lines: string[] = [];
     const add = (file: string, line: string): void => {
@@ -135,7 +135,8 @@ describe('simplecm_read_file and simplecm_has_line', () => {
         '  else',
         '    read=0 whole=- has=-',
         '  fi',
-        '  if grep -qxF -- "$l" "f$i"; then ref=1; else ref=0; fi',
+        // The reference: grep's whole-line match, a line ending in \r\n being the same line.
+        "  if grep -qxF -e \"$l\" -e \"$l\"$'\\r' -- \"f$i\"; then ref=1; else ref=0; fi",
         '  echo "$read $whole $has $ref"',
         'done',
         '',

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
-import { InvalidOperationError, loadModules, MODULE_PRELUDE, renderOperation, shellQuote, type ModuleRegistry } from '../index';
+import { shellQuote } from '@simplecm/kernel';
+import { InvalidOperationError, loadModules, MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '../index';
 import { makeTempDir, removeDir, writeModule } from '../testing/fixtures';
 import { runRenderedLocally } from '../testing/run-rendered-locally';
 

@@ -246,10 +246,12 @@ describe('file_content', () => {
     expect(modeOf(file)).toBe('600');
   });
 
-  it('handles empty content and writes through a symbolic link', () => {
+  it('handles empty content, and writes through a symbolic link only with follow: true', () => {
     fs.writeFileSync(at('target'), 'x');
     fs.symlinkSync(at('target'), at('link'));
-    expectConverges('file_content', { path: at('link'), content: '' });
+    expect(run('file_content', { path: at('link'), content: '' }, 'apply')).toMatchObject({ exitCode: 1, changes: [] });
+    expect(fs.readFileSync(at('target'), 'utf8')).toBe('x');
+    expectConverges('file_content', { path: at('link'), content: '', follow: true });
     expect(fs.lstatSync(at('link')).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(at('target'), 'utf8')).toBe('');
   });
@@ -450,5 +452,96 @@ const hasSystemd = fs.existsSync('/run/systemd/system');
     const res = run('service', { name, enabled: true }, 'check', options);
     expect(res).toMatchObject({ exitCode: 1, changes: [] });
     expect(res.stderr).toMatch(/enabled=true needs systemd/);
+  });
+});
+
+/**
+ * Issue 15: a local user who can plant a symbolic link where a module writes (a world-writable
+ * directory, a user's home) must not get root to write, chmod or chown the file it points to.
+ */
+describe('symbolic links at path', () => {
+  const secret = (): string => {
+    const file = at('secret');
+    fs.writeFileSync(file, 'root only\n', { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    fs.symlinkSync(file, at('planted'));
+    return file;
+  };
+  const untouched = (file: string, stat: fs.Stats): void => {
+    const now = fs.statSync(file);
+    expect(fs.readFileSync(file, 'utf8')).toBe('root only\n');
+    expect({ mode: now.mode, uid: now.uid, gid: now.gid, mtimeMs: now.mtimeMs }).toEqual({ mode: stat.mode, uid: stat.uid, gid: stat.gid, mtimeMs: stat.mtimeMs });
+    expect(fs.lstatSync(at('planted')).isSymbolicLink()).toBe(true);
+  };
+  const cases: Array<[string, Attributes]> = [
+    ['file_content', { content: 'owned\n', mode: '0644', owner: '0', group: '0' }],
+    ['file_exists', { mode: '0666' }],
+    ['file_contains', { text: 'ALL: ALL' }],
+    ['line_absent', { line: 'root only' }],
+    ['directory', { mode: '0777' }],
+  ];
+  it.each(cases)('%s refuses a symbolic link to a 0600 file and leaves that file untouched', (module, attributes) => {
+    const file = secret();
+    const stat = fs.statSync(file);
+    for (const mode of ['check', 'apply'] as const) {
+      const result = run(module, { path: at('planted'), ...attributes }, mode);
+      expect(result).toMatchObject({ exitCode: 1, changes: [] });
+      expect(result.stderr).toBe(`${module}: ${at('planted')} is a symbolic link; refusing to follow it (set follow: true to manage its target)\n`);
+    }
+    untouched(file, stat);
+  });
+
+  it('follow: true acts on the target, and ownership changes never touch a link itself', () => {
+    const file = secret();
+    expectConverges('file_exists', { path: at('planted'), mode: '0640', follow: true });
+    expect(modeOf(file)).toBe('640');
+    expect(fs.lstatSync(at('planted')).isSymbolicLink()).toBe(true);
+    expectConverges('line_absent', { path: at('planted'), line: 'root only', follow: true });
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+    expect(fs.lstatSync(at('planted')).isSymbolicLink()).toBe(true);
+  });
+});
+
+/**
+ * Issue 15: a line ending in \r\n is the same line (as Ansible's lineinfile reads it), so a
+ * hosts.allow edited on Windows loses its open-access line and no line is appended twice.
+ */
+describe('line modules and CRLF line endings', () => {
+  const small = (text: string): string => text;
+  const big = (text: string): string => `${'# padding\r\n'.repeat(500)}${text}`; // over 4 KiB: grep's path
+  for (const [size, wrap] of [['small', small], ['over 4 KiB', big]] as const) {
+    it(`line_absent removes a CRLF line, in CRLF, mixed and unterminated files (${size})`, () => {
+      const file = at('hosts.allow');
+      const cases: Array<[string, string]> = [
+        ['ALL: ALL\r\n', ''],
+        ['sshd: 10.0.0.1\r\nALL: ALL\r\nsshd: LOCAL\r\n', 'sshd: 10.0.0.1\r\nsshd: LOCAL\r\n'],
+        ['sshd: LOCAL\nALL: ALL\r\nALL: ALL\n', 'sshd: LOCAL\n'],
+        ['sshd: LOCAL\r\nALL: ALL\r', 'sshd: LOCAL\r\n'],
+        ['sshd: LOCAL\nALL: ALL', 'sshd: LOCAL\n'],
+      ];
+      for (const [have, want] of cases) {
+        fs.writeFileSync(file, wrap(have));
+        const changes = expectConverges('line_absent', { path: file, line: 'ALL: ALL' });
+        expect(changes).toHaveLength(1);
+        expect(fs.readFileSync(file, 'utf8')).toBe(wrap(want));
+      }
+    });
+
+    it(`file_contains finds a CRLF line and appends nothing (${size})`, () => {
+      const file = at('hosts.deny');
+      for (const have of ['ALL: ALL\r\n', 'x\r\nALL: ALL\r\ny\r\n', 'x\nALL: ALL\r\n', 'x\r\nALL: ALL\r']) {
+        fs.writeFileSync(file, wrap(have));
+        for (const mode of ['check', 'apply'] as const) expect(run('file_contains', { path: file, text: 'ALL: ALL' }, mode)).toMatchObject({ exitCode: 0, changes: [] });
+        expect(fs.readFileSync(file, 'utf8')).toBe(wrap(have));
+      }
+    });
+  }
+
+  it('a line that only differs by other trailing bytes is still a different line', () => {
+    const file = at('f');
+    fs.writeFileSync(file, 'ALL: ALL \r\nALL: ALL\r\r\n');
+    expect(run('line_absent', { path: file, line: 'ALL: ALL' }, 'apply')).toMatchObject({ exitCode: 0, changes: [] });
+    expect(run('file_contains', { path: file, text: 'ALL: ALL' }, 'apply').changes).toEqual([`append line to ${file}: ALL: ALL`]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('ALL: ALL \r\nALL: ALL\r\r\nALL: ALL\n');
   });
 });

@@ -46,7 +46,7 @@ describe('validateOperation with the shipped modules', () => {
     ['a string for a bool', 'service', { name: 'cron', enabled: 'yes' }, 'enabled', /must be true or false, got the string "yes"/],
     ['a value outside an enum', 'directory', { path: '/a', state: 'gone' }, 'state', /must be one of present, absent, got the string "gone"/],
     ['a missing required attribute', 'file_contains', { path: '/etc/motd' }, 'text', /^host host3, operation #2 "motd": attribute "text": is required$/],
-    ['an unknown attribute', 'file_exists', { path: '/a', colour: 'red' }, 'colour', /attribute "colour": unknown attribute \(module "file_exists" takes: mode, path\)/],
+    ['an unknown attribute', 'file_exists', { path: '/a', colour: 'red' }, 'colour', /attribute "colour": unknown attribute \(module "file_exists" takes: follow, mode, path\)/],
     ['a NUL in a string', 'file_content', { path: '/a', content: 'a\u0000b' }, 'content', /must not contain a NUL byte/],
     ['a newline in a path', 'file_exists', { path: '/a\nb' }, 'path', /must not contain a line break/],
     ['a NUL in a path', 'file_exists', { path: '/a\u0000' }, 'path', /must not contain a NUL byte/],

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { buildDriverScript, DRIVER_COMMAND, type DriverOperation, type DriverOptions } from '../driver-script';
+import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, type DriverOperation, type DriverOptions } from '../driver-script';
 import { createFrameParser, type OperationFrame } from '../frames';
 
 // The driver runs in a real local bash here (the same script workers send over SSH).
@@ -131,5 +131,76 @@ describe('driver script', () => {
     const tricky = `printf '%s' 'a'"'"'b $HOME \`x\` $(echo y)'`;
     const { frames } = await runLocally([op(0, tricky)], { mode: 'apply', keepGoing: false });
     expect(frames[0]!.stdout.toString()).toBe("a'b $HOME `x` $(echo y)");
+  });
+
+  describe('handlers (whenChanged)', () => {
+    const change = (what: string) => `if simplecm_change "${what}"; then echo "did ${what}"; fi`;
+    const handler = (seq: number, whenChanged: number[], body = 'echo "handler ran check=$SIMPLECM_CHECK"'): DriverOperation => ({ ...op(seq, body), whenChanged });
+
+    it('runs a handler when one of its triggers changed, and skips it (exit -1, nothing else) when none did', async () => {
+      const { frames, exit, leftover } = await runLocally(
+        [op(0, change('write config')), op(1, 'echo unchanged'), handler(2, [0]), handler(3, [1]), handler(4, [1, 0]), op(5, 'echo after')],
+        { mode: 'apply', keepGoing: false },
+      );
+      expect(exit).toBe(0);
+      expect(leftover).toBe('');
+      expect(frames.map((f) => [f.seq, f.exitCode])).toEqual([
+        [0, 0],
+        [1, 0],
+        [2, 0],
+        [3, HANDLER_SKIPPED_EXIT],
+        [4, 0],
+        [5, 0],
+      ]);
+      expect(frames[2]!.stdout.toString()).toBe('handler ran check=0\n');
+      const skipped = frames[3]!;
+      expect([skipped.stdout.length, skipped.stderr.length, skipped.changes.length, skipped.durationMs]).toEqual([0, 0, 0, 0]);
+      expect(skipped.startedAt).toBeGreaterThan(1.6e12);
+      expect(frames[5]!.stdout.toString()).toBe('after\n');
+    });
+
+    it('counts a handler that changed as a trigger of a later one, and a handler that was skipped as unchanged', async () => {
+      const { frames } = await runLocally([op(0, change('a')), handler(1, [0], change('b')), op(2, 'true'), handler(3, [2], change('c')), handler(4, [1]), handler(5, [3])], {
+        mode: 'apply',
+        keepGoing: false,
+      });
+      expect(frames.map((f) => f.exitCode)).toEqual([0, 0, 0, HANDLER_SKIPPED_EXIT, 0, HANDLER_SKIPPED_EXIT]);
+    });
+
+    it('does not fire on a trigger that failed, even with changes; keepGoing goes on past the skip', async () => {
+      const { frames } = await runLocally([op(0, `${change('half')}; exit 4`), handler(1, [0]), op(2, 'echo next')], { mode: 'apply', keepGoing: true });
+      expect(frames.map((f) => [f.seq, f.exitCode])).toEqual([
+        [0, 4],
+        [1, HANDLER_SKIPPED_EXIT],
+        [2, 0],
+      ]);
+    });
+
+    it('stops before a handler when its trigger failed and keepGoing is off', async () => {
+      const { frames } = await runLocally([op(0, 'exit 2'), handler(1, [0])], { mode: 'apply', keepGoing: false });
+      expect(frames.map((f) => f.seq)).toEqual([0]);
+    });
+
+    it('skips a handler that has no trigger in the run', async () => {
+      const { frames } = await runLocally([op(0, change('x')), handler(1, [])], { mode: 'apply', keepGoing: false });
+      expect(frames.map((f) => f.exitCode)).toEqual([0, HANDLER_SKIPPED_EXIT]);
+    });
+
+    it('in check mode runs, in check mode, a handler whose trigger would change', async () => {
+      const { frames } = await runLocally([op(0, change('would write')), op(1, 'true'), handler(2, [0], `${change('would reload')}; echo "check=$SIMPLECM_CHECK"`), handler(3, [1])], {
+        mode: 'check',
+        keepGoing: false,
+      });
+      expect(frames.map((f) => f.exitCode)).toEqual([0, 0, 0, HANDLER_SKIPPED_EXIT]);
+      expect(frames[0]!.stdout.toString()).toBe('');
+      expect(frames[2]!.changes.toString()).toBe('would reload\n');
+      expect(frames[2]!.stdout.toString()).toBe('check=1\n');
+    });
+
+    it('keeps set -e in force inside a handler', async () => {
+      const { frames } = await runLocally([op(0, change('x')), handler(1, [0], 'false\necho after-false')], { mode: 'apply', keepGoing: true });
+      expect(frames[1]!.exitCode).toBe(1);
+      expect(frames[1]!.stdout.toString()).toBe('');
+    });
   });
 });

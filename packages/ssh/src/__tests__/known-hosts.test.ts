@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { knownHostsName, parseKnownHosts } from '../known-hosts';
+import { formatKnownHostsLine } from '../known-hosts-line';
 
 const keyA = randomBytes(51);
 const keyB = randomBytes(51);
@@ -41,5 +42,14 @@ describe('known_hosts', () => {
     expect(kh.keysFor(['web1.FLEET'], 22).keys).toEqual([keyA, keyB, keyC]);
     expect(kh.keysFor(['other', '10.0.0.1'], 22).keys).toEqual([keyB]);
     expect(kh.keysFor(['web1.fleet'], 2222).keys).toEqual([]);
+  });
+
+  it('formats a line that parses back to the same key, names spelled for the port', () => {
+    const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), randomBytes(32)]);
+    expect(formatKnownHostsLine(['host1', '127.10.0.1'], 22, blob)).toBe(`host1,127.10.0.1 ssh-ed25519 ${b64(blob)}\n`);
+    const line = formatKnownHostsLine(['host1', '127.30.0.1'], 2222, blob);
+    expect(line.startsWith('[host1]:2222,[127.30.0.1]:2222 ssh-ed25519 ')).toBe(true);
+    expect(parseKnownHosts(line).keysFor(['127.30.0.1'], 2222).keys).toEqual([blob]);
+    expect(parseKnownHosts(line).keysFor(['127.30.0.1'], 22).keys).toEqual([]);
   });
 });

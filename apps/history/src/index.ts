@@ -1,0 +1,2 @@
+export * from './runs-command';
+export * from './results-command';

@@ -1,0 +1,23 @@
+import { ConfigError } from '@simplecm/config';
+import { errorMessage } from '@simplecm/kernel';
+import { resultsCommand } from './results-command';
+import { runsCommand } from './runs-command';
+
+/**
+ * SimpleCM's history, for people: `runs` lists recent runs, `results` a run's hosts or one
+ * host's operations (`npm run runs`, `npm run results`). Exit codes: 0 done; 2 bad input; 3 error.
+ */
+const commands: Record<string, (argv: string[]) => Promise<void>> = { runs: runsCommand, results: resultsCommand };
+const [name, ...rest] = process.argv.slice(2);
+const command = name ? commands[name] : undefined;
+if (!command) {
+  console.error('usage: history runs|results …');
+  process.exit(2);
+}
+command(rest).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`${name}: ${errorMessage(error)}`);
+    process.exit(error instanceof ConfigError ? 2 : 3);
+  },
+);

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { ConfigError, connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
+import { hostnameSchema, hostStatusSchema, type OperationResult } from '@simplecm/domain';
+import { connectCassandra, resultStore, runStore } from '@simplecm/store';
+import { describeRun, formatTable, runHostColumns, type Column } from '@simplecm/terminal';
+
+/** One host's operations in a run: `npm run results -- <runId> --host h`. */
+const operationColumns: Column<OperationResult>[] = [
+  { header: '#', value: (o) => o.seq, align: 'right' },
+  { header: 'operation', value: (o) => o.name, maxWidth: 30 },
+  { header: 'module', value: (o) => o.module },
+  { header: 'status', value: (o) => o.status },
+  { header: 'exit', value: (o) => (o.exitCode === null ? '' : o.exitCode), align: 'right' },
+  { header: 'ms', value: (o) => o.durationMs, align: 'right' },
+  { header: 'changes', value: (o) => o.changes.join('; '), maxWidth: 40 },
+  { header: 'stderr', value: (o) => `${o.stderr}${o.stderrTruncated ? ' [truncated]' : ''}`, maxWidth: 100 },
+];
+
+/**
+ * `npm run results -- <runId> [--host h] [--status failed] [--page-size N] [--page T]`:
+ * a run's hosts a page at a time (Cassandra paging state as the page token), or one host's operations.
+ */
+export async function resultsCommand(argv: string[]): Promise<void> {
+  const { flags, positionals } = parseCli(
+    argv,
+    { host: { type: 'string' }, status: { type: 'string' }, 'page-size': { type: 'string' }, page: { type: 'string' } },
+    z.object({ host: hostnameSchema.optional(), status: hostStatusSchema.optional(), 'page-size': intFlag(1, 5000).optional(), page: z.string().regex(/^[0-9a-f]+$/, 'a page token printed by a previous call').optional() }),
+    { positionals: true },
+  );
+  const runId = z.string().uuid('must be a run id').safeParse(positionals[0]);
+  if (!runId.success || positionals.length !== 1) throw new ConfigError('usage: npm run results -- <runId> [--host h] [--status s] [--page-size N] [--page T]');
+  const config = connectionConfigFromEnv(process.env);
+  const cassandra = await connectCassandra(config.cassandra);
+  try {
+    const results = resultStore(cassandra, config.cassandra.keyspace);
+    // First the run itself (mode, target, state revision), then its hosts or one host's operations.
+    const run = await runStore(cassandra, config.cassandra.keyspace).getRun(runId.data);
+    console.log(run ? describeRun(run) : `run ${runId.data}: not recorded`);
+    if (flags.host) {
+      const ops = await results.getOperationResults(runId.data, flags.host);
+      console.log(ops.length === 0 ? `no results for host ${flags.host} in run ${runId.data}` : formatTable(operationColumns, ops));
+      return;
+    }
+    const page = await results.pageRunHosts(runId.data, { pageSize: flags['page-size'] ?? 50, page: flags.page, status: flags.status });
+    console.log(page.items.length === 0 ? 'no hosts on this page' : formatTable(runHostColumns, page.items));
+    if (page.nextPage) console.log(`next page: npm run results -- ${runId.data}${flags.status ? ` --status ${flags.status}` : ''} --page-size ${flags['page-size'] ?? 50} --page ${page.nextPage}`);
+  } finally {
+    await cassandra.shutdown();
+  }
+}

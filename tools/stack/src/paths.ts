@@ -1,0 +1,30 @@
+import path from 'node:path';
+
+/** Repository root: tools/stack/src/ is three levels below it. */
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** This package's own files that are not code (the Cassandra node's configuration). */
+export const cassandraConfDir = path.resolve(__dirname, '..', 'cassandra');
+
+/**
+ * Where the running stack keeps its state (data, pid files, logs, generated keys).
+ * Ignored by git; `SIMPLECM_STACK_DIR` moves it (tests never do: they share one stack).
+ */
+export const stateDir = process.env.SIMPLECM_STACK_DIR ?? path.join(repoRoot, '.stack');
+
+/** Downloaded artefacts that survive `stack down` (Cassandra jars). Ignored by git. */
+export const cacheDir = process.env.SIMPLECM_CACHE_DIR ?? path.join(repoRoot, '.cache');
+
+export const stackPaths = {
+  redisDir: path.join(stateDir, 'redis'),
+  cassandraDir: path.join(stateDir, 'cassandra'),
+  hostsDir: path.join(stateDir, 'hosts'),
+  sshDir: path.join(stateDir, 'ssh'),
+  /** Private keys the workers may use, by key name: `<keysDir>/<keyName>`. */
+  keysDir: path.join(stateDir, 'ssh', 'keys'),
+  knownHosts: path.join(stateDir, 'ssh', 'known_hosts'),
+  inventory: path.join(stateDir, 'inventory.json'),
+  cassandraLib: path.join(cacheDir, 'cassandra', 'lib'),
+  /** Pid files of processes started beside the stack (the demo's dashboard) that `down` stops. */
+  stopOnDownDir: path.join(stateDir, 'stop-on-down'),
+} as const;
