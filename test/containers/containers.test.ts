@@ -136,6 +136,16 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     for (const h of hosts) expect(h.worker).toMatch(/^worker-[0-9a-f]{8}$/);
   });
 
+  it('(1) a second apply of the sample state changes nothing, and the reload handler does not fire again', async () => {
+    const master = startMaster(['enqueue', '--wait', '--hosts', 'host1,host2,host3,host4'], env());
+    const code = await master.exited;
+    const output = master.output();
+    log(`second sample run recap:\n${output.split('\n').slice(-7).join('\n')}`);
+    expect({ code, tail: output.slice(-2000) }).toEqual({ code: 0, tail: expect.stringMatching(/4\/4 hosts; operations ok=24 changed=0 failed=0 skipped=4 unreachable=0/) });
+    const [host1] = await containersOf('host1', env());
+    expect((await mustDocker(['exec', host1!, 'sh', '-c', 'wc -l < /etc/simplecm-demo/web-reloads'], env())).trim()).toBe('1');
+  });
+
   it('(1) the dashboard answers behind its login, and shows the run', async () => {
     const base = addresses.dashboard;
     const anonymous = await fetch(`${base}/`, { redirect: 'manual', headers: { accept: 'text/html' } });

@@ -105,10 +105,14 @@ export async function containersOf(service: string, env: Record<string, string>,
   return out.split('\n').filter(Boolean);
 }
 
-/** Starts a one-shot `docker-compose run --rm -T master …` (kept under a name if asked); its output so far, its exit. */
+/**
+ * Starts a one-shot `docker-compose run --no-deps --rm -T master …` (kept under a name if asked);
+ * its output so far, its exit. --no-deps: the layout is up, and starting the schema job again
+ * would run `state seed`, whose prune drops the hosts a test wrote since.
+ */
 export function startMaster(args: readonly string[], env: Record<string, string>, keepAs?: string): { output: () => string; exited: Promise<number> } {
   const how = keepAs ? ['--name', keepAs] : ['--rm'];
-  const child = spawn('docker-compose', ['-p', project, '-f', composeFile, 'run', ...how, '-T', 'master', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('docker-compose', ['-p', project, '-f', composeFile, 'run', '--no-deps', ...how, '-T', 'master', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
