@@ -19,8 +19,18 @@ export const STACK_PACKAGES: readonly DebianPackage[] = [
   { name: 'sudo', probe: 'sudo' },
 ];
 
-/** What `.ci/run` needs on top: docker-compose (compose test) and chromium (browser test). */
-export const CI_PACKAGES: readonly DebianPackage[] = [...STACK_PACKAGES, { name: 'docker-compose', probe: 'docker-compose' }, { name: 'chromium', probe: '/usr/bin/chromium' }];
+/**
+ * What `.ci/run` needs on top: docker-compose (compose test), chromium (browser test), and for the
+ * containers suite Debian's Docker engine (started by the suite, never as a system service) and
+ * mmdebstrap (the local Debian 12 base image).
+ */
+export const CI_PACKAGES: readonly DebianPackage[] = [
+  ...STACK_PACKAGES,
+  { name: 'docker-compose', probe: 'docker-compose' },
+  { name: 'chromium', probe: '/usr/bin/chromium' },
+  { name: 'docker.io', probe: '/usr/sbin/dockerd' },
+  { name: 'mmdebstrap', probe: 'mmdebstrap' },
+];
 
 /** What to do about missing packages: nothing, install them (root), or tell the person the one line to run. */
 export type InstallPlan =

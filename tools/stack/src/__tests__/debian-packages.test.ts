@@ -21,8 +21,8 @@ describe('installPlan', () => {
     });
   });
 
-  it('adds docker-compose and chromium for CI only', () => {
+  it('adds docker-compose, chromium, docker.io and mmdebstrap for CI only', () => {
     const plan = installPlan(CI_PACKAGES, (probe) => STACK_PACKAGES.some((p) => p.probe === probe), true);
-    expect(plan).toEqual({ kind: 'install', packages: ['docker-compose', 'chromium'] });
+    expect(plan).toEqual({ kind: 'install', packages: ['docker-compose', 'chromium', 'docker.io', 'mmdebstrap'] });
   });
 });
