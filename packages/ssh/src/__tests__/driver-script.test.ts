@@ -1,13 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, type DriverOperation, type DriverOptions } from '../driver-script';
+import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, newFrameMarker, type DriverOperation, type DriverOptions } from '../driver-script';
 import { createFrameParser, type OperationFrame } from '../frames';
 
 // The driver runs in a real local bash here (the same script workers send over SSH).
 const prelude = 'set -euo pipefail\nsimplecm_change() { printf "%s\\n" "$1" >> "$SIMPLECM_CHANGES"; [ "$SIMPLECM_CHECK" = 0 ]; }\n';
 
-function runLocally(ops: DriverOperation[], options: DriverOptions, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
+function runLocally(ops: DriverOperation[], options: Omit<DriverOptions, 'marker'>, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
   const frames: OperationFrame[] = [];
-  const parser = createFrameParser(limit, (f) => frames.push(f));
+  const marker = newFrameMarker();
+  const parser = createFrameParser(limit, marker, (f) => frames.push(f));
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', DRIVER_COMMAND], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdout.on('data', (chunk: Buffer) => {
@@ -17,7 +18,7 @@ function runLocally(ops: DriverOperation[], options: DriverOptions, limit = 1024
     });
     child.on('error', reject);
     child.on('close', (exit) => resolve({ frames, exit, leftover: parser.leftover() }));
-    child.stdin.end(buildDriverScript(ops, { ...options, outputLimitBytes: limit }));
+    child.stdin.end(buildDriverScript(ops, { ...options, outputLimitBytes: limit, marker }));
   });
 }
 
