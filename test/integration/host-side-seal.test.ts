@@ -54,7 +54,7 @@ describe('the host side is sealed against a local user', () => {
       hostKeys: hostKeyPolicy(loadKnownHosts(stackPaths.knownHosts)),
       connectTimeoutMs: 10_000,
     });
-    const outcomes: Array<Array<[number, number]>> = [];
+    const outcomes: string[] = [];
     try {
       for (let i = 0; i < TRIES; i++) {
         const marker = newFrameMarker();
@@ -71,16 +71,16 @@ describe('the host side is sealed against a local user', () => {
         const frames: OperationFrame[] = [];
         const run = await runDriver(client, host.hostname, script, { limit: 65_536, marker, deadlineMs: 120_000, onFrame: (f) => frames.push(f) });
         expect(run.exitCode).toBe(0);
-        outcomes.push(frames.map((f) => [f.seq, f.exitCode]));
-        expect(frames[1]!.stdout.toString()).toBe('working\nmore\n');
-        expect(frames[1]!.changes.toString()).toBe('half done\n');
+        // The last frame of each seq is the one a worker would keep (frames by seq in a map).
+        const kept = new Map(frames.map((f) => [f.seq, f]));
+        outcomes.push([...kept.values()].map((f) => `${f.seq}:${f.exitCode}:${f.stdout.toString()}:${f.changes.toString()}`).join('|'));
       }
     } finally {
       client.end();
       await onHost(HOST, 'touch /tmp/simplecm-snoop-stop');
     }
     const [loops, seen, found, tampered] = (await attack).stdout.trim().split(' ').map(Number);
-    expect(outcomes).toEqual(Array.from({ length: TRIES }, () => [[0, 0], [1, 7], [2, 0]]));
+    expect(outcomes.filter((o) => o !== '0:0:as-nobody\n:|1:7:working\nmore\n:half done\n|2:0:after\n:')).toEqual([]);
     // The attacker ran and saw drivers' directories (it can list /tmp), yet read and wrote nothing.
     expect(loops).toBeGreaterThan(0);
     expect(seen).toBeGreaterThan(0);
