@@ -5,7 +5,7 @@ import {
   type HostResult,
   type OperationResult,
 } from '@simplecm/domain';
-import { MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '@simplecm/modules';
+import { MODULE_PRELUDE, renderOperation, sensitiveValuesOf, type ModuleRegistry } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
 import { coerceError } from '@simplecm/kernel';
 import { buildDriverScript, connectHost, newFrameMarker, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
@@ -131,7 +131,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   for (const op of operations) {
     const frame = frames.get(op.seq);
     if (frame) {
-      const result = resultFromFrame(op, frame);
+      const result = resultFromFrame(op, frame, sensitiveValuesOf(ctx.modules, op));
       results.push(result);
       if (result.status === 'failed') {
         const timedOut = isTimeoutExit(frame.exitCode);
