@@ -10,6 +10,7 @@ import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simple
 import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
+import { createLimitedServer } from './http-server-limits';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -78,7 +79,7 @@ export async function startDashboard(
       releasers.push(() => metricsServer.close());
       log(`dashboard: metrics, /healthz and /readyz on ${metricsServer.url}`);
     }
-    const server: Server = app.listen(config.port, config.host);
+    const server: Server = createLimitedServer(app).listen(config.port, config.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(coerceError(error)))]);
     releasers.push(
       () =>
