@@ -68,6 +68,25 @@ describe('metrics and structured logs during a run', () => {
     expect((await fetch(`${workerUrl}/readyz`)).status).toBe(200);
     expect((await fetch(`${consumerUrl}/readyz`)).status).toBe(200);
   });
+
+  it('the dashboard answers /healthz and /readyz without a login, and /metrics (with queue depths) only on its metrics port', async () => {
+    const dashboard = startProcess('dashboard', ['--port', '0', '--metrics-port', '0'], {
+      ...system.env,
+      SIMPLECM_DASHBOARD_USER: 'operator',
+      SIMPLECM_DASHBOARD_PASSWORD: 'a-long-test-password-1',
+    });
+    system.processes.push(dashboard);
+    const site = (await waitForOutput(dashboard, /dashboard: (http:\/\/[^\s"]+)/))[1] as string;
+    const metricsSite = (await waitForOutput(dashboard, /metrics, \/healthz and \/readyz on (http:\/\/[^\s"]+)/))[1] as string;
+    expect((await fetch(new URL('/healthz', site))).status).toBe(200);
+    const ready = await fetch(new URL('/readyz', site));
+    expect(await ready.json()).toEqual({ ready: true, services: { redis: true, cassandra: true } });
+    expect((await fetch(new URL('/metrics', site), { redirect: 'manual' })).status).not.toBe(200);
+    const text = await (await fetch(`${metricsSite}/metrics`)).text();
+    expect(text).toMatch(/bullmq_job_count\{queue="hosts", state="waiting"\} \d+/);
+    expect(text).toMatch(/bullmq_job_count\{queue="results", state="waiting"\} \d+/);
+    expect(text.match(/^# TYPE bullmq_job_count /gm)).toHaveLength(1);
+  });
 });
 
 describe('a worker whose Redis is down', () => {

@@ -66,7 +66,12 @@ export async function startDashboard(
       registry: createProcessMetrics().registry,
       readiness: async () => ({ redis: await answers(redis.ping()), cassandra: await answers(cassandra.execute('SELECT release_version FROM system.local')) }),
       // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each queue.
-      extraMetrics: async () => (await Promise.all(queues.map((q) => q.exportPrometheusMetrics()))).join('\n'),
+      // Each queue's export repeats the # HELP / # TYPE lines, which Prometheus refuses twice: kept once.
+      extraMetrics: async () => {
+        const seen = new Set<string>();
+        const lines = (await Promise.all(queues.map((q) => q.exportPrometheusMetrics()))).join('\n').split('\n');
+        return `${lines.filter((line) => !line.startsWith('#') || (!seen.has(line) && seen.add(line))).join('\n')}\n`;
+      },
     };
     const app = createDashboardApp(config, {
       data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),
