@@ -1,4 +1,5 @@
-import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, type Resolved, type SettingSpec } from '@simplecm/config';
+import { z } from 'zod';
+import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 
 /** Results consumer settings, each from a flag, else an environment variable, else the default. */
 export interface ResultsOptions {
@@ -46,6 +47,13 @@ export interface ResultsOptions {
    * least this. A host larger than this on its own is written alone. @defaultValue `40960`
    */
   batchBytes?: number;
+  /**
+   * `--metrics-port` / SIMPLECM_RESULTS_METRICS_PORT: serve /metrics, /healthz and /readyz on this
+   * port (0: any free port, logged at start). @defaultValue none: no HTTP server
+   */
+  metricsPort?: number;
+  /** `--metrics-host` / SIMPLECM_RESULTS_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
+  metricsHost?: string;
 }
 
 const resultsSettings: SettingSpec<ResultsOptions> = {
@@ -57,6 +65,8 @@ const resultsSettings: SettingSpec<ResultsOptions> = {
   stalledIntervalMs: intSetting({ flag: 'stalled-interval', env: 'SIMPLECM_RESULTS_STALLED_INTERVAL_MS' }, 500, 3_600_000),
   batchHosts: intSetting({ flag: 'batch-hosts', env: 'SIMPLECM_RESULTS_BATCH_HOSTS' }, 1, 1000),
   batchBytes: intSetting({ flag: 'batch-bytes', env: 'SIMPLECM_RESULTS_BATCH_BYTES' }, 1_024, 16_777_216),
+  metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_RESULTS_METRICS_PORT' }, 0, 65_535),
+  metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_RESULTS_METRICS_HOST' }, z.string().min(1)),
 };
 
 const resultsDefaults = {
@@ -68,6 +78,7 @@ const resultsDefaults = {
   stalledIntervalMs: 15_000,
   batchHosts: 16,
   batchBytes: 40_960,
+  metricsHost: '127.0.0.1',
 } satisfies ResultsOptions;
 
 /** Every results consumer setting resolved and checked; the only form that travels. */

@@ -5,10 +5,10 @@ import {
   type HostResult,
   type OperationResult,
 } from '@simplecm/domain';
-import { MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '@simplecm/modules';
+import { MODULE_PRELUDE, renderOperation, sensitiveValuesOf, type ModuleRegistry } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
 import { coerceError } from '@simplecm/kernel';
-import { buildDriverScript, connectHost, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, newFrameMarker, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { handlerTriggers } from './handler-triggers';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
@@ -22,6 +22,8 @@ export interface ConvergeContext {
   readonly hostDeadlineMs: number;
   readonly outputLimitBytes: number;
   readonly workerName: string;
+  /** Told how long each successful SSH connection took to open (the worker's histogram). */
+  readonly onConnected?: (ms: number) => void;
 }
 
 function hostResult(job: HostJobData, workerName: string, startedAt: number, operations: OperationResult[], cause: string | null): HostResult {
@@ -92,12 +94,15 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   } catch (error) {
     throw new SshError('key-missing', host.hostname, coerceError(error).message, { cause: error });
   }
+  const connectStart = performance.now();
   const client = await connectHost(host, { privateKey, hostKeys: ctx.hostKeys, connectTimeoutMs: ctx.connectTimeoutMs, signal });
+  ctx.onConnected?.(performance.now() - connectStart);
   const frames = new Map<number, OperationFrame>();
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
     const triggers = handlerTriggers(operations);
+    const marker = newFrameMarker();
     const script = buildDriverScript(
       operations.map((op, i) => ({
         whenChanged: triggers[i],
@@ -106,10 +111,11 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
         timeoutSeconds: options.operationTimeoutSeconds,
         become: op.become ?? host.become ?? undefined,
       })),
-      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes },
+      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker },
     );
     const run = await runDriver(client, host.hostname, script, {
       limit: ctx.outputLimitBytes,
+      marker,
       deadlineMs: ctx.hostDeadlineMs,
       signal,
       onFrame: (frame) => frames.set(frame.seq, frame),
@@ -129,7 +135,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   for (const op of operations) {
     const frame = frames.get(op.seq);
     if (frame) {
-      const result = resultFromFrame(op, frame);
+      const result = resultFromFrame(op, frame, sensitiveValuesOf(ctx.modules, op));
       results.push(result);
       if (result.status === 'failed') {
         const timedOut = isTimeoutExit(frame.exitCode);

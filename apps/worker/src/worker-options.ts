@@ -43,6 +43,13 @@ export interface WorkerOptions {
   retryMaxDelayMs?: number;
   /** `--shutdown-grace` / SIMPLECM_SHUTDOWN_GRACE_MS: on SIGTERM, running hosts may finish for this long; past it they are aborted and handed back. @defaultValue `30000` */
   shutdownGraceMs?: number;
+  /**
+   * `--metrics-port` / SIMPLECM_WORKER_METRICS_PORT: serve /metrics, /healthz and /readyz on this
+   * port (0: any free port, logged at start). @defaultValue none: no HTTP server
+   */
+  metricsPort?: number;
+  /** `--metrics-host` / SIMPLECM_WORKER_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
+  metricsHost?: string;
 }
 
 const path = z.string().min(1);
@@ -62,6 +69,8 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   busyRetryMs: intSetting({ flag: 'busy-retry', env: 'SIMPLECM_BUSY_RETRY_MS' }, 100, 3_600_000),
   retryMaxDelayMs: intSetting({ flag: 'retry-max-delay', env: 'SIMPLECM_RETRY_MAX_DELAY_MS' }, 100, 86_400_000),
   shutdownGraceMs: intSetting({ flag: 'shutdown-grace', env: 'SIMPLECM_SHUTDOWN_GRACE_MS' }, 0, 86_400_000),
+  metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
+  metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
 };
 
 function workerDefaults() {
@@ -79,6 +88,7 @@ function workerDefaults() {
     busyRetryMs: 5_000,
     retryMaxDelayMs: 60_000,
     shutdownGraceMs: 30_000,
+    metricsHost: '127.0.0.1',
   } satisfies WorkerOptions;
 }
 
