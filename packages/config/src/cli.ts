@@ -61,3 +61,8 @@ function withSuggestion(message: string, known: readonly string[]): string {
   const near = nearestFlag(unknown[1] ?? '', known);
   return `unknown option '--${unknown[1]}'${near === undefined ? '' : ` (did you mean --${near}?)`}; --help lists the options`;
 }
+
+/** Whether argv asks for help (`--help` or `-h` anywhere). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

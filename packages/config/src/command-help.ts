@@ -42,11 +42,6 @@ export const CASSANDRA_ENV = [
 ] as const;
 export const REDIS_ENV = ['SIMPLECM_REDIS_URL (default redis://127.0.0.1:6380)', 'SIMPLECM_REDIS_CA, SIMPLECM_REDIS_CLUSTER', 'SIMPLECM_QUEUE_PREFIX (default simplecm)'] as const;
 
-/** Whether argv asks for help (`--help` or `-h` anywhere). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  return argv.includes('--help') || argv.includes('-h');
-}
-
 function shown(value: unknown): string {
   if (Array.isArray(value)) return value.join(',');
   return String(value);

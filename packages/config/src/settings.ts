@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { wantsHelp } from './command-help';
-import { intFlag, parseCli } from './cli';
+import { intFlag, parseCli, wantsHelp } from './cli';
 import { ConfigError, zodIssues } from './errors';
 
 /**
