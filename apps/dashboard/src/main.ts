@@ -1,6 +1,6 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { coerceError } from '@simplecm/kernel';
-import { boundedClose, createLogger } from '@simplecm/telemetry';
+import { boundedClose, createLogger, logFormatFromEnv } from '@simplecm/telemetry';
 
 const CLOSE_BOUND_MS = 10_000;
 import { compileDashboardOptions } from './dashboard-options';
@@ -10,7 +10,7 @@ import { startDashboard } from './start-dashboard';
 async function main(): Promise<void> {
   const config = compileDashboardOptions(process.argv.slice(2), process.env);
   const connections = connectionConfigFromEnv(process.env);
-  const logger = createLogger({ app: 'dashboard', level: process.env.SIMPLECM_LOG_LEVEL });
+  const logger = createLogger({ app: 'dashboard', level: process.env.SIMPLECM_LOG_LEVEL, pretty: logFormatFromEnv(process.env) });
   const dashboard = await startDashboard(config, connections, { log: (line) => logger.info(line) });
   logger.info({ url: dashboard.url }, `dashboard: ${dashboard.url}`);
   if (!/^(127\.|::1$|localhost$)/.test(config.host) && !config.secureCookie) {

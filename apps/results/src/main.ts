@@ -1,7 +1,7 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { connectCassandra, isStoreUnreachable } from '@simplecm/store';
 import { errorMessage } from '@simplecm/kernel';
-import { cassandraService, createLogger, createProcessMetrics, outageReporter, redisService, startOpsServer, type OpsServer } from '@simplecm/telemetry';
+import { cassandraService, createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, startOpsServer, type OpsServer } from '@simplecm/telemetry';
 import { startResultsConsumer } from './results-consumer';
 import { compileResultsOptions } from './results-options';
 import { storeSession } from './store-session';
@@ -9,7 +9,7 @@ import { storeSession } from './store-session';
 async function main(): Promise<void> {
   const options = compileResultsOptions(process.argv.slice(2), process.env);
   const config = connectionConfigFromEnv(process.env);
-  const logger = createLogger({ app: 'results-consumer', level: process.env.SIMPLECM_LOG_LEVEL });
+  const logger = createLogger({ app: 'results-consumer', level: process.env.SIMPLECM_LOG_LEVEL, pretty: logFormatFromEnv(process.env) });
   const log = (line: string) => logger.info(line);
   const metrics = createProcessMetrics();
   const redisOutage = outageReporter(redisService(config.redis), logger);

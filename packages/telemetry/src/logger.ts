@@ -17,6 +17,14 @@ export interface LoggerOptions {
 }
 
 /**
+ * `SIMPLECM_LOG_FORMAT`: `json` or `human` forces the format; unset (or anything else) leaves it
+ * to whether the output is a terminal.
+ */
+export function logFormatFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
+  return env.SIMPLECM_LOG_FORMAT === 'human' ? true : env.SIMPLECM_LOG_FORMAT === 'json' ? false : undefined;
+}
+
+/**
  * The structured logger of a long-running process: one JSON object per line (pino) with `time`
  * (epoch ms), `level` (pino's numbers: 30 info, 40 warn, 50 error), `app`, `msg` and the
  * line's own fields (`runId`, `host`, `worker`, …); on a TTY the same lines in a human format.

@@ -23,8 +23,9 @@ async function demo(): Promise<number> {
 
   console.log(`== processes (${elapsed()})`);
   const processes: Started[] = [
-    ...[1, 2, 3].map((n) => startProcess('worker', ['--name', `worker${n}`], env, { echo: true, prefix: `  [worker${n}] ` })),
-    startProcess('results-consumer', [], env, { echo: true, prefix: '  [results] ' }),
+    // A person reads these lines: the human log format, though the output is a pipe.
+    ...[1, 2, 3].map((n) => startProcess('worker', ['--name', `worker${n}`], { ...env, SIMPLECM_LOG_FORMAT: 'human' }, { echo: true, prefix: `  [worker${n}] ` })),
+    startProcess('results-consumer', [], { ...env, SIMPLECM_LOG_FORMAT: 'human' }, { echo: true, prefix: '  [results] ' }),
   ];
   let dashboard: string | undefined;
   try {
