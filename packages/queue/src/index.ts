@@ -7,3 +7,4 @@ export * from './progress';
 export * from './backoff';
 export * from './host-lock';
 export * from './run-key';
+export * from './probe-redis';
