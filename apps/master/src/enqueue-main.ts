@@ -48,7 +48,7 @@ async function main(): Promise<number> {
     const { runId, hostCount, stateRevision } = await enqueueRun(
       // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
       { ...deps, onRunCreated: (id, n) => console.log(`run ${id}: enqueuing ${n} host job(s)`) },
-      options.target,
+      target,
       options.run,
       { ...settings, runId: options.runId },
     );
