@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, jobSigner, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
 import { connectCassandra, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
@@ -15,6 +16,7 @@ async function main(): Promise<number> {
   const options = compileEnqueueOptions(process.argv.slice(2), process.env);
   const config = connectionConfigFromEnv(process.env);
   const modules = loadModules(resolveModulesDir(options.modulesDir));
+  const signer = jobSigner(readFileSync(options.signingKeyFile), options.jobTtlSeconds * 1000);
   const cassandra = await connectCassandra(config.cassandra);
   const redis = redisConnection(config.redis);
   const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: config.redis.prefix });
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
       ...inventory,
       modules,
       hostsQueue,
+      signer,
       createRun: runs.createRun,
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, config.redis.prefix, runKey, candidate)).runId,

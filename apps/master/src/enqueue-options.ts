@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, intSetting, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
-import type { RunOptions } from '@simplecm/queue';
+import { HOST_JOB_TTL_SECONDS, type RunOptions } from '@simplecm/queue';
 import type { TagSelection } from './select-operations';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
@@ -46,6 +46,10 @@ export interface EnqueueOptions {
   wait?: boolean;
   /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
+  /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
+  signingKeyFile?: string;
+  /** SIMPLECM_JOB_TTL_SECONDS: workers refuse a host job this long after it was enqueued. @defaultValue `86400` */
+  jobTtlSeconds?: number;
 }
 
 /** Every enqueue setting resolved and checked; the only form that travels. */
@@ -59,6 +63,8 @@ export interface EnqueueConfig {
   readonly batchPauseMs: number;
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
+  readonly signingKeyFile: string;
+  readonly jobTtlSeconds: number;
   /** Which operations of each host the run sends (`tags`, `skipTags`). */
   readonly selection: TagSelection;
 }
@@ -79,6 +85,8 @@ const enqueueSettings: SettingSpec<EnqueueOptions> = {
   batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS' }, 0, 600_000),
   wait: switchSetting({ flag: 'wait' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR' }, z.string().min(1)),
+  signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY' }, z.string().min(1)),
+  jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS' }, 60, 30 * 86_400),
 };
 
 const enqueueDefaults = {
@@ -89,12 +97,14 @@ const enqueueDefaults = {
   batchSize: 200,
   batchPauseMs: 0,
   wait: false,
+  jobTtlSeconds: HOST_JOB_TTL_SECONDS,
 } satisfies EnqueueOptions;
 
 /** Checks options that are already typed (from code) and fills in the defaults. */
 export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
   const o = resolveSettings(enqueueSettings, enqueueDefaults, options);
   if (o.hosts && o.group) throw new ConfigError('--hosts and --group: give one or the other');
+  if (!o.signingKeyFile) throw new ConfigError('SIMPLECM_JOB_SIGNING_KEY: name the private key host jobs are signed with (workers refuse unsigned jobs)');
   if (o.runId && o.runKey) throw new ConfigError('--run-id and --run-key: give one or the other');
   const target: RunTarget = o.hosts ? { kind: 'hosts', hosts: [...new Set(o.hosts)] } : o.group ? { kind: 'group', group: o.group } : { kind: 'all' };
   return {
@@ -107,6 +117,8 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     batchPauseMs: o.batchPauseMs,
     wait: o.wait,
     modulesDir: o.modulesDir,
+    signingKeyFile: o.signingKeyFile,
+    jobTtlSeconds: o.jobTtlSeconds,
     selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };
 }

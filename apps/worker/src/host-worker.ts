@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
-import { assertNever } from '@simplecm/domain';
+import { assertNever, HostErrorCause } from '@simplecm/domain';
 import { closeAll, coerceError } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
@@ -9,16 +9,20 @@ import {
   HOSTS_QUEUE,
   hostJobDataSchema,
   hostLocks,
+  hostJobId,
   isHostCounted,
+  jobVerifier,
+  readPublicKeys,
   RESULTS_QUEUE,
   redisConnection,
   resultJobId,
   resultJobOptions,
   type HostJobData,
+  type JobVerifier,
   type ResultJobData,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
-import { convergeHost, type ConvergeContext } from './converge-host';
+import { convergeHost, notConvergedResult, type ConvergeContext } from './converge-host';
 import { keyReader } from './key-reader';
 import { processHostJob, recordGivenUp, type HostJobSteps } from './process-host-job';
 import type { WorkerConfig } from './worker-options';
@@ -65,6 +69,8 @@ function parseHostJob(job: Job): HostJobData {
  */
 export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log): HostWorker {
   const ctx = convergeContext(options, log);
+  // Read before anything connects: a worker without a trusted key would refuse every job.
+  const verifier: JobVerifier = jobVerifier(readPublicKeys(options.jobPublicKeys));
   const queueConnection = redisConnection(redis);
   const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
@@ -89,6 +95,14 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
 
   async function processJob(job: Job, token?: string): Promise<string> {
     const data = parseHostJob(job);
+    // Checked before anything is rendered or connected: a job the master did not sign as it is
+    // runs nothing; its host is recorded `rejected` so the run still finishes.
+    const refusal = verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
+    if (refusal !== null) {
+      log(`${data.host.hostname}: host job ${job.id} refused: ${refusal}`);
+      await steps.addResult(data, notConvergedResult(data, options.name, Date.now(), HostErrorCause.rejected, refusal));
+      return 'rejected';
+    }
     const outcome = await processHostJob(data, { owner: `${job.id}#${token ?? options.name}`, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, steps);
     switch (outcome.kind) {
       case 'busy':

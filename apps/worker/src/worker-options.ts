@@ -43,6 +43,12 @@ export interface WorkerOptions {
   retryMaxDelayMs?: number;
   /** `--shutdown-grace` / SIMPLECM_SHUTDOWN_GRACE_MS: on SIGTERM, running hosts may finish for this long; past it they are aborted and handed back. @defaultValue `30000` */
   shutdownGraceMs?: number;
+  /**
+   * `--job-public-keys` / SIMPLECM_JOB_PUBLIC_KEYS: the masters' Ed25519 public keys (a PEM file,
+   * or a directory of `*.pem`, several at once while a key is rotated). A host job not signed by
+   * one of them is refused and its host recorded `rejected`. @defaultValue `'/etc/simple-cm/job-keys'`
+   */
+  jobPublicKeys?: string;
 }
 
 const path = z.string().min(1);
@@ -62,6 +68,7 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   busyRetryMs: intSetting({ flag: 'busy-retry', env: 'SIMPLECM_BUSY_RETRY_MS' }, 100, 3_600_000),
   retryMaxDelayMs: intSetting({ flag: 'retry-max-delay', env: 'SIMPLECM_RETRY_MAX_DELAY_MS' }, 100, 86_400_000),
   shutdownGraceMs: intSetting({ flag: 'shutdown-grace', env: 'SIMPLECM_SHUTDOWN_GRACE_MS' }, 0, 86_400_000),
+  jobPublicKeys: textSetting({ flag: 'job-public-keys', env: 'SIMPLECM_JOB_PUBLIC_KEYS' }, path),
 };
 
 function workerDefaults() {
@@ -79,6 +86,7 @@ function workerDefaults() {
     busyRetryMs: 5_000,
     retryMaxDelayMs: 60_000,
     shutdownGraceMs: 30_000,
+    jobPublicKeys: '/etc/simple-cm/job-keys',
   } satisfies WorkerOptions;
 }
 

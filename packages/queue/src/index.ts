@@ -7,3 +7,5 @@ export * from './progress';
 export * from './backoff';
 export * from './host-lock';
 export * from './run-key';
+export * from './canonical-json';
+export * from './job-signature';
