@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
-import { cappedBackoffStrategy, describeJobIssues, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema } from '@simplecm/queue';
+import { cappedBackoffStrategy, describeJobIssues, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { resultWriter } from './result-writer';
 import type { ResultsConfig } from './results-options';
@@ -27,6 +27,7 @@ export function startResultsConsumer(
   options: ResultsConfig,
   { log = console.log }: { log?: (line: string) => void } = {},
 ): ResultsConsumer {
+  const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const progressConnection = redisConnection(redis, { autoPipelining: true });
   let state: ResultsConsumerState = 'running';
   // The store is looked up per group: storeSession replaces it after a reconnect.
@@ -40,6 +41,12 @@ export function startResultsConsumer(
   );
 
   async function processResult(job: Job): Promise<void> {
+    // Anyone who can write to Redis can add a result job: only what a worker sealed is written.
+    const forged = sealer.check(job.id ?? '', job.data);
+    if (forged !== null) {
+      log(`result job ${job.id} refused, not written: ${forged}`);
+      throw new UnrecoverableError(`result job ${job.id} refused: ${forged}`);
+    }
     const parsed = resultJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);

@@ -1,4 +1,5 @@
-import { ConfigError, intSetting, readSettings, resolveSettings, type Resolved, type SettingSpec } from '@simplecm/config';
+import { z } from 'zod';
+import { ConfigError, intSetting, readSettings, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 
 /** Results consumer settings, each from a flag, else an environment variable, else the default. */
 export interface ResultsOptions {
@@ -46,6 +47,8 @@ export interface ResultsOptions {
    * least this. A host larger than this on its own is written alone. @defaultValue `40960`
    */
   batchBytes?: number;
+  /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (the workers'). @defaultValue `'/etc/simple-cm/result.key'` */
+  resultKeyFile?: string;
 }
 
 const resultsSettings: SettingSpec<ResultsOptions> = {
@@ -57,6 +60,7 @@ const resultsSettings: SettingSpec<ResultsOptions> = {
   stalledIntervalMs: intSetting({ flag: 'stalled-interval', env: 'SIMPLECM_RESULTS_STALLED_INTERVAL_MS' }, 500, 3_600_000),
   batchHosts: intSetting({ flag: 'batch-hosts', env: 'SIMPLECM_RESULTS_BATCH_HOSTS' }, 1, 1000),
   batchBytes: intSetting({ flag: 'batch-bytes', env: 'SIMPLECM_RESULTS_BATCH_BYTES' }, 1_024, 16_777_216),
+  resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, z.string().min(1)),
 };
 
 const resultsDefaults = {
@@ -68,6 +72,7 @@ const resultsDefaults = {
   stalledIntervalMs: 15_000,
   batchHosts: 16,
   batchBytes: 40_960,
+  resultKeyFile: '/etc/simple-cm/result.key',
 } satisfies ResultsOptions;
 
 /** Every results consumer setting resolved and checked; the only form that travels. */

@@ -13,6 +13,8 @@ import {
   isHostCounted,
   jobVerifier,
   readPublicKeys,
+  readResultKey,
+  resultSealer,
   RESULTS_QUEUE,
   redisConnection,
   resultJobId,
@@ -71,6 +73,7 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const ctx = convergeContext(options, log);
   // Read before anything connects: a worker without a trusted key would refuse every job.
   const verifier: JobVerifier = jobVerifier(readPublicKeys(options.jobPublicKeys));
+  const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const queueConnection = redisConnection(redis);
   const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
@@ -86,7 +89,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     },
     converge: (data) => convergeHost(data, ctx, shutdown.signal),
     async addResult(data, result) {
-      await results.add('result', { result, mode: data.options.mode, hostCount: data.hostCount }, resultJobOptions(data.runId, data.host.hostname));
+      const opts = resultJobOptions(data.runId, data.host.hostname);
+      await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);
     },
     shuttingDown: () => shutdown.signal.aborted,
     workerName: options.name,

@@ -49,6 +49,8 @@ export interface WorkerOptions {
    * one of them is refused and its host recorded `rejected`. @defaultValue `'/etc/simple-cm/job-keys'`
    */
   jobPublicKeys?: string;
+  /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (shared with the results consumers). @defaultValue `'/etc/simple-cm/result.key'` */
+  resultKeyFile?: string;
 }
 
 const path = z.string().min(1);
@@ -69,6 +71,7 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   retryMaxDelayMs: intSetting({ flag: 'retry-max-delay', env: 'SIMPLECM_RETRY_MAX_DELAY_MS' }, 100, 86_400_000),
   shutdownGraceMs: intSetting({ flag: 'shutdown-grace', env: 'SIMPLECM_SHUTDOWN_GRACE_MS' }, 0, 86_400_000),
   jobPublicKeys: textSetting({ flag: 'job-public-keys', env: 'SIMPLECM_JOB_PUBLIC_KEYS' }, path),
+  resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, path),
 };
 
 function workerDefaults() {
@@ -87,6 +90,7 @@ function workerDefaults() {
     retryMaxDelayMs: 60_000,
     shutdownGraceMs: 30_000,
     jobPublicKeys: '/etc/simple-cm/job-keys',
+    resultKeyFile: '/etc/simple-cm/result.key',
   } satisfies WorkerOptions;
 }
 

@@ -9,3 +9,4 @@ export * from './host-lock';
 export * from './run-key';
 export * from './canonical-json';
 export * from './job-signature';
+export * from './result-mac';

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stackPaths } from './paths';
@@ -10,6 +10,11 @@ import { stackPaths } from './paths';
  * masters to its private key, remove the old public key once no job signed with it remains).
  */
 export function ensureJobKeys(log: (line: string) => void): void {
+  if (!fs.existsSync(stackPaths.resultKey)) {
+    fs.mkdirSync(path.dirname(stackPaths.resultKey), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(stackPaths.resultKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    log(`result key: generated ${stackPaths.resultKey}`);
+  }
   if (fs.existsSync(stackPaths.jobSigningKey)) return;
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   fs.mkdirSync(path.dirname(stackPaths.jobSigningKey), { recursive: true, mode: 0o700 });

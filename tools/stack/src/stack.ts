@@ -40,6 +40,7 @@ export function stackEnv(keyspace = DEFAULT_KEYSPACE): Record<string, string> {
     // private key and workers get the public directory (docs/security.md).
     SIMPLECM_JOB_SIGNING_KEY: stackPaths.jobSigningKey,
     SIMPLECM_JOB_PUBLIC_KEYS: stackPaths.jobPublicKeysDir,
+    SIMPLECM_RESULT_KEY: stackPaths.resultKey,
   };
 }
 
