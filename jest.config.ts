@@ -7,6 +7,7 @@ const transform: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { diagnostics:
 const ignored = ['<rootDir>/.stack/', '<rootDir>/.cache/', '<rootDir>/.bench/', '<rootDir>/node_modules/', '<rootDir>/artifacts/'];
 const common = { testEnvironment: 'node', transform, testPathIgnorePatterns: ignored, modulePathIgnorePatterns: ['<rootDir>/.stack/', '<rootDir>/.cache/', '<rootDir>/.bench/'] } as const;
 const clusterTests = process.env.SIMPLECM_CLUSTER_TESTS === '1';
+const containerTests = process.env.SIMPLECM_CONTAINER_TESTS === '1';
 
 const config: Config = {
   // Integration tests drive real processes over SSH: generous, but never a timing assertion.
@@ -44,6 +45,20 @@ const config: Config = {
             testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
             globalSetup: '<rootDir>/test/cluster/support/global-setup.ts',
             globalTeardown: '<rootDir>/test/cluster/support/global-teardown.ts',
+          },
+        ]
+      : []),
+    // SimpleCM in real containers (`npm run test:containers`, issue 19): a Docker engine of its own
+    // (root, --bridge=none --iptables=false), images built from a local Debian base, the compose
+    // layout on host networking at 127.30.x.y. Only when asked for (SIMPLECM_CONTAINER_TESTS=1).
+    ...(containerTests
+      ? [
+          {
+            displayName: 'containers',
+            ...common,
+            testMatch: ['<rootDir>/test/containers/**/*.test.ts'],
+            globalSetup: '<rootDir>/test/containers/support/global-setup.ts',
+            globalTeardown: '<rootDir>/test/containers/support/global-teardown.ts',
           },
         ]
       : []),

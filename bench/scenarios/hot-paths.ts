@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'ssh2';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { buildDriverScript, connectHost, createFrameParser, FRAME_MARKER, hostKeyPolicy, loadKnownHosts, parseKnownHosts, runDriver } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, createFrameParser, hostKeyPolicy, newFrameMarker, loadKnownHosts, parseKnownHosts, runDriver } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { createBenchSystem } from '../bench-system';
 import { processTree } from '../proc-stats';
@@ -83,10 +83,11 @@ export async function runHotPaths(io: { log: (line: string) => void; ensureHosts
   const hostKeys = hostKeyPolicy(loadKnownHosts(stackPaths.knownHosts));
   const privateKey = fs.readFileSync(stackKeyFile);
   const connect = () => connectHost(target, { privateKey, hostKeys, connectTimeoutMs: 10_000 });
+  const driverMarker = newFrameMarker();
   const driverFor = (scripts: string[]) =>
     buildDriverScript(
       scripts.map((script, seq) => ({ seq, script, timeoutSeconds: 300 })),
-      { mode: 'apply', keepGoing: false },
+      { mode: 'apply', keepGoing: false, marker: driverMarker },
     );
   const settle = () => new Promise((r) => setTimeout(r, 20));
   const rows: string[] = ['| what | wall ms, median (min–max) | host CPU ms | client CPU ms |', '|---|---:|---:|---:|'];
@@ -119,7 +120,7 @@ export async function runHotPaths(io: { log: (line: string) => void; ensureHosts
           const scripts = state === 'warm' ? warmScripts : renderScripts(modules, benchOperations(`driver-${suffix}-${kind}-${i}`));
           const c0 = hostCpuMs(hostNumber);
           const t0 = performance.now();
-          if (kind === 'driver') await runDriver(client, target.hostname, driverFor(scripts), { limit: 65536, deadlineMs: 60_000, onFrame: () => undefined });
+          if (kind === 'driver') await runDriver(client, target.hostname, driverFor(scripts), { limit: 65536, marker: driverMarker, deadlineMs: 60_000, onFrame: () => undefined });
           else await exec(client, rawCommand(scripts));
           const t1 = performance.now();
           await settle();
@@ -163,13 +164,14 @@ export async function runHotPaths(io: { log: (line: string) => void; ensureHosts
   }
   add('render + validate 10 operations (worker CPU)', renderMs, undefined, renderMs);
 
-  const frame = (seq: number) => Buffer.from(`\n${FRAME_MARKER} ${seq} 0 1700000000000 5 0 0 40\ncreate directory /var/tmp/simplecm-bench/x\n`);
+  const marker = newFrameMarker();
+  const frame = (seq: number) => Buffer.from(`\n${marker} ${seq} 0 1700000000000 5 0 0 40\ncreate directory /var/tmp/simplecm-bench/x\n`);
   const stream = Buffer.concat(Array.from({ length: 10 }, (_, i) => frame(i)));
   const parseMs: number[] = [];
   for (let r = 0; r < 5; r++) {
     const t0 = performance.now();
     for (let i = 0; i < 2000; i++) {
-      const parser = createFrameParser(65536, () => undefined);
+      const parser = createFrameParser(65536, marker, () => undefined);
       for (let k = 0; k < stream.length; k += 256) parser.push(stream.subarray(k, k + 256));
     }
     parseMs.push((performance.now() - t0) / 2000);

@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { compileDashboardOptions } from '@simplecm/dashboard';
 import { compileEnqueueOptions } from '@simplecm/master';
 import { compileWorkerOptions } from '@simplecm/worker';
 import { entryPoints, repoRoot } from '@simplecm/stack';
 
-// No Docker engine runs here, so docker-compose.yml is validated instead of run: schema (Debian's
-// docker-compose `config`), pinned images, every app's environment against its own config
-// schema, and every file it refers to.
+// Static checks of docker-compose.yml (the production layout) and docker/compose.local.yml (the
+// host-network layout the containers suite runs for real, `npm run test:containers`): schema
+// (Debian's docker-compose `config`, no engine needed), pinned images, every app's environment
+// against its own config schema, the networks and credentials, and every file they refer to.
 interface Service {
   image?: string;
   build?: { context: string; dockerfile: string };
@@ -21,12 +22,24 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   healthcheck?: unknown;
+  networks?: string[];
+  network_mode?: string;
+  ports?: string[];
+  user?: string;
 }
 
 const file = path.join(repoRoot, 'docker-compose.yml');
 const text = fs.readFileSync(file, 'utf8');
-const secrets = { SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password', SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40) };
+const secrets = {
+  SIMPLECM_REDIS_PASSWORD: 'a-redis-password',
+  SIMPLECM_CASSANDRA_PASSWORD: 'a-cassandra-password',
+  SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password',
+  SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40),
+};
 const services = (parse(text, { merge: true }) as { services: Record<string, Service> }).services;
+const localFile = path.join(repoRoot, 'docker', 'compose.local.yml');
+const localServices = (parse(fs.readFileSync(localFile, 'utf8'), { merge: true }) as { services: Record<string, Service> }).services;
+const productionDockerfiles = ['docker/app.Dockerfile', 'docker/ssh-host.Dockerfile'];
 /** ${VAR:?message} → the value the operator exports (the test's stand-ins). */
 const interpolate = (env: Record<string, string> = {}) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => secrets[name as keyof typeof secrets] ?? '')]));
@@ -39,18 +52,28 @@ describe('docker-compose.yml', () => {
     expect(r.status).toBe(0);
   });
 
-  it('refuses to start the dashboard without its secrets', () => {
-    const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/SIMPLECM_DASHBOARD_PASSWORD/);
+  it('refuses to start without each of its secrets (dashboard, Redis and Cassandra credentials)', () => {
+    for (const name of Object.keys(secrets)) {
+      const env = { PATH: process.env.PATH, ...secrets, [name]: undefined };
+      const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { env, encoding: 'utf8' });
+      expect({ name, status: r.status }).toEqual({ name, status: expect.not.stringMatching(/^0$/) });
+      expect(r.stderr).toContain(name);
+    }
   });
 
   it('pins every image and base image', () => {
     for (const [name, service] of Object.entries(services)) {
       expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:(?!latest)[\w.-]*\d[\w.-]*$/) });
     }
-    for (const dockerfile of ['docker/app.Dockerfile', 'docker/ssh-host.Dockerfile']) {
-      const froms = fs.readFileSync(path.join(repoRoot, dockerfile), 'utf8').split('\n').filter((l) => l.startsWith('FROM '));
+    // Production Dockerfiles: a pinned public base by default; the build argument that names it
+    // is how the containers suite swaps in its local Debian build.
+    for (const dockerfile of productionDockerfiles) {
+      const lines = fs.readFileSync(path.join(repoRoot, dockerfile), 'utf8').split('\n');
+      const args = Object.fromEntries(lines.filter((l) => /^ARG \w+=/.test(l)).map((l) => l.slice(4).split('=') as [string, string]));
+      const stages = lines.flatMap((l) => / AS (\w+)$/.exec(l)?.[1] ?? []);
+      const froms = lines
+        .filter((l) => l.startsWith('FROM ') && !stages.includes(l.split(' ')[1]!))
+        .map((l) => l.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '?'));
       expect(froms.length).toBeGreaterThan(0);
       for (const from of froms) expect(from).toMatch(/^FROM [\w./-]+:(?!latest)[\w.-]*\d[\w.-]*( AS \w+)?$/);
     }
@@ -58,26 +81,69 @@ describe('docker-compose.yml', () => {
 
   it('gives every SimpleCM process an environment its configuration accepts', () => {
     const apps = Object.entries(services).filter(([, s]) => s.image?.startsWith('simplecm/app'));
-    expect(apps.map(([n]) => n).sort()).toEqual(['dashboard', 'master', 'results', 'schema', 'worker']);
+    expect(apps.map(([n]) => n).sort()).toEqual(['cassandra-auth', 'dashboard', 'keys', 'master', 'results', 'schema', 'worker']);
     for (const [name, service] of apps) {
       const env = interpolate(service.environment);
-      // The image runs bin/app.cjs, whose first argument names the app (the schema job's too).
+      // The image runs bin/app.cjs, whose first argument names the app (the schema job's too);
+      // only the two one-shot helpers replace the entry point: the keys copy (root) and the
+      // Cassandra roles script of docker/.
       const [first, ...args] = service.command ?? [];
-      expect(service.entrypoint).toBeUndefined();
+      if (service.entrypoint) {
+        expect(['cassandra-auth', 'keys']).toContain(name);
+        const script = service.entrypoint.find((part) => part.startsWith('/app/'));
+        if (script) expect(fs.existsSync(path.join(repoRoot, script.slice('/app/'.length)))).toBe(true);
+        if (name === 'keys') expect(service.user).toBe('root');
+        continue;
+      }
       expect(Object.keys(entryPoints)).toContain(first);
       const config = connectionConfigFromEnv(env);
       expect(config.cassandra.contactPoints).toHaveLength(3);
+      expect(config.cassandra.username).toBe('simplecm');
+      expect(config.redis.url).toMatch(/^redis:\/\/simplecm:[^@]+@redis:6379$/);
       if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts' });
       if (name === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
       if (name === 'master') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });
     }
   });
 
-  it('scales workers, orders start-up with health checks, and mounts keys read-only', () => {
+  it('scales workers, orders start-up with health checks, and gives workers the key through the keys init step', () => {
     expect(services.worker!.deploy?.replicas).toBeGreaterThanOrEqual(2);
     for (const name of ['cassandra1', 'cassandra2', 'cassandra3', 'redis', 'host1']) expect(services[name]!.healthcheck).toBeDefined();
-    expect(services.worker!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'known-hosts': { condition: 'service_completed_successfully' } });
-    expect(services.worker!.volumes).toContain('./secrets/keys:/etc/simple-cm/keys:ro');
+    expect(services.worker!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'known-hosts': { condition: 'service_completed_successfully' }, keys: { condition: 'service_completed_successfully' } });
+    for (const name of ['results', 'dashboard', 'worker', 'master']) expect(services[name]!.depends_on).toMatchObject({ schema: { condition: 'service_completed_successfully' }, 'cassandra-auth': { condition: 'service_completed_successfully' } });
+    expect(services.worker!.volumes).toContain('worker-keys:/etc/simple-cm/keys:ro');
+    expect(services.keys!.volumes).toEqual(['./secrets/keys:/run/keys-source:ro', 'worker-keys:/keys']);
+    // Only the keys step sees the operator's key directory; the master mounts nothing.
+    for (const [name, service] of Object.entries(services)) if (name !== 'keys') expect((service.volumes ?? []).filter((v) => v.startsWith('./secrets/keys:'))).toEqual([]);
+    expect(services.master!.volumes).toBeUndefined();
+  });
+
+  it('keeps the managed hosts on a network of their own: they cannot reach Redis or Cassandra', () => {
+    for (const name of ['redis', 'cassandra1', 'cassandra2', 'cassandra3', 'results', 'dashboard', 'master']) expect({ name, networks: services[name]!.networks }).toEqual({ name, networks: ['backend'] });
+    for (const n of [1, 2, 3, 4, 5]) expect(services[`host${n}`]!.networks).toEqual(['managed']);
+    expect(services.worker!.networks).toEqual(['backend', 'managed']);
+    expect(services.redis!.command!.join(' ')).toMatch(/--user default off --user simplecm on/);
+    expect(services.cassandra1!.entrypoint!.join(' ')).toMatch(/PasswordAuthenticator/);
+  });
+
+  it('runs the local layout on host networking, each service on its own 127.30.x.y address, clear of the stack', () => {
+    const r = spawnSync('docker-compose', ['-f', localFile, 'config', '-q'], { env: { ...process.env, ...secrets, SIMPLECM_SECRETS_DIR: '/nonexistent' }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // (comments name the stack's addresses it keeps clear of)
+    const localText = fs.readFileSync(localFile, 'utf8').replace(/^\s*#.*$/gm, '');
+    for (const [name, service] of Object.entries(localServices)) {
+      expect({ name, mode: service.network_mode, networks: service.networks, ports: service.ports }).toEqual({ name, mode: 'host', networks: undefined, ports: undefined });
+    }
+    // Every address it binds or dials is a 127.30.x.y one; never a private range.
+    const bound = [...localText.matchAll(/\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b/g)].map((m) => m[1]!);
+    expect(bound.length).toBeGreaterThan(5);
+    for (const address of bound) expect(address).toMatch(/^127\.30\./);
+  });
+
+  it('keeps node_modules, caches, the stack state, secrets, build output and git out of the build context', () => {
+    const ignored = fs.readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['**/node_modules', '.cache', '.stack', 'secrets', '**/dist', 'artifacts', '.git']) expect(ignored).toContain(entry);
   });
 
   it('refers only to files that exist, or to ./secrets, which the header says how to make', () => {
@@ -101,5 +167,61 @@ describe('docker-compose.yml', () => {
     // Of the tooling, only its manifest: npm ci checks every workspace against the lock file.
     expect(copied.filter((source) => /^(tools|scripts|bench|test)\b/.test(source))).toEqual(['tools/stack/package.json']);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/app\.cjs"\]$/m);
+  });
+});
+
+// Kubernetes manifests (deploy/k8s): no cluster here, so they are parsed and checked offline —
+// every resource the kustomization lists, non-root pods, each SimpleCM container's command and
+// environment against its own configuration schema, and the autoscaler on the hosts queue's wait list.
+describe('deploy/k8s', () => {
+  interface Container { name: string; image: string; args?: string[]; command?: string[]; envFrom?: Array<{ configMapRef?: { name: string } }>; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
+  interface PodSpec { securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number }; containers: Container[]; initContainers?: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> }
+  interface Resource { apiVersion: string; kind: string; metadata: { name: string }; spec?: { template?: { spec: PodSpec }; scaleTargetRef?: { name: string }; triggers?: Array<{ type: string; metadata: Record<string, string> }> }; data?: Record<string, string>; resources?: string[] }
+  const dir = path.join(repoRoot, 'deploy', 'k8s');
+  const kustomization = parse(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as Resource;
+  const resources = kustomization.resources!.flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJS() as Resource));
+  const byKind = (kind: string) => resources.filter((r) => r.kind === kind);
+  const config = byKind('ConfigMap').find((c) => c.metadata.name === 'simplecm-env')!.data!;
+  const stand = { SIMPLECM_REDIS_URL: 'redis://simplecm:pw@redis:6379', SIMPLECM_CASSANDRA_PASSWORD: 'a-cassandra-password', SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password', SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40) };
+
+  it('lists only files that exist and parse, with the workloads SimpleCM needs', () => {
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()).toEqual([...kustomization.resources!].sort());
+    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['simplecm-dashboard', 'simplecm-results', 'simplecm-worker']);
+    expect(byKind('Job').map((d) => d.metadata.name)).toEqual(['simplecm-master']);
+    expect(byKind('ScaledObject')).toHaveLength(1);
+  });
+
+  it('runs every container of the app image as the non-root user, with an environment its configuration accepts', () => {
+    for (const workload of [...byKind('Deployment'), ...byKind('Job')]) {
+      const pod = workload.spec!.template!.spec;
+      expect({ name: workload.metadata.name, ...pod.securityContext }).toMatchObject({ name: workload.metadata.name, runAsNonRoot: true, runAsUser: 10001 });
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        expect(container.image).toBe(services.worker!.image);
+        expect(container.envFrom).toEqual([{ configMapRef: { name: 'simplecm-env' } }]);
+        const env: Record<string, string> = { ...config, ...stand };
+        for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+        expect(connectionConfigFromEnv(env).cassandra.contactPoints).toHaveLength(3);
+        // Like compose: the image's entry point is never replaced, the args name the app.
+        expect(container.command).toBeUndefined();
+        const [app, ...args] = container.args!;
+        expect(Object.keys(entryPoints)).toContain(app);
+        if (app === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, keysDir: '/etc/simple-cm/keys', knownHostsFile: '/etc/simple-cm/known/known_hosts' });
+        if (app === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
+        if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });
+      }
+    }
+    // Only the workers mount the private key (readable through the pod's fsGroup).
+    const withKeys = [...byKind('Deployment'), ...byKind('Job')].filter((w) => (w.spec!.template!.spec.volumes ?? []).some((v) => v.secret?.secretName === 'simplecm-ssh-keys'));
+    expect(withKeys.map((w) => w.metadata.name)).toEqual(['simplecm-worker']);
+    expect(withKeys[0]!.spec!.template!.spec.securityContext!.fsGroup).toBe(10001);
+  });
+
+  it('scales the workers on the hosts queue wait list (KEDA Redis list scaler)', () => {
+    const [scaler] = byKind('ScaledObject');
+    expect(scaler!.spec!.scaleTargetRef!.name).toBe('simplecm-worker');
+    const [trigger] = scaler!.spec!.triggers!;
+    expect(trigger!.type).toBe('redis');
+    expect(trigger!.metadata.listName).toBe(`${config.SIMPLECM_QUEUE_PREFIX}:hosts:wait`);
+    expect(Number(trigger!.metadata.listLength)).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import type { Operation } from '@simplecm/domain';
 import { loadModules, MODULE_PRELUDE, renderOperation, resolveModulesDir, validateOperation } from '@simplecm/modules';
-import { buildDriverScript, connectHost, hostKeyPolicy, loadKnownHosts, runDriver, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, hostKeyPolicy, loadKnownHosts, newFrameMarker, runDriver, type OperationFrame } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { onHost, stackHost } from '../support/system';
 
@@ -44,10 +44,11 @@ describe('attribute values over SSH', () => {
       hostKeys: hostKeyPolicy(loadKnownHosts(stackPaths.knownHosts)),
       connectTimeoutMs: 10_000,
     });
-    const script = buildDriverScript(operations.map((op, i) => ({ seq: op.seq, script: scripts[i]!, timeoutSeconds: 60 })), { mode: 'apply', keepGoing: true });
+    const marker = newFrameMarker();
+    const script = buildDriverScript(operations.map((op, i) => ({ seq: op.seq, script: scripts[i]!, timeoutSeconds: 60 })), { mode: 'apply', keepGoing: true, marker });
     const runAll = async (): Promise<OperationFrame[]> => {
       const frames: OperationFrame[] = [];
-      const run = await runDriver(client, host.hostname, script, { limit: 65_536, deadlineMs: 300_000, onFrame: (f) => frames.push(f) });
+      const run = await runDriver(client, host.hostname, script, { limit: 65_536, marker, deadlineMs: 300_000, onFrame: (f) => frames.push(f) });
       expect(run.exitCode).toBe(0);
       expect(frames).toHaveLength(values.length);
       return frames;

@@ -9,6 +9,7 @@ import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
+import { createLimitedServer } from './http-server-limits';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -50,7 +51,7 @@ export async function startDashboard(
       queues,
       log,
     });
-    const server: Server = app.listen(config.port, config.host);
+    const server: Server = createLimitedServer(app).listen(config.port, config.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(coerceError(error)))]);
     releasers.push(
       () =>

@@ -5,10 +5,10 @@ import {
   type HostResult,
   type OperationResult,
 } from '@simplecm/domain';
-import { MODULE_PRELUDE, renderOperation, type ModuleRegistry } from '@simplecm/modules';
+import { MODULE_PRELUDE, renderOperation, sensitiveValuesOf, type ModuleRegistry } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
 import { coerceError } from '@simplecm/kernel';
-import { buildDriverScript, connectHost, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, newFrameMarker, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { handlerTriggers } from './handler-triggers';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
@@ -98,6 +98,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   let diagnostics = '';
   try {
     const triggers = handlerTriggers(operations);
+    const marker = newFrameMarker();
     const script = buildDriverScript(
       operations.map((op, i) => ({
         whenChanged: triggers[i],
@@ -106,10 +107,11 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
         timeoutSeconds: options.operationTimeoutSeconds,
         become: op.become ?? host.become ?? undefined,
       })),
-      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes },
+      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker },
     );
     const run = await runDriver(client, host.hostname, script, {
       limit: ctx.outputLimitBytes,
+      marker,
       deadlineMs: ctx.hostDeadlineMs,
       signal,
       onFrame: (frame) => frames.set(frame.seq, frame),
@@ -129,7 +131,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   for (const op of operations) {
     const frame = frames.get(op.seq);
     if (frame) {
-      const result = resultFromFrame(op, frame);
+      const result = resultFromFrame(op, frame, sensitiveValuesOf(ctx.modules, op));
       results.push(result);
       if (result.status === 'failed') {
         const timedOut = isTimeoutExit(frame.exitCode);

@@ -1,4 +1,5 @@
 import type { Operation, OperationResult, OperationStatus } from '@simplecm/domain';
+import { redactSensitive } from '@simplecm/modules';
 import { HANDLER_SKIPPED_EXIT, type OperationFrame } from '@simplecm/ssh';
 
 /** `timeout` exits 124 when it had to stop the operation (137 when it had to SIGKILL it). */
@@ -20,11 +21,11 @@ export function handlerSkippedReason(whenChanged: readonly string[]): string {
   return whenChanged.length === 0 ? 'skipped: none of its triggers is in this run' : `skipped: no change in ${whenChanged.map((n) => `"${n}"`).join(' or ')}`;
 }
 
-export function resultFromFrame(op: Operation, frame: OperationFrame): OperationResult {
+export function resultFromFrame(op: Operation, frame: OperationFrame, sensitive: readonly string[] = []): OperationResult {
   // A handler the driver did not run: skipped like any operation that did not run, but with the
   // time the driver decided, and the reason in stderr where the other skips keep theirs.
   if (frame.exitCode === HANDLER_SKIPPED_EXIT) return { ...notRunResult(op, 'skipped', handlerSkippedReason(op.whenChanged ?? [])), startedAt: frame.startedAt };
-  const changes = lines(frame.changes);
+  const changes = lines(frame.changes).map((line) => redactSensitive(line, sensitive));
   let status: OperationStatus;
   if (frame.exitCode !== 0) status = 'failed';
   else status = changes.length > 0 ? 'changed' : 'ok';
@@ -34,9 +35,9 @@ export function resultFromFrame(op: Operation, frame: OperationFrame): Operation
     module: op.module,
     status,
     exitCode: frame.exitCode,
-    stdout: frame.stdout.toString('utf8'),
+    stdout: redactSensitive(frame.stdout.toString('utf8'), sensitive),
     stdoutTruncated: frame.stdoutTruncated,
-    stderr: frame.stderr.toString('utf8'),
+    stderr: redactSensitive(frame.stderr.toString('utf8'), sensitive),
     stderrTruncated: frame.stderrTruncated,
     changes,
     startedAt: frame.startedAt,

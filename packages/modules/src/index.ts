@@ -7,3 +7,4 @@ export * from './resolve-modules-dir';
 export * from './validate-operation';
 export * from './render-operation';
 export * from './module-prelude';
+export * from './sensitive-values';

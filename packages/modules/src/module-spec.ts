@@ -60,6 +60,11 @@ export const attributeSpecSchema = z
      * the attribute can run anything on the host, which is the point of e.g. `command`.
      */
     raw: z.boolean().optional(),
+    /**
+     * A secret (a password, a key): the worker replaces every occurrence of the value with `***`
+     * in the operation's stdout, stderr and change records before handing its result off.
+     */
+    sensitive: z.boolean().optional(),
     /** A regular expression (JavaScript, `u` flag) that string, path and list-item values must match. */
     pattern: z.string().refine(isValidRegExp, 'must be a valid regular expression').optional(),
     /** What a value failing `pattern` is told, e.g. `must be an octal mode such as 0644`. */
@@ -75,6 +80,7 @@ export const attributeSpecSchema = z
     if (spec.type === 'enum' && spec.values === undefined) problem('values', 'an enum attribute must list its values');
     if (spec.type !== 'enum' && spec.values !== undefined) problem('values', 'only enum attributes take values');
     if (spec.raw === true && spec.type !== 'string') problem('raw', 'only string attributes can be raw');
+    if (spec.sensitive === true && !['string', 'path', 'list'].includes(spec.type)) problem('sensitive', 'only string, path and list attributes can be sensitive');
     if (spec.pattern !== undefined && !['string', 'path', 'list'].includes(spec.type)) problem('pattern', 'only string, path and list attributes take a pattern');
     if (spec.pattern !== undefined && spec.raw === true) problem('pattern', 'a raw attribute is shell code; a pattern would give a false sense of safety');
     if (spec.patternMessage !== undefined && spec.pattern === undefined) problem('patternMessage', 'needs a pattern');

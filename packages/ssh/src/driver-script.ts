@@ -1,8 +1,17 @@
 import { OUTPUT_LIMIT_BYTES, type RunMode } from '@simplecm/domain';
+import { randomBytes } from 'node:crypto';
 import { shellQuote } from '@simplecm/kernel';
 
-/** Marks the header line of one operation's frame in the driver's stdout. */
-export const FRAME_MARKER = '@@SIMPLECM@@';
+/**
+ * A new marker for the header lines of one driver run's frames: random per host job, so nothing
+ * an operation prints, or a file on the host holds, can pass for a frame header.
+ */
+export function newFrameMarker(): string {
+  return `@@SIMPLECM-${randomBytes(16).toString('hex')}@@`;
+}
+
+/** What a frame marker looks like (the parser refuses anything else). */
+export const FRAME_MARKER_PATTERN = /^@@SIMPLECM-[0-9a-f]{32}@@$/;
 
 /**
  * The exec command: saves the driver (sent on stdin) in a new private directory and runs it, so
@@ -29,6 +38,8 @@ export interface DriverOperation {
 
 export interface DriverOptions {
   readonly mode: RunMode;
+  /** The header marker of this run's frames (newFrameMarker), the same the parser is given. */
+  readonly marker: string;
   readonly keepGoing: boolean;
   readonly outputLimitBytes?: number;
 }
@@ -40,18 +51,47 @@ export interface DriverOptions {
 export const HANDLER_SKIPPED_EXIT = -1;
 
 /**
+ * Runs one operation as the `become` user (through sudo): reads the script from stdin (to EOF, so
+ * the descriptor's offset ends up just past it), saves it in a private directory of that user,
+ * runs it under timeout(1) with an empty stdin, then appends the change list to stdin's
+ * descriptor and exits with the operation's code.
+ */
+const BECOME_WRAPPER = [
+  // mktemp -d makes the directory 0700, so what is inside needs no umask of its own (and the
+  // operation keeps the umask it would have had).
+  "IFS= read -r -d '' __s",
+  '__p=$(mktemp -d "${TMPDIR:-/tmp}/simplecm.XXXXXXXX") || exit 125',
+  `trap 'rm -rf -- "$__p"' EXIT`,
+  'printf "%s" "$__s" > "$__p/op.sh"; unset __s',
+  ': > "$__p/changes"',
+  'SIMPLECM_CHECK=$2 SIMPLECM_CHANGES=$__p/changes timeout -k 5 "$1" bash --noprofile --norc "$__p/op.sh" < /dev/null',
+  '__rc=$?',
+  'cat -- "$__p/changes" >&0',
+  'exit "$__rc"',
+].join('\n');
+
+/**
  * The one script a host receives on one exec channel. It runs the operations in order and after
  * each writes a frame to stdout: a header line, then stdout, stderr and the change list, each cut
  * to the output limit on the host. One round trip per host instead of one per operation, while
  * every operation keeps its own status, output and duration.
  *
- * Frame header: `@@SIMPLECM@@ seq exit startedMs durationMs outBytes errBytes changesBytes`
- * (full sizes; the payload that follows holds min(size, limit) bytes of each).
+ * Frame header: `MARKER seq exit startedMs durationMs outBytes errBytes changesBytes`
+ * (full sizes; the payload that follows holds exactly min(size, limit) bytes of each, read with
+ * `head -c` by the size measured, never more, even if a file grows after it was measured).
+ *
+ * Sealing: the driver's directory (mktemp -d) stays 0700 for the whole run and only the SSH user
+ * (and root) can reach anything in it. An operation run as another user (`become`) gets its
+ * script on stdin (a descriptor of op.sh opened read-write by the driver, which sudo passes
+ * through) and a private directory of its own, made by that user with mktemp -d; after the
+ * operation the wrapper appends the change list to the same descriptor, past the script, where
+ * the driver reads it. Nothing of the run is ever readable or writable by a third user, and no
+ * script or attribute value is ever a command-line argument (only the fixed wrapper is).
  *
  * Handlers: the driver remembers, in the array `__chg` indexed by seq, every operation that
  * exited 0 with a non-empty change list (status `changed`; in check mode, would change). An
  * operation with `whenChanged` runs only if one of its triggers is there; otherwise its frame
- * is `@@SIMPLECM@@ seq -1 startedMs 0 0 0 0` (HANDLER_SKIPPED_EXIT, nothing follows) and the
+ * is `MARKER seq -1 startedMs 0 0 0 0` (HANDLER_SKIPPED_EXIT, nothing follows) and the
  * driver goes on as after a success. The decision is made on the host, in the same round trip.
  *
  * Host CPU is what a fleet-wide run spends most (a fork+exec costs ~1.5 ms, and a host runs
@@ -69,6 +109,8 @@ export const HANDLER_SKIPPED_EXIT = -1;
  */
 export function buildDriverScript(operations: readonly DriverOperation[], options: DriverOptions): string {
   const limit = options.outputLimitBytes ?? OUTPUT_LIMIT_BYTES;
+  if (!FRAME_MARKER_PATTERN.test(options.marker)) throw new Error('buildDriverScript: the frame marker must come from newFrameMarker()');
+  const marker = options.marker;
   const lines = [
     'set -u',
     'export LC_ALL=C',
@@ -102,6 +144,9 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     'set -m',
     'coproc __wd { __watch; }',
     '__wr=${__wd[1]} __rd=${__wd[0]}',
+    // The wrapper of an operation run as another user (argv: timeout, check flag; script on
+    // stdin). It must keep the operation's stdin empty and its files private to that user.
+    `__asw=${shellQuote(BECOME_WRAPPER)}`,
     '__run() {',
     '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid verdict',
     '  printf "%s" "$4" > "$__d/op.sh"',
@@ -125,12 +170,13 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '    echo >&$__wr; read -r verdict <&$__rd',
     '    case $verdict in timeout) __rc=124 ;; killed) __rc=137 ;; esac',
     '  else',
-    // The other user reads the script and appends to the change list; nothing else is shared.
-    '    chmod 711 "$__d"; chmod 644 "$__d/op.sh"; chmod 666 "$__d/changes"',
-    '    sudo -n -u "$as" -- env SIMPLECM_CHECK=$__check SIMPLECM_CHANGES="$__d/changes" timeout -k 5 "$to" bash --noprofile --norc "$__d/op.sh" < /dev/null > "$__d/out" 2> "$__d/err"',
+    // The script reaches the other user on stdin only (op.sh stays 0600 in the 0700 directory);
+    // the wrapper appends the change list to the same descriptor, which the driver copies out.
+    '    sudo -n -u "$as" -- bash --noprofile --norc -c "$__asw" simplecm "$to" "$__check" 0<> "$__d/op.sh" > "$__d/out" 2> "$__d/err"',
     '    __rc=$?',
+    '    tail -c "+$(( ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
     '  fi',
-    '  __ms; t1=$__now',
+  '  __ms; t1=$__now',
     '  if [ -s "$__d/out" ] || [ -s "$__d/err" ]; then',
     '    sizes=$(stat -c %s "$__d/out" "$__d/err" "$__d/changes")',
     '  elif [ -s "$__d/changes" ]; then',
@@ -143,13 +189,15 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '  fi',
     '  set -- $sizes',
     '  (( __rc == 0 && $3 > 0 )) && __chg[$seq]=1',
-    `  printf '\\n${FRAME_MARKER} %s %s %s %s %s %s %s\\n' "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
+    `  printf '\\n${marker} %s %s %s %s %s %s %s\\n' "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
     '  if [ -n "$__c" ]; then',
     '    printf "%s" "${__c:0:__limit}"',
-    '  elif (( $1 <= __limit && $2 <= __limit && $3 <= __limit )); then',
-    '    (( $1 + $2 + $3 > 0 )) && cat "$__d/out" "$__d/err" "$__d/changes"',
     '  else',
-    '    head -c "$__limit" "$__d/out"; head -c "$__limit" "$__d/err"; head -c "$__limit" "$__d/changes"',
+    // Exactly the measured size (at most the limit) of each file: a file that grew since it was
+    // measured must not spill into the stream where the parser expects the next header.
+    '    (( $1 > 0 )) && head -c "$(( $1 < __limit ? $1 : __limit ))" "$__d/out"',
+    '    (( $2 > 0 )) && head -c "$(( $2 < __limit ? $2 : __limit ))" "$__d/err"',
+    '    (( $3 > 0 )) && head -c "$(( $3 < __limit ? $3 : __limit ))" "$__d/changes"',
     '  fi',
     '  return 0',
     '}',
@@ -161,7 +209,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     const run = `__run ${op.seq} ${Math.max(1, Math.ceil(op.timeoutSeconds))} ${shellQuote(op.become ?? '')} ${shellQuote(op.script)}`;
     if (op.whenChanged === undefined) lines.push(run);
     else {
-      const skip = `__ms; printf '\\n${FRAME_MARKER} %s ${HANDLER_SKIPPED_EXIT} %s 0 0 0 0\\n' ${op.seq} "$__now"; __rc=0`;
+      const skip = `__ms; printf '\\n${marker} %s ${HANDLER_SKIPPED_EXIT} %s 0 0 0 0\\n' ${op.seq} "$__now"; __rc=0`;
       const fired = op.whenChanged.map((seq) => `-n \${__chg[${seq}]-}`).join(' || ');
       lines.push(fired === '' ? skip : `if [[ ${fired} ]]; then ${run}; else ${skip}; fi`);
     }

@@ -1,4 +1,4 @@
-import { FRAME_MARKER } from './driver-script';
+import { FRAME_MARKER_PATTERN, HANDLER_SKIPPED_EXIT } from './driver-script';
 
 /** One operation's outcome as the driver reported it. */
 export interface OperationFrame {
@@ -22,16 +22,37 @@ interface Header {
   sizes: [number, number, number];
 }
 
-const headerStart = Buffer.from(`\n${FRAME_MARKER} `);
+/** A header field: a decimal integer, optionally negative (only the exit field may be). */
+const integerField = /^-?[0-9]{1,16}$/;
 
 /**
  * Incremental parser of the driver's stdout: feed chunks as they arrive, get frames as soon
  * as each is complete. Bytes outside frames (there should be none) are kept as `stray`.
+ * `marker` is the run's own (newFrameMarker). A header is refused (push throws) unless every
+ * field is an integer, sizes are not negative, the exit code is 0–255 or HANDLER_SKIPPED_EXIT,
+ * and seq is greater than every seq before it (no duplicate, nothing out of order).
  */
-export function createFrameParser(limit: number, onFrame: (frame: OperationFrame) => void) {
+export function createFrameParser(limit: number, marker: string, onFrame: (frame: OperationFrame) => void) {
+  if (!FRAME_MARKER_PATTERN.test(marker)) throw new Error('createFrameParser: the frame marker must come from newFrameMarker()');
+  const headerStart = Buffer.from(`\n${marker} `);
   let buffer: Buffer = Buffer.alloc(0);
   let header: Header | undefined;
+  let lastSeq = -1;
   const stray: Buffer[] = [];
+
+  function parseHeader(line: string): Header {
+    const text = line.split(' ');
+    const fields = text.map(Number);
+    const malformed = (why: string) => new Error(`malformed frame header from driver (${why}): ${line.slice(0, 200)}`);
+    if (text.length !== 7 || text.some((t) => !integerField.test(t)) || fields.some((n) => !Number.isSafeInteger(n))) throw malformed('seven integers expected');
+    const [seq, exitCode, startedAt, durationMs, o, e, c] = fields as [number, number, number, number, number, number, number];
+    if (o < 0 || e < 0 || c < 0) throw malformed('negative size');
+    if (seq < 0 || startedAt < 0 || durationMs < 0) throw malformed('negative seq or time');
+    if (exitCode !== HANDLER_SKIPPED_EXIT && (exitCode < 0 || exitCode > 255)) throw malformed('exit code out of range');
+    if (seq <= lastSeq) throw malformed(`seq ${seq} after ${lastSeq}: duplicate or out of order`);
+    lastSeq = seq;
+    return { seq, exitCode, startedAt, durationMs, sizes: [o, e, c] };
+  }
 
   function payloadSize(h: Header): number {
     return h.sizes.reduce((sum, size) => sum + Math.min(size, limit), 0);
@@ -48,12 +69,12 @@ export function createFrameParser(limit: number, onFrame: (frame: OperationFrame
         return false;
       }
       const end = buffer.indexOf(0x0a, at + 1);
-      if (end < 0) return false;
+      if (end < 0) {
+        if (buffer.length - at > 256) throw new Error('malformed frame header from driver (no end of line within 256 bytes)');
+        return false;
+      }
       if (at > 0) stray.push(buffer.subarray(0, at));
-      const fields = buffer.subarray(at + headerStart.length, end).toString('ascii').split(' ').map(Number);
-      if (fields.length !== 7 || fields.some((n) => !Number.isFinite(n))) throw new Error(`malformed frame header from driver: ${buffer.subarray(at, end).toString()}`);
-      const [seq, exitCode, startedAt, durationMs, o, e, c] = fields as [number, number, number, number, number, number, number];
-      header = { seq, exitCode, startedAt, durationMs, sizes: [o, e, c] };
+      header = parseHeader(buffer.subarray(at + headerStart.length, end).toString('latin1'));
       buffer = buffer.subarray(end + 1);
     }
     const need = payloadSize(header);

@@ -20,12 +20,12 @@ export function runDriver(
   client: Client,
   hostname: string,
   script: string,
-  options: { limit: number; deadlineMs: number; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void },
+  options: { limit: number; marker: string; deadlineMs: number; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void },
 ): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
     client.exec(DRIVER_COMMAND, (error, channel) => {
       if (error) return reject(new SshError('unreachable', hostname, `exec failed: ${error.message}`, { cause: error }));
-      const parser = createFrameParser(options.limit, options.onFrame);
+      const parser = createFrameParser(options.limit, options.marker, options.onFrame);
       const stderr: Buffer[] = [];
       let stderrBytes = 0;
       let exitCode: number | null = null;

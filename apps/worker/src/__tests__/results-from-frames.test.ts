@@ -70,3 +70,24 @@ describe('handlers', () => {
   });
 });
 
+
+describe('sensitive values', () => {
+  it('are replaced by *** in stdout, stderr and change records, longest first', () => {
+    const r = resultFromFrame(
+      { seq: 0, name: 'secret', module: 'file_content', attributes: {} },
+      {
+        seq: 0,
+        exitCode: 1,
+        startedAt: 1,
+        durationMs: 1,
+        stdout: Buffer.from('pw=hunter2-long and hunter2'),
+        stdoutTruncated: false,
+        stderr: Buffer.from('hunter2\n'),
+        stderrTruncated: false,
+        changes: Buffer.from('set hunter2-long\n'),
+      },
+      ['hunter2-long', 'hunter2'],
+    );
+    expect([r.stdout, r.stderr, r.changes]).toEqual(['pw=*** and ***', '***\n', ['set ***']]);
+  });
+});

@@ -1,13 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, type DriverOperation, type DriverOptions } from '../driver-script';
+import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, newFrameMarker, type DriverOperation, type DriverOptions } from '../driver-script';
 import { createFrameParser, type OperationFrame } from '../frames';
 
 // The driver runs in a real local bash here (the same script workers send over SSH).
 const prelude = 'set -euo pipefail\nsimplecm_change() { printf "%s\\n" "$1" >> "$SIMPLECM_CHANGES"; [ "$SIMPLECM_CHECK" = 0 ]; }\n';
 
-function runLocally(ops: DriverOperation[], options: DriverOptions, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
+function runLocally(ops: DriverOperation[], options: Omit<DriverOptions, 'marker'>, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
   const frames: OperationFrame[] = [];
-  const parser = createFrameParser(limit, (f) => frames.push(f));
+  const marker = newFrameMarker();
+  const parser = createFrameParser(limit, marker, (f) => frames.push(f));
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', DRIVER_COMMAND], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdout.on('data', (chunk: Buffer) => {
@@ -17,7 +18,7 @@ function runLocally(ops: DriverOperation[], options: DriverOptions, limit = 1024
     });
     child.on('error', reject);
     child.on('close', (exit) => resolve({ frames, exit, leftover: parser.leftover() }));
-    child.stdin.end(buildDriverScript(ops, { ...options, outputLimitBytes: limit }));
+    child.stdin.end(buildDriverScript(ops, { ...options, outputLimitBytes: limit, marker }));
   });
 }
 
@@ -201,6 +202,35 @@ describe('driver script', () => {
       const { frames } = await runLocally([op(0, change('x')), handler(1, [0], 'false\necho after-false')], { mode: 'apply', keepGoing: true });
       expect(frames[1]!.exitCode).toBe(1);
       expect(frames[1]!.stdout.toString()).toBe('');
+    });
+  });
+
+  // Needs root and sudo on this machine (it is how the tests run here); elsewhere it is skipped.
+  const asRoot = process.getuid?.() === 0 && spawnSync('sudo', ['-n', '-u', 'nobody', 'true']).status === 0 ? describe : describe.skip;
+  asRoot('an operation run as another user (become)', () => {
+    it('runs with its script on stdin, an empty stdin of its own, its change list and exit code back', async () => {
+      const body = `id -un; read -r x || echo "stdin is empty"; ${'if simplecm_change "made y"; then :; fi'}; echo err >&2; exit 3`;
+      const { frames } = await runLocally([{ ...op(0, body), become: 'nobody' }], { mode: 'apply', keepGoing: true });
+      expect(frames).toHaveLength(1);
+      expect(frames[0]!.exitCode).toBe(3);
+      expect(frames[0]!.stdout.toString()).toBe('nobody\nstdin is empty\n');
+      expect(frames[0]!.stderr.toString()).toBe('err\n');
+      expect(frames[0]!.changes.toString()).toBe('made y\n');
+    });
+
+    it('cannot read the driver, later scripts or other operations\' files', async () => {
+      // The secret sits in a later operation; the become operation looks for it (spelled so its
+      // own script does not hold it) everywhere a driver keeps files.
+      // By name, not by listing: a directory of mode 711 cannot be listed but its files can be read.
+      const look = `cat "\${TMPDIR:-/tmp}"/simplecm.*/{driver,op.sh,out,err,changes} 2> /dev/null | grep -q "SECRET-"'4711' && echo "found" || echo "nothing"`;
+      const { frames } = await runLocally([op(0, 'echo first-root'), { ...op(1, look), become: 'nobody' }, op(2, 'echo SECRET-4711 > /dev/null')], { mode: 'apply', keepGoing: true });
+      expect(frames.map((f) => f.exitCode)).toEqual([0, 0, 0]);
+      expect(frames[1]!.stdout.toString()).toBe('nothing\n');
+    });
+
+    it('reports a timeout of the other user\'s operation as timeout(1) does', async () => {
+      const { frames } = await runLocally([{ ...op(0, 'sleep 30', 1), become: 'nobody' }], { mode: 'apply', keepGoing: true });
+      expect(frames[0]!.exitCode).toBe(124);
     });
   });
 });
