@@ -16,7 +16,7 @@ const config: Config = {
     {
       displayName: 'unit',
       ...common,
-      testMatch: ['<rootDir>/packages/*/src/**/__tests__/**/*.test.ts', '<rootDir>/apps/*/src/**/__tests__/**/*.test.ts', '<rootDir>/test/architecture/**/*.test.ts'],
+      testMatch: ['<rootDir>/packages/*/src/**/__tests__/**/*.test.ts', '<rootDir>/apps/*/src/**/__tests__/**/*.test.ts', '<rootDir>/tools/*/src/**/__tests__/**/*.test.ts', '<rootDir>/test/architecture/**/*.test.ts'],
     },
     {
       displayName: 'integration',

@@ -26,6 +26,7 @@ COPY packages/queue/package.json packages/queue/
 COPY packages/ssh/package.json packages/ssh/
 COPY packages/store/package.json packages/store/
 COPY packages/terminal/package.json packages/terminal/
+COPY packages/telemetry/package.json packages/telemetry/
 COPY apps/state/package.json apps/state/
 COPY packages/state/package.json packages/state/
 # The development tooling's manifest only (npm ci checks every workspace against the lock file); none of its code.

@@ -50,7 +50,7 @@ export async function startDashboardProcess(env: Record<string, string>, { timeo
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const url = /dashboard: (http:\/\/\S+)/.exec(started.output())?.[1];
+    const url = /dashboard: (http:\/\/[^\s"]+)/.exec(started.output())?.[1];
     if (url) return { url, process: started };
     if (started.child.exitCode !== null || Date.now() > deadline) {
       started.child.kill('SIGKILL');

@@ -11,6 +11,7 @@ import { loginThrottle, type LoginThrottle } from './login-throttle';
 import { errorPage } from './pages/error-page';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import { requireLogin, type AuthenticatedLocals } from './require-login';
+import { answerOpsRequest, type OpsEndpoints } from '@simplecm/telemetry';
 import { runHistoryRoutes } from './run-history-routes';
 import { pageCsp, queueBoardCsp, sameOriginGuard, securityHeaders } from './security-headers';
 
@@ -20,6 +21,8 @@ export interface DashboardAppDeps {
   readonly queues: readonly Queue[];
   readonly throttle?: LoginThrottle;
   readonly assets?: Assets;
+  /** /healthz and /readyz, answered without a login (for probes). @defaultValue not served */
+  readonly ops?: OpsEndpoints;
   /** Where unexpected errors go. @defaultValue console.error */
   readonly log?: (line: string) => void;
 }
@@ -40,6 +43,13 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
 
   app.use(securityHeaders());
   app.use(sameOriginGuard());
+  const ops = deps.ops;
+  if (ops) {
+    // Probes carry no credentials: health and readiness are open; /metrics is on its own port.
+    app.get(['/healthz', '/readyz'], (req, res, next) => {
+      answerOpsRequest(ops, req.path, res).catch(next);
+    });
+  }
   const throttle = deps.throttle ?? loginThrottle({ maxFailures: config.loginMaxFailures });
   app.use(loginRoutes(auth, throttle, assets));
 

@@ -24,6 +24,9 @@ export const MIN_PASSWORD_LENGTH = 12;
  *   comma-separated addresses/subnets of the trusted proxies (`loopback`, `10.0.0.1`, …).
  * - `--login-max-failures` / SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES: failed logins (form or Basic)
  *   for one user from one address before that pair waits 15 minutes. Default 10.
+ * - `--metrics-port` / SIMPLECM_DASHBOARD_METRICS_PORT: serve Prometheus /metrics (and /healthz,
+ *   /readyz) on this port of `--metrics-host` (default 127.0.0.1). Default: none. /healthz and
+ *   /readyz are also open (no login) on the dashboard's own port; /metrics is not served there.
  */
 export interface DashboardOptions {
   /** Login name; required. */
@@ -50,6 +53,10 @@ export interface DashboardOptions {
   trustProxy?: string;
   /** Failed logins per user and address before a 15-minute lock-out. @defaultValue `10` */
   loginMaxFailures?: number;
+  /** Port of the separate /metrics server; 0 any free port. @defaultValue none: no metrics server */
+  metricsPort?: number;
+  /** @defaultValue `'127.0.0.1'` */
+  metricsHost?: string;
 }
 
 /** Every setting resolved and checked; the only form that travels. */
@@ -67,6 +74,8 @@ export interface DashboardConfig {
   /** As express' `trust proxy` setting takes it. */
   readonly trustProxy: boolean | number | string;
   readonly loginMaxFailures: number;
+  readonly metricsPort?: number;
+  readonly metricsHost: string;
 }
 
 const bindHostSchema = z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be an IP address or host name');
@@ -101,6 +110,8 @@ const dashboardSettings: SettingSpec<DashboardOptions> = {
     z.string().regex(/^(true|false|\d{1,2}|[A-Za-z0-9.:/_-]+(,[A-Za-z0-9.:/_-]+)*)$/, 'must be true, false, a number of hops, or comma-separated proxy addresses'),
   ),
   loginMaxFailures: intSetting({ flag: 'login-max-failures', env: 'SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES' }, 1, 1_000_000),
+  metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_DASHBOARD_METRICS_PORT' }, 0, 65_535),
+  metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_DASHBOARD_METRICS_HOST' }, bindHostSchema),
 };
 
 /** `trust proxy` as express reads it: a boolean, a hop count, or the list of trusted addresses. */
@@ -121,6 +132,7 @@ function dashboardDefaults() {
     runsPageSize: 25,
     trustProxy: 'false',
     loginMaxFailures: 10,
+    metricsHost: '127.0.0.1',
   } satisfies DashboardOptions;
 }
 

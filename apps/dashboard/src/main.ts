@@ -1,5 +1,8 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { coerceError } from '@simplecm/kernel';
+import { boundedClose, createLogger, logFormatFromEnv } from '@simplecm/telemetry';
+
+const CLOSE_BOUND_MS = 10_000;
 import { compileDashboardOptions } from './dashboard-options';
 import { startDashboard } from './start-dashboard';
 
@@ -7,17 +10,19 @@ import { startDashboard } from './start-dashboard';
 async function main(): Promise<void> {
   const config = compileDashboardOptions(process.argv.slice(2), process.env);
   const connections = connectionConfigFromEnv(process.env);
-  const dashboard = await startDashboard(config, connections);
-  console.log(`dashboard: ${dashboard.url}`);
+  const logger = createLogger({ app: 'dashboard', level: process.env.SIMPLECM_LOG_LEVEL, pretty: logFormatFromEnv(process.env) });
+  const dashboard = await startDashboard(config, connections, { log: (line) => logger.info(line) });
+  logger.info({ url: dashboard.url }, `dashboard: ${dashboard.url}`);
   if (!/^(127\.|::1$|localhost$)/.test(config.host) && !config.secureCookie) {
-    console.log(`dashboard: listening on ${config.host} over plain HTTP: put it behind a TLS proxy and set SIMPLECM_DASHBOARD_SECURE_COOKIE=1`);
+    logger.warn(`dashboard: listening on ${config.host} over plain HTTP: put it behind a TLS proxy and set SIMPLECM_DASHBOARD_SECURE_COOKIE=1`);
   }
   const stop = (signal: string) => {
-    console.log(`dashboard: ${signal}, closing`);
-    dashboard.close().then(
+    logger.info(`dashboard: ${signal}, closing`);
+    // With Redis or Cassandra down closing the queues may never finish: give it CLOSE_BOUND_MS.
+    boundedClose(dashboard.close(), CLOSE_BOUND_MS, () => logger.warn('dashboard: close did not finish in time; exiting')).then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`dashboard: close failed: ${coerceError(error).message}`);
+        logger.error(`dashboard: close failed: ${coerceError(error).message}`);
         process.exit(1);
       },
     );

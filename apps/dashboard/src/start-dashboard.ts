@@ -6,6 +6,7 @@ import type { ConnectionConfig } from '@simplecm/config';
 import { HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
 import { connectCassandra } from '@simplecm/store';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
+import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simplecm/telemetry';
 import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
@@ -21,6 +22,21 @@ export interface Dashboard {
   /** Stops listening and closes Redis and Cassandra. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** Whether a probe answers within READY_PROBE_MS (what /readyz reports per service). */
+async function answers(probe: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), READY_PROBE_MS);
+  });
+  try {
+    return await Promise.race([probe.then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const READY_PROBE_MS = 2_000;
 
 function urlOf(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -46,11 +62,28 @@ export async function startDashboard(
     const queues = [HOSTS_QUEUE, RESULTS_QUEUE].map((name) => new Queue(name, { connection: redis, prefix }));
     releasers.push(() => Promise.all(queues.map((q) => q.close())));
 
+    const ops: OpsEndpoints = {
+      registry: createProcessMetrics().registry,
+      readiness: async () => ({ redis: await answers(redis.ping()), cassandra: await answers(cassandra.execute('SELECT release_version FROM system.local')) }),
+      // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each queue.
+      // Each queue's export repeats the # HELP / # TYPE lines, which Prometheus refuses twice: kept once.
+      extraMetrics: async () => {
+        const seen = new Set<string>();
+        const lines = (await Promise.all(queues.map((q) => q.exportPrometheusMetrics()))).join('\n').split('\n');
+        return `${lines.filter((line) => !line.startsWith('#') || (!seen.has(line) && seen.add(line))).join('\n')}\n`;
+      },
+    };
     const app = createDashboardApp(config, {
       data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),
       queues,
+      ops,
       log,
     });
+    if (config.metricsPort !== undefined) {
+      const metricsServer = await startOpsServer(ops, { host: config.metricsHost, port: config.metricsPort });
+      releasers.push(() => metricsServer.close());
+      log(`dashboard: metrics, /healthz and /readyz on ${metricsServer.url}`);
+    }
     const server: Server = createLimitedServer(app).listen(config.port, config.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(coerceError(error)))]);
     releasers.push(

@@ -1,10 +1,15 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
+import { isStoreUnreachable } from '@simplecm/store';
 import { cappedBackoffStrategy, describeJobIssues, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
+import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { resultWriter } from './result-writer';
 import type { ResultsConfig } from './results-options';
 import type { StoreSession } from './store-session';
+
+/** How long close() waits for results being written before it drops its connections. */
+const CLOSE_BOUND_MS = 10_000;
 
 export type ResultsConsumerState = 'running' | 'closing' | 'closed';
 
@@ -25,15 +30,34 @@ export function startResultsConsumer(
   redis: RedisConfig,
   store: StoreSession,
   options: ResultsConfig,
-  { log = console.log }: { log?: (line: string) => void } = {},
+  {
+    log = console.log,
+    metrics,
+    redisOutage,
+    cassandraOutage,
+  }: {
+    log?: (line: string) => void;
+    /** Results written and Cassandra write latency. */
+    metrics?: ProcessMetrics;
+    /** Told when Redis fails or answers; logs each outage once. */
+    redisOutage?: OutageReporter;
+    /** Told when a write fails for want of Cassandra, and when one succeeds. */
+    cassandraOutage?: OutageReporter;
+  } = {},
 ): ResultsConsumer {
   const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const progressConnection = redisConnection(redis, { autoPipelining: true });
+  progressConnection.on('error', (error: Error) => redisOutage?.down(error));
+  progressConnection.on('ready', () => redisOutage?.up());
   let state: ResultsConsumerState = 'running';
   // The store is looked up per group: storeSession replaces it after a reconnect.
   const writer = resultWriter(
     {
-      recordHostResults: (writes) => store.current().results.recordHostResults(writes),
+      async recordHostResults(writes) {
+        const stopTimer = metrics?.cassandraWriteSeconds.startTimer();
+        await store.current().results.recordHostResults(writes);
+        stopTimer?.();
+      },
       recordRunProgress: (runId, progress) => store.current().runs.recordRunProgress(runId, progress),
       countHosts: async (runId, hosts) => (await recordHostsProgress(progressConnection, redis.prefix, runId, hosts)).snapshot,
     },
@@ -53,9 +77,12 @@ export function startResultsConsumer(
     }
     try {
       const { finishedRun, snapshot } = await writer.write(parsed.data);
+      metrics?.resultsWrittenTotal.inc();
+      cassandraOutage?.up();
       if (finishedRun) log(`run ${parsed.data.result.runId} finished: ${snapshot.hostsDone} hosts`);
     } catch (error) {
       store.noteFailure(error);
+      if (isStoreUnreachable(error)) cassandraOutage?.down(error);
       throw error;
     }
   }
@@ -73,8 +100,11 @@ export function startResultsConsumer(
     maxStalledCount: 1_000,
     settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: options.retryDelayMs, capMs: options.retryMaxDelayMs }) },
   });
-  worker.on('failed', (job, error) => log(`result ${job?.id ?? '?'} not written yet (${error.message.split('\n')[0]}); it stays queued`));
-  worker.on('error', (error) => log(`results consumer error: ${error.message}`));
+  worker.on('failed', (job, error) => {
+    // While Cassandra is down every result fails the same way: the outage line says it once.
+    if (!(cassandraOutage && isStoreUnreachable(error))) log(`result ${job?.id ?? '?'} not written yet (${error.message.split('\n')[0]}); it stays queued`);
+  });
+  worker.on('error', (error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`results consumer error: ${error.message}`)));
 
   let closing: Promise<void> | undefined;
   return {
@@ -84,7 +114,16 @@ export function startResultsConsumer(
         state = 'closing';
         try {
           // In order of set-up; closeAll closes the worker first and the store last.
-          await closeAll([() => store.close(), () => progressConnection.disconnect(), () => workerConnection.disconnect(), () => worker.close()]);
+          const orderly = closeAll([() => store.close(), () => progressConnection.disconnect(), () => workerConnection.disconnect(), () => worker.close()]);
+          // Results being written have CLOSE_BOUND_MS to finish; past it (Redis or Cassandra down)
+          // they stay in Redis (redelivered later) and the connections are dropped.
+          await boundedClose(orderly, CLOSE_BOUND_MS, () => {
+            log('results consumer: close did not finish in time (Redis or Cassandra unreachable?); dropping connections');
+            progressConnection.disconnect();
+            workerConnection.disconnect();
+            worker.close(true).catch(() => undefined);
+            store.close().catch(() => undefined);
+          });
         } finally {
           state = 'closed';
         }

@@ -49,6 +49,13 @@ export interface ResultsOptions {
   batchBytes?: number;
   /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (the workers'). @defaultValue `'/etc/simple-cm/result.key'` */
   resultKeyFile?: string;
+  /**
+   * `--metrics-port` / SIMPLECM_RESULTS_METRICS_PORT: serve /metrics, /healthz and /readyz on this
+   * port (0: any free port, logged at start). @defaultValue none: no HTTP server
+   */
+  metricsPort?: number;
+  /** `--metrics-host` / SIMPLECM_RESULTS_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
+  metricsHost?: string;
 }
 
 const resultsSettings: SettingSpec<ResultsOptions> = {
@@ -61,6 +68,8 @@ const resultsSettings: SettingSpec<ResultsOptions> = {
   batchHosts: intSetting({ flag: 'batch-hosts', env: 'SIMPLECM_RESULTS_BATCH_HOSTS' }, 1, 1000),
   batchBytes: intSetting({ flag: 'batch-bytes', env: 'SIMPLECM_RESULTS_BATCH_BYTES' }, 1_024, 16_777_216),
   resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, z.string().min(1)),
+  metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_RESULTS_METRICS_PORT' }, 0, 65_535),
+  metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_RESULTS_METRICS_HOST' }, z.string().min(1)),
 };
 
 const resultsDefaults = {
@@ -73,6 +82,7 @@ const resultsDefaults = {
   batchHosts: 16,
   batchBytes: 40_960,
   resultKeyFile: '/etc/simple-cm/result.key',
+  metricsHost: '127.0.0.1',
 } satisfies ResultsOptions;
 
 /** Every results consumer setting resolved and checked; the only form that travels. */

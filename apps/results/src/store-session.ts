@@ -1,3 +1,4 @@
+import type { OutageReporter } from '@simplecm/telemetry';
 import { isStoreUnreachable, resultStore, runStore, type CassandraClient, type ResultStore, type RunStore } from '@simplecm/store';
 
 import { closeAll, errorMessage } from '@simplecm/kernel';
@@ -24,7 +25,18 @@ export interface StoreSession {
 export function storeSession(
   initial: CassandraClient,
   keyspace: string,
-  { connect, reconnectIntervalMs, log }: { connect: () => Promise<CassandraClient>; reconnectIntervalMs: number; log: (line: string) => void },
+  {
+    connect,
+    reconnectIntervalMs,
+    log,
+    outage,
+  }: {
+    connect: () => Promise<CassandraClient>;
+    reconnectIntervalMs: number;
+    log: (line: string) => void;
+    /** Told of every failed reconnection: logs the outage once rather than each attempt. */
+    outage?: OutageReporter;
+  },
 ): StoreSession {
   let client = initial;
   let stores: Stores = { results: resultStore(client, keyspace), runs: runStore(client, keyspace) };
@@ -37,7 +49,8 @@ export function storeSession(
     try {
       next = await connect();
     } catch (error) {
-      log(`store: Cassandra still unreachable (${errorMessage(error).split('\n')[0]})`);
+      if (outage) outage.down(error);
+      else log(`store: Cassandra still unreachable (${errorMessage(error).split('\n')[0]})`);
       return;
     }
     if (closed) {

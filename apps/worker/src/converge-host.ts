@@ -22,6 +22,8 @@ export interface ConvergeContext {
   readonly hostDeadlineMs: number;
   readonly outputLimitBytes: number;
   readonly workerName: string;
+  /** Told how long each successful SSH connection took to open (the worker's histogram). */
+  readonly onConnected?: (ms: number) => void;
 }
 
 function hostResult(job: HostJobData, workerName: string, startedAt: number, operations: OperationResult[], cause: string | null): HostResult {
@@ -92,7 +94,9 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   } catch (error) {
     throw new SshError('key-missing', host.hostname, coerceError(error).message, { cause: error });
   }
+  const connectStart = performance.now();
   const client = await connectHost(host, { privateKey, hostKeys: ctx.hostKeys, connectTimeoutMs: ctx.connectTimeoutMs, signal });
+  ctx.onConnected?.(performance.now() - connectStart);
   const frames = new Map<number, OperationFrame>();
   let driverError: Error | undefined;
   let diagnostics = '';

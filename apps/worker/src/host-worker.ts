@@ -24,6 +24,7 @@ import {
   type ResultJobData,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
+import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { convergeHost, notConvergedResult, type ConvergeContext } from './converge-host';
 import { keyReader } from './key-reader';
 import { processHostJob, recordGivenUp, type HostJobSteps } from './process-host-job';
@@ -40,8 +41,18 @@ export interface HostWorker {
 /** Base delay between connection attempts of a host when the job names none. */
 const CONNECT_RETRY_BASE_MS = 2_000;
 
+/** What the worker reports to operators besides its log lines; each part optional (tests, the demo). */
+export interface WorkerTelemetry {
+  /** Counts hosts by status, times operations and SSH connections. */
+  readonly metrics?: ProcessMetrics;
+  /** Told when Redis fails or answers; logs each outage once. */
+  readonly redisOutage?: OutageReporter;
+  /** One structured line per finished host (run id, host, status). */
+  readonly hostFinished?: (result: ResultJobData['result']) => void;
+}
+
 /** What converging needs, resolved once per worker process from its options. */
-function convergeContext(options: WorkerConfig, log: (line: string) => void): ConvergeContext {
+function convergeContext(options: WorkerConfig, log: (line: string) => void, metrics?: ProcessMetrics): ConvergeContext {
   return {
     modules: loadModules(resolveModulesDir(options.modulesDir)),
     hostKeys: hostKeyPolicy(loadKnownHosts(options.knownHostsFile), {
@@ -53,7 +64,16 @@ function convergeContext(options: WorkerConfig, log: (line: string) => void): Co
     hostDeadlineMs: options.hostDeadlineMs,
     outputLimitBytes: options.outputLimitBytes,
     workerName: options.name,
+    onConnected: metrics ? (ms) => metrics.sshConnectSeconds.observe(ms / 1000) : undefined,
   };
+}
+
+/** A host's outcome in the worker's metrics: one count by status, one observation per operation that ran. */
+function observeHost(metrics: ProcessMetrics, result: ResultJobData['result']): void {
+  metrics.hostsTotal.inc({ status: result.status });
+  for (const op of result.operations) {
+    if (op.startedAt !== null) metrics.operationSeconds.observe({ module: op.module, status: op.status }, op.durationMs / 1000);
+  }
 }
 
 /** A host job's payload, parsed where it enters the worker; a malformed one fails at once, for good. */
@@ -69,12 +89,17 @@ function parseHostJob(job: Job): HostJobData {
  * outcome means to BullMQ (a busy host is moved to delayed for `busyRetryMs` without using an
  * attempt, a host handed back at shutdown to waiting), a job given up recorded, and close().
  */
-export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log): HostWorker {
-  const ctx = convergeContext(options, log);
+export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log, telemetry: WorkerTelemetry = {}): HostWorker {
+  const { metrics, redisOutage } = telemetry;
+  const ctx = convergeContext(options, log, metrics);
   // Read before anything connects: a worker without a trusted key would refuse every job.
   const verifier: JobVerifier = jobVerifier(readPublicKeys(options.jobPublicKeys));
   const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const queueConnection = redisConnection(redis);
+  // Outages are reported once per change of state, not once per reconnection attempt.
+  const redisError = (error: Error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`worker error: ${error.message}`));
+  queueConnection.on('error', (error: Error) => redisOutage?.down(error));
+  queueConnection.on('ready', () => redisOutage?.up());
   const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
   const shutdown = new AbortController();
@@ -91,6 +116,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     async addResult(data, result) {
       const opts = resultJobOptions(data.runId, data.host.hostname);
       await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);
+      if (metrics) observeHost(metrics, result);
+      telemetry.hostFinished?.(result);
     },
     shuttingDown: () => shutdown.signal.aborted,
     workerName: options.name,
@@ -126,8 +153,9 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     }
   }
 
+  const workerConnection = redisConnection(redis, { blocking: true });
   const worker = new Worker(HOSTS_QUEUE, processJob, {
-    connection: redisConnection(redis, { blocking: true }),
+    connection: workerConnection,
     prefix: redis.prefix,
     concurrency: options.concurrency,
     // The lock is renewed every quarter of its duration while the host runs, so a host that takes
@@ -147,7 +175,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     if (!parsed.success) return; // malformed: there is no run or host to record it under
     recordGivenUp(parsed.data, error, job.processedOn ?? Date.now(), steps).catch((raw: unknown) => log(`host job ${job.id}: outcome not recorded: ${coerceError(raw).message}`));
   });
-  worker.on('error', (error) => log(`worker error: ${error.message}`));
+  worker.on('error', redisError);
+  results.on('error', redisError);
 
   let closing: Promise<void> | undefined;
   return {
@@ -157,9 +186,17 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
         state = 'closing';
         // Let running hosts finish for a while; past that, abort them so they are handed back.
         const grace = setTimeout(() => shutdown.abort(), options.shutdownGraceMs);
+        // In order of set-up; closeAll closes the worker first. While Redis is down BullMQ's close
+        // never finishes: one second past the grace period (time to hand hosts back) it is given
+        // up and the connections dropped, so SIGTERM always ends the worker.
+        const orderly = closeAll([() => queueConnection.disconnect(), () => workerConnection.disconnect(), () => results.close(), () => worker.close()]);
         try {
-          // In order of set-up; closeAll closes the worker first.
-          await closeAll([() => queueConnection.disconnect(), () => results.close(), () => worker.close()]);
+          await boundedClose(orderly, options.shutdownGraceMs + 1_000, () => {
+            log(`worker ${options.name}: close did not finish within the grace period (Redis unreachable?); dropping connections`);
+            queueConnection.disconnect();
+            workerConnection.disconnect();
+            worker.close(true).catch(() => undefined);
+          });
         } finally {
           clearTimeout(grace);
           state = 'closed';

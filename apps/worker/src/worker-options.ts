@@ -51,6 +51,13 @@ export interface WorkerOptions {
   jobPublicKeys?: string;
   /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (shared with the results consumers). @defaultValue `'/etc/simple-cm/result.key'` */
   resultKeyFile?: string;
+  /**
+   * `--metrics-port` / SIMPLECM_WORKER_METRICS_PORT: serve /metrics, /healthz and /readyz on this
+   * port (0: any free port, logged at start). @defaultValue none: no HTTP server
+   */
+  metricsPort?: number;
+  /** `--metrics-host` / SIMPLECM_WORKER_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
+  metricsHost?: string;
 }
 
 const path = z.string().min(1);
@@ -72,6 +79,8 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   shutdownGraceMs: intSetting({ flag: 'shutdown-grace', env: 'SIMPLECM_SHUTDOWN_GRACE_MS' }, 0, 86_400_000),
   jobPublicKeys: textSetting({ flag: 'job-public-keys', env: 'SIMPLECM_JOB_PUBLIC_KEYS' }, path),
   resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, path),
+  metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
+  metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
 };
 
 function workerDefaults() {
@@ -91,6 +100,7 @@ function workerDefaults() {
     shutdownGraceMs: 30_000,
     jobPublicKeys: '/etc/simple-cm/job-keys',
     resultKeyFile: '/etc/simple-cm/result.key',
+    metricsHost: '127.0.0.1',
   } satisfies WorkerOptions;
 }
 

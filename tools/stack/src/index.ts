@@ -15,3 +15,4 @@ export * from './ssh-hosts/stack-host';
 export * from './ssh-hosts/test-hosts';
 export * from './app-processes';
 export * from './seed';
+export * from './debian-packages';

@@ -13,6 +13,7 @@ describe('results consumer options', () => {
       batchHosts: 16,
       batchBytes: 40_960,
       resultKeyFile: '/etc/simple-cm/result.key',
+      metricsHost: '127.0.0.1',
     });
   });
 

@@ -1,5 +1,6 @@
 import { startProcess, stopStarted, type Started } from '../app-processes';
 import { seed } from '../seed';
+import { ensureDebianPackages, STACK_PACKAGES } from '../debian-packages';
 import { stackEnv, stackUp } from '../stack';
 import { credentialsFile, ensureDemoDashboard } from './demo-dashboard';
 import { errorMessage } from '@simplecm/kernel';
@@ -13,6 +14,8 @@ async function demo(): Promise<number> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   console.log('== stack');
+  // A fresh Debian machine: install what the stack needs (as root), or say the one line to run.
+  ensureDebianPackages(STACK_PACKAGES, (line) => console.log(`  ${line}`));
   await stackUp({ hosts: 5, atLeast: true, log: (line) => console.log(`  ${line}`) });
   const env = stackEnv();
   console.log(`== seed (${elapsed()})`);
@@ -20,8 +23,9 @@ async function demo(): Promise<number> {
 
   console.log(`== processes (${elapsed()})`);
   const processes: Started[] = [
-    ...[1, 2, 3].map((n) => startProcess('worker', ['--name', `worker${n}`], env, { echo: true, prefix: `  [worker${n}] ` })),
-    startProcess('results-consumer', [], env, { echo: true, prefix: '  [results] ' }),
+    // A person reads these lines: the human log format, though the output is a pipe.
+    ...[1, 2, 3].map((n) => startProcess('worker', ['--name', `worker${n}`], { ...env, SIMPLECM_LOG_FORMAT: 'human' }, { echo: true, prefix: `  [worker${n}] ` })),
+    startProcess('results-consumer', [], { ...env, SIMPLECM_LOG_FORMAT: 'human' }, { echo: true, prefix: '  [results] ' }),
   ];
   let dashboard: string | undefined;
   try {
