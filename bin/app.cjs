@@ -165,6 +165,11 @@ async function main() {
     console.error(`usage: node bin/app.cjs <${Object.keys(apps).join('|')}> [args…] | --build`);
     process.exit(2);
   }
+  await start(first, rest);
+}
+
+/** Runs app `first` (rebuilt first when stale) as if started as `node dist/<first>.js …rest`. */
+async function start(first, rest) {
   const newest = newestSourceMtimeMs();
   if (!isFresh(first, newest)) await build([first]);
   // The app reads its arguments from process.argv.slice(2), as if started as `node dist/<app>.js …`.
@@ -172,7 +177,7 @@ async function main() {
   runBundle(first);
 }
 
-module.exports = { apps, build, buildStale };
+module.exports = { apps, build, buildStale, start };
 
 if (require.main === module) {
   main().catch((error) => {

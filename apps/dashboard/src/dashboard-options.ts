@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { intSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
+import { CASSANDRA_ENV, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 
 /** Shorter passwords are refused: the dashboard shows every host's output. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -145,5 +145,16 @@ export function resolveDashboardOptions(options: DashboardOptions): DashboardCon
 
 /** Defaults < environment < flags, resolved once per process. An empty variable is an unset one. */
 export function compileDashboardOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DashboardConfig {
-  return resolveDashboardOptions(readSettings(argv, env, dashboardSettings));
+  const help = () =>
+    formatCommandHelp(
+      {
+        usage: `${env.SIMPLECM_COMMAND_NAME ?? 'simplecm dashboard'} [options]`,
+        summary: 'Serves run history and the queues (Bull Board) over HTTP behind a login; runs until SIGTERM or SIGINT.',
+        examples: ['SIMPLECM_DASHBOARD_PASSWORD=… simplecm dashboard --port 3000'],
+        env: [...REDIS_ENV, ...CASSANDRA_ENV],
+      },
+      dashboardSettings,
+      dashboardDefaults(),
+    );
+  return resolveDashboardOptions(readSettings(argv, env, dashboardSettings, help));
 }

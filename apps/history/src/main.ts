@@ -1,4 +1,4 @@
-import { ConfigError } from '@simplecm/config';
+import { CommandExit, ConfigError } from '@simplecm/config';
 import { errorMessage } from '@simplecm/kernel';
 import { resultsCommand } from './results-command';
 import { runsCommand } from './runs-command';
@@ -17,7 +17,8 @@ if (!command) {
 command(rest).then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`${name}: ${errorMessage(error)}`);
-    process.exit(error instanceof ConfigError ? 2 : 3);
+    console.error(`${name}: ${error instanceof ConfigError ? errorMessage(error) : errorMessage(error).split('\n')[0]}`);
+    // The driver's "all hosts tried" error carries a dump per node: its first line says it all.
+    process.exit(error instanceof ConfigError ? CommandExit.badInput : CommandExit.unavailable);
   },
 );

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ConfigError, connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
+import { ConfigError, EXIT_CODES_HELP, intFlag, parseCli, wantsHelp } from '@simplecm/config';
 import { hostnameSchema, hostStatusSchema, type OperationResult } from '@simplecm/domain';
-import { connectCassandra, resultStore, runStore } from '@simplecm/store';
+import { resultStore, runStore } from '@simplecm/store';
+import { connectHistory, HISTORY_ENV } from './history-connect';
 import { describeRun, formatTable, runHostColumns, type Column } from '@simplecm/terminal';
 
 /** One host's operations in a run: `npm run results -- <runId> --host h`. */
@@ -16,25 +17,63 @@ const operationColumns: Column<OperationResult>[] = [
   { header: 'stderr', value: (o) => `${o.stderr}${o.stderrTruncated ? ' [truncated]' : ''}`, maxWidth: 100 },
 ];
 
+const RESULTS_HELP = `usage: simplecm results <runId> [options]
+
+A run's hosts a page at a time, or with --host one host's operations.
+
+options:
+  --host HOST        one host's operations (status, exit code, changes, stderr)
+  --status STATUS    only hosts with this status: ok|changed|failed|unreachable
+  --page-size N      hosts per page; default 50
+  --page TOKEN       the page token printed by the previous page
+  --json             one JSON object: {"run", "items", "nextPage"}, or with --host {"run", "host", "operations"}
+  -h, --help         this help
+
+environment:
+${HISTORY_ENV.map((e) => `  ${e}`).join('\n')}
+
+examples:
+  simplecm results <run id> --status failed
+  simplecm results <run id> --host host5 --json
+
+${EXIT_CODES_HELP}
+`;
+
 /**
  * `npm run results -- <runId> [--host h] [--status failed] [--page-size N] [--page T]`:
  * a run's hosts a page at a time (Cassandra paging state as the page token), or one host's operations.
  */
 export async function resultsCommand(argv: string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    console.log(RESULTS_HELP);
+    return;
+  }
   const { flags, positionals } = parseCli(
     argv,
-    { host: { type: 'string' }, status: { type: 'string' }, 'page-size': { type: 'string' }, page: { type: 'string' } },
-    z.object({ host: hostnameSchema.optional(), status: hostStatusSchema.optional(), 'page-size': intFlag(1, 5000).optional(), page: z.string().regex(/^[0-9a-f]+$/, 'a page token printed by a previous call').optional() }),
+    { host: { type: 'string' }, status: { type: 'string' }, 'page-size': { type: 'string' }, page: { type: 'string' }, json: { type: 'boolean' } },
+    z.object({
+      host: hostnameSchema.optional(),
+      status: hostStatusSchema.optional(),
+      'page-size': intFlag(1, 5000).optional(),
+      page: z.string().regex(/^[0-9a-f]+$/, 'a page token printed by a previous call').optional(),
+      json: z.boolean().optional(),
+    }),
     { positionals: true },
   );
   const runId = z.string().uuid('must be a run id').safeParse(positionals[0]);
-  if (!runId.success || positionals.length !== 1) throw new ConfigError('usage: npm run results -- <runId> [--host h] [--status s] [--page-size N] [--page T]');
-  const config = connectionConfigFromEnv(process.env);
-  const cassandra = await connectCassandra(config.cassandra);
+  if (!runId.success || positionals.length !== 1) throw new ConfigError(`usage: simplecm results <runId> [--host h] [--status s] [--page-size N] [--page T] [--json] (--help for more)`);
+  const { cassandra, keyspace } = await connectHistory(process.env);
   try {
-    const results = resultStore(cassandra, config.cassandra.keyspace);
+    const results = resultStore(cassandra, keyspace);
     // First the run itself (mode, target, state revision), then its hosts or one host's operations.
-    const run = await runStore(cassandra, config.cassandra.keyspace).getRun(runId.data);
+    const run = await runStore(cassandra, keyspace).getRun(runId.data);
+    if (flags.json) {
+      const body = flags.host
+        ? { run: run ?? null, host: flags.host, operations: await results.getOperationResults(runId.data, flags.host) }
+        : { run: run ?? null, ...(await results.pageRunHosts(runId.data, { pageSize: flags['page-size'] ?? 50, page: flags.page, status: flags.status })) };
+      console.log(JSON.stringify(body));
+      return;
+    }
     console.log(run ? describeRun(run) : `run ${runId.data}: not recorded`);
     if (flags.host) {
       const ops = await results.getOperationResults(runId.data, flags.host);

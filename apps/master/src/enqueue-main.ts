@@ -1,23 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
-import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
+import { CommandExit, ConfigError, connectionConfigFromEnv, wantsHelp } from '@simplecm/config';
+import type { HostStatus, RunTarget } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, jobSigner, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
-import { connectCassandra, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
+import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
+import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
-import { enqueueRun } from './enqueue';
-import { compileEnqueueOptions } from './enqueue-options';
+import { EmptyTargetError, enqueueRun } from './enqueue';
+import { compileEnqueueOptions, enqueueHelp } from './enqueue-options';
 import { InvalidDesiredStateError, isDesiredStateProblem } from './plan-run';
 import { formatRecap } from './recap';
 
-/** Exit codes: 0 done (and with --wait, nothing failed); 1 hosts failed; 2 bad input; 3 error. */
+/** Exit codes (EXIT_CODES_HELP): 0 done (and with --wait, nothing failed); 1 hosts failed; 2 bad input or empty target; 3 Redis or Cassandra unavailable. */
 async function main(): Promise<number> {
-  const options = compileEnqueueOptions(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(enqueueHelp(process.env.SIMPLECM_COMMAND_NAME === undefined ? undefined : `${process.env.SIMPLECM_COMMAND_NAME} [options]`));
+    return 0;
+  }
+  const options = compileEnqueueOptions(argv, process.env);
   const config = connectionConfigFromEnv(process.env);
   const modules = loadModules(resolveModulesDir(options.modulesDir));
   const signer = jobSigner(readFileSync(options.signingKeyFile), options.jobTtlSeconds * 1000);
-  const cassandra = await connectCassandra(config.cassandra);
+  // Both services are checked before anything is recorded: a run row is created only once Redis answered.
+  await probeRedis(config.redis, options.connectTimeoutMs);
+  const cassandra = await connectCassandraWithin(config.cassandra, options.connectTimeoutMs);
   const redis = redisConnection(config.redis);
   const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: config.redis.prefix });
   const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
@@ -25,6 +33,7 @@ async function main(): Promise<number> {
     const ks = config.cassandra.keyspace;
     const inventory = inventoryStore(cassandra, ks);
     const runs = runStore(cassandra, ks);
+    const target = options.rerunFailed === undefined ? options.target : await failedHostsOf(options.rerunFailed, runs.getRun, resultStore(cassandra, ks).pageRunHosts);
     const enqueueProgress = progressReporter(process.stderr, { label: 'hosts enqueued' });
     const runKey = options.runKey;
     const deps = {
@@ -42,7 +51,7 @@ async function main(): Promise<number> {
     const { runId, hostCount, stateRevision } = await enqueueRun(
       // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
       { ...deps, onRunCreated: (id, n) => console.log(`run ${id}: enqueuing ${n} host job(s)`) },
-      options.target,
+      target,
       options.run,
       { ...settings, runId: options.runId },
     );
@@ -66,7 +75,7 @@ async function main(): Promise<number> {
       try {
         if (reconnected) {
           reconnected = false;
-          await enqueueRun({ ...deps, onProgress: undefined }, options.target, options.run, { ...settings, runId });
+          await enqueueRun({ ...deps, onProgress: undefined }, target, options.run, { ...settings, runId });
           console.error(`enqueue: Redis reconnected; the jobs of run ${runId} are all there`);
         }
         const p = await readRunProgress(redis, config.redis.prefix, runId);
@@ -90,11 +99,31 @@ async function main(): Promise<number> {
   }
 }
 
+/** The hosts that failed or were unreachable in run `runId`, as a target; an EmptyTargetError when there are none. */
+async function failedHostsOf(
+  runId: string,
+  getRun: (runId: string) => Promise<unknown>,
+  pageRunHosts: (runId: string, o: { pageSize: number; page?: string; status: HostStatus }) => Promise<{ items: ReadonlyArray<{ hostname: string }>; nextPage?: string }>,
+): Promise<RunTarget> {
+  if ((await getRun(runId)) === undefined) throw new ConfigError(`--rerun-failed: there is no run ${runId}`);
+  const hosts: string[] = [];
+  for (const status of ['failed', 'unreachable'] as const) {
+    let page: string | undefined;
+    do {
+      const p = await pageRunHosts(runId, { pageSize: 500, page, status });
+      hosts.push(...p.items.map((h) => h.hostname));
+      page = p.nextPage;
+    } while (page !== undefined);
+  }
+  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed or unreachable host; nothing was recorded or enqueued`);
+  return { kind: 'hosts', hosts: [...new Set(hosts)].sort() };
+}
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof InvalidDesiredStateError || isDesiredStateProblem(error);
-    console.error(`enqueue: ${errorMessage(error)}`);
-    process.exit(known ? 2 : 3);
+    const badInput = error instanceof ConfigError || error instanceof InvalidDesiredStateError || error instanceof EmptyTargetError || isDesiredStateProblem(error);
+    console.error(`enqueue: ${errorMessage(error).split('\n').slice(0, badInput ? undefined : 1).join('\n')}`);
+    process.exit(badInput ? CommandExit.badInput : CommandExit.unavailable);
   },
 );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ConfigError, intSetting, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
-import { groupNameSchema, hostnameSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
+import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
+import { groupNameSchema, hostnameSchema, parseHostPattern, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
+import { errorMessage } from '@simplecm/kernel';
 import { HOST_JOB_TTL_SECONDS, type RunOptions } from '@simplecm/queue';
 import type { TagSelection } from './select-operations';
 
@@ -10,6 +11,12 @@ export interface EnqueueOptions {
   hosts?: string[];
   /** `--group g`: only the hosts of this group. @defaultValue every host */
   group?: string;
+  /** `--limit PATTERN`: only the hosts the pattern selects (groups, names, globs, `&`, `!`; see parseHostPattern). @defaultValue every host */
+  limit?: string;
+  /** `--rerun-failed RUN_ID`: only the hosts that failed or were unreachable in that run. @defaultValue none */
+  rerunFailed?: string;
+  /** `--connect-timeout S` / SIMPLECM_CONNECT_TIMEOUT: give up on an unreachable Redis or Cassandra after S seconds (exit 3). @defaultValue `10` */
+  connectTimeoutSeconds?: number;
   /**
    * `--tags a,b`: send only the operations having at least one of these tags (duplicates
    * dropped). A handler is sent only with a trigger it names (see selectOperations); the
@@ -55,6 +62,9 @@ export interface EnqueueOptions {
 /** Every enqueue setting resolved and checked; the only form that travels. */
 export interface EnqueueConfig {
   readonly target: RunTarget;
+  /** `--rerun-failed`: the run whose failed and unreachable hosts are the target (then `target` is all, narrowed by the caller). */
+  readonly rerunFailed: string | undefined;
+  readonly connectTimeoutMs: number;
   readonly run: RunOptions;
   readonly runId: string | undefined;
   readonly runKey: string | undefined;
@@ -69,24 +79,42 @@ export interface EnqueueConfig {
   readonly selection: TagSelection;
 }
 
-const enqueueSettings: SettingSpec<EnqueueOptions> = {
-  hosts: listSetting({ flag: 'hosts' }, hostnameSchema, 'name at least one host'),
-  group: textSetting({ flag: 'group' }, groupNameSchema),
+const runIdText = z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue');
+
+/** The settings of `enqueue` (`simplecm run`); exported so that `--help` is generated from them. */
+export const enqueueSettings: SettingSpec<EnqueueOptions> = {
+  hosts: listSetting({ flag: 'hosts', valueName: 'H1,H2', about: 'only these hosts' }, hostnameSchema, 'name at least one host'),
+  group: textSetting({ flag: 'group', valueName: 'GROUP', about: 'only the hosts of this group' }, groupNameSchema),
+  limit: textSetting(
+    { flag: 'limit', valueName: 'PATTERN', about: "only the hosts the pattern selects: names, groups, globs, '&' (and), '!' (not), e.g. 'web:&eu:!web3'" },
+    z.string().superRefine((text, ctx) => {
+      try {
+        parseHostPattern(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: errorMessage(error) });
+      }
+    }),
+  ),
+  rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed or were unreachable in that run' }, runIdText),
   // Tag names have the charset of group names.
-  tags: listSetting({ flag: 'tags' }, groupNameSchema, 'name at least one tag'),
-  skipTags: listSetting({ flag: 'skip-tags' }, groupNameSchema, 'name at least one tag'),
-  check: switchSetting({ flag: 'check' }),
-  keepGoing: switchSetting({ flag: 'keep-going' }),
-  operationTimeoutSeconds: intSetting({ flag: 'operation-timeout' }, 1, 86_400),
-  runId: textSetting({ flag: 'run-id' }, z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue')),
-  runKey: textSetting({ flag: 'run-key' }, z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, 'letters, digits and . _ : @ / - (at most 200)')),
-  connectAttempts: intSetting({ flag: 'connect-attempts' }, 1, 20),
-  batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE' }, 1, 5_000),
-  batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS' }, 0, 600_000),
-  wait: switchSetting({ flag: 'wait' }),
-  modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR' }, z.string().min(1)),
-  signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY' }, z.string().min(1)),
-  jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS' }, 60, 30 * 86_400),
+  tags: listSetting({ flag: 'tags', valueName: 'T1,T2', about: 'only operations with one of these tags' }, groupNameSchema, 'name at least one tag'),
+  skipTags: listSetting({ flag: 'skip-tags', valueName: 'T1,T2', about: 'leave out operations with any of these tags' }, groupNameSchema, 'name at least one tag'),
+  check: switchSetting({ flag: 'check', about: 'check mode: report what would change, change nothing' }),
+  keepGoing: switchSetting({ flag: 'keep-going', about: "run a host's later operations after one fails" }),
+  operationTimeoutSeconds: intSetting({ flag: 'operation-timeout', valueName: 'S', about: 'kill an operation on the host after S seconds' }, 1, 86_400),
+  runId: textSetting({ flag: 'run-id', valueName: 'RUN_ID', about: 're-enqueue an existing run (after a crash); jobs already there are not added twice' }, runIdText),
+  runKey: textSetting(
+    { flag: 'run-key', valueName: 'KEY', about: 'idempotency key: every enqueue with the same key joins one run' },
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, 'letters, digits and . _ : @ / - (at most 200)'),
+  ),
+  connectAttempts: intSetting({ flag: 'connect-attempts', valueName: 'N', about: 'tries to reach a host before it is recorded unreachable' }, 1, 20),
+  connectTimeoutSeconds: intSetting({ flag: 'connect-timeout', env: 'SIMPLECM_CONNECT_TIMEOUT', valueName: 'S', about: 'give up on an unreachable Redis or Cassandra after S seconds (exit 3)' }, 1, 600),
+  batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE', about: 'host jobs added per Redis round trip' }, 1, 5_000),
+  batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS', about: 'pause after each batch (a test hook)' }, 0, 600_000),
+  wait: switchSetting({ flag: 'wait', about: 'show progress until every host is done, then a recap; exit 1 if any host failed' }),
+  modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
+  signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
+  jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
 };
 
 const enqueueDefaults = {
@@ -94,6 +122,7 @@ const enqueueDefaults = {
   keepGoing: false,
   operationTimeoutSeconds: 300,
   connectAttempts: 3,
+  connectTimeoutSeconds: 10,
   batchSize: 200,
   batchPauseMs: 0,
   wait: false,
@@ -103,12 +132,22 @@ const enqueueDefaults = {
 /** Checks options that are already typed (from code) and fills in the defaults. */
 export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
   const o = resolveSettings(enqueueSettings, enqueueDefaults, options);
-  if (o.hosts && o.group) throw new ConfigError('--hosts and --group: give one or the other');
+  if ([o.hosts, o.group, o.limit, o.rerunFailed].filter((t) => t !== undefined).length > 1) {
+    throw new ConfigError('--hosts, --group, --limit and --rerun-failed: give one of them');
+  }
   if (!o.signingKeyFile) throw new ConfigError('SIMPLECM_JOB_SIGNING_KEY: name the private key host jobs are signed with (workers refuse unsigned jobs)');
   if (o.runId && o.runKey) throw new ConfigError('--run-id and --run-key: give one or the other');
-  const target: RunTarget = o.hosts ? { kind: 'hosts', hosts: [...new Set(o.hosts)] } : o.group ? { kind: 'group', group: o.group } : { kind: 'all' };
+  const target: RunTarget = o.hosts
+    ? { kind: 'hosts', hosts: [...new Set(o.hosts)] }
+    : o.group
+      ? { kind: 'group', group: o.group }
+      : o.limit
+        ? { kind: 'pattern', pattern: o.limit }
+        : { kind: 'all' };
   return {
     target,
+    rerunFailed: o.rerunFailed,
+    connectTimeoutMs: o.connectTimeoutSeconds * 1000,
     run: { mode: o.check ? 'check' : 'apply', keepGoing: o.keepGoing, operationTimeoutSeconds: o.operationTimeoutSeconds },
     runId: o.runId,
     runKey: o.runKey,
@@ -121,6 +160,24 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     jobTtlSeconds: o.jobTtlSeconds,
     selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };
+}
+
+/** `enqueue --help` (`simplecm run --help`), generated from the settings above. */
+export function enqueueHelp(usage = 'simplecm run [options]'): string {
+  return formatCommandHelp(
+    {
+      usage,
+      summary: 'Plans a run from the desired state in Cassandra and enqueues one job per host on Redis (npm run enqueue is the same command).',
+      examples: [
+        'simplecm run --wait',
+        "simplecm run --limit 'web:&eu:!web3' --check --wait",
+        'simplecm run --rerun-failed 5f0c…-… --wait',
+      ],
+      env: [...REDIS_ENV, ...CASSANDRA_ENV],
+    },
+    enqueueSettings,
+    enqueueDefaults,
+  );
 }
 
 /** Defaults < environment < flags, resolved once per process. */

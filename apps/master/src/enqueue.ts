@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { SimpleCmError } from '@simplecm/kernel';
 import { describeTarget, type RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
 import { describeJobIssues, hostJobId, hostJobOptions, hostJobRunSchema, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
@@ -21,6 +22,12 @@ export interface EnqueueDeps extends PlanSource {
   readonly onProgress?: (enqueued: number, total: number) => void;
   /** The id of the newest state revision (null when none): recorded as the one the run converges. */
   readonly latestStateRevision?: () => Promise<string | null>;
+}
+
+/** The target selects no host: bad input (exit 2), nothing recorded. */
+export class EmptyTargetError extends SimpleCmError<'empty-target'> {
+  override readonly name = 'EmptyTargetError';
+  readonly code = 'empty-target' as const;
 }
 
 export interface EnqueuedRun {
@@ -70,7 +77,7 @@ export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: 
     const hostCount = await validateTarget(deps, operationChecker(deps.modules), target, { keep: (host) => spool.write(host), selection });
     const spooled = await spool.finish();
     if (spooled !== hostCount) throw new Error(`enqueue: ${spooled} hosts spooled of ${hostCount} validated`);
-    if (hostCount === 0) throw new Error(`no hosts match the target ${describeTarget(target)}`);
+    if (hostCount === 0) throw new EmptyTargetError(`no hosts match the target ${describeTarget(target)}; nothing was recorded or enqueued`);
     const candidate = settings.runId ?? deps.newRunId();
     const id = settings.runId === undefined && deps.claimRunId ? await deps.claimRunId(candidate) : candidate;
     // Pass one checked each host's part of its job; this is the rest, the same for every host.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, intSetting, readSettings, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
+import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 
 /** Results consumer settings, each from a flag, else an environment variable, else the default. */
 export interface ResultsOptions {
@@ -99,5 +99,16 @@ export function resolveResultsOptions(options: ResultsOptions): ResultsConfig {
 
 /** Defaults < environment < flags, resolved once per process. */
 export function compileResultsOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ResultsConfig {
-  return resolveResultsOptions(readSettings(argv, env, resultsSettings));
+  const help = () =>
+    formatCommandHelp(
+      {
+        usage: `${env.SIMPLECM_COMMAND_NAME ?? 'simplecm results-consumer'} [options]`,
+        summary: "Takes the workers' result jobs from Redis and writes every operation's outcome to Cassandra; runs until SIGTERM or SIGINT.",
+        examples: ['simplecm results-consumer'],
+        env: [...REDIS_ENV, ...CASSANDRA_ENV],
+      },
+      resultsSettings,
+      resultsDefaults,
+    );
+  return resolveResultsOptions(readSettings(argv, env, resultsSettings, help));
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { intSetting, readSettings, resolveSettings, switchSetting, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
+import { formatCommandHelp, intSetting, REDIS_ENV, readSettings, resolveSettings, switchSetting, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 import { OUTPUT_LIMIT_BYTES } from '@simplecm/domain';
 
 /**
@@ -117,5 +117,16 @@ export function resolveWorkerOptions(options: WorkerOptions): WorkerConfig {
 
 /** Defaults < environment < flags, resolved once per process. */
 export function compileWorkerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): WorkerConfig {
-  return resolveWorkerOptions(readSettings(argv, env, workerSettings));
+  const help = () =>
+    formatCommandHelp(
+      {
+        usage: `${env.SIMPLECM_COMMAND_NAME ?? 'simplecm worker'} [options]`,
+        summary: 'Takes host jobs from Redis and converges each host over one SSH connection; runs until SIGTERM or SIGINT.',
+        examples: ['simplecm worker --concurrency 20', 'SIMPLECM_KEYS_DIR=./keys simplecm worker --accept-new-host-keys'],
+        env: [...REDIS_ENV],
+      },
+      workerSettings,
+      workerDefaults(),
+    );
+  return resolveWorkerOptions(readSettings(argv, env, workerSettings, help));
 }

@@ -5,3 +5,5 @@ export * from './cassandra-config';
 export * from './connections';
 export * from './cli';
 export * from './settings';
+export * from './command-help';
+export * from './unavailable-error';

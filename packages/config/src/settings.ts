@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { z } from 'zod';
-import { intFlag, parseCli } from './cli';
+import { intFlag, parseCli, wantsHelp } from './cli';
 import { ConfigError, zodIssues } from './errors';
 
 /**
@@ -19,10 +20,14 @@ export interface Setting<T> {
   readonly check: z.ZodType<T>;
   /** Refused when absent after defaults (the check's message says why). */
   readonly required?: boolean;
+  /** What the setting does, for `--help`. */
+  readonly about?: string;
+  /** The value's placeholder in `--help` (`N`, `PATTERN`); default the field's name in capitals. */
+  readonly valueName?: string;
 }
 
 /** Where a setting comes from. */
-export type SettingSources = Pick<Setting<unknown>, 'flag' | 'env' | 'required'>;
+export type SettingSources = Pick<Setting<unknown>, 'flag' | 'env' | 'required' | 'about' | 'valueName'>;
 
 /** The settings of one options type `O`, one per field. */
 export type SettingSpec<O> = { readonly [K in keyof O]-?: Setting<NonNullable<O[K]>> };
@@ -69,9 +74,13 @@ function entries<O>(spec: SettingSpec<O>): Array<[string, Setting<unknown>]> {
 /**
  * The settings given on the command line and in the environment, a flag over its variable;
  * absent ones are left out. Unknown flags, and bad values, are ConfigErrors naming the flag or
- * the variable.
+ * the variable. With `help`, `--help` or `-h` prints it and exits 0 (the process's own help).
  */
-export function readSettings<O>(argv: readonly string[], env: NodeJS.ProcessEnv, spec: SettingSpec<O>): O {
+export function readSettings<O>(argv: readonly string[], env: NodeJS.ProcessEnv, spec: SettingSpec<O>, help?: () => string): O {
+  if (help !== undefined && wantsHelp(argv)) {
+    fs.writeSync(1, help());
+    process.exit(0);
+  }
   const flagTypes: Record<string, { type: 'string' | 'boolean' }> = {};
   const flagSchemas: Record<string, z.ZodType> = {};
   const envSchemas: Record<string, z.ZodType> = {};

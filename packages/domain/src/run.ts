@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { assertNever } from '@simplecm/kernel';
 import type { OutcomeCounts, RunMode, RunStatus } from './outcome';
 
-/** What a run was asked to converge: everything, a list of hosts, or a group. */
-export type RunTarget = { readonly kind: 'all' } | { readonly kind: 'hosts'; readonly hosts: readonly string[] } | { readonly kind: 'group'; readonly group: string };
+/** What a run was asked to converge: everything, a list of hosts, a group, or a host pattern (`--limit`, see host-pattern.ts). */
+export type RunTarget =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'hosts'; readonly hosts: readonly string[] }
+  | { readonly kind: 'group'; readonly group: string }
+  | { readonly kind: 'pattern'; readonly pattern: string };
 
 export function describeTarget(target: RunTarget): string {
   switch (target.kind) {
@@ -13,6 +17,8 @@ export function describeTarget(target: RunTarget): string {
       return `hosts:${target.hosts.join(',')}`;
     case 'group':
       return `group:${target.group}`;
+    case 'pattern':
+      return `limit:${target.pattern}`;
     default:
       return assertNever(target);
   }

@@ -10,3 +10,4 @@ export * from './run-key';
 export * from './canonical-json';
 export * from './job-signature';
 export * from './result-mac';
+export * from './probe-redis';

@@ -14,8 +14,8 @@ const consistencyLevels: Record<CassandraConsistency, number> = {
   ALL: types.consistencies.all,
 };
 
-/** A driver client bound to no keyspace: every query names `keyspace.table`. */
-export async function connectCassandra(config: CassandraConfig): Promise<Client> {
+/** A driver client bound to no keyspace: every query names `keyspace.table`. `connectTimeoutMs`: per socket, default 5 s. */
+export async function connectCassandra(config: CassandraConfig, { connectTimeoutMs = 5_000 }: { connectTimeoutMs?: number } = {}): Promise<Client> {
   const client = new Client({
     contactPoints: [...config.contactPoints],
     localDataCenter: config.localDataCenter,
@@ -25,7 +25,7 @@ export async function connectCassandra(config: CassandraConfig): Promise<Client>
     // own after a coordinator dies mid-request; SimpleCM's writers retry whole steps instead (the
     // results consumer's job is retried and its writes are idempotent).
     queryOptions: { prepare: true, fetchSize: 500, consistency: consistencyLevels[config.consistency ?? defaultConsistency] },
-    socketOptions: { connectTimeout: 5_000, readTimeout: 20_000 },
+    socketOptions: { connectTimeout: connectTimeoutMs, readTimeout: 20_000 },
   });
   await client.connect();
   return client;

@@ -1,4 +1,5 @@
 export * from './connect';
+export * from './connect-bounded';
 export * from './cql-files';
 export * from './schema';
 export * from './rows';

@@ -1,5 +1,5 @@
 import { types, type Client } from 'cassandra-driver';
-import type { Host, Operation, RunTarget } from '@simplecm/domain';
+import { parseHostPattern, type Host, type Operation, type RunTarget } from '@simplecm/domain';
 import { assertNever, errorMessage, SimpleCmError } from '@simplecm/kernel';
 import { fromHostRow, InvalidRowError, operationRowParser, toHostParams, toOperationParams } from './rows';
 import { scanPages } from './scan-pages';
@@ -96,6 +96,15 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
         for await (const row of await client.execute(q.groupHosts, [target.group], opts)) {
           const host = await getHost(String(row.get('hostname')));
           if (host) yield host; // a membership row left behind by a deleted host is ignored
+        }
+        return;
+      }
+      case 'pattern': {
+        // Groups, globs, `&` and `!` need each host's groups: every host is read and matched.
+        const pattern = parseHostPattern(target.pattern);
+        for await (const row of await client.execute(q.allHosts, [], opts)) {
+          const host = fromHostRow(row);
+          if (pattern.matches(host)) yield host;
         }
         return;
       }

@@ -10,6 +10,8 @@ describe('enqueue flags', () => {
       run: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 },
       runId: undefined,
       runKey: undefined,
+      rerunFailed: undefined,
+      connectTimeoutMs: 10_000,
       connectAttempts: 3,
       batchSize: 200,
       batchPauseMs: 0,
@@ -33,9 +35,16 @@ describe('enqueue flags', () => {
     expect(compileEnqueueOptions(['--group', 'web'], env).target).toEqual({ kind: 'group', group: 'web' });
   });
 
+  it('targets a host pattern (--limit), refusing a bad one and suggesting a misspelt flag', () => {
+    expect(compileEnqueueOptions(['--limit', 'web:&eu:!web3'], env).target).toEqual({ kind: 'pattern', pattern: 'web:&eu:!web3' });
+    expect(() => compileEnqueueOptions(['--limit', 'web:&'], env)).toThrow(/--limit/);
+    expect(() => compileEnqueueOptions(['--lmit', 'web'], env)).toThrow(/did you mean --limit\?/);
+    expect(compileEnqueueOptions(['--connect-timeout', '3'], env).connectTimeoutMs).toBe(3000);
+  });
+
   it.each([
     [['--hosts', 'a b'], /--hosts/],
-    [['--hosts', 'h1', '--group', 'g'], /--hosts and --group/],
+    [['--hosts', 'h1', '--group', 'g'], /--hosts, --group, --limit and --rerun-failed/],
     [['--operation-timeout', '0'], /--operation-timeout/],
     [['--run-id', 'not-a-run'], /--run-id/],
     [['--bogus'], /bogus/],

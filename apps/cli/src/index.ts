@@ -1,0 +1,1 @@
+export { cliCommands, type CliCommand } from "./commands";
