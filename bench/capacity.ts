@@ -28,7 +28,7 @@ import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import type { HostResult, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readRunProgress, redisConnection, resultJobId, type HostJobData, type ResultJobData } from '@simplecm/queue';
+import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobId, resultSealer, type HostJobData, type ResultJobData } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
 import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds } from './capacity-probes';
@@ -272,11 +272,14 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   }
   // Simulated workers: take a host job, hand its result to the results queue with the options
   // apps/worker/src/host-worker.ts uses, complete the job. No SSH: what is left is the queue work.
+  const resultSeal = resultSealer(readResultKey(stackPaths.resultKey));
   const simWorker = new Worker(
     HOSTS_QUEUE,
     async (job: Job<HostJobData>) => {
-      await resultsQueue.add('result', { result: fakeResult(job.data), mode: 'apply', hostCount: job.data.hostCount }, {
-        jobId: resultJobId(job.data.runId, job.data.host.hostname),
+      const jobId = resultJobId(job.data.runId, job.data.host.hostname);
+      // Sealed as a worker seals it: the consumers refuse a result without the MAC.
+      await resultsQueue.add('result', resultSeal.seal(jobId, { result: fakeResult(job.data), mode: 'apply' as const, hostCount: job.data.hostCount }), {
+        jobId,
         attempts: 1_000,
         backoff: { type: 'exponential', delay: 1_000 },
         removeOnComplete: 10_000,

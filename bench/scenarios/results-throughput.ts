@@ -7,7 +7,7 @@
 import { Queue } from 'bullmq';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { OperationResult } from '@simplecm/domain';
-import { RESULTS_QUEUE, redisConnection, resultJobId, type ResultJobData } from '@simplecm/queue';
+import { readResultKey, RESULTS_QUEUE, redisConnection, resultJobId, resultSealer, type ResultJobData } from '@simplecm/queue';
 import { newRunId } from '@simplecm/store';
 import type { BenchOptions } from '../bench-options';
 import { createBenchSystem, type BenchSystem } from '../bench-system';
@@ -42,6 +42,8 @@ export async function fillResultsQueue(system: BenchSystem, n: number): Promise<
   await system.runs.createRun({ runId, mode: 'apply', target: 'bench results', hostCount: n });
   const redis = redisConnection(connectionConfigFromEnv(system.env).redis);
   const queue = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: redis, prefix: system.prefix });
+  // Sealed as workers seal them: the consumer refuses results without the MAC.
+  const sealer = resultSealer(readResultKey(system.env.SIMPLECM_RESULT_KEY ?? ''));
   try {
     const now = Date.now();
     for (let i = 0; i < n; i += 1000) {
@@ -50,7 +52,7 @@ export async function fillResultsQueue(system: BenchSystem, n: number): Promise<
           const hostname = `results-${String(i + k + 1).padStart(6, '0')}`;
           return {
             name: 'result',
-            data: { result: hostResult(runId, hostname, now), mode: 'apply', hostCount: n },
+            data: sealer.seal(resultJobId(runId, hostname), { result: hostResult(runId, hostname, now), mode: 'apply' as const, hostCount: n }),
             opts: { jobId: resultJobId(runId, hostname), attempts: 1_000, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 10_000, removeOnFail: false },
           };
         }),

@@ -18,6 +18,7 @@ import {
   log,
   mustCompose,
   mustDocker,
+  project,
   readState,
   startMaster,
   waitHealthy,
@@ -162,7 +163,7 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     expect(await page.text()).toContain(sampleRunId.slice(0, 8));
   });
 
-  it('(4) workers read the key as a non-root user through the keys init step; the key stays 0600 on this machine; the master has none', async () => {
+  it('(4) workers read the key as a non-root user through the keys init step; the key stays 0600 on this machine; the master has only the job signing key', async () => {
     const key = path.join(state.secretsDir, 'keys', 'stack');
     const st = fs.statSync(key);
     expect({ mode: (st.mode & 0o777).toString(8), uid: st.uid }).toEqual({ mode: '600', uid: process.getuid!() });
@@ -177,10 +178,29 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     // sshd (StrictModes) accepted the key: the hosts converged above; its copy is root's and 0600.
     const [host2] = await containersOf('host2', env());
     expect((await mustDocker(['exec', host2!, 'stat', '-c', '%U %a', '/root/.ssh/authorized_keys'], env())).trim()).toBe('root 600');
-    // The master's container (kept from the sample run) mounted nothing, and its image has no key.
-    expect(sampleMasterMounts).toEqual([]);
+    // The master's container (kept from the sample run) mounted only the job signing key, and its image has no key.
+    expect((sampleMasterMounts as Array<{ Type: string; Name?: string; Destination: string }>).map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination }))).toEqual([
+      { type: 'volume', name: `${project}_job-signing-key`, destination: '/etc/simple-cm/signing' },
+    ]);
     const inImage = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', 'simplecm/app:0.1.0', '-c', 'ls -A /etc/simple-cm 2>&1; find / -xdev \\( -name "stack" -o -name "id_*" \\) -path "*key*" 2>/dev/null'], env());
     expect(inImage.stdout).toMatch(/No such file or directory\n$/);
+  });
+
+  it('(4b) job keys: workers get the public keys and the result key, results consumers the result key, only the master the signing key', async () => {
+    for (const file of ['signing.pem', 'result.key']) {
+      const st = fs.statSync(path.join(state.secretsDir, 'job-keys', file));
+      expect({ file, mode: (st.mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+    }
+    const [worker] = await containersOf('worker', env());
+    expect((await mustDocker(['exec', worker!, 'stat', '-c', '%u %a', '/etc/simple-cm/result/result.key'], env())).trim()).toBe('10001 400');
+    expect(await mustDocker(['exec', worker!, 'ls', '/etc/simple-cm/job-public-keys'], env())).toBe('master-1.pem\n');
+    const [results] = await containersOf('results', env());
+    expect((await mustDocker(['exec', results!, 'stat', '-c', '%u %a', '/etc/simple-cm/result/result.key'], env())).trim()).toBe('10001 400');
+    for (const service of ['worker', 'results', 'dashboard']) {
+      const [id] = await containersOf(service, env());
+      const found = await mustDocker(['exec', id!, 'sh', '-c', 'grep -rl "PRIVATE KEY" /etc/simple-cm 2>/dev/null; ls /etc/simple-cm; true'], env());
+      expect({ service, found: found.split('\n').filter(Boolean) }).toEqual({ service, found: service === 'worker' ? ['/etc/simple-cm/keys/stack', 'job-public-keys', 'keys', 'known', 'result'] : service === 'results' ? ['result'] : [] });
+    }
   });
 
   it('(5) images: production dependencies only, a non-root user, health checks; sizes reported', async () => {

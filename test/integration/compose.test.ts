@@ -5,6 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { compileDashboardOptions } from '@simplecm/dashboard';
 import { compileEnqueueOptions } from '@simplecm/master';
+import { compileResultsOptions } from '@simplecm/results';
 import { compileWorkerOptions } from '@simplecm/worker';
 import { entryPoints, repoRoot } from '@simplecm/stack';
 
@@ -40,6 +41,36 @@ const services = (parse(text, { merge: true }) as { services: Record<string, Ser
 const localFile = path.join(repoRoot, 'docker', 'compose.local.yml');
 const localServices = (parse(fs.readFileSync(localFile, 'utf8'), { merge: true }) as { services: Record<string, Service> }).services;
 const productionDockerfiles = ['docker/app.Dockerfile', 'docker/ssh-host.Dockerfile'];
+/** Where the keys step puts the job keys (issue 15), as each reader's environment names them. */
+const jobKeyPaths = {
+  signingKeyFile: '/etc/simple-cm/signing/signing.pem',
+  jobPublicKeys: '/etc/simple-cm/job-public-keys',
+  resultKeyFile: '/etc/simple-cm/result/result.key',
+} as const;
+/**
+ * Only the master may sign host jobs: no other service of a compose file names the signing key,
+ * mounts its volume, or mounts the operator's job-keys directory (the keys step copies from it).
+ */
+function expectSigningKeyOnlyInMaster(all: Record<string, Service>, jobKeysSource: string): void {
+  for (const [name, service] of Object.entries(all)) {
+    const env = Object.keys(service.environment ?? {}).filter((k) => k === 'SIMPLECM_JOB_SIGNING_KEY');
+    const volumes = (service.volumes ?? []).filter((v) => v.startsWith('job-signing-key:') || v.startsWith(`${jobKeysSource}:`));
+    const expected =
+      name === 'master'
+        ? { env: ['SIMPLECM_JOB_SIGNING_KEY'], volumes: ['job-signing-key:/etc/simple-cm/signing:ro'] }
+        : name === 'keys'
+          ? { env: [], volumes: [`${jobKeysSource}:/run/job-keys-source:ro`, 'job-signing-key:/signing'] }
+          : { env: [], volumes: [] };
+    expect({ name, env, volumes }).toEqual({ name, ...expected });
+  }
+  expect(all.master!.environment!.SIMPLECM_JOB_SIGNING_KEY).toBe(jobKeyPaths.signingKeyFile);
+  for (const name of ['worker', 'results', 'dashboard', 'schema', 'cassandra-auth']) expect({ name, env: all[name]!.environment?.SIMPLECM_JOB_SIGNING_KEY }).toEqual({ name, env: undefined });
+  // The workers verify (public keys) and seal results (result key); the results consumers check the seal.
+  expect(all.worker!.volumes).toEqual(expect.arrayContaining(['job-public-keys:/etc/simple-cm/job-public-keys:ro', 'result-key:/etc/simple-cm/result:ro']));
+  expect(all.results!.volumes).toEqual(['result-key:/etc/simple-cm/result:ro']);
+  expect(all.dashboard!.volumes).toBeUndefined();
+  for (const name of ['worker', 'results', 'master']) expect(all[name]!.depends_on).toMatchObject({ keys: { condition: 'service_completed_successfully' } });
+}
 /** ${VAR:?message} → the value the operator exports (the test's stand-ins). */
 const interpolate = (env: Record<string, string> = {}) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => secrets[name as keyof typeof secrets] ?? '')]));
@@ -100,9 +131,10 @@ describe('docker-compose.yml', () => {
       expect(config.cassandra.contactPoints).toHaveLength(3);
       expect(config.cassandra.username).toBe('simplecm');
       expect(config.redis.url).toMatch(/^redis:\/\/simplecm:[^@]+@redis:6379$/);
-      if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts' });
+      if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts', jobPublicKeys: jobKeyPaths.jobPublicKeys, resultKeyFile: jobKeyPaths.resultKeyFile });
+      if (name === 'results') expect(compileResultsOptions(args, env)).toMatchObject({ resultKeyFile: jobKeyPaths.resultKeyFile });
       if (name === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
-      if (name === 'master') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });
+      if (name === 'master') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true, signingKeyFile: jobKeyPaths.signingKeyFile });
     }
   });
 
@@ -112,10 +144,27 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'known-hosts': { condition: 'service_completed_successfully' }, keys: { condition: 'service_completed_successfully' } });
     for (const name of ['results', 'dashboard', 'worker', 'master']) expect(services[name]!.depends_on).toMatchObject({ schema: { condition: 'service_completed_successfully' }, 'cassandra-auth': { condition: 'service_completed_successfully' } });
     expect(services.worker!.volumes).toContain('worker-keys:/etc/simple-cm/keys:ro');
-    expect(services.keys!.volumes).toEqual(['./secrets/keys:/run/keys-source:ro', 'worker-keys:/keys']);
-    // Only the keys step sees the operator's key directory; the master mounts nothing.
-    for (const [name, service] of Object.entries(services)) if (name !== 'keys') expect((service.volumes ?? []).filter((v) => v.startsWith('./secrets/keys:'))).toEqual([]);
-    expect(services.master!.volumes).toBeUndefined();
+    expect(services.keys!.volumes).toEqual([
+      './secrets/keys:/run/keys-source:ro',
+      './secrets/job-keys:/run/job-keys-source:ro',
+      'worker-keys:/keys',
+      'job-signing-key:/signing',
+      'result-key:/result',
+      'job-public-keys:/job-public-keys',
+    ]);
+    // Only the keys step sees the operator's key directories; the master mounts the signing key alone.
+    for (const [name, service] of Object.entries(services)) if (name !== 'keys') expect((service.volumes ?? []).filter((v) => /^\.\/secrets\/(keys|job-keys):/.test(v))).toEqual([]);
+    expect(services.master!.volumes).toEqual(['job-signing-key:/etc/simple-cm/signing:ro']);
+  });
+
+  it('gives the job signing key to the master alone: no worker, results consumer or dashboard gets it (both layouts)', () => {
+    expectSigningKeyOnlyInMaster(services, './secrets/job-keys');
+    expectSigningKeyOnlyInMaster(localServices, '${SIMPLECM_SECRETS_DIR:?set SIMPLECM_SECRETS_DIR}/job-keys');
+    for (const all of [services, localServices]) {
+      const script = all.keys!.entrypoint!.join(' ');
+      expect(script).toContain('install -o 10001 -g 10001 -m 0400 /run/job-keys-source/signing.pem /signing/signing.pem');
+      expect(script).toContain('install -o 10001 -g 10001 -m 0400 /run/job-keys-source/result.key /result/result.key');
+    }
   });
 
   it('keeps the managed hosts on a network of their own: they cannot reach Redis or Cassandra', () => {
@@ -148,6 +197,9 @@ describe('docker-compose.yml', () => {
 
   it('refers only to files that exist, or to ./secrets, which the header says how to make', () => {
     expect(text).toMatch(/ssh-keygen -t ed25519 -N '' -f secrets\/keys\/stack/);
+    expect(text).toMatch(/openssl genpkey -algorithm ed25519 -out secrets\/job-keys\/signing\.pem/);
+    expect(text).toMatch(/openssl pkey -in secrets\/job-keys\/signing\.pem -pubout -out secrets\/job-keys\/public\//);
+    expect(text).toMatch(/openssl rand -base64 -out secrets\/job-keys\/result\.key 32/);
     for (const service of Object.values(services)) {
       if (service.build) expect(fs.existsSync(path.join(repoRoot, service.build.context, service.build.dockerfile))).toBe(true);
       for (const volume of service.volumes ?? []) {
@@ -205,15 +257,39 @@ describe('deploy/k8s', () => {
         expect(container.command).toBeUndefined();
         const [app, ...args] = container.args!;
         expect(Object.keys(entryPoints)).toContain(app);
-        if (app === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, keysDir: '/etc/simple-cm/keys', knownHostsFile: '/etc/simple-cm/known/known_hosts' });
+        if (app === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, keysDir: '/etc/simple-cm/keys', knownHostsFile: '/etc/simple-cm/known/known_hosts', jobPublicKeys: jobKeyPaths.jobPublicKeys, resultKeyFile: jobKeyPaths.resultKeyFile });
+        if (app === 'results-consumer') expect(compileResultsOptions(args, env)).toMatchObject({ resultKeyFile: jobKeyPaths.resultKeyFile });
         if (app === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
-        if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true });
+        if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true, signingKeyFile: jobKeyPaths.signingKeyFile });
       }
     }
     // Only the workers mount the private key (readable through the pod's fsGroup).
     const withKeys = [...byKind('Deployment'), ...byKind('Job')].filter((w) => (w.spec!.template!.spec.volumes ?? []).some((v) => v.secret?.secretName === 'simplecm-ssh-keys'));
     expect(withKeys.map((w) => w.metadata.name)).toEqual(['simplecm-worker']);
     expect(withKeys[0]!.spec!.template!.spec.securityContext!.fsGroup).toBe(10001);
+  });
+
+  it('gives the job signing key Secret to the master Job alone, the public keys to the workers, the result key to workers and results', () => {
+    const workloads = [...byKind('Deployment'), ...byKind('Job')];
+    const mounting = (secretName: string) =>
+      workloads
+        .filter((w) => (w.spec!.template!.spec.volumes ?? []).some((v) => v.secret?.secretName === secretName))
+        .map((w) => w.metadata.name)
+        .sort();
+    expect(mounting('simplecm-job-signing-key')).toEqual(['simplecm-master']);
+    expect(mounting('simplecm-job-public-keys')).toEqual(['simplecm-worker']);
+    expect(mounting('simplecm-result-key')).toEqual(['simplecm-results', 'simplecm-worker']);
+    for (const workload of workloads) {
+      const pod = workload.spec!.template!.spec;
+      // A 0440 Secret is readable by the non-root user through the pod's fsGroup.
+      if ((pod.volumes ?? []).some((v) => v.secret)) expect({ name: workload.metadata.name, fsGroup: pod.securityContext!.fsGroup }).toEqual({ name: workload.metadata.name, fsGroup: 10001 });
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const names = (container.env ?? []).map((e) => e.name).filter((n) => n === 'SIMPLECM_JOB_SIGNING_KEY');
+        const master = workload.metadata.name === 'simplecm-master' && container.name === 'master';
+        expect({ workload: workload.metadata.name, container: container.name, names }).toEqual({ workload: workload.metadata.name, container: container.name, names: master ? ['SIMPLECM_JOB_SIGNING_KEY'] : [] });
+      }
+    }
+    expect(Object.keys(config)).not.toContain('SIMPLECM_JOB_SIGNING_KEY');
   });
 
   it('scales the workers on the hosts queue wait list (KEDA Redis list scaler)', () => {

@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import { startResultsConsumer, storeSession, compileResultsOptions, type ResultsConsumer } from '@simplecm/results';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { countStatuses, emptyCounts, type HostResult, type OperationResult, type OutcomeCounts } from '@simplecm/domain';
-import { readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, type ResultJobData } from '@simplecm/queue';
+import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData } from '@simplecm/queue';
 import { connectCassandra, newRunId, runStore } from '@simplecm/store';
 import { createTestSystem, type TestSystem } from '../support/system';
 
@@ -64,6 +68,14 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   }
 }
 
+// The key workers and consumers share: result jobs added here are sealed with it, as a worker's.
+const resultKeyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'result-key-')), 'result.key');
+writeFileSync(resultKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+const sealer = resultSealer(readResultKey(resultKeyFile));
+function sealed<J extends { name: string; data: ResultJobData; opts: { jobId?: string } }>(job: J): J {
+  return { ...job, data: sealer.seal(job.opts.jobId ?? '', job.data) };
+}
+
 describe('results consumer writing results in groups', () => {
   let system: TestSystem;
   let queue: Queue<ResultJobData>;
@@ -86,7 +98,7 @@ describe('results consumer writing results in groups', () => {
   async function startConsumer(): Promise<ResultsConsumer> {
     const config = connectionConfigFromEnv(system.env);
     // Small groups and batches, so that 300 hosts make many of each.
-    const options = compileResultsOptions(['--concurrency', '64', '--batch-hosts', '8'], {});
+    const options = compileResultsOptions(['--concurrency', '64', '--batch-hosts', '8', '--result-key', resultKeyFile], {});
     const connect = () => connectCassandra(config.cassandra);
     const store = storeSession(await connect(), config.cassandra.keyspace, { connect, reconnectIntervalMs: options.reconnectIntervalMs, log: () => undefined });
     return startResultsConsumer(config.redis, store, options, { log: () => undefined });
@@ -99,11 +111,7 @@ describe('results consumer writing results in groups', () => {
     const runs = runStore(system.cassandra, system.keyspace);
     await runs.createRun({ runId, mode: 'apply', target: 'results groups', hostCount: HOSTS });
     const results = Array.from({ length: HOSTS }, (_, i) => hostResult(runId, i + 1));
-    const job = (r: HostResult, jobId?: string) => ({
-      name: 'result',
-      data: { result: r, mode: 'apply' as const, hostCount: HOSTS },
-      opts: { ...resultJobOptions(r.runId, r.hostname), ...(jobId ? { jobId } : {}) },
-    });
+    const job = (r: HostResult, jobId?: string) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: HOSTS }, opts: { ...resultJobOptions(r.runId, r.hostname), ...(jobId ? { jobId } : {}) } });
     // Every result, plus 30 of them delivered a second time under other job ids (as after a
     // redelivery that Redis did not deduplicate), plus one result no batch can take: a seq past
     // Cassandra's int, which the payload schema lets through and the store refuses; it must fail
@@ -113,7 +121,10 @@ describe('results consumer writing results in groups', () => {
     const badResult = { ...refused, hostname: 'rc-bad', operations: refused.operations.map((o, k) => (k === 0 ? { ...o, seq: 2 ** 31 } : o)) };
     const bad = { ...job(badResult, 'bad-result'), opts: { jobId: 'bad-result', attempts: 1, removeOnFail: false } };
     const malformed = { ...job({ ...refused, runId: 'not-a-uuid', hostname: 'rc-malformed' }, 'malformed-result'), opts: { jobId: 'malformed-result', attempts: 1_000, removeOnFail: false } };
-    await queue.addBulk([...results.map((r) => job(r)), ...again, bad, malformed]);
+    // And one a worker sealed, then edited in Redis (a failed host made `ok`): refused, never written.
+    const sealedOne = job({ ...refused, hostname: 'rc-tampered', status: 'failed' }, 'tampered-result');
+    const tampered = { ...sealedOne, data: { ...sealedOne.data, result: { ...sealedOne.data.result, status: 'ok' as const } }, opts: { jobId: 'tampered-result', attempts: 1_000, removeOnFail: false } };
+    await queue.addBulk([...results.map((r) => job(r)), ...again, bad, malformed, tampered]);
 
     consumer = await startConsumer();
     const run = await waitFor('the run to finish', async () => {
@@ -122,13 +133,15 @@ describe('results consumer writing results in groups', () => {
     });
     await waitFor('every result job to be settled', async () => {
       const c = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed');
-      return c.completed === HOSTS + again.length && c.failed === 2 && c.active === 0 ? c : undefined;
+      return c.completed === HOSTS + again.length && c.failed === 3 && c.active === 0 ? c : undefined;
     });
 
     expect(run).toMatchObject({ status: 'finished', hostCount: HOSTS, hostsDone: HOSTS, counts: sumCounts(results) });
     expect(run.finishedAt).not.toBeNull();
     expect(await count(`SELECT count(*) FROM ${system.keyspace}.operation_results`, [])).toBe(HOSTS * OPS);
     expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId])).toBe(HOSTS);
+    expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts WHERE run_id = ? AND hostname = ?`, [runId, 'rc-tampered'])).toBe(0);
+    expect((await queue.getJob('tampered-result'))?.failedReason).toMatch(/bad MAC/);
     for (const status of ['changed', 'failed', 'unreachable'] as const) {
       const expected = results.filter((r) => r.status === status).length;
       expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts_by_status WHERE run_id = ? AND status = ?`, [runId, status])).toBe(expected);
@@ -158,7 +171,7 @@ describe('results consumer writing results in groups', () => {
     const runs = runStore(system.cassandra, system.keyspace);
     await runs.createRun({ runId, mode: 'apply', target: 'results again', hostCount: 20 });
     const results = Array.from({ length: 20 }, (_, i) => hostResult(runId, 1000 + i));
-    await queue.addBulk(results.map((r) => ({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: 20 }, opts: resultJobOptions(r.runId, r.hostname) })));
+    await queue.addBulk(results.map((r) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: 20 }, opts: resultJobOptions(r.runId, r.hostname) })));
     consumer ??= await startConsumer();
     const first = await waitFor('the run to finish', async () => {
       const r = await runs.getRun(runId);
@@ -166,7 +179,7 @@ describe('results consumer writing results in groups', () => {
     });
     // Half the results delivered once more (new job ids): counted already, so nothing moves.
     const before = (await queue.getJobCounts('completed')).completed ?? 0;
-    await queue.addBulk(results.slice(0, 10).map((r) => ({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: 20 }, opts: { ...resultJobOptions(r.runId, r.hostname), jobId: `late.${r.hostname}` } })));
+    await queue.addBulk(results.slice(0, 10).map((r) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: 20 }, opts: { ...resultJobOptions(r.runId, r.hostname), jobId: `late.${r.hostname}` } })));
     await waitFor('the late results', async () => ((await queue.getJobCounts('completed')).completed === before + 10 ? true : undefined));
     const after = await runs.getRun(runId);
     expect(after).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { CommandExit, ConfigError, connectionConfigFromEnv, wantsHelp } from '@simplecm/config';
 import type { HostStatus, RunTarget } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, probeRedis, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
@@ -21,6 +22,7 @@ async function main(): Promise<number> {
   const options = compileEnqueueOptions(argv, process.env);
   const config = connectionConfigFromEnv(process.env);
   const modules = loadModules(resolveModulesDir(options.modulesDir));
+  const signer = jobSigner(readFileSync(options.signingKeyFile), options.jobTtlSeconds * 1000);
   // Both services are checked before anything is recorded: a run row is created only once Redis answered.
   await probeRedis(config.redis, options.connectTimeoutMs);
   const cassandra = await connectCassandraWithin(config.cassandra, options.connectTimeoutMs);
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
       ...inventory,
       modules,
       hostsQueue,
+      signer,
       createRun: runs.createRun,
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, config.redis.prefix, runKey, candidate)).runId,

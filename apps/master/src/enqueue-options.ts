@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, parseHostPattern, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { errorMessage } from '@simplecm/kernel';
-import type { RunOptions } from '@simplecm/queue';
+import { HOST_JOB_TTL_SECONDS, type RunOptions } from '@simplecm/queue';
 import type { TagSelection } from './select-operations';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
@@ -53,6 +53,10 @@ export interface EnqueueOptions {
   wait?: boolean;
   /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
+  /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
+  signingKeyFile?: string;
+  /** SIMPLECM_JOB_TTL_SECONDS: workers refuse a host job this long after it was enqueued. @defaultValue `86400` */
+  jobTtlSeconds?: number;
 }
 
 /** Every enqueue setting resolved and checked; the only form that travels. */
@@ -69,6 +73,8 @@ export interface EnqueueConfig {
   readonly batchPauseMs: number;
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
+  readonly signingKeyFile: string;
+  readonly jobTtlSeconds: number;
   /** Which operations of each host the run sends (`tags`, `skipTags`). */
   readonly selection: TagSelection;
 }
@@ -107,6 +113,8 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS', about: 'pause after each batch (a test hook)' }, 0, 600_000),
   wait: switchSetting({ flag: 'wait', about: 'show progress until every host is done, then a recap; exit 1 if any host failed' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
+  signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
+  jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
 };
 
 const enqueueDefaults = {
@@ -118,6 +126,7 @@ const enqueueDefaults = {
   batchSize: 200,
   batchPauseMs: 0,
   wait: false,
+  jobTtlSeconds: HOST_JOB_TTL_SECONDS,
 } satisfies EnqueueOptions;
 
 /** Checks options that are already typed (from code) and fills in the defaults. */
@@ -126,6 +135,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
   if ([o.hosts, o.group, o.limit, o.rerunFailed].filter((t) => t !== undefined).length > 1) {
     throw new ConfigError('--hosts, --group, --limit and --rerun-failed: give one of them');
   }
+  if (!o.signingKeyFile) throw new ConfigError('SIMPLECM_JOB_SIGNING_KEY: name the private key host jobs are signed with (workers refuse unsigned jobs)');
   if (o.runId && o.runKey) throw new ConfigError('--run-id and --run-key: give one or the other');
   const target: RunTarget = o.hosts
     ? { kind: 'hosts', hosts: [...new Set(o.hosts)] }
@@ -146,6 +156,8 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     batchPauseMs: o.batchPauseMs,
     wait: o.wait,
     modulesDir: o.modulesDir,
+    signingKeyFile: o.signingKeyFile,
+    jobTtlSeconds: o.jobTtlSeconds,
     selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };
 }

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { SimpleCmError } from '@simplecm/kernel';
 import { describeTarget, type RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { describeJobIssues, hostJobOptions, hostJobRunSchema, type HostJobData, type RunOptions } from '@simplecm/queue';
+import { describeJobIssues, hostJobId, hostJobOptions, hostJobRunSchema, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
 import { createPlanSpool } from './plan-spool';
@@ -11,6 +11,8 @@ import { describeSelection, type TagSelection } from './select-operations';
 export interface EnqueueDeps extends PlanSource {
   readonly modules: ModuleRegistry;
   readonly hostsQueue: Queue<HostJobData>;
+  /** Signs each host job (SIMPLECM_JOB_SIGNING_KEY): workers refuse unsigned ones. */
+  readonly signer: JobSigner;
   readonly createRun: (run: NewRun) => Promise<void>;
   readonly newRunId: () => string;
   /** For `--run-key`: returns the run id recorded under the key, recording `candidate` if there is none. */
@@ -103,7 +105,7 @@ async function addHostJobs(
     await deps.hostsQueue.addBulk(
       batch.map(({ host, operations }) => ({
         name: 'host',
-        data: { runId, host, operations, options, hostCount },
+        data: deps.signer.sign(hostJobId(runId, host.hostname), { runId, host, operations, options, hostCount }),
         opts: hostJobOptions(runId, host.hostname, settings.connectAttempts),
       })),
     );

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
 import { isStoreUnreachable } from '@simplecm/store';
-import { cappedBackoffStrategy, describeJobIssues, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema } from '@simplecm/queue';
+import { cappedBackoffStrategy, describeJobIssues, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { resultWriter } from './result-writer';
@@ -45,6 +45,7 @@ export function startResultsConsumer(
     cassandraOutage?: OutageReporter;
   } = {},
 ): ResultsConsumer {
+  const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const progressConnection = redisConnection(redis, { autoPipelining: true });
   progressConnection.on('error', (error: Error) => redisOutage?.down(error));
   progressConnection.on('ready', () => redisOutage?.up());
@@ -64,6 +65,12 @@ export function startResultsConsumer(
   );
 
   async function processResult(job: Job): Promise<void> {
+    // Anyone who can write to Redis can add a result job: only what a worker sealed is written.
+    const forged = sealer.check(job.id ?? '', job.data);
+    if (forged !== null) {
+      log(`result job ${job.id} refused, not written: ${forged}`);
+      throw new UnrecoverableError(`result job ${job.id} refused: ${forged}`);
+    }
     const parsed = resultJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);

@@ -47,6 +47,8 @@ export interface ResultsOptions {
    * least this. A host larger than this on its own is written alone. @defaultValue `40960`
    */
   batchBytes?: number;
+  /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (the workers'). @defaultValue `'/etc/simple-cm/result.key'` */
+  resultKeyFile?: string;
   /**
    * `--metrics-port` / SIMPLECM_RESULTS_METRICS_PORT: serve /metrics, /healthz and /readyz on this
    * port (0: any free port, logged at start). @defaultValue none: no HTTP server
@@ -65,6 +67,7 @@ const resultsSettings: SettingSpec<ResultsOptions> = {
   stalledIntervalMs: intSetting({ flag: 'stalled-interval', env: 'SIMPLECM_RESULTS_STALLED_INTERVAL_MS' }, 500, 3_600_000),
   batchHosts: intSetting({ flag: 'batch-hosts', env: 'SIMPLECM_RESULTS_BATCH_HOSTS' }, 1, 1000),
   batchBytes: intSetting({ flag: 'batch-bytes', env: 'SIMPLECM_RESULTS_BATCH_BYTES' }, 1_024, 16_777_216),
+  resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, z.string().min(1)),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_RESULTS_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_RESULTS_METRICS_HOST' }, z.string().min(1)),
 };
@@ -78,6 +81,7 @@ const resultsDefaults = {
   stalledIntervalMs: 15_000,
   batchHosts: 16,
   batchBytes: 40_960,
+  resultKeyFile: '/etc/simple-cm/result.key',
   metricsHost: '127.0.0.1',
 } satisfies ResultsOptions;
 

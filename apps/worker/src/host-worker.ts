@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
-import { assertNever } from '@simplecm/domain';
+import { assertNever, HostErrorCause } from '@simplecm/domain';
 import { closeAll, coerceError } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
@@ -9,17 +9,23 @@ import {
   HOSTS_QUEUE,
   hostJobDataSchema,
   hostLocks,
+  hostJobId,
   isHostCounted,
+  jobVerifier,
+  readPublicKeys,
+  readResultKey,
+  resultSealer,
   RESULTS_QUEUE,
   redisConnection,
   resultJobId,
   resultJobOptions,
   type HostJobData,
+  type JobVerifier,
   type ResultJobData,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
-import { convergeHost, type ConvergeContext } from './converge-host';
+import { convergeHost, notConvergedResult, type ConvergeContext } from './converge-host';
 import { keyReader } from './key-reader';
 import { processHostJob, recordGivenUp, type HostJobSteps } from './process-host-job';
 import type { WorkerConfig } from './worker-options';
@@ -86,6 +92,9 @@ function parseHostJob(job: Job): HostJobData {
 export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log, telemetry: WorkerTelemetry = {}): HostWorker {
   const { metrics, redisOutage } = telemetry;
   const ctx = convergeContext(options, log, metrics);
+  // Read before anything connects: a worker without a trusted key would refuse every job.
+  const verifier: JobVerifier = jobVerifier(readPublicKeys(options.jobPublicKeys));
+  const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const queueConnection = redisConnection(redis);
   // Outages are reported once per change of state, not once per reconnection attempt.
   const redisError = (error: Error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`worker error: ${error.message}`));
@@ -105,7 +114,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     },
     converge: (data) => convergeHost(data, ctx, shutdown.signal),
     async addResult(data, result) {
-      await results.add('result', { result, mode: data.options.mode, hostCount: data.hostCount }, resultJobOptions(data.runId, data.host.hostname));
+      const opts = resultJobOptions(data.runId, data.host.hostname);
+      await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);
       if (metrics) observeHost(metrics, result);
       telemetry.hostFinished?.(result);
     },
@@ -116,6 +126,14 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
 
   async function processJob(job: Job, token?: string): Promise<string> {
     const data = parseHostJob(job);
+    // Checked before anything is rendered or connected: a job the master did not sign as it is
+    // runs nothing; its host is recorded `rejected` so the run still finishes.
+    const refusal = verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
+    if (refusal !== null) {
+      log(`${data.host.hostname}: host job ${job.id} refused: ${refusal}`);
+      await steps.addResult(data, notConvergedResult(data, options.name, Date.now(), HostErrorCause.rejected, refusal));
+      return 'rejected';
+    }
     const outcome = await processHostJob(data, { owner: `${job.id}#${token ?? options.name}`, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, steps);
     switch (outcome.kind) {
       case 'busy':

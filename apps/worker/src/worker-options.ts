@@ -44,6 +44,14 @@ export interface WorkerOptions {
   /** `--shutdown-grace` / SIMPLECM_SHUTDOWN_GRACE_MS: on SIGTERM, running hosts may finish for this long; past it they are aborted and handed back. @defaultValue `30000` */
   shutdownGraceMs?: number;
   /**
+   * `--job-public-keys` / SIMPLECM_JOB_PUBLIC_KEYS: the masters' Ed25519 public keys (a PEM file,
+   * or a directory of `*.pem`, several at once while a key is rotated). A host job not signed by
+   * one of them is refused and its host recorded `rejected`. @defaultValue `'/etc/simple-cm/job-keys'`
+   */
+  jobPublicKeys?: string;
+  /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (shared with the results consumers). @defaultValue `'/etc/simple-cm/result.key'` */
+  resultKeyFile?: string;
+  /**
    * `--metrics-port` / SIMPLECM_WORKER_METRICS_PORT: serve /metrics, /healthz and /readyz on this
    * port (0: any free port, logged at start). @defaultValue none: no HTTP server
    */
@@ -69,6 +77,8 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   busyRetryMs: intSetting({ flag: 'busy-retry', env: 'SIMPLECM_BUSY_RETRY_MS' }, 100, 3_600_000),
   retryMaxDelayMs: intSetting({ flag: 'retry-max-delay', env: 'SIMPLECM_RETRY_MAX_DELAY_MS' }, 100, 86_400_000),
   shutdownGraceMs: intSetting({ flag: 'shutdown-grace', env: 'SIMPLECM_SHUTDOWN_GRACE_MS' }, 0, 86_400_000),
+  jobPublicKeys: textSetting({ flag: 'job-public-keys', env: 'SIMPLECM_JOB_PUBLIC_KEYS' }, path),
+  resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, path),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
 };
@@ -88,6 +98,8 @@ function workerDefaults() {
     busyRetryMs: 5_000,
     retryMaxDelayMs: 60_000,
     shutdownGraceMs: 30_000,
+    jobPublicKeys: '/etc/simple-cm/job-keys',
+    resultKeyFile: '/etc/simple-cm/result.key',
     metricsHost: '127.0.0.1',
   } satisfies WorkerOptions;
 }

@@ -44,6 +44,11 @@ export const HostErrorCause = {
   keyMissing: 'key-missing',
   moduleFailed: 'module-failed',
   invalidJob: 'invalid-job',
+  /**
+   * The worker refused the job before rendering or connecting: unsigned, signed by an untrusted
+   * key, altered since it was signed, expired, or its id not its own (job-signature.ts).
+   */
+  rejected: 'rejected',
   /** The job was given up after workers died while converging the host. */
   stalled: 'stalled',
   /** The job was given up for an unexpected error in the worker. */

@@ -2,6 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { hostSchema, operationSchema, runIdSchema, runModeSchema } from '@simplecm/domain';
 import { CAPPED_BACKOFF } from './backoff';
+import { jobSignatureSchema } from './job-signature';
 
 /**
  * The host job: one per (run, host) on the hosts queue, added by the master, parsed by the
@@ -34,6 +35,10 @@ export const hostJobDataSchema = z.object({
   options: runOptionsSchema,
   /** Hosts in the run, so the results consumer knows when the run is complete. */
   hostCount: z.number().int().min(1),
+  /** Epoch ms after which workers refuse the job (set when the master signs it). */
+  expiresAt: z.number().int().optional(),
+  /** The master's Ed25519 signature (job-signature.ts); workers refuse a job without a valid one. */
+  signature: jobSignatureSchema.optional(),
 });
 export type HostJobData = z.infer<typeof hostJobDataSchema>;
 
@@ -42,7 +47,10 @@ export type HostJobData = z.infer<typeof hostJobDataSchema>;
  * checks per host with the `host` and `operations` fields above): run id, options and host
  * count, the same for every host of a run, checked once per run.
  */
-export const hostJobRunSchema = hostJobDataSchema.omit({ host: true, operations: true });
+export const hostJobRunSchema = hostJobDataSchema.omit({ host: true, operations: true, expiresAt: true, signature: true });
+
+/** Default lifetime of a signed host job: workers refuse it a day after it was enqueued. */
+export const HOST_JOB_TTL_SECONDS = 24 * 3600;
 
 /**
  * The job id of a host in a run. BullMQ ignores an add whose id already exists, so enqueuing

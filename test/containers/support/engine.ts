@@ -35,12 +35,26 @@ export function readState(): SuiteState {
   return JSON.parse(fs.readFileSync(stateFile, 'utf8')) as SuiteState;
 }
 
-/** A fresh key pair as an operator would make it (0600, owned by us) and random credentials. */
+/** A fresh SSH key pair and job keys as an operator would make them (0600, owned by us) and random credentials. */
 export function newState(): SuiteState {
   const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'simplecm-containers-'));
   fs.mkdirSync(path.join(secretsDir, 'keys'));
   const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'simplecm-containers', '-f', path.join(secretsDir, 'keys', 'stack')], { encoding: 'utf8' });
   if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
+  // The job keys (issue 15), as docs/containers.md has the operator make them with openssl: the
+  // masters' signing key, its public key for the workers, the results' HMAC key (all 0600 but the public key).
+  const jobKeys = path.join(secretsDir, 'job-keys');
+  fs.mkdirSync(path.join(jobKeys, 'public'), { recursive: true, mode: 0o700 });
+  for (const args of [
+    ['genpkey', '-algorithm', 'ed25519', '-out', path.join(jobKeys, 'signing.pem')],
+    ['pkey', '-in', path.join(jobKeys, 'signing.pem'), '-pubout', '-out', path.join(jobKeys, 'public', 'master-1.pem')],
+    ['rand', '-base64', '-out', path.join(jobKeys, 'result.key'), '32'],
+  ]) {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  }
+  fs.chmodSync(path.join(jobKeys, 'signing.pem'), 0o600);
+  fs.chmodSync(path.join(jobKeys, 'result.key'), 0o600);
   const secret = () => crypto.randomBytes(24).toString('hex');
   const env = {
     DOCKER_HOST: 'unix:///run/simplecm-docker/docker.sock',

@@ -23,6 +23,12 @@ export const stackPaths = {
   /** Private keys the workers may use, by key name: `<keysDir>/<keyName>`. */
   keysDir: path.join(stateDir, 'ssh', 'keys'),
   knownHosts: path.join(stateDir, 'ssh', 'known_hosts'),
+  /** The masters' host-job signing key (private, 0600): only the master's environment names it. */
+  jobSigningKey: path.join(stateDir, 'job-keys', 'signing.pem'),
+  /** The public keys workers trust, one `*.pem` a key (several while a key is rotated). */
+  jobPublicKeysDir: path.join(stateDir, 'job-keys', 'public'),
+  /** The key workers and results consumers authenticate result jobs with (0600). */
+  resultKey: path.join(stateDir, 'job-keys', 'result.key'),
   inventory: path.join(stateDir, 'inventory.json'),
   cassandraLib: path.join(cacheDir, 'cassandra', 'lib'),
   /** Pid files of processes started beside the stack (the demo's dashboard) that `down` stops. */

@@ -13,6 +13,7 @@ import {
 import { hostsDown, hostsStatus, hostsUp } from './ssh-hosts/test-hosts';
 import type { StackHost } from './ssh-hosts/stack-host';
 import { stopRegisteredProcesses } from './stop-on-down';
+import { ensureJobKeys } from './job-keys';
 import { repoRoot, stackPaths, stateDir } from './paths';
 import type { ComponentStatus } from './stack-error';
 import { redisDown, redisStatus, redisUp, redisUrl } from './redis';
@@ -35,6 +36,11 @@ export function stackEnv(keyspace = DEFAULT_KEYSPACE): Record<string, string> {
     SIMPLECM_KEYS_DIR: stackPaths.keysDir,
     SIMPLECM_KNOWN_HOSTS: stackPaths.knownHosts,
     SIMPLECM_MODULES_DIR: path.join(repoRoot, 'modules'),
+    // One file for the local stack; where masters and workers are apart, only masters get the
+    // private key and workers get the public directory (docs/security.md).
+    SIMPLECM_JOB_SIGNING_KEY: stackPaths.jobSigningKey,
+    SIMPLECM_JOB_PUBLIC_KEYS: stackPaths.jobPublicKeysDir,
+    SIMPLECM_RESULT_KEY: stackPaths.resultKey,
   };
 }
 
@@ -95,6 +101,7 @@ export async function stackUp({ hosts, log, atLeast = false, cassandraNodes, red
     })(),
     hostsUp({ count: hosts, log, atLeast }),
   ]);
+  ensureJobKeys(log);
   const env = stackEnv();
   fs.writeFileSync(path.join(stateDir, 'env'), Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n') + '\n');
   const withCassandraCluster = cassandraNodes !== undefined && cassandraNodes > 1;

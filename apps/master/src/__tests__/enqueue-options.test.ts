@@ -1,9 +1,11 @@
 import { ConfigError } from '@simplecm/config';
 import { compileEnqueueOptions } from '../enqueue-options';
 
+const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' };
+
 describe('enqueue flags', () => {
   it('defaults to an apply of every host', () => {
-    expect(compileEnqueueOptions([], {})).toEqual({
+    expect(compileEnqueueOptions([], env)).toEqual({
       target: { kind: 'all' },
       run: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 },
       runId: undefined,
@@ -15,27 +17,29 @@ describe('enqueue flags', () => {
       batchPauseMs: 0,
       wait: false,
       modulesDir: undefined,
+      signingKeyFile: '/keys/signing.pem',
+      jobTtlSeconds: 86_400,
       selection: { tags: undefined, skipTags: undefined },
     });
   });
 
   it('selects operations by tags and skip-tags (deduplicated)', () => {
-    expect(compileEnqueueOptions(['--tags', 'web, config,web', '--skip-tags', 'slow'], {}).selection).toEqual({ tags: ['web', 'config'], skipTags: ['slow'] });
+    expect(compileEnqueueOptions(['--tags', 'web, config,web', '--skip-tags', 'slow'], env).selection).toEqual({ tags: ['web', 'config'], skipTags: ['slow'] });
   });
 
   it('targets hosts (deduplicated) or a group, in check mode', () => {
-    expect(compileEnqueueOptions(['--hosts', 'h1, h2,h1', '--check', '--keep-going'], {})).toMatchObject({
+    expect(compileEnqueueOptions(['--hosts', 'h1, h2,h1', '--check', '--keep-going'], env)).toMatchObject({
       target: { kind: 'hosts', hosts: ['h1', 'h2'] },
       run: { mode: 'check', keepGoing: true },
     });
-    expect(compileEnqueueOptions(['--group', 'web'], {}).target).toEqual({ kind: 'group', group: 'web' });
+    expect(compileEnqueueOptions(['--group', 'web'], env).target).toEqual({ kind: 'group', group: 'web' });
   });
 
   it('targets a host pattern (--limit), refusing a bad one and suggesting a misspelt flag', () => {
-    expect(compileEnqueueOptions(['--limit', 'web:&eu:!web3'], {}).target).toEqual({ kind: 'pattern', pattern: 'web:&eu:!web3' });
-    expect(() => compileEnqueueOptions(['--limit', 'web:&'], {})).toThrow(/--limit/);
-    expect(() => compileEnqueueOptions(['--lmit', 'web'], {})).toThrow(/did you mean --limit\?/);
-    expect(compileEnqueueOptions(['--connect-timeout', '3'], {}).connectTimeoutMs).toBe(3000);
+    expect(compileEnqueueOptions(['--limit', 'web:&eu:!web3'], env).target).toEqual({ kind: 'pattern', pattern: 'web:&eu:!web3' });
+    expect(() => compileEnqueueOptions(['--limit', 'web:&'], env)).toThrow(/--limit/);
+    expect(() => compileEnqueueOptions(['--lmit', 'web'], env)).toThrow(/did you mean --limit\?/);
+    expect(compileEnqueueOptions(['--connect-timeout', '3'], env).connectTimeoutMs).toBe(3000);
   });
 
   it.each([
@@ -47,7 +51,11 @@ describe('enqueue flags', () => {
     [['--tags', 'a b'], /--tags/],
     [['--skip-tags', ','], /--skip-tags/],
   ])('rejects %j naming the flag', (argv, message) => {
-    expect(() => compileEnqueueOptions(argv, {})).toThrow(ConfigError);
-    expect(() => compileEnqueueOptions(argv, {})).toThrow(message);
+    expect(() => compileEnqueueOptions(argv, env)).toThrow(ConfigError);
+    expect(() => compileEnqueueOptions(argv, env)).toThrow(message);
+  });
+
+  it('refuses to enqueue without a signing key', () => {
+    expect(() => compileEnqueueOptions([], {})).toThrow(/SIMPLECM_JOB_SIGNING_KEY/);
   });
 });

@@ -1,8 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { loadModules } from '@simplecm/modules';
-import { hostJobDataSchema, MAX_HOST_JOB_OPERATIONS, type HostJobData } from '@simplecm/queue';
+import { hostJobDataSchema, jobSigner, MAX_HOST_JOB_OPERATIONS, type HostJobData } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { enqueueRun, type EnqueueDeps } from '../enqueue';
 import { hostJobChecker } from '../host-job-checker';
@@ -10,6 +11,7 @@ import { InvalidDesiredStateError } from '../plan-run';
 
 const modules = loadModules(path.resolve(__dirname, '../../../../modules'));
 const RUN_ID = '6f1c2d3e-1a2b-11f0-8a3b-0242ac120002';
+const signer = jobSigner(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), 60_000);
 const run = { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 } as const;
 
 const host = (name: string): Host => ({ hostname: name, address: '10.0.0.1', port: 22, user: 'root', keyName: 'k', groups: [], vars: {}, hostKeys: [], become: null });
@@ -28,6 +30,7 @@ function fakeMaster(inventory: Record<string, number>) {
     hostsQueue: { addBulk: async (jobs: Array<{ data: HostJobData }>) => void added.push(...jobs) } as unknown as Queue<HostJobData>,
     createRun: async (r) => void created.push(r),
     newRunId: () => RUN_ID,
+    signer,
   };
   return { deps, created, added };
 }

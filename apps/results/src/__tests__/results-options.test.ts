@@ -12,6 +12,7 @@ describe('results consumer options', () => {
       stalledIntervalMs: 15_000,
       batchHosts: 16,
       batchBytes: 40_960,
+      resultKeyFile: '/etc/simple-cm/result.key',
       metricsHost: '127.0.0.1',
     });
   });

@@ -1,0 +1,87 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { canonicalJson, hostJobId, jobSigner, jobVerifier, readPublicKeys } from '..';
+
+function keyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }), publicPem: publicKey.export({ type: 'spki', format: 'pem' }) };
+}
+
+const RUN = '6f1c2d3e-1a2b-11f0-8a3b-0242ac120002';
+const ID = hostJobId(RUN, 'web1');
+const data = () => ({
+  runId: RUN,
+  host: { hostname: 'web1', address: '10.0.0.1', port: 22, user: 'root', keyName: 'k', groups: [], vars: {}, hostKeys: ['ssh-ed25519 AAAA'], become: null },
+  operations: [{ seq: 0, name: 'motd', module: 'file_content', attributes: { path: '/etc/motd', content: 'hi' }, tags: ['a'] }],
+  options: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 },
+  hostCount: 1,
+});
+const NOW = 1_800_000_000_000;
+
+describe('canonical JSON', () => {
+  it('sorts keys at every depth, has no whitespace and is the same whatever the key order', () => {
+    expect(canonicalJson({ b: 1, a: [{ z: true, y: null }, 'x'], c: undefined })).toBe('{"a":[{"y":null,"z":true},"x"],"b":1}');
+    expect(canonicalJson({ a: [{ y: null, z: true }, 'x'], b: 1 })).toBe(canonicalJson({ b: 1, a: [{ z: true, y: null }, 'x'] }));
+    expect(canonicalJson('é\n"')).toBe('"é\\n\\""');
+  });
+
+  it('refuses what JSON cannot carry', () => {
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(/not a JSON number/);
+    expect(() => canonicalJson({ a: 1n })).toThrow(/bigint/);
+  });
+});
+
+describe('host job signatures', () => {
+  const current = keyPair();
+  const signer = jobSigner(current.privatePem, 60_000);
+  const verifier = jobVerifier([current.publicPem]);
+
+  it('a signed job verifies, and carries its expiry and key id', () => {
+    const signed = signer.sign(ID, data(), NOW);
+    expect(signed.expiresAt).toBe(NOW + 60_000);
+    expect(signed.signature.keyId).toBe(signer.keyId);
+    expect(verifier.verify(ID, JSON.parse(JSON.stringify(signed)), ID, NOW)).toBeNull();
+  });
+
+  it('refuses an unsigned job, an edited one, an expired one and one whose id is not its own', () => {
+    const signed = signer.sign(ID, data(), NOW);
+    expect(verifier.verify(ID, data(), ID, NOW)).toBe('unsigned job');
+    const edited = structuredClone(signed);
+    edited.operations[0]!.attributes.content = 'rm -rf /';
+    expect(verifier.verify(ID, edited, ID, NOW)).toMatch(/bad signature/);
+    const otherHost = structuredClone(signed);
+    otherHost.host.address = '10.6.6.6';
+    expect(verifier.verify(ID, otherHost, ID, NOW)).toMatch(/bad signature/);
+    const longer = { ...signed, expiresAt: signed.expiresAt + 1 };
+    expect(verifier.verify(ID, longer, ID, NOW)).toMatch(/bad signature/);
+    expect(verifier.verify(ID, signed, ID, NOW + 60_000)).toMatch(/^expired at /);
+    // Signed for web1, planted under another host's id (or the other way round).
+    expect(verifier.verify(hostJobId(RUN, 'web2'), signed, hostJobId(RUN, 'web2'), NOW)).toMatch(/bad signature/);
+    expect(verifier.verify('forged-id', signed, ID, NOW)).toMatch(/is not run\./);
+  });
+
+  it('refuses a job signed by a key it does not trust', () => {
+    const stranger = jobSigner(keyPair().privatePem, 60_000);
+    expect(verifier.verify(ID, stranger.sign(ID, data(), NOW), ID, NOW)).toMatch(/does not trust/);
+  });
+
+  it('trusts several keys at once while a key is rotated (a directory of PEM files)', () => {
+    const next = keyPair();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'job-keys-'));
+    writeFileSync(path.join(dir, 'current.pem'), current.publicPem);
+    writeFileSync(path.join(dir, 'next.pem'), next.publicPem);
+    writeFileSync(path.join(dir, 'README'), 'not a key');
+    const both = jobVerifier(readPublicKeys(dir));
+    expect(both.keyIds).toHaveLength(2);
+    expect(both.verify(ID, signer.sign(ID, data(), NOW), ID, NOW)).toBeNull();
+    expect(both.verify(ID, jobSigner(next.privatePem, 60_000).sign(ID, data(), NOW), ID, NOW)).toBeNull();
+  });
+
+  it('refuses keys that are not Ed25519, and a verifier with no key', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    expect(() => jobSigner(rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }), 1000)).toThrow(/ed25519/);
+    expect(() => jobVerifier([])).toThrow(/no trusted/);
+  });
+});

@@ -1,0 +1,100 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { connectionConfigFromEnv } from '@simplecm/config';
+import type { Host, Operation } from '@simplecm/domain';
+import { HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, type HostJobData } from '@simplecm/queue';
+import { hostAddress, stackEnv } from '@simplecm/stack';
+import { newRunId, runStore } from '@simplecm/store';
+import { waitUntil } from '../support/faults';
+import { onHost, systemOn, type TestSystem } from '../support/system';
+
+/**
+ * Host jobs planted directly in Redis, as by anyone who can write to it: unsigned, signed then
+ * edited, expired, or filed under another job id. Each runs nothing on its host (no marker file)
+ * and the host is recorded `rejected` with the cause; the run still finishes. One job the master
+ * key signed as it is runs, so the test can tell a refusal from a worker that runs nothing.
+ */
+const keysDir = mkdtempSync(path.join(os.tmpdir(), 'signed-jobs-'));
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const signingKey = privateKey.export({ type: 'pkcs8', format: 'pem' });
+mkdirSync(path.join(keysDir, 'public'));
+writeFileSync(path.join(keysDir, 'public', 'master.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+writeFileSync(path.join(keysDir, 'signing.pem'), signingKey, { mode: 0o600 });
+writeFileSync(path.join(keysDir, 'result.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
+
+const host = (n: number): Host => ({ hostname: `host${n}`, address: hostAddress(n), port: 22, user: 'root', keyName: 'stack', groups: [], vars: {}, hostKeys: [], become: null });
+const marker = (tag: string) => `/tmp/simplecm-signed-${tag}`;
+const touch = (tag: string): Operation[] => [{ seq: 0, name: `touch ${tag}`, module: 'command', attributes: { command: `touch ${marker(tag)}` } }];
+
+describe('signed host jobs', () => {
+  let system: TestSystem;
+  let queue: Queue<HostJobData>;
+  let redis: ReturnType<typeof redisConnection>;
+  const suffix = randomUUID().slice(0, 8);
+
+  beforeAll(async () => {
+    const keyspace = `t_signed_jobs_${suffix}`;
+    const prefix = `test-signed-jobs-${suffix}`;
+    system = await systemOn(keyspace, prefix, {
+      ...stackEnv(keyspace),
+      SIMPLECM_QUEUE_PREFIX: prefix,
+      SIMPLECM_JOB_SIGNING_KEY: path.join(keysDir, 'signing.pem'),
+      SIMPLECM_JOB_PUBLIC_KEYS: path.join(keysDir, 'public'),
+      SIMPLECM_RESULT_KEY: path.join(keysDir, 'result.key'),
+    });
+    redis = redisConnection(connectionConfigFromEnv(system.env).redis);
+    queue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix });
+  }, 120_000);
+
+  afterAll(async () => {
+    await queue?.close();
+    redis?.disconnect();
+    await system?.close();
+  });
+
+  it('runs only the job the master signed as it is; every forged one is recorded rejected and the run finishes', async () => {
+    const runId = newRunId();
+    const runs = runStore(system.cassandra, system.keyspace);
+    await runs.createRun({ runId, mode: 'apply', target: 'signed jobs', hostCount: 5 });
+    const options = { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 60 } as const;
+    const signer = jobSigner(signingKey, 3_600_000);
+    const data = (n: number, tag: string) => ({ runId, host: host(n), operations: touch(`${tag}-${suffix}`), options, hostCount: 5 });
+    const signed = (n: number, tag: string, now?: number) => signer.sign(hostJobId(runId, `host${n}`), data(n, tag), now);
+    const edited = signed(3, 'edited');
+    edited.operations[0]!.attributes.command = `touch ${marker(`edited-${suffix}`)}; touch ${marker(`edited-extra-${suffix}`)}`;
+    const opts = (n: number) => hostJobOptions(runId, `host${n}`, 1);
+    await queue.addBulk([
+      { name: 'host', data: signed(1, 'valid'), opts: opts(1) },
+      { name: 'host', data: data(2, 'unsigned'), opts: opts(2) },
+      { name: 'host', data: edited, opts: opts(3) },
+      { name: 'host', data: signed(4, 'expired', Date.now() - 7_200_000), opts: opts(4) },
+      // Signed for host5 in this run, filed under another id.
+      { name: 'host', data: signed(5, 'misfiled'), opts: { ...opts(5), jobId: `forged.${suffix}` } },
+    ]);
+    system.startWorkers(1);
+    system.startResults();
+
+    const run = await waitUntil('the run to finish', async () => {
+      const r = await runs.getRun(runId);
+      return r?.status === 'finished' ? r : undefined;
+    }, { timeoutMs: 120_000 });
+    expect(run.hostsDone).toBe(5);
+    const rows = await system.cassandra.execute(`SELECT hostname, status, cause FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId], { prepare: true });
+    const byHost = Object.fromEntries(rows.rows.map((r) => [r.get('hostname') as string, { status: r.get('status') as string, cause: r.get('cause') as string | null }]));
+    expect(byHost).toEqual({
+      host1: { status: 'changed', cause: null },
+      host2: { status: 'unreachable', cause: 'rejected: unsigned job' },
+      host3: { status: 'unreachable', cause: 'rejected: bad signature: the job is not as the master signed it' },
+      host4: { status: 'unreachable', cause: expect.stringMatching(/^rejected: expired at /) },
+      host5: { status: 'unreachable', cause: `rejected: job id forged.${suffix} is not ${hostJobId(runId, 'host5')}, the id of its run and host` },
+    });
+    expect((await onHost(1, `test -e ${marker(`valid-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('yes');
+    for (const [n, tag] of [[2, 'unsigned'], [3, 'edited'], [3, 'edited-extra'], [4, 'expired'], [5, 'misfiled']] as const) {
+      expect((await onHost(n, `test -e ${marker(`${tag}-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('no');
+    }
+    await onHost(1, `rm -f ${marker(`valid-${suffix}`)}`);
+  }, 180_000);
+});
