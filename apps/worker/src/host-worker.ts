@@ -38,6 +38,9 @@ export interface HostWorker {
   close(): Promise<void>;
 }
 
+/** How long past the grace period a worker whose Redis answers waits for its hosts to be handed back. */
+const HAND_BACK_MS = 15_000;
+
 /** Base delay between connection attempts of a host when the job names none. */
 const CONNECT_RETRY_BASE_MS = 2_000;
 
@@ -187,11 +190,14 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
         // Let running hosts finish for a while; past that, abort them so they are handed back.
         const grace = setTimeout(() => shutdown.abort(), options.shutdownGraceMs);
         // In order of set-up; closeAll closes the worker first. While Redis is down BullMQ's close
-        // never finishes: one second past the grace period (time to hand hosts back) it is given
-        // up and the connections dropped, so SIGTERM always ends the worker.
+        // never finishes: one second past the grace period it is given up and the connections
+        // dropped, so SIGTERM always ends the worker. While Redis answers, the aborted hosts get
+        // up to HAND_BACK_MS more to be handed back (their SSH sessions end, their jobs move back
+        // to waiting), which takes longer than a second on a busy machine.
         const orderly = closeAll([() => queueConnection.disconnect(), () => workerConnection.disconnect(), () => results.close(), () => worker.close()]);
+        const redisDown = () => redisOutage !== undefined && !redisOutage.reachable();
         try {
-          await boundedClose(orderly, options.shutdownGraceMs + 1_000, () => {
+          await boundedClose(orderly, () => options.shutdownGraceMs + (redisDown() ? 1_000 : HAND_BACK_MS), () => {
             log(`worker ${options.name}: close did not finish within the grace period (Redis unreachable?); dropping connections`);
             queueConnection.disconnect();
             workerConnection.disconnect();
