@@ -27,6 +27,13 @@ export async function connectCassandra(config: CassandraConfig, { connectTimeout
     queryOptions: { prepare: true, fetchSize: 500, consistency: consistencyLevels[config.consistency ?? defaultConsistency] },
     socketOptions: { connectTimeout: connectTimeoutMs, readTimeout: 20_000 },
   });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // A connect that fails half-way (a node that accepts the socket while it is still starting)
+    // leaves connections open; a caller that tries again would pile them up and hold its process.
+    await client.shutdown().catch(() => undefined);
+    throw error;
+  }
   return client;
 }
