@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runTimed, timeAvailable } from './timed-command';
 
 export interface AnsibleHost {
   readonly hostname: string;
@@ -39,7 +40,7 @@ export interface AnsibleRun {
 }
 
 export function ansibleAvailable(): boolean {
-  return fs.existsSync('/usr/bin/ansible-playbook') && fs.existsSync('/usr/bin/time');
+  return fs.existsSync('/usr/bin/ansible-playbook') && timeAvailable();
 }
 
 function writeFiles(hosts: readonly AnsibleHost[], scripts: readonly string[], o: AnsibleOptions): { config: string; inventory: string; playbook: string } {
@@ -114,21 +115,13 @@ async function closeMasters(dir: string): Promise<void> {
 export async function runAnsible(hosts: readonly AnsibleHost[], scripts: readonly string[], o: AnsibleOptions): Promise<AnsibleRun> {
   await closeMasters(o.dir);
   const files = writeFiles(hosts, scripts, o);
-  const timeFile = path.join(o.dir, 'time.txt');
-  const t0 = Date.now();
-  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', 'ansible-playbook', '-i', files.inventory, files.playbook], {
-    cwd: o.dir,
+  const run = await runTimed('ansible-playbook', ['-i', files.inventory, files.playbook], {
+    dir: o.dir,
     env: { ...process.env, ANSIBLE_CONFIG: files.config, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'True' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log = '';
-  child.stdout.on('data', (d: Buffer) => (log += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString('utf8')));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  const wallMs = Date.now() - t0;
   await closeMasters(o.dir);
+  const log = run.stdout + run.stderr;
   fs.writeFileSync(path.join(o.dir, 'last-run.log'), log);
-  const [, user, sys, maxKb] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number, number];
   const recap = { ok: 0, changed: 0, failed: 0, unreachable: 0 };
   for (const m of log.matchAll(/ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/g)) {
     recap.ok += Number(m[1]);
@@ -136,6 +129,6 @@ export async function runAnsible(hosts: readonly AnsibleHost[], scripts: readonl
     recap.unreachable += Number(m[3]);
     recap.failed += Number(m[4]);
   }
-  if (code !== 0 && recap.failed + recap.unreachable === 0) throw new Error(`ansible-playbook exited ${code}: ${log.slice(-3000)}`);
-  return { wallMs, cpuSeconds: user + sys, maxRssMb: maxKb / 1024, ...recap, log };
+  if (run.code !== 0 && recap.failed + recap.unreachable === 0) throw new Error(`ansible-playbook exited ${run.code}: ${log.slice(-3000)}`);
+  return { wallMs: run.wallMs, cpuSeconds: run.cpuSeconds, maxRssMb: run.maxRssMb, ...recap, log };
 }

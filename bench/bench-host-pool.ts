@@ -4,6 +4,8 @@
  * (resetHost) whenever they run, which would wipe a warm state or time out a connection in
  * the middle of a measurement. Bench host i is stack host BENCH_HOST_OFFSET + i.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Host } from '@simplecm/domain';
 import { HOST_KEY_NAME, hostAddress, hostsUp, isPortOpen, redisHost, redisPort, stackPaths, stackUp } from '@simplecm/stack';
 
@@ -17,8 +19,30 @@ export function benchHostNumbers(count: number): number[] {
 
 const quiet = (log: (line: string) => void) => (line: string) => (/already up|already running|schema applied/.test(line) ? undefined : log(line));
 
+/** The pid of stack host `n`'s sshd (its PID 1) when it runs, from its pid file and /proc. */
+export function hostSshdPid(n: number): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(stackPaths.hostsDir, `host${n}`, 'sshd.pid'), 'utf8').trim());
+    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return pid > 0 && /(^|\/)sshd\b/.test(argv0) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the first n bench hosts run already (their sshd is alive). Then nothing is started:
+ * a checkout whose `.stack` is another checkout's (a git worktree sharing one stack) cannot
+ * start hosts there — the stack tells its own hosts by the path of its host-init.sh — but
+ * can use them.
+ */
+function benchHostsRunning(n: number): boolean {
+  return benchHostNumbers(n).every((k) => hostSshdPid(k) !== undefined);
+}
+
 /** Once, at the start: the whole stack, with at least n bench hosts (others' larger stacks stay). */
 export async function ensureStack(n: number, log: (line: string) => void): Promise<void> {
+  if (benchHostsRunning(n)) return waitForServices(log);
   await stackUp({ hosts: BENCH_HOST_OFFSET + n, atLeast: true, log: quiet(log) });
 }
 
@@ -28,6 +52,7 @@ export async function ensureStack(n: number, log: (line: string) => void): Promi
  * waits for them instead.
  */
 export async function ensureStackHosts(n: number, log: (line: string) => void): Promise<void> {
+  if (benchHostsRunning(n)) return;
   await hostsUp({ count: BENCH_HOST_OFFSET + n, atLeast: true, log: quiet(log) });
 }
 

@@ -5,7 +5,10 @@
  * - `--hosts 50,100,200`: host counts of the e2e scenario (and the chart's x axis).
  * - `--repeat 3`: repetitions of every SimpleCM and raw-bound measurement.
  * - `--ansible-repeat 1`: Ansible runs per host count (0: no Ansible).
- * - `--ansible-at ends`: Ansible at the smallest and largest host count only; `all`: at each.
+ * - `--ansible-at ends`: Ansible and pyinfra at the smallest and largest host count only; `all`: at each.
+ * - `--pyinfra-repeat 1`: pyinfra runs (cold, then warm) per host count (0: no pyinfra). pyinfra
+ *   is installed from PyPI into .bench/pyinfra-<version> on first use.
+ * - `--no-lean`: leave out the lean bound (OpenSSH + a hand-written bash script, `xargs -P`).
  * - `--tsx-workers 0`: also run SimpleCM from its TypeScript through tsx (as before the build
  *   step of bin/app.cjs) with this many workers, to measure what the build step gains end to
  *   end (0: not; the hotpaths scenario measures the start-up difference in any case).
@@ -37,6 +40,8 @@ export interface BenchOptions {
   readonly ansibleStrategy: 'free' | 'linear';
   readonly ansibleForks: number;
   readonly ansibleHostCounts: readonly number[];
+  readonly pyinfraRepeat: number;
+  readonly lean: boolean;
   readonly tsxWorkers: number;
   readonly workerCounts: readonly number[];
   readonly wanHosts: number;
@@ -59,6 +64,8 @@ const flagSpec = {
   'ansible-repeat': { type: 'string' },
   'ansible-strategy': { type: 'string' },
   'ansible-at': { type: 'string' },
+  'pyinfra-repeat': { type: 'string' },
+  'no-lean': { type: 'boolean' },
   'tsx-workers': { type: 'string' },
   'wan-hosts': { type: 'string' },
   'wan-delay': { type: 'string' },
@@ -80,6 +87,8 @@ const flagsSchema = z.object({
   'ansible-repeat': intFlag(0, 20).optional(),
   'ansible-strategy': z.enum(['free', 'linear']).optional(),
   'ansible-at': z.enum(['ends', 'all']).optional(),
+  'pyinfra-repeat': intFlag(0, 20).optional(),
+  'no-lean': z.boolean().optional(),
   'tsx-workers': intFlag(0, 10).optional(),
   'wan-hosts': intFlag(1, 250).optional(),
   'wan-delay': intFlag(0, 1000).optional(),
@@ -105,6 +114,8 @@ export function compileBenchOptions(argv: readonly string[]): BenchOptions {
     ansibleStrategy: flags['ansible-strategy'] ?? 'free',
     ansibleForks: 50,
     ansibleHostCounts: flags['ansible-at'] === 'all' ? hostCounts : [...new Set([hostCounts[0]!, hostCounts[hostCounts.length - 1]!])],
+    pyinfraRepeat: flags['pyinfra-repeat'] ?? 1,
+    lean: !(flags['no-lean'] ?? false),
     tsxWorkers: flags['tsx-workers'] ?? 0,
     workerCounts: [1, 3],
     wanHosts: flags['wan-hosts'] ?? 20,

@@ -1,20 +1,22 @@
 /**
  * The chart of the report: wall time against host count, one line per system and state
  * (median, with min–max whiskers), on a log time axis so Ansible and the raw bound fit on one
- * picture. Plain SVG written by hand, no dependencies.
+ * picture (SimpleCM, the raw and lean bounds, pyinfra, Ansible). Plain SVG written by hand, no dependencies.
  */
 import { comparisonRows } from './report';
 import type { RunSample } from './samples';
 
-const W = 820;
+const W = 880;
 const H = 460;
-const M = { left: 64, right: 250, top: 40, bottom: 52 };
+const M = { left: 64, right: 310, top: 40, bottom: 52 };
 
 const palette: Record<string, string> = {
   'simplecm-1': '#1f77b4',
   'simplecm-3': '#2ca02c',
   'simplecm-1-tsx': '#9467bd',
   'raw-0': '#555555',
+  'lean-0': '#17becf',
+  'pyinfra-0': '#ff7f0e',
   'ansible-0': '#d62728',
 };
 

@@ -84,6 +84,8 @@ async function main(): Promise<boolean> {
           ansibleRepeat: options.ansibleRepeat,
           ansibleStrategy: options.ansibleStrategy,
           ansibleForks: options.ansibleForks,
+          pyinfraRepeat: options.pyinfraRepeat,
+          lean: options.lean,
           workerCounts: options.workerCounts,
           tsxWorkers: options.tsxWorkers,
           ansibleHostCounts: options.ansibleHostCounts,

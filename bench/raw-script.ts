@@ -6,7 +6,8 @@
  * timeout, no output capture, no frames, no clean-up of the subshell's state — the least a
  * remote runner can do to run these scripts and know how each went.
  */
-function quote(text: string): string {
+/** `text` as one single-quoted shell word. */
+export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -22,7 +23,7 @@ export function rawCommand(scripts: readonly string[]): string {
     '  local rc=$?',
     '  if [ -s "$__c" ]; then echo "$rc 1"; else echo "$rc 0"; fi',
     '}',
-    ...scripts.map((s) => `__op ${quote(s)}`),
+    ...scripts.map((s) => `__op ${shellQuote(s)}`),
     'exec rm -f -- "$__c" "$__s"',
     '',
   ].join('\n');

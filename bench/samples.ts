@@ -1,5 +1,5 @@
 /** What each measured run records; the report is computed from these alone. */
-export const SYSTEMS = ['simplecm', 'raw', 'ansible'] as const;
+export const SYSTEMS = ['simplecm', 'raw', 'lean', 'pyinfra', 'ansible'] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 export type WorkloadState = 'cold' | 'warm';
 
@@ -39,7 +39,7 @@ export interface RunSample {
   readonly state: WorkloadState;
   readonly rep: number;
   readonly wallMs: number;
-  /** Per role: worker (CPU summed over workers, largest peak), results, enqueue, raw, ansible. */
+  /** Per role: worker (CPU summed over workers, largest peak), results, enqueue, raw, lean, pyinfra, ansible. */
   readonly costs: Record<string, CostFigures>;
   readonly phases?: SimplecmPhases;
   /** Raw bound: median per-host connect and exec times. */

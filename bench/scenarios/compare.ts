@@ -1,13 +1,17 @@
 /**
- * SimpleCM end to end against the raw bound and Ansible on the same hosts, same scripts:
- * for each host count and repetition, every system in turn (the order rotates each
- * repetition), SimpleCM and the raw bound cold then warm, Ansible cold. Used by the e2e
- * scenario (stack hosts) and the WAN one (the same hosts behind the latency proxy).
+ * SimpleCM end to end against the raw bound, the lean bound, pyinfra and Ansible on the same
+ * hosts and the same ten operations: for each host count and repetition, every system in turn
+ * (the order rotates each repetition), SimpleCM, the bounds and pyinfra cold then warm,
+ * Ansible cold. Used by the e2e scenario (stack hosts) and the WAN one (the same hosts behind
+ * the latency proxy).
  */
 import path from 'node:path';
 import type { Host } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { ansibleAvailable, runAnsible } from '../ansible-runner';
+import { runLean } from '../lean-bound';
+import { ensurePyinfra, runPyinfra } from '../pyinfra-runner';
+import { timeAvailable } from '../timed-command';
 import { startBenchChild, type BenchChild } from '../bench-child';
 import { beginWindow, benchDir, createBenchSystem, type BenchProcess, type BenchSystem } from '../bench-system';
 import { infraCpu, infraDelta } from '../infra-cpu';
@@ -31,8 +35,12 @@ export interface CompareOptions {
   readonly workerCounts: readonly number[];
   /** Worker processes of an extra SimpleCM set run from TypeScript by tsx (0: none). */
   readonly tsxWorkers: number;
-  /** Host counts at which Ansible runs (it is slow; by default the smallest and largest). */
+  /** Host counts at which Ansible and pyinfra run (slow; by default the smallest and largest). */
   readonly ansibleHostCounts: readonly number[];
+  /** pyinfra runs (cold, then warm) per host count; 0 leaves pyinfra out. */
+  readonly pyinfraRepeat: number;
+  /** Whether the lean bound (OpenSSH + a hand-written bash script) runs beside the raw bound. */
+  readonly lean: boolean;
   /** The inventory's hosts for a count (addresses the clients connect to). */
   readonly hostsFor: (n: number) => Host[];
   readonly knownHosts: string;
@@ -53,7 +61,7 @@ interface SimplecmSetup {
   results: BenchProcess;
 }
 
-type Turn = { kind: 'simplecm'; setup: SimplecmSetup } | { kind: 'raw' } | { kind: 'ansible' };
+type Turn = { kind: 'simplecm'; setup: SimplecmSetup } | { kind: 'raw' } | { kind: 'lean' } | { kind: 'pyinfra' } | { kind: 'ansible' };
 
 function sumCosts(costs: readonly CostFigures[]): CostFigures {
   return { cpuSeconds: costs.reduce((s, c) => s + c.cpuSeconds, 0), peakRssMb: Math.max(...costs.map((c) => c.peakRssMb)) };
@@ -83,6 +91,18 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
   const modules = loadModules(resolveModulesDir(undefined));
   const withAnsible = o.ansibleRepeat > 0 && ansibleAvailable();
   if (o.ansibleRepeat > 0 && !withAnsible) o.log('ansible-playbook or /usr/bin/time missing (apt-get install -y ansible time): Ansible rows left out');
+  const withLean = o.lean && timeAvailable();
+  if (o.lean && !withLean) o.log('/usr/bin/time missing (apt-get install -y time): lean bound rows left out');
+  let pyinfraExe: string | undefined;
+  if (o.pyinfraRepeat > 0) {
+    try {
+      pyinfraExe = await ensurePyinfra(benchDir, o.log);
+    } catch (error) {
+      const text = `${o.scenario}: pyinfra rows left out: ${errorMessage(error).split('\n').slice(0, 3).join(' / ')}`;
+      o.log(text);
+      o.note?.(text);
+    }
+  }
   const record = (s: RunSample) => {
     samples.push(s);
     o.onSample?.(s);
@@ -182,6 +202,20 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       };
     };
 
+    /** A sample of a client run under /usr/bin/time (Ansible, pyinfra, the lean bound). */
+    const peerSample = (n: number, system: 'ansible' | 'pyinfra' | 'lean', state: WorkloadState, rep: number, run: { wallMs: number; cpuSeconds: number; maxRssMb: number }, busy: number, total: number, infra: RunSample['infra']): RunSample => ({
+      scenario: o.scenario,
+      hosts: n,
+      system,
+      workers: 0,
+      state,
+      rep,
+      wallMs: run.wallMs,
+      costs: { [system]: { cpuSeconds: run.cpuSeconds, peakRssMb: run.maxRssMb } },
+      machineBusy: busy / total,
+      infra,
+    });
+
     const turn = async (t: Turn, n: number, hosts: Host[], rep: number, tag: string): Promise<RunSample[]> => {
       switch (t.kind) {
         case 'simplecm': {
@@ -194,6 +228,30 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
           const targets = hosts.map((h) => ({ hostname: h.hostname, address: h.address, port: h.port, user: h.user }));
           await raw!.request({ op: 'prepare', hosts: targets, tag, keyFile: stackKeyFile, knownHosts: o.knownHosts });
           return [await rawRun(n, hosts, 'cold', rep), await rawRun(n, hosts, 'warm', rep)];
+        }
+        case 'lean': {
+          const leanRun = async (state: WorkloadState): Promise<RunSample> => {
+            const infra0 = infraCpu(n);
+            const cpu0 = machineCpu();
+            const run = await runLean(hosts, benchOperations(tag), { dir: path.join(benchDir, 'lean', o.scenario), keyFile: stackKeyFile, knownHosts: o.knownHosts });
+            const cpu1 = machineCpu();
+            if (run.hosts !== n || run.failed > 0) throw new Error(`lean bound: ${run.hosts} of ${n} hosts answered, ${run.failed} operations failed: ${run.log.slice(-1500)}`);
+            checkCounts('lean bound', state, n, { ok: n * OPERATIONS_PER_HOST - run.changed, changed: run.changed, failed: 0, other: 0 });
+            return peerSample(n, 'lean', state, rep, run, cpu1.busy - cpu0.busy, cpu1.total - cpu0.total, infraDelta(infra0, infraCpu(n)));
+          };
+          return [await leanRun('cold'), await leanRun('warm')];
+        }
+        case 'pyinfra': {
+          const pyRun = async (state: WorkloadState): Promise<RunSample> => {
+            const infra0 = infraCpu(n);
+            const cpu0 = machineCpu();
+            const run = await runPyinfra(pyinfraExe!, hosts, benchOperations(tag), { dir: path.join(benchDir, 'pyinfra', o.scenario), keyFile: stackKeyFile, knownHosts: o.knownHosts });
+            const cpu1 = machineCpu();
+            if (run.errors > 0 || run.operations !== n * OPERATIONS_PER_HOST) throw new Error(`pyinfra: ${run.operations} operations in its results, ${run.errors} errors: ${run.log.slice(-1500)}`);
+            checkCounts('pyinfra', state, n, { ok: run.noChange, changed: run.changed, failed: run.errors, other: 0 });
+            return peerSample(n, 'pyinfra', state, rep, run, cpu1.busy - cpu0.busy, cpu1.total - cpu0.total, infraDelta(infra0, infraCpu(n)));
+          };
+          return [await pyRun('cold'), await pyRun('warm')];
         }
         case 'ansible': {
           const infra0 = infraCpu(n);
@@ -210,20 +268,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
           if (run.failed + run.unreachable > 0 || run.ok !== n * OPERATIONS_PER_HOST) {
             throw new Error(`ansible: ok ${run.ok}, failed ${run.failed}, unreachable ${run.unreachable}: ${run.log.slice(-1500)}`);
           }
-          return [
-            {
-              scenario: o.scenario,
-              hosts: n,
-              system: 'ansible',
-              workers: 0,
-              state: 'cold',
-              rep,
-              wallMs: run.wallMs,
-              costs: { ansible: { cpuSeconds: run.cpuSeconds, peakRssMb: run.maxRssMb } },
-              machineBusy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total),
-              infra,
-            },
-          ];
+          return [peerSample(n, 'ansible', 'cold', rep, run, cpu1.busy - cpu0.busy, cpu1.total - cpu0.total, infra)];
         }
       }
     };
@@ -240,7 +285,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       }
       if (n === counts[0]) {
         o.log(`${o.scenario}: warm-up run on every system (not measured)`);
-        for (const t of [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' } as Turn]) {
+        for (const t of [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' } as Turn, ...(withLean ? [{ kind: 'lean' } as Turn] : [])]) {
           for (let attempt = 0; ; attempt++) {
             try {
               for (const s of setups) await restartIfDead(s, 'the warm-up');
@@ -257,6 +302,8 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       }
       for (let rep = 0; rep < o.repeat; rep++) {
         const turns: Turn[] = [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' }];
+        if (withLean) turns.push({ kind: 'lean' });
+        if (pyinfraExe && rep < o.pyinfraRepeat && o.ansibleHostCounts.includes(n)) turns.push({ kind: 'pyinfra' });
         if (withAnsible && rep < o.ansibleRepeat && o.ansibleHostCounts.includes(n)) turns.push({ kind: 'ansible' });
         const order = turns.map((_, i) => turns[(i + rep) % turns.length]!);
         for (const t of order) {

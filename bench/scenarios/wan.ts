@@ -77,6 +77,8 @@ export async function runWan(
       ansibleRepeat: options.ansibleRepeat,
       ansibleStrategy: options.ansibleStrategy,
       ansibleForks: options.ansibleForks,
+      pyinfraRepeat: options.pyinfraRepeat,
+      lean: options.lean,
       workerCounts: options.workerCounts,
       tsxWorkers: options.tsxWorkers,
       ansibleHostCounts: [n],
