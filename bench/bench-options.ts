@@ -1,7 +1,10 @@
 /**
  * `npm run bench -- [flags]`. Each flag's default is what the full run uses:
- * - `--only a,b`: scenarios to run, of e2e, wan, enqueue, results, footprint, hotpaths, profile.
- *   Default: all but profile (profiling slows what it profiles, so it never shares a run).
+ * - `--only a,b`: scenarios to run, of e2e, wan, enqueue, results, footprint, hotpaths, profile,
+ *   scale1000. Default: all but profile (profiling slows what it profiles, so it never shares a
+ *   run) and scale1000 (a thousand hosts run three ways: minutes).
+ * - `--big-hosts 1000`: host count of the scale1000 scenario (it measures a host's memory
+ *   first and refuses a count the machine cannot hold).
  * - `--hosts 50,100,200`: host counts of the e2e scenario (and the chart's x axis).
  * - `--repeat 3`: repetitions of every SimpleCM and raw-bound measurement.
  * - `--ansible-repeat 1`: Ansible runs per host count (0: no Ansible).
@@ -28,7 +31,7 @@ import { z } from 'zod';
 import { intFlag, parseCli } from '@simplecm/config';
 import { repoRoot } from '@simplecm/stack';
 
-export const SCENARIOS = ['e2e', 'wan', 'enqueue', 'results', 'footprint', 'hotpaths', 'profile'] as const;
+export const SCENARIOS = ['e2e', 'wan', 'enqueue', 'results', 'footprint', 'hotpaths', 'profile', 'scale1000'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 const DEFAULT_SCENARIOS: readonly Scenario[] = ['e2e', 'wan', 'enqueue', 'results', 'footprint', 'hotpaths'];
 
@@ -41,6 +44,7 @@ export interface BenchOptions {
   readonly ansibleForks: number;
   readonly ansibleHostCounts: readonly number[];
   readonly pyinfraRepeat: number;
+  readonly bigHosts: number;
   readonly lean: boolean;
   readonly tsxWorkers: number;
   readonly workerCounts: readonly number[];
@@ -65,6 +69,7 @@ const flagSpec = {
   'ansible-strategy': { type: 'string' },
   'ansible-at': { type: 'string' },
   'pyinfra-repeat': { type: 'string' },
+  'big-hosts': { type: 'string' },
   'no-lean': { type: 'boolean' },
   'tsx-workers': { type: 'string' },
   'wan-hosts': { type: 'string' },
@@ -88,6 +93,7 @@ const flagsSchema = z.object({
   'ansible-strategy': z.enum(['free', 'linear']).optional(),
   'ansible-at': z.enum(['ends', 'all']).optional(),
   'pyinfra-repeat': intFlag(0, 20).optional(),
+  'big-hosts': intFlag(1, 5000).optional(),
   'no-lean': z.boolean().optional(),
   'tsx-workers': intFlag(0, 10).optional(),
   'wan-hosts': intFlag(1, 250).optional(),
@@ -115,6 +121,7 @@ export function compileBenchOptions(argv: readonly string[]): BenchOptions {
     ansibleForks: 50,
     ansibleHostCounts: flags['ansible-at'] === 'all' ? hostCounts : [...new Set([hostCounts[0]!, hostCounts[hostCounts.length - 1]!])],
     pyinfraRepeat: flags['pyinfra-repeat'] ?? 1,
+    bigHosts: flags['big-hosts'] ?? 1000,
     lean: !(flags['no-lean'] ?? false),
     tsxWorkers: flags['tsx-workers'] ?? 0,
     workerCounts: [1, 3],

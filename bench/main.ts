@@ -12,12 +12,14 @@ import { closeOpenResources } from './open-resources';
 import { renderChart } from './chart-svg';
 import { progressLog } from './progress-log';
 import { renderReport, type BenchResults } from './report';
+import type { RunSample } from './samples';
 import { runComparison } from './scenarios/compare';
 import { runHotPaths } from './scenarios/hot-paths';
 import { runEnqueueScale } from './scenarios/enqueue-scale';
 import { runProfile } from './scenarios/profile';
 import { runResultsThroughput } from './scenarios/results-throughput';
 import { runWan } from './scenarios/wan';
+import { runScale } from './scenarios/scale';
 import { runWorkerFootprint } from './scenarios/worker-footprint';
 import { ensureStack, ensureStackHosts, stackHosts, waitForServices } from './bench-host-pool';
 
@@ -74,6 +76,16 @@ async function main(): Promise<boolean> {
     });
   }
   await ensureStack(Math.max(...options.hostCounts, options.wanHosts, options.footprintJobs), log);
+  /** What a comparison scenario reports to: its samples (saved as they come), the notes. */
+  const comparisonIo = (into: RunSample[]) => ({
+    log,
+    ensureHosts,
+    onSample: (s: RunSample) => {
+      into.push(s);
+      save(options, results);
+    },
+    note: (n: string) => results.notes.push(n),
+  });
   const runScenario = async (scenario: (typeof options.scenarios)[number]): Promise<void> => {
     switch (scenario) {
       case 'e2e':
@@ -91,26 +103,12 @@ async function main(): Promise<boolean> {
           ansibleHostCounts: options.ansibleHostCounts,
           hostsFor: (n) => stackHosts(n),
           knownHosts: stackPaths.knownHosts,
-          ensureHosts,
           runTimeoutMs: 10 * 60_000,
-          log,
-          onSample: (s) => {
-            results.e2e.push(s);
-            save(options, results);
-          },
-          note: (text) => results.notes.push(text),
+          ...comparisonIo(results.e2e),
         });
         break;
       case 'wan':
-        await runWan(options, {
-          log,
-          ensureHosts,
-          onSample: (s) => {
-            results.wan.push(s);
-            save(options, results);
-          },
-          note: (n) => results.notes.push(n),
-        });
+        await runWan(options, comparisonIo(results.wan));
         break;
       case 'enqueue':
         results.enqueue = await runEnqueueScale(options, log);
@@ -127,12 +125,18 @@ async function main(): Promise<boolean> {
       case 'profile':
         results.profile = await runProfile(options, { log, ensureHosts });
         break;
+      case 'scale1000': {
+        const scale: NonNullable<BenchResults['scale']> = { samples: [] };
+        results.scale = scale;
+        scale.result = await runScale(options, comparisonIo(scale.samples));
+        break;
+      }
     }
   };
   for (const scenario of options.scenarios) {
     log(`== ${scenario}`);
     // The comparisons retry each measurement themselves; the others are short and start over.
-    const attempts = scenario === 'e2e' || scenario === 'wan' ? 1 : 3;
+    const attempts = scenario === 'e2e' || scenario === 'wan' || scenario === 'scale1000' ? 1 : 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         await runScenario(scenario);

@@ -3,6 +3,7 @@ import type { BenchOptions } from './bench-options';
 import type { EnqueueScaleSample, ResultsThroughputSample, RunSample, WorkerFootprintSample } from './samples';
 import type { HotPathsResult } from './scenarios/hot-paths';
 import type { ProfileResult } from './scenarios/profile';
+import type { ScaleResult } from './scenarios/scale';
 import { formatSpread, spread, type Spread } from './stats';
 
 export interface BenchResults {
@@ -17,6 +18,8 @@ export interface BenchResults {
   footprint?: WorkerFootprintSample;
   hotPaths?: HotPathsResult;
   profile?: ProfileResult;
+  /** The scale1000 scenario: its runs, and the host memory it measured first. */
+  scale?: { samples: RunSample[]; result?: ScaleResult };
   notes: string[];
   durationSeconds?: number;
 }
@@ -166,6 +169,26 @@ export function cpuBudgetTable(samples: readonly RunSample[], cores: number): st
 const RAW_TARGET = 1.2;
 const LEAN_TARGET = 1.3;
 
+/** What each host costs SimpleCM's workers (and the raw fan-out) at scale. */
+export function perHostTable(samples: readonly RunSample[]): string {
+  const lines = [
+    '| hosts | system | state | wall s | worker CPU s (all workers) | worker CPU ms per host | worker peak RSS MB (largest) | worker peak RSS ÷ hosts, KB (the process base included) | results consumer CPU ms per host |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of comparisonRows(samples)) {
+    const role = r.system === 'raw' ? 'raw' : 'worker';
+    const med = (f: (s: RunSample) => number | undefined) => spread(r.samples.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v))).median;
+    const cpu = med((s) => s.costs[role]?.cpuSeconds);
+    const rss = med((s) => s.costs[role]?.peakRssMb);
+    const results = med((s) => s.costs.results?.cpuSeconds);
+    const label = r.system === 'raw' ? `${r.label} (the fan-out process)` : r.label;
+    lines.push(
+      `| ${r.hosts} | ${label} | ${r.state} | ${r.wall.median.toFixed(2)} | ${cpu.toFixed(2)} | ${((cpu * 1000) / r.hosts).toFixed(2)} | ${rss.toFixed(0)} | ${((rss * 1024) / r.hosts).toFixed(0)} | ${Number.isFinite(results) ? ((results * 1000) / r.hosts).toFixed(2) : '–'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 interface Target {
   readonly name: string;
   readonly met: boolean | undefined;
@@ -241,7 +264,8 @@ export function renderReport(res: BenchResults): string {
   out.push(
     `\`${res.command}\` on ${res.machine.cpus} cores, ${res.machine.memGiB} GiB, Node ${res.machine.node}` +
       (res.durationSeconds !== undefined ? `; the run took ${Math.floor(res.durationSeconds / 60)} min ${res.durationSeconds % 60} s.` : '.'),
-    `Medians of ${res.options.repeat} repetition(s) (min–max); Ansible ${res.options.ansibleRepeat} run(s) per host count, strategy \`${res.options.ansibleStrategy}\`, forks ${res.options.ansibleForks}; pyinfra ${res.options.pyinfraRepeat ?? 0} run(s) (cold, warm) per host count, \`--parallel\` = hosts.`,
+    `Medians of ${res.options.repeat} repetition(s) (min–max)` +
+      (res.e2e.length + res.wan.length === 0 ? '.' : `; Ansible ${res.options.ansibleRepeat} run(s) per host count, strategy \`${res.options.ansibleStrategy}\`, forks ${res.options.ansibleForks}; pyinfra ${res.options.pyinfraRepeat ?? 0} run(s) (cold, warm) per host count, \`--parallel\` = hosts.`),
     '',
   );
   const t = targets(res);
@@ -327,6 +351,18 @@ export function renderReport(res: BenchResults): string {
       `| ${f.jobs} | ${f.peakConcurrent} | ${(f.wallMs / 1000).toFixed(1)} | ${f.peakRssMb.toFixed(0)} | ${f.idleRssMb.toFixed(0)} | ${f.cpuSeconds.toFixed(1)} |`,
       '',
     );
+  }
+  if (res.scale && (res.scale.samples.length > 0 || res.scale.result)) {
+    const m = res.scale.result?.memory;
+    const n = res.scale.result?.hosts ?? res.scale.samples[0]?.hosts ?? 0;
+    out.push(`## ${n.toLocaleString('en')} hosts`, '');
+    if (m) {
+      out.push(
+        `Memory of the stack's namespaced hosts, measured first: ${m.idleMb.toFixed(2)} MB per idle host (PSS of \`unshare\` + sshd, median of ${m.sampled}), ${m.sessionMb.toFixed(2)} MB more per SSH session while it runs (kernel memory for the namespaces and mounts not included); ${Math.round(m.availableMb).toLocaleString('en')} MB were available.`,
+        '',
+      );
+    }
+    if (res.scale.samples.length > 0) out.push(comparisonTable(res.scale.samples), '', perHostTable(res.scale.samples), '');
   }
   if (res.hotPaths) out.push('## Hot paths, one at a time', '', res.hotPaths.table, '');
   if (res.profile) out.push('## CPU profiles', '', res.profile.markdown, '');

@@ -29,7 +29,7 @@ export interface SimplecmPhases {
 }
 
 export interface RunSample {
-  readonly scenario: 'e2e' | 'wan';
+  readonly scenario: 'e2e' | 'wan' | 'scale';
   readonly hosts: number;
   readonly system: SystemName;
   /** Worker processes (SimpleCM only; 0 otherwise). */

@@ -25,7 +25,7 @@ import { benchOperations, OPERATIONS_PER_HOST, renderScripts } from '../workload
 import { closeAll, errorMessage } from '@simplecm/kernel';
 
 export interface CompareOptions {
-  readonly scenario: 'e2e' | 'wan';
+  readonly scenario: RunSample['scenario'];
   readonly hostCounts: readonly number[];
   readonly repeat: number;
   /** Ansible runs per host count (cold); 0 leaves Ansible out. */
