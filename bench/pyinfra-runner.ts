@@ -6,11 +6,12 @@
  * strategy), with the stack's client key and host keys checked strictly against the stack's
  * known_hosts. Run under /usr/bin/time like Ansible.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Operation } from '@simplecm/domain';
+import { ensureDebianPackages } from '@simplecm/stack';
 import { runTimed, timeAvailable } from './timed-command';
 
 export const PYINFRA_VERSION = '3.10.0';
@@ -77,7 +78,14 @@ export async function ensurePyinfra(benchDir: string, log: (line: string) => voi
   try {
     await run('python3', ['-m', 'venv', dir], log);
   } catch (error) {
-    throw new Error(`python3 -m venv failed (on Debian: apt-get install -y python3-venv): ${error instanceof Error ? error.message : String(error)}`);
+    // Debian's python3 leaves venv's ensurepip to python3-venv: as root, install it and try once more.
+    if (!fs.existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
+      throw new Error(`python3 -m venv failed (on Debian: apt-get install -y python3-venv): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    const version = spawnSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim();
+    ensureDebianPackages([{ name: 'python3-venv', probe: `/usr/lib/python${version}/ensurepip` }], log);
+    await run('python3', ['-m', 'venv', dir], log);
   }
   await run(path.join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--progress-bar', 'off', `pyinfra==${PYINFRA_VERSION}`], log);
   fs.writeFileSync(done, `pyinfra ${PYINFRA_VERSION}\n`);
