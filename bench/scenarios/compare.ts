@@ -285,7 +285,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       }
       if (n === counts[0]) {
         o.log(`${o.scenario}: warm-up run on every system (not measured)`);
-        for (const t of [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' } as Turn, ...(withLean ? [{ kind: 'lean' } as Turn] : [])]) {
+        for (const t of [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' } as Turn, ...(withLean ? [{ kind: 'lean' } as Turn] : []), ...(pyinfraExe ? [{ kind: 'pyinfra' } as Turn] : [])]) {
           for (let attempt = 0; ; attempt++) {
             try {
               for (const s of setups) await restartIfDead(s, 'the warm-up');
