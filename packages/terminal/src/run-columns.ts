@@ -1,4 +1,5 @@
 import { operationStatuses, type HostStatus, type OutcomeCounts, type Run } from '@simplecm/domain';
+import { statusColour } from './colors';
 import type { Column } from './table';
 
 /** A host's line in a run, as the tables below print it (the store's RunHost is one). */
@@ -18,7 +19,7 @@ function countColumns<Row>(countsOf: (row: Row) => OutcomeCounts): Column<Row>[]
 /** The columns of a run's hosts: `enqueue --wait`'s recap and `npm run results`. */
 export const runHostColumns: Column<RunHostLine>[] = [
   { header: 'host', value: (h) => h.hostname },
-  { header: 'status', value: (h) => h.status },
+  { header: 'status', value: (h) => h.status, colour: statusColour },
   ...countColumns<RunHostLine>((h) => h.counts),
   { header: 'worker', value: (h) => h.worker, maxWidth: 24 },
   { header: 'cause', value: (h) => h.cause ?? '', maxWidth: 70 },
