@@ -1,36 +1,13 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { z } from 'zod';
 import { resultStore, runStore } from '@simplecm/store';
 import { startProcess } from '@simplecm/stack';
+import { runJsonSchema, simplecm } from '../support/simplecm';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // The `simplecm` command on the shared stack (non-destructive: no service is stopped; "down"
 // means an address where nothing listens). Its own keyspace and queue prefix, the example fleet
 // (examples/demo-state: host5 fails on purpose).
-const repoRoot = path.resolve(__dirname, '..', '..');
 
-function simplecm(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'simplecm.cjs'), ...args], { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const runJsonSchema = z.object({
-  runId: z.string().uuid(),
-  createdAt: z.string(),
-  mode: z.enum(['apply', 'check']),
-  target: z.string(),
-  hostCount: z.number().int(),
-  status: z.string(),
-  counts: z.object({ ok: z.number(), changed: z.number(), failed: z.number(), skipped: z.number(), unreachable: z.number() }),
-  hostsDone: z.number().int(),
-});
 /** `simplecm runs --json` (README: JSON output). */
 const runsJsonSchema = z.object({ runs: z.array(runJsonSchema), nextBefore: z.string().uuid().nullable() });
 /** `simplecm results <run> --json`. */

@@ -97,7 +97,7 @@ export function execHelp(usage = 'simplecm exec --limit PATTERN -m MODULE [-a AT
       examples: [
         "simplecm exec --limit web -m command -a 'uptime'",
         "simplecm exec --limit 'host[1-3]' -m file_contains -a 'path=/etc/motd text=\"maintenance tonight\"'",
-        'simplecm exec --limit all -m package -a \'{"names": ["htop"]}\' --json',
+        'simplecm exec --limit all -m package -a \'{"name": "htop"}\' --json',
       ],
       env: [...REDIS_ENV, ...CASSANDRA_ENV],
     },
