@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { z } from 'zod';
+import { operationResultSchema } from '@simplecm/domain';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -43,19 +44,6 @@ export const runJsonSchema = z.object({
   hostsDone: z.number().int(),
 });
 
-const operationJsonSchema = z.object({
-  seq: z.number().int(),
-  name: z.string(),
-  module: z.string(),
-  status: z.enum(['ok', 'changed', 'failed', 'skipped', 'unreachable']),
-  exitCode: z.number().int().nullable(),
-  stdout: z.string(),
-  stdoutTruncated: z.boolean(),
-  stderr: z.string(),
-  stderrTruncated: z.boolean(),
-  changes: z.array(z.string()),
-});
-
 /** `simplecm run --json` and `simplecm exec --json` (README: JSON output). */
 export const masterRunJsonSchema = z.strictObject({
   runId: z.string().uuid(),
@@ -66,5 +54,5 @@ export const masterRunJsonSchema = z.strictObject({
   run: runJsonSchema.nullable(),
   hosts: z.array(z.object({ hostname: z.string(), status: z.enum(['ok', 'changed', 'failed', 'unreachable']), worker: z.string(), cause: z.string().nullable() }).passthrough()),
   moreHosts: z.boolean(),
-  operations: z.array(z.object({ hostname: z.string(), operations: z.array(operationJsonSchema.passthrough()) })),
+  operations: z.array(z.object({ hostname: z.string(), operations: z.array(operationResultSchema) })),
 });
