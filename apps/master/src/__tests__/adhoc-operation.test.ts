@@ -46,6 +46,7 @@ describe('adhocOperation', () => {
     const op = adhocOperation(registry, { module: 'file_contains', args: 'path=/etc/motd text=hi', become: undefined });
     expect(op).toMatchObject({ seq: 0, module: 'file_contains', attributes: { path: '/etc/motd', text: 'hi' } });
     expect(op.become).toBeUndefined();
+    expect(adhocOperation(registry, { module: 'command', args: 'id -un', become: 'postgres' })).toMatchObject({ attributes: { command: 'id -un' }, become: 'postgres' });
   });
 
   it('names the field at fault: an unknown module, a bad or unknown or missing attribute', () => {
@@ -61,7 +62,8 @@ describe('compileExecOptions', () => {
   it('reads -m and -a as --module and --args, mode adhoc, waits by default', () => {
     const c = compileExecOptions(['--limit', 'web:!host3', '-m', 'command', '-a', 'uptime'], env);
     expect(c).toMatchObject({ target: { kind: 'pattern', pattern: 'web:!host3' }, adhoc: { module: 'command', args: 'uptime' }, run: { mode: 'adhoc' }, wait: true });
-    expect(compileExecOptions(['--limit', 'all', '--module', 'command', '--no-wait'], env)).toMatchObject({ target: { kind: 'all' }, wait: false });
+    expect(compileExecOptions(['--limit', 'all', '--module', 'command', '--no-wait', '--become', 'postgres'], env)).toMatchObject({ target: { kind: 'all' }, wait: false, adhoc: { become: 'postgres' } });
+    expect(() => compileExecOptions(['--limit', 'all', '-m', 'command', '--become', 'Root!'], env)).toThrow(/--become/);
   });
 
   it('requires --limit and -m', () => {
