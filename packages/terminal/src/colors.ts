@@ -27,10 +27,11 @@ export function painterFor(stream: { readonly isTTY?: boolean }, env: NodeJS.Pro
   return wantsColour(stream, env) ? ansiColour : noColour;
 }
 
-/** The colour of a host or operation status (ok green, changed yellow, failed and unreachable red, skipped cyan). */
+/** The colour of a host, operation or run status (ok and finished green, changed yellow, failed and unreachable red, skipped and running cyan). */
 export function statusColour(status: string): Colour | undefined {
   switch (status) {
     case 'ok':
+    case 'finished':
       return Colour.green;
     case 'changed':
       return Colour.yellow;
@@ -38,6 +39,7 @@ export function statusColour(status: string): Colour | undefined {
     case 'unreachable':
       return Colour.red;
     case 'skipped':
+    case 'running':
       return Colour.cyan;
     default:
       return undefined;
