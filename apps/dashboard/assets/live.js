@@ -54,7 +54,7 @@
     let failures = 0;
     const tick = async () => {
       try {
-        const response = await fetch(`/api/runs/${encodeURIComponent(runId)}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+        const response = await fetch(`${document.body.getAttribute('data-base') || ''}/api/runs/${encodeURIComponent(runId)}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
         if (response.status === 401) return location.reload(); // session ended: the reload leads to the login page
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const run = await response.json();

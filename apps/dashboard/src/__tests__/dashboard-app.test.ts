@@ -1,7 +1,7 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { emptyCounts, type OperationResult, type Run } from '@simplecm/domain';
-import type { RunHost } from '@simplecm/store';
+import type { AuditRecord, RunHost, RunLaunch } from '@simplecm/store';
 import { createDashboardApp } from '../create-dashboard-app';
 import { InvalidPageTokenError, type DashboardData } from '../dashboard-data';
 import { loginThrottle } from '../login-throttle';
@@ -53,6 +53,8 @@ const op: OperationResult = {
   durationMs: 27,
 };
 
+const launches = new Map<string, RunLaunch>();
+const audited: AuditRecord[] = [];
 const data: DashboardData = {
   listRuns: async () => [run(RUNNING, 'running'), run(RUN, 'finished')],
   getRun: async (id) => (id === RUN ? run(RUN, 'finished') : id === RUNNING ? run(RUNNING, 'running') : undefined),
@@ -65,6 +67,20 @@ const data: DashboardData = {
   getRunHost: async (_id, hostname) => (hostname === 'host5' ? { ...host('host5', 'failed'), worker: 'w-7', cause: 'module-failed: motd exited 1' } : undefined),
   pageHostHistory: async () => ({ items: [{ runId: RUN, mode: 'apply', status: 'failed', startedAt: null, endedAt: null, cause: null }] }),
   readRunProgress: async () => ({ hostsDone: 2, hostsFailed: 1, counts: { ...emptyCounts(), ok: 7, failed: 1 } }),
+  getLaunches: async (ids) => new Map([...launches].filter(([id]) => ids.includes(id))),
+  recordLaunch: async (launch) => {
+    launches.set(launch.runId, launch);
+  },
+  getHost: async (hostname) => (hostname === 'host5' ? { hostname, address: '127.10.0.5', port: 22, user: 'root', keyName: 'id_ed25519', groups: ['web'], vars: { motd: evil }, hostKeys: [], become: null } : undefined),
+  getOperations: async (hostname) => (hostname === 'host5' ? [{ seq: 0, name: 'motd', module: 'file_contains', attributes: { path: '/etc/motd' } }] : []),
+  latestStateRevision: async () => ({ revisionId: REVISION, appliedAt: new Date('2026-11-25T20:00:00Z'), appliedBy: 'alice', digest: 'd', gitCommit: null, summary: '+1 host' }),
+  getStateRevision: async (id) => (id === REVISION ? { revisionId: REVISION, appliedAt: new Date('2026-11-25T20:00:00Z'), appliedBy: 'alice', digest: 'd', gitCommit: null, summary: '+1 host' } : undefined),
+  listAudit: async ({ limit }) => audited.slice().reverse().slice(0, limit),
+  recordAudit: async (entry) => {
+    const record = { ...entry, eventId: RUN, at: new Date() };
+    audited.push(record);
+    return record;
+  },
 };
 
 describe('dashboard app (fake store)', () => {
@@ -128,7 +144,11 @@ describe('dashboard app (fake store)', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/e1270960/);
 
-    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    const refused = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(refused.status).toBe(403);
+    const { csrfToken } = (await (await get('/api/session', { cookie })).json()) as { csrfToken: string };
+    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrfToken }), redirect: 'manual' });
+    expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
   });
 
@@ -165,8 +185,8 @@ describe('dashboard app (fake store)', () => {
   });
 
   it('shows the state revision a run converged, or none', async () => {
-    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).toMatch(new RegExp(`<dt>State revision</dt><dd class="mono">${REVISION}</dd>`));
-    expect(await (await get(`/runs/${RUNNING}`, { authorization: basic })).text()).toMatch(/<dt>State revision<\/dt><dd class="mono"><span class="muted">none<\/span><\/dd>/);
+    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).toMatch(new RegExp(`<dt>State revision</dt><dd class="mono" data-state-revision>${REVISION}<br><span class="muted">applied .* by alice`));
+    expect(await (await get(`/runs/${RUNNING}`, { authorization: basic })).text()).toMatch(/<dt>State revision<\/dt><dd class="mono" data-state-revision><span class="muted">none<\/span><\/dd>/);
     expect(await (await get('/', { authorization: basic })).text()).toContain(`<span title="${REVISION}">5d1c7e40</span>`);
     expect(await (await get(`/api/runs/${RUN}`, { authorization: basic })).json()).toMatchObject({ stateRevision: REVISION });
   });
@@ -242,9 +262,9 @@ describe('dashboard app: Basic throttling and the queue board guard', () => {
   });
 
   /** One request from a chosen loopback address, so the throttle sees two different clients. */
-  const request = (port: string, from: string, method: string, path: string, authorization = basic, forwardedFor?: string) =>
+  const request = (port: string, from: string, method: string, path: string, authorization = basic, forwardedFor?: string, csrf?: string) =>
     new Promise<number>((resolve, reject) => {
-      const headers = { authorization, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+      const headers = { authorization, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}), ...(csrf ? { 'x-xsrf-token': csrf } : {}) };
       const req = http.request({ host: '127.0.0.1', port, method, path, localAddress: from, headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -297,9 +317,14 @@ describe('dashboard app: Basic throttling and the queue board guard', () => {
       ['PUT', '/queues/api/queues/hosts/clean/completed'],
       ['PUT', '/queues/api/queues/results/j1/retry'],
     ];
-    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!)).not.toBe(403);
+    const token = async (p: string) => ((await (await fetch(`http://127.0.0.1:${p}/api/session`, { headers: { authorization: basic } })).json()) as { csrfToken: string }).csrfToken;
+    const csrf = await token(port);
+    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!, basic, undefined, csrf)).not.toBe(403);
+    // Without the CSRF token even an allowed action is refused.
+    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!)).toBe(403);
 
     const readOnly = await start(false);
-    for (const [method, path] of allowed) expect(await request(readOnly, '127.0.0.1', method!, path!)).toBe(403);
+    const readOnlyCsrf = await token(readOnly);
+    for (const [method, path] of allowed) expect(await request(readOnly, '127.0.0.1', method!, path!, basic, undefined, readOnlyCsrf)).toBe(403);
   });
 });
