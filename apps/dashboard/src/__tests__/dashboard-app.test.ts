@@ -1,5 +1,6 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { emptyCounts, type OperationResult, type Run } from '@simplecm/domain';
 import type { AuditRecord, RunHost, RunLaunch } from '@simplecm/store';
 import { createDashboardApp } from '../create-dashboard-app';
@@ -85,6 +86,16 @@ const data: DashboardData = {
   },
 };
 
+async function listen(app: Express): Promise<{ server: Server; base: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+async function stop(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+}
+
 describe('dashboard app (fake store)', () => {
   let server: Server;
   let base: string;
@@ -93,15 +104,9 @@ describe('dashboard app (fake store)', () => {
   beforeAll(async () => {
     const config = resolveDashboardOptions({ ...credentials, port: 0 });
     // Generous: these tests send wrong passwords on purpose; the throttle has its own tests below.
-    const app = createDashboardApp(config, { data, queues: [], throttle: loginThrottle({ maxFailures: 1_000 }), log: (l) => logged.push(l) });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listen(createDashboardApp(config, { data, queues: [], throttle: loginThrottle({ maxFailures: 1_000 }), log: (l) => logged.push(l) })));
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => stop(server));
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers, redirect: 'manual' });
 
@@ -358,15 +363,9 @@ describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake st
 
   beforeAll(async () => {
     const config = { ...resolveDashboardOptions({ ...credentials, port: 0, basePath: '/cm' }), users };
-    const app = createDashboardApp(config, { data, queues: [], control, throttle: loginThrottle({ maxFailures: 1_000 }) });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listen(createDashboardApp(config, { data, queues: [], control, throttle: loginThrottle({ maxFailures: 1_000 }) })));
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => stop(server));
 
   const login = async (user: string, password: string) => {
     const res = await fetch(`${base}/cm/login`, { method: 'POST', body: new URLSearchParams({ username: user, password, next: '/cm/' }), redirect: 'manual' });
