@@ -1,8 +1,9 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { errorMessage } from '@simplecm/kernel';
 import type { AuditAction } from './audit';
 import type { DashboardData } from './dashboard-data';
+import { plural } from './format';
 import { HttpError } from './http-error';
 import { auditPage } from './pages/audit-page';
 import { launchPage } from './pages/launch-page';
@@ -33,7 +34,14 @@ const AUDIT_PAGE_SIZE = 100;
 export function controlRoutes(deps: { data: DashboardData; control?: RunControl; audit: AuditAction; context: (res: Response) => PageContext }): Router {
   const { data, control, audit, context } = deps;
   const router = Router();
-  const operator = requireRole('operator');
+  const needsOperator = requireRole('operator');
+  // A viewer's attempt to act is refused (403) and audited; a viewer opening the audit page is only refused.
+  const operator: RequestHandler = (req, res, next) =>
+    needsOperator(req, res, (error?: unknown) => {
+      if (error === undefined || req.method !== 'POST') return next(error);
+      const { identity } = res.locals as AuthenticatedLocals;
+      void audit(req, { actor: identity.name, action: 'refused', subject: `${req.method} ${req.originalUrl}`, outcome: 'refused', detail: `role ${identity.role}: needs operator` }).finally(() => next(error));
+    });
   const send = (res: Response, status: number, page: { text: string }) => res.status(status).set('Content-Security-Policy', pageCsp()).type('html').send(page.text);
   const launcher = (req: Request, res: Response): Launcher => ({ user: (res.locals as AuthenticatedLocals).identity.name, address: clientAddress(req) });
   const wired = (): RunControl => {
@@ -86,7 +94,7 @@ export function controlRoutes(deps: { data: DashboardData; control?: RunControl;
       return send(res, 400, launchPage(context(res), { error: `The run was not launched: ${errorMessage(error)}`, values }));
     }
     await data.recordLaunch({ runId: launched.runId, launchedBy: by.user, launchedAt: new Date(), address: by.address, relaunchOf: null });
-    await audit(req, { actor: by.user, action: 'launch', subject: launched.runId, outcome: 'ok', detail: `target ${request.target}, ${detail}, ${launched.hostCount} hosts` });
+    await audit(req, { actor: by.user, action: 'launch', subject: launched.runId, outcome: 'ok', detail: `target ${request.target}, ${detail}, ${plural(launched.hostCount, 'host')}` });
     res.redirect(303, context(res).links.run(launched.runId));
   });
 
@@ -102,7 +110,7 @@ export function controlRoutes(deps: { data: DashboardData; control?: RunControl;
       throw new HttpError('bad-request', `Relaunch of ${runId} failed: ${errorMessage(error)}`, { cause: error });
     }
     await data.recordLaunch({ runId: launched.runId, launchedBy: by.user, launchedAt: new Date(), address: by.address, relaunchOf: runId });
-    await audit(req, { actor: by.user, action: 'relaunch', subject: runId, outcome: 'ok', detail: `new run ${launched.runId}, ${launched.hostCount} hosts` });
+    await audit(req, { actor: by.user, action: 'relaunch', subject: runId, outcome: 'ok', detail: `new run ${launched.runId}, ${plural(launched.hostCount, 'host')}` });
     res.redirect(303, context(res).links.run(launched.runId));
   });
 

@@ -410,6 +410,7 @@ describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake st
     expect((await post(`/cm/runs/${RUNNING}/cancel`, cookie, { _csrf: csrf })).status).toBe(403);
     expect((await fetch(`${base}/cm/audit`, { headers: { cookie } })).status).toBe(403);
     expect(calls.length).toBe(before);
+    expect(audited.at(-1)).toMatchObject({ actor: 'vera', action: 'refused', subject: `POST /cm/runs/${RUNNING}/cancel`, detail: 'role viewer: needs operator' });
   });
 
   it('refuses a POST without the CSRF token, with a wrong one or with another session\'s, and audits the refusal', async () => {
