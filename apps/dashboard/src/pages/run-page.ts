@@ -88,8 +88,8 @@ export function runPage(ctx: PageContext, { run, hosts, status, name, launch, re
         : 'No host results recorded for this run.';
   const table =
     hosts.items.length === 0
-      ? html`<div class="table-box"><p class="empty">${empty}</p></div>`
-      : html`<div class="table-box"><table class="hosts">
+      ? html`<div class="table-box" data-live-hosts><p class="empty">${empty}</p></div>`
+      : html`<div class="table-box" data-live-hosts><table class="hosts">
 ${headWithCounts([['Host'], ['Outcome']], [['Worker'], ['Started'], ['Duration', 'num'], ['Cause']])}
 <tbody>
 ${hosts.items.map((h) => hostRow(ctx, run, h))}
