@@ -192,6 +192,10 @@ describe('dashboard control plane on the stack', () => {
       await tab.goto(url(`/cm/?who=otto&mode=check`));
       await expect(tab.locator(`a[href="/cm/runs/${runId}"]`).count()).resolves.toBe(1);
       await screenshot(tab, 'control-04-runs-filtered');
+      // Bull Board's client (axios) sends this cookie back as X-XSRF-Token on its writes.
+      await tab.goto(url('/cm/queues/'));
+      const cookie = await tab.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie);
+      expect(cookie).toMatch(/XSRF-TOKEN=[A-Za-z0-9_-]{43}/);
       await tab.goto(url('/cm/hosts/host5'));
       await screenshot(tab, 'control-05-host-desired-state');
       await Promise.all([tab.waitForURL(url('/cm/audit')), tab.click('a[href="/cm/audit"]')]);
