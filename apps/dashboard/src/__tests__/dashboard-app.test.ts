@@ -362,7 +362,8 @@ describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake st
   ];
 
   beforeAll(async () => {
-    const config = { ...resolveDashboardOptions({ ...credentials, port: 0, basePath: '/cm' }), users };
+    // Behind a proxy on this machine: under /cm, the client address from X-Forwarded-For.
+    const config = { ...resolveDashboardOptions({ ...credentials, port: 0, basePath: '/cm', trustProxy: 'loopback' }), users };
     ({ server, base } = await listen(createDashboardApp(config, { data, queues: [], control, throttle: loginThrottle({ maxFailures: 1_000 }) })));
   });
   afterAll(() => stop(server));
@@ -456,8 +457,8 @@ describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake st
   });
 
   it('records failed log-ins and log-outs in the audit log', async () => {
-    await fetch(`${base}/cm/login`, { method: 'POST', body: new URLSearchParams({ username: 'mallory', password: 'guess-guess-guess' }), redirect: 'manual' });
-    expect(audited.at(-1)).toMatchObject({ actor: 'mallory', action: 'login-failed', outcome: 'refused' });
+    await fetch(`${base}/cm/login`, { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.9' }, body: new URLSearchParams({ username: 'mallory', password: 'guess-guess-guess' }), redirect: 'manual' });
+    expect(audited.at(-1)).toMatchObject({ actor: 'mallory', action: 'login-failed', outcome: 'refused', address: '203.0.113.9' });
     const { cookie, csrf } = await login('vera', 'viewer-password-1');
     expect((await post('/cm/logout', cookie, { _csrf: csrf })).headers.get('location')).toBe('/cm/login');
     expect(audited.at(-1)).toMatchObject({ actor: 'vera', action: 'logout', outcome: 'ok' });
