@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
-import { HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
+import { exportQueueMetrics, HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
 import { connectCassandra } from '@simplecm/store';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simplecm/telemetry';
@@ -11,6 +11,7 @@ import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
 import { createLimitedServer } from './http-server-limits';
+import type { RunControl } from './run-control';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -50,7 +51,14 @@ function urlOf(host: string, port: number): string {
 export async function startDashboard(
   config: DashboardConfig,
   connections: ConnectionConfig,
-  { log = (line: string) => console.error(line) }: { log?: (line: string) => void } = {},
+  {
+    log = (line: string) => console.error(line),
+    control,
+  }: {
+    log?: (line: string) => void;
+    /** Launch, relaunch and cancel; without one those controls are hidden (see run-control.ts). */
+    control?: RunControl;
+  } = {},
 ): Promise<Dashboard> {
   const releasers: Releaser[] = [];
   try {
@@ -66,18 +74,14 @@ export async function startDashboard(
       registry: createProcessMetrics().registry,
       readiness: async () => ({ redis: await answers(redis.ping()), cassandra: await answers(cassandra.execute('SELECT release_version FROM system.local')) }),
       // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each queue.
-      // Each queue's export repeats the # HELP / # TYPE lines, which Prometheus refuses twice: kept once.
-      extraMetrics: async () => {
-        const seen = new Set<string>();
-        const lines = (await Promise.all(queues.map((q) => q.exportPrometheusMetrics()))).join('\n').split('\n');
-        return `${lines.filter((line) => !line.startsWith('#') || (!seen.has(line) && seen.add(line))).join('\n')}\n`;
-      },
+      extraMetrics: () => exportQueueMetrics(queues),
     };
     const app = createDashboardApp(config, {
       data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),
       queues,
       ops,
       log,
+      control,
     });
     if (config.metricsPort !== undefined) {
       const metricsServer = await startOpsServer(ops, { host: config.metricsHost, port: config.metricsPort });
