@@ -43,7 +43,21 @@ function benchHostsRunning(n: number): boolean {
 /** Once, at the start: the whole stack, with at least n bench hosts (others' larger stacks stay). */
 export async function ensureStack(n: number, log: (line: string) => void): Promise<void> {
   if (benchHostsRunning(n)) return waitForServices(log);
-  await stackUp({ hosts: BENCH_HOST_OFFSET + n, atLeast: true, log: quiet(log) });
+  await withHint(n, stackUp({ hosts: BENCH_HOST_OFFSET + n, atLeast: true, log: quiet(log) }));
+}
+
+/** A stack that is not this checkout's says so; the hint says what to do about it. */
+async function withHint(n: number, starting: Promise<unknown>): Promise<void> {
+  try {
+    await starting;
+  } catch (error) {
+    if (!(error instanceof Error) || !/not by this stack/.test(error.message)) throw error;
+    throw new Error(
+      `bench hosts ${BENCH_HOST_OFFSET + 1}–${BENCH_HOST_OFFSET + n} are not all running and this checkout cannot start them: its .stack is another checkout's stack. ` +
+        `Bring them up there (npm run stack -- up --hosts ${BENCH_HOST_OFFSET + n}) or run the bench there. (${error.message.split('\n')[0]})`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -53,7 +67,7 @@ export async function ensureStack(n: number, log: (line: string) => void): Promi
  */
 export async function ensureStackHosts(n: number, log: (line: string) => void): Promise<void> {
   if (benchHostsRunning(n)) return;
-  await hostsUp({ count: BENCH_HOST_OFFSET + n, atLeast: true, log: quiet(log) });
+  await withHint(n, hostsUp({ count: BENCH_HOST_OFFSET + n, atLeast: true, log: quiet(log) }));
 }
 
 /** Waits (up to `timeoutMs`) until the stack's Redis and Cassandra accept connections again. */
