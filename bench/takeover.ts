@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import type { Client } from 'ssh2';
 import fs from 'node:fs';
 import type { Operation } from '@simplecm/domain';
-import { RESULTS_QUEUE, resultJobId } from '@simplecm/queue';
+import { HOSTS_QUEUE, hostJobId, RESULTS_QUEUE, resultJobId } from '@simplecm/queue';
 import { connectHost, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { createBenchSystem } from './bench-system';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   try {
     const operations: Operation[] = [
       { seq: 0, name: 'first marker', module: 'command', attributes: { command: `mkdir -p /var/tmp/simplecm-takeover && echo first >> ${file}` }, become: null },
-      { seq: 1, name: 'sleep 12 s', module: 'sleep', attributes: { seconds: 12 }, become: null },
+      { seq: 1, name: 'sleep 30 s', module: 'sleep', attributes: { seconds: 30 }, become: null },
       { seq: 2, name: 'second marker', module: 'command', attributes: { command: `echo second >> ${file}` }, become: null },
     ];
     await system.putDesiredState(HOSTS.map((n) => ({ host: stackHost(n), operations })));
@@ -85,22 +85,31 @@ async function main(): Promise<void> {
     const killedAt = Date.now();
     process.kill(a!.appPid, 'SIGKILL');
     a!.started.child.kill('SIGKILL');
-    const results = new Queue(RESULTS_QUEUE, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix: system.prefix });
+    const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const results = new Queue(RESULTS_QUEUE, { connection, prefix: system.prefix });
+    const hosts = new Queue(HOSTS_QUEUE, { connection, prefix: system.prefix });
     const handedOff = new Map<number, number>();
+    // When worker B took each host job (its processedOn moves past the kill).
+    const taken = new Map<number, number>();
     while (handedOff.size < HOSTS.length) {
       for (const n of HOSTS) {
         const job = handedOff.has(n) ? undefined : await results.getJob(resultJobId(runId, `host${n}`));
         if (job) handedOff.set(n, job.timestamp);
+        const hostJob = taken.has(n) ? undefined : await hosts.getJob(hostJobId(runId, `host${n}`));
+        if (hostJob?.processedOn !== undefined && hostJob.processedOn > killedAt) taken.set(n, hostJob.processedOn);
       }
       await sleep(200);
     }
     await results.close();
+    await hosts.close();
+    connection.disconnect();
     const markers = await Promise.all(HOSTS.map((n) => onHost(n, `cat ${file}; rm -f ${file}`)));
     console.log(`lock-duration ${lockMs} ms, stalled-interval ${stalledMs} ms`);
     console.log(`Redis commands under the prefix, 2 workers + consumer, 3 hosts held: ${(commands / 8).toFixed(1)}/s`);
     for (const n of HOSTS) {
       const lines = markers[HOSTS.indexOf(n)]!.split('\n').filter(Boolean);
-      console.log(`host${n}: result handed off ${((handedOff.get(n)! - killedAt) / 1000).toFixed(1)} s after the kill; first marker ran ${lines.filter((l) => l === 'first').length}×, second ${lines.filter((l) => l === 'second').length}×`);
+      const takenAt = taken.get(n);
+      console.log(`host${n}: taken over ${takenAt === undefined ? '?' : ((takenAt - killedAt) / 1000).toFixed(1)} s and result handed off ${((handedOff.get(n)! - killedAt) / 1000).toFixed(1)} s after the kill; first marker ran ${lines.filter((l) => l === 'first').length}×, second ${lines.filter((l) => l === 'second').length}×`);
     }
     void b;
   } finally {

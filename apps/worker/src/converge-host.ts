@@ -29,10 +29,10 @@ export interface ConvergeContext {
   /** The journal root on hosts (tests only). @defaultValue by SSH user, see journalRootShell */
   readonly journalRoot?: string;
   /**
-   * Test hook: told each frame's seq as it arrives, with a function that drops the SSH
+   * Test hook: told once the driver script is sent, with a function that drops the SSH
    * connection from the worker's side (as a worker losing its network would).
    */
-  readonly afterFrame?: (seq: number, dropConnection: () => void) => void;
+  readonly onDriverStarted?: (dropConnection: () => void) => void;
 }
 
 /** How long the host has to confirm its journal is removed after the hand-off. */
@@ -139,10 +139,8 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
       journalRoot: ctx.journalRoot,
       deadlineMs: ctx.hostDeadlineMs,
       signal,
-      onFrame: (frame) => {
-        frames.set(frame.seq, frame);
-        ctx.afterFrame?.(frame.seq, () => client.end());
-      },
+      onFrame: (frame) => frames.set(frame.seq, frame),
+      onStarted: () => ctx.onDriverStarted?.(() => client.end()),
     });
     diagnostics = run.diagnostics.trim();
     if (run.attached) ctx.log?.(`${host.hostname}: attached to the journal of run ${job.runId} on the host (an earlier delivery started it)`);

@@ -17,8 +17,9 @@ export const FRAME_MARKER_PATTERN = /^@@SIMPLECM-[0-9a-f]{32}@@$/;
 /**
  * The exec command: saves the driver (sent on stdin) in a new private directory and runs it, so
  * operations get no stdin and bash reads the script in blocks rather than byte by byte from a
- * pipe (a 35 KB driver costs ~20 ms of host CPU from a pipe, ~6 ms from a file). The driver
- * keeps its working files in the same directory and removes it when it exits.
+ * pipe (a 35 KB driver costs ~20 ms of host CPU from a pipe, ~6 ms from a file). The script
+ * (the launcher, see host-journal.ts) removes that directory when it exits; the driver it starts
+ * keeps its working files in the host job's journal directory, 0700 as well.
  */
 export const DRIVER_COMMAND = '__d=$(mktemp -d "${TMPDIR:-/tmp}/simplecm.XXXXXXXX") && cat > "$__d/driver" && exec bash --noprofile --norc "$__d/driver"';
 

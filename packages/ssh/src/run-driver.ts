@@ -30,7 +30,7 @@ export function runDriver(
   client: Client,
   hostname: string,
   script: string,
-  options: { limit: number; marker: string; journalKey: string; journalRoot?: string; deadlineMs: number; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void },
+  options: { limit: number; marker: string; journalKey: string; journalRoot?: string; deadlineMs: number; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void; onStarted?: () => void },
 ): Promise<DriverRun> {
   return new Promise((resolve, reject) => {
     client.exec(DRIVER_COMMAND, (error, channel) => {
@@ -86,6 +86,7 @@ export function runDriver(
         resolve({ exitCode, signal, diagnostics, attached: parser.marker() !== undefined && parser.marker() !== options.marker });
       });
       channel.end(script);
+      options.onStarted?.();
     });
   });
 }
