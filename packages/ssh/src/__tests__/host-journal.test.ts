@@ -61,6 +61,17 @@ async function until(what: string, check: () => boolean): Promise<void> {
   throw new Error(`never happened: ${what}`);
 }
 
+/** A process's descendants (from /proc/<pid>/task/<tid>/children). */
+function descendantsOf(pid: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) children.push(...fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
 const driverPid = (key: string) => Number(fs.readFileSync(path.join(root, key, 'pid'), 'utf8').trim());
 const alive = (pid: number) => {
   try {
@@ -104,14 +115,15 @@ describe('host journal', () => {
     expect(logLines()).toEqual(['a', 'b']);
   }, 30_000);
 
-  it('a driver killed with its host session (host restarted) is resumed: finished operations are not run again, the interrupted one is', async () => {
+  it('a driver killed with everything it ran (host restarted) is resumed: finished operations are not run again, the interrupted one is', async () => {
     const key = journalKey(randomUUID(), 'host1');
     // op 0 changes something; op 2 is its handler: its trigger must be remembered across the restart.
     const ops: DriverOperation[] = [step(0, 'a', undefined, 'simplecm_change "x" || true\n'), step(1, 'b', `${work}/gate`), { ...step(2, 'handler'), whenChanged: [0] }];
     const first = deliver(key, ops);
     await until('b to start', () => logLines().includes('b'));
     const pid = driverPid(key);
-    spawnSync('pkill', ['-KILL', '-s', String(pid)]); // the driver's whole session: operations too
+    for (const p of [pid, ...descendantsOf(pid)]) process.kill(p, 'SIGSTOP'); // nothing reacts before the kill
+    for (const p of [pid, ...descendantsOf(pid)]) process.kill(p, 'SIGKILL'); // the driver and what it ran, as a restart would
     await until('the driver to die', () => !alive(pid));
     await first.done;
 
@@ -172,7 +184,7 @@ describe('host journal', () => {
     expect(logLines()).toEqual(['a']);
   }, 30_000);
 
-  it('removes journals older than a day once a driver finishes, but not one whose driver still runs', async () => {
+  it('removes journals older than a day when a driver finishes (one in EXPIRY_SWEEP_ODDS looks), but not one whose driver still runs', async () => {
     const stale = journalKey(randomUUID(), 'old');
     const running = journalKey(randomUUID(), 'long');
     await deliver(stale, [step(0, 'old')]).done;
@@ -180,10 +192,14 @@ describe('host journal', () => {
     await until('long to start', () => logLines().includes('long'));
     const dayAgo = ['-d', '2 days ago'];
     spawnSync('touch', [...dayAgo, path.join(root, stale), path.join(root, running)]);
-    await deliver(journalKey(randomUUID(), 'new'), [step(0, 'new')]).done;
+    // Drivers until one swept: (1 - 1/16)^300 ≈ 4e-9 that none did.
+    for (let i = 0; i < 300 && fs.existsSync(path.join(root, stale)); i++) {
+      await deliver(journalKey(randomUUID(), 'new'), [step(0, `new${i}`)]).done;
+      await new Promise((r) => setTimeout(r, 20)); // the sweep runs in the background
+    }
     await until('the stale journal to go', () => !fs.existsSync(path.join(root, stale)));
     expect(fs.existsSync(path.join(root, running))).toBe(true);
     fs.writeFileSync(`${work}/gate`, '');
     expect((await long.done).exit).toBe(0);
-  }, 30_000);
+  }, 120_000);
 });
