@@ -119,10 +119,10 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
   const lines = [
     'set -u',
     'export LC_ALL=C',
-    // The driver is the function __drive (to the closing brace after the operations); the
-    // launcher at the end of the script finds or starts this host job's driver (__drive as a
-    // background job of its own), waits for it and sends its frames (host-journal.ts). The
-    // driver keeps its working files in the host job's journal directory.
+    // Run by DRIVER_COMMAND, the script is the launcher: it finds or starts this host job's
+    // driver (the same script, detached, with the argument `drive`), waits for it and sends its
+    // frames; as the driver, it keeps its working files in the host job's journal directory.
+    ...journalLauncherLines(options, operations.map((op) => op.seq)),
     ...journalDriverLines(),
     `__check=${options.mode === 'check' ? 1 : 0}`,
     `__limit=${limit}`,
@@ -167,8 +167,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '      __op=$__d/op.sh',
     // The journal's lock stays with the driver: an operation (or a daemon it starts) must not hold it.
     '      exec {__lk}>&-',
-    '      unset -f __run __ms __watch __replay __end __drive',
-    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __lk __j __r __key __mk __ok __s __start __cur __fs',
+    '      unset -f __run __ms __watch __replay __end',
+    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __lk __j __r __key __mk __ok __s',
     '      trap - HUP',
     '      set +um --',
     '      trap - EXIT',
@@ -225,6 +225,6 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     }
     if (!options.keepGoing) lines.push('(( __rc == 0 )) || __end 0');
   }
-  lines.push('__end 0', '}', ...journalLauncherLines(options, operations.map((op) => op.seq)), '');
+  lines.push('__end 0', '');
   return lines.join('\n');
 }

@@ -75,7 +75,7 @@ interface JournalScriptOptions {
 }
 
 /**
- * The launcher: the end of the driver script, what runs on the SSH channel (from the private
+ * The launcher: the part of the driver script that runs on the SSH channel (from the private
  * directory DRIVER_COMMAND made, which it removes when it ends). It
  * 1. checks the journal root (a directory of the SSH user, mode 0700, not a link), making it
  *    if missing with umask 077;
@@ -86,14 +86,12 @@ interface JournalScriptOptions {
  *    was interrupted runs again: its outcome was never known);
  * 3. writes the journal's marker on the first line, then the complete frames in operation order,
  *    the driver's stderr on stderr, and exits with the driver's exit code (1 if it died).
- * The driver (the function __drive) is started as a background job of its own (a subshell in a
- * process group of its own, with job control on; no exec of a new bash: host CPU), its stdin
- * and stdout away from the channel: a lost connection ends the launcher (SIGPIPE) but not the
- * driver. sshd signals nothing to a session without a terminal when its connection goes (with
- * a terminal, SIGHUP would go to the terminal's process group, which the driver is not in);
- * SIGHUP itself changes nothing for the driver. (A systemd-logind with KillUserProcesses=yes
- * ends every process of a session when it closes, detached or not: keep it off on managed
- * hosts, the default on Debian and RHEL.)
+ * The driver is started with setsid (a session of its own) and a bash of its own that reads the
+ * same script with the argument `drive` (top-level code, read as it runs: a driver of thousands
+ * of operations never holds them all parsed at once), its stdin and stdout away from the
+ * channel: a lost connection ends the launcher (SIGPIPE) but not the driver. (A systemd-logind
+ * with KillUserProcesses=yes ends every process of a session's scope when it closes, setsid or
+ * not: keep it off on managed hosts, the default on Debian and RHEL.)
  */
 export function journalLauncherLines(options: JournalScriptOptions, seqs: readonly number[]): string[] {
   if (!JOURNAL_KEY_PATTERN.test(options.journalKey)) throw new Error('the journal key must come from journalKey()');
@@ -101,48 +99,48 @@ export function journalLauncherLines(options: JournalScriptOptions, seqs: readon
   return [
     journalRootShell(options.journalRoot),
     `__key=${options.journalKey}`,
-    '__d=${0%/*}',
-    'trap \'rm -rf -- "$__d"\' EXIT',
-    'if [ ! -d "$__r" ]; then (umask 077 && mkdir -p -- "$__r") || exit 125; fi',
-    'if [ -L "$__r" ] || [ ! -O "$__r" ] || [ "$(stat -c %a -- "$__r")" != 700 ]; then',
-    '  echo "simplecm: the journal directory $__r must belong to the SSH user, with mode 0700" >&2; exit 125',
-    'fi',
-    '__j=$__r/$__key __start=',
-    'if mkdir -m 0700 -- "$__j" 2> /dev/null; then',
+    'if [ "${1-}" != drive ]; then',
+    '  __d=${0%/*}',
+    '  trap \'rm -rf -- "$__d"\' EXIT',
+    '  if [ ! -d "$__r" ]; then (umask 077 && mkdir -p -- "$__r") || exit 125; fi',
+    '  if [ -L "$__r" ] || [ ! -O "$__r" ] || [ "$(stat -c %a -- "$__r")" != 700 ]; then',
+    '    echo "simplecm: the journal directory $__r must belong to the SSH user, with mode 0700" >&2; exit 125',
+    '  fi',
+    '  __j=$__r/$__key __start=',
+    '  if mkdir -m 0700 -- "$__j" 2> /dev/null; then',
     `    printf '%s\\n' ${marker} > "$__j/marker"; : > "$__j/done"; __start=1`,
-    'elif [ -L "$__j" ] || [ ! -d "$__j" ] || [ ! -O "$__j" ]; then',
-    '  echo "simplecm: the journal $__j does not belong to the SSH user" >&2; exit 125',
-    'elif [ -e "$__j/end" ]; then',
-    '  :',
-    'elif flock -n "$__j/lock" true; then',
+    '  elif [ -L "$__j" ] || [ ! -d "$__j" ] || [ ! -O "$__j" ]; then',
+    '    echo "simplecm: the journal $__j does not belong to the SSH user" >&2; exit 125',
+    '  elif [ -e "$__j/end" ]; then',
+    '    :',
+    '  elif flock -n "$__j/lock" true; then',
     `    [ -s "$__j/marker" ] || printf '%s\\n' ${marker} > "$__j/marker"`,
-    '  [ -e "$__j/done" ] || : > "$__j/done"',
-    '  __cur=; [ -s "$__j/current" ] && read -r __cur < "$__j/current"',
-    '  echo "simplecm: the driver of this host job ended without finishing (host restarted?)${__cur:+ while operation $__cur ran}; operations without a complete frame run again" >> "$__j/diag"',
-    '  __start=1',
-    'else',
-    '  flock "$__j/lock" true',
-    'fi',
-    'if [ -n "$__start" ]; then',
-    '  set -m',
-    '  __drive < /dev/null > /dev/null 2>> "$__j/diag" &',
-    '  wait "$!"',
-    '  set +m',
-    'fi',
-    'read -r __mk < "$__j/marker" || exit 125',
-    'printf \'%s\\n\' "$__mk"',
-    '__ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
+    '    [ -e "$__j/done" ] || : > "$__j/done"',
+    '    __cur=; [ -s "$__j/current" ] && read -r __cur < "$__j/current"',
+    '    echo "simplecm: the driver of this host job ended without finishing (host restarted?)${__cur:+ while operation $__cur ran}; operations without a complete frame run again" >> "$__j/diag"',
+    '    __start=1',
+    '  else',
+    '    flock "$__j/lock" true',
+    '  fi',
+    '  if [ -n "$__start" ]; then',
+    '    setsid bash --noprofile --norc "$0" drive < /dev/null > /dev/null 2>> "$__j/diag" &',
+    '    wait "$!"',
+    '  fi',
+    '  read -r __mk < "$__j/marker" || exit 125',
+    '  printf \'%s\\n\' "$__mk"',
+    '  __ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
     `  __fs=(); for __s in ${seqs.join(' ')}; do [[ -z \${__ok[__s]-} ]] || __fs+=("$__j/f.$__s"); done`,
-    '(( ${#__fs[@]} == 0 )) || cat -- "${__fs[@]}"',
-    '[ ! -s "$__j/diag" ] || cat -- "$__j/diag" >&2',
-    '__rc=; [ ! -e "$__j/end" ] || read -r __rc < "$__j/end"',
-    '[ -n "$__rc" ] || { echo "simplecm: the driver ended without finishing" >&2; exit 1; }',
-    'exit "$__rc"',
+    '  (( ${#__fs[@]} == 0 )) || cat -- "${__fs[@]}"',
+    '  [ ! -s "$__j/diag" ] || cat -- "$__j/diag" >&2',
+    '  __rc=; [ ! -e "$__j/end" ] || read -r __rc < "$__j/end"',
+    '  [ -n "$__rc" ] || { echo "simplecm: the driver ended without finishing" >&2; exit 1; }',
+    '  exit "$__rc"',
+    'fi',
   ];
 }
 
 /**
- * The start of the driver (the function __drive, closed after the operations' steps): takes the journal's lock for as long as it runs (a
+ * The driver's prologue (argument `drive`): takes the journal's lock for as long as it runs (a
  * second driver of the same host job leaves at once), records its pid, reads the journal's
  * marker and which operations already have a complete frame. `__replay` restores what an
  * operation that finished before reported (its exit code, whether it changed something: the
@@ -151,15 +149,12 @@ export function journalLauncherLines(options: JournalScriptOptions, seqs: readon
  */
 export function journalDriverLines(): string[] {
   return [
-    '__drive() {',
-    // Not the launcher's clean-up: the driver outlives it.
-    'trap - EXIT',
     '__j=$__r/$__key __d=$__r/$__key',
     'exec {__lk}>> "$__j/lock" || exit 125',
     'flock -n "$__lk" || exit 0',
     // SIGHUP changes nothing (a handler, not an ignored signal: what the driver starts gets the default).
     'trap : HUP',
-    'echo "$BASHPID" > "$__j/pid"',
+    'echo "$$" > "$__j/pid"',
     'read -r __mk < "$__j/marker" || exit 125',
     '__ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
     '__replay() {',
@@ -170,7 +165,7 @@ export function journalDriverLines(): string[] {
     '}',
     '__end() {',
     '  echo "$1" > "$__j/end"',
-    // One driver in EXPIRY_SWEEP_ODDS looks (a find costs a fork and a directory walk).
+    // One driver in EXPIRY_SWEEP_ODDS looks (a find costs a fork and a walk of the root).
     `  if (( RANDOM % ${EXPIRY_SWEEP_ODDS} == 0 )); then ( exec {__lk}>&-; find "$__r" -mindepth 1 -maxdepth 1 -type d -mmin +${JOURNAL_EXPIRY_MINUTES} -exec flock -n {}/lock rm -rf -- {} \\; ) < /dev/null > /dev/null 2>&1 & fi`,
     '  exit "$1"',
     '}',
