@@ -1,9 +1,15 @@
 /**
- * Bash that the runner puts before every module body: strict mode, a check of the contract's
- * environment, and the helpers modules use to report changes. The module contract, in full, is
- * in modules/README.md. Ends with a newline, so `MODULE_PRELUDE + body` is a valid script.
+ * Bash that every module body runs after, in two parts (the module contract, in full, is in
+ * modules/README.md):
+ * - MODULE_PRELUDE_HEADER: strict mode, a check of the contract's environment, the locale. It
+ *   starts every operation's own script.
+ * - MODULE_FUNCTIONS: the helpers modules use to report changes and write files. A worker's
+ *   driver defines them once per host job and each operation inherits them, instead of sending
+ *   and parsing the same ~10 KB once per operation (see buildDriverScript's `functions`).
+ * MODULE_PRELUDE is both, for a runner that runs one operation on its own (tests, the bench's
+ * raw bound and Ansible). Each part ends with a newline, so `MODULE_PRELUDE + body` is a valid script.
  */
-export const MODULE_PRELUDE = `# --- SimpleCM module prelude (contract: modules/README.md) ---
+export const MODULE_PRELUDE_HEADER = `# --- SimpleCM module prelude (contract: modules/README.md) ---
 set -euo pipefail
 case "\${SIMPLECM_CHECK:-}" in
   0 | 1) ;;
@@ -13,8 +19,9 @@ if [ -z "\${SIMPLECM_CHANGES:-}" ]; then printf 'simplecm: SIMPLECM_CHANGES is n
 # The contract's locale, set here too (not every runner exports it): the helpers below count
 # bytes with \${#x} and read -n, and compare bytes, which only LC_ALL=C guarantees.
 export LC_ALL=C
+`;
 
-# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(…) of
+export const MODULE_FUNCTIONS = `# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(…) of
 # builtins still forks), so the helpers below do in bash what needs no other program.
 
 # simplecm_change WHAT: records one change as one line of $SIMPLECM_CHANGES (line breaks in WHAT
@@ -203,5 +210,31 @@ __simplecm_write() {
   rm -f -- "$tmp"
   simplecm_fail "cannot write $path"
 }
+# simplecm_diff PATH < CONTENT: for check mode, once simplecm_change has reported that the file at
+# PATH would change: prints on stdout a unified diff from the file (absent: empty) to CONTENT,
+# labelled \`before: PATH\` and \`after: PATH\` (\`--diff\` knows a diff by its first line, \`--- before: \`),
+# cut at 400 lines and 32 KiB with a last line saying how much was left out. Binary content, or
+# no diff program on the host, is said in one line under the two labels.
+simplecm_diff() {
+  local __old=$1
+  [ -e "$__old" ] || __old=/dev/null
+  if ! command -v diff > /dev/null 2>&1; then
+    cat > /dev/null
+    printf -- '--- before: %s\\n+++ after: %s\\n(no diff program on this host)\\n' "$1" "$1"
+    return 0
+  fi
+  # diff exits 1 when the files differ, 2 on trouble (which fails the operation).
+  { diff -u -L "before: $1" -L "after: $1" -- "$__old" - || [ $? -eq 1 ]; } | __SIMPLECM_DIFF_PATH=$1 awk -v maxl=400 -v maxb=32768 '
+    NR == 1 && substr($0, 1, 4) != "--- " {
+      path = ENVIRON["__SIMPLECM_DIFF_PATH"]
+      printf "--- before: %s\\n+++ after: %s\\n(binary content differs; no diff shown)\\n", path, path
+      skip = 1
+    }
+    skip { next }
+    { bytes += length($0) + 1; if (NR > maxl || bytes > maxb) { cut++; next } print }
+    END { if (cut) printf "(diff cut at %d lines or %d bytes: %d more line(s) not shown)\\n", maxl, maxb, cut }'
+}
 # --- end of prelude ---
 `;
+
+export const MODULE_PRELUDE = `${MODULE_PRELUDE_HEADER}${MODULE_FUNCTIONS}`;

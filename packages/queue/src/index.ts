@@ -11,3 +11,4 @@ export * from './canonical-json';
 export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';
+export * from './queue-metrics';

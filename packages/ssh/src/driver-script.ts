@@ -48,6 +48,12 @@ export interface DriverOptions {
   readonly journalKey: string;
   /** The journal root on the host. @defaultValue by user: /var/lib/simplecm/journal for root, ~/.simplecm/journal otherwise (tests set their own) */
   readonly journalRoot?: string;
+  /**
+   * Shell functions every operation may call (the module helpers, MODULE_FUNCTIONS): defined once
+   * at the top of the driver, so each operation's subshell inherits them and its script carries
+   * only its own text; put before the script of an operation run as another user (a new bash).
+   */
+  readonly functions?: string;
 }
 
 /**
@@ -124,6 +130,10 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // frames; as the driver, it keeps its working files in the host job's journal directory.
     ...journalLauncherLines(options, operations.map((op) => op.seq)),
     ...journalDriverLines(),
+    // The module helpers, defined once for every operation of the driver (not the launcher's).
+    ...(options.functions ? [options.functions.replace(/\n$/, '')] : []),
+    // The same text as a word, only when an operation runs as another user and needs it.
+    `__fns=${operations.some((op) => op.become) && options.functions ? shellQuote(options.functions) : "''"}`,
     `__check=${options.mode === 'check' ? 1 : 0}`,
     `__limit=${limit}`,
     // Seqs of the operations that changed something (see "Handlers" above).
@@ -156,7 +166,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     `__asw=${shellQuote(BECOME_WRAPPER)}`,
     '__run() {',
     '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid verdict',
-    '  printf "%s" "$4" > "$__d/op.sh"',
+    '  printf "%s%s" "${as:+$__fns}" "$4" > "$__d/op.sh"',
     '  : > "$__d/changes"',
     '  __c=',
     '  __ms; t0=$__now',
@@ -168,7 +178,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // The journal's lock stays with the driver: an operation (or a daemon it starts) must not hold it.
     '      exec {__lk}>&-',
     '      unset -f __run __ms __watch __replay __end',
-    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __lk __j __r __key __mk __ok __s',
+    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s',
     '      trap - HUP',
     '      set +um --',
     '      trap - EXIT',
@@ -184,7 +194,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // the wrapper appends the change list to the same descriptor, which the driver copies out.
     '    sudo -n -u "$as" -- bash --noprofile --norc -c "$__asw" simplecm "$to" "$__check" 0<> "$__d/op.sh" > "$__d/out" 2> "$__d/err"',
     '    __rc=$?',
-    '    tail -c "+$(( ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
+    '    tail -c "+$(( ${#__fns} + ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
     '  fi',
   '  __ms; t1=$__now',
     '  if [ -s "$__d/out" ] || [ -s "$__d/err" ]; then',
