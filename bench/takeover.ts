@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/takeover.ts [lock-duration-ms stalled-interval-ms]`: how long a SIGKILLed
+ * `npm run bench:takeover -- [lock-duration-ms stalled-interval-ms]`: how long a SIGKILLed
  * worker's hosts wait before another worker takes them, and what the lock settings cost in
  * Redis commands. On the shared stack, with its own keyspace and queue prefix; kills only the
  * worker it started.
