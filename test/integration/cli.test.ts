@@ -28,7 +28,7 @@ const runJsonSchema = z.object({
   target: z.string(),
   hostCount: z.number().int(),
   status: z.string(),
-  counts: z.object({ ok: z.number(), changed: z.number(), failed: z.number(), skipped: z.number(), unreachable: z.number() }),
+  counts: z.object({ ok: z.number(), changed: z.number(), failed: z.number(), skipped: z.number(), unreachable: z.number(), rejected: z.number() }),
   hostsDone: z.number().int(),
 });
 /** `simplecm runs --json` (README: JSON output). */
@@ -115,7 +115,7 @@ describe('simplecm', () => {
     const before = await runCount();
     const none = await simplecm(['run', '--rerun-failed', cleanId!], system.env);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/no failed or unreachable host/);
+    expect(none.stderr).toMatch(/no failed, unreachable or rejected host/);
     expect(await runCount()).toBe(before);
   });
 

@@ -27,7 +27,7 @@ export const hostParamsSchema = z.object({ hostname: hostnameSchema });
 
 export const runsQuerySchema = z.object({ before: runIdSchema.optional() });
 /** A host's outcome; operations can be skipped, hosts cannot. */
-const hostStatusFilterSchema = z.enum(hostStatusSchema.options, { error: 'expected ok, changed, failed or unreachable' });
+const hostStatusFilterSchema = z.enum(hostStatusSchema.options, { error: 'expected ok, changed, failed, unreachable or rejected' });
 
 export const runQuerySchema = z.object({
   status: hostStatusFilterSchema.optional(),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { CommandExit, ConfigError, connectionConfigFromEnv, wantsHelp } from '@simplecm/config';
-import type { HostStatus, RunTarget } from '@simplecm/domain';
+import { troubledHostStatuses, type HostStatus, type RunTarget } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore } from '@simplecm/store';
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     const run = await runs.getRun(runId);
     const page = await resultStore(cassandra, ks).pageRunHosts(runId, { pageSize: 100 });
     if (run) console.log(formatRecap(run, page.items, page.nextPage !== undefined));
-    const failed = (run?.counts.failed ?? 0) + (run?.counts.unreachable ?? 0);
+    const failed = (run?.counts.failed ?? 0) + (run?.counts.unreachable ?? 0) + (run?.counts.rejected ?? 0);
     return failed > 0 ? 1 : 0;
   } finally {
     // The outcome (or the error that ended it) is what this command reports, not a failed clean-up.
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
   }
 }
 
-/** The hosts that failed or were unreachable in run `runId`, as a target; an EmptyTargetError when there are none. */
+/** The hosts that failed, were unreachable or had their job rejected in run `runId`, as a target; an EmptyTargetError when there are none. */
 async function failedHostsOf(
   runId: string,
   getRun: (runId: string) => Promise<unknown>,
@@ -107,7 +107,7 @@ async function failedHostsOf(
 ): Promise<RunTarget> {
   if ((await getRun(runId)) === undefined) throw new ConfigError(`--rerun-failed: there is no run ${runId}`);
   const hosts: string[] = [];
-  for (const status of ['failed', 'unreachable'] as const) {
+  for (const status of troubledHostStatuses) {
     let page: string | undefined;
     do {
       const p = await pageRunHosts(runId, { pageSize: 500, page, status });
@@ -115,7 +115,7 @@ async function failedHostsOf(
       page = p.nextPage;
     } while (page !== undefined);
   }
-  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed or unreachable host; nothing was recorded or enqueued`);
+  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed, unreachable or rejected host; nothing was recorded or enqueued`);
   return { kind: 'hosts', hosts: [...new Set(hosts)].sort() };
 }
 

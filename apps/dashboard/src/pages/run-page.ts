@@ -1,4 +1,4 @@
-import { operationStatuses, type HostStatus, type Run } from '@simplecm/domain';
+import { hostStatuses, operationStatuses, type HostStatus, type Run } from '@simplecm/domain';
 import type { Page, RunHost } from '@simplecm/store';
 import { countCells, headWithCounts, durationBetween, formatDuration, formatTime, plural, progressBar, runStatusBadge, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
@@ -18,7 +18,6 @@ export interface RunPageData {
   readonly now: Date;
 }
 
-const hostStatuses: readonly HostStatus[] = ['ok', 'changed', 'failed', 'unreachable'];
 
 function summary(run: Run, now: Date): SafeHtml {
   const running = run.status === 'running';
