@@ -8,7 +8,7 @@ import type { Host, Operation } from '@simplecm/domain';
 import { HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, type HostJobData } from '@simplecm/queue';
 import { hostAddress, stackEnv } from '@simplecm/stack';
 import { newRunId, resultStore, runStore } from '@simplecm/store';
-import { waitUntil } from '../support/faults';
+import { runFinished } from '../support/faults';
 import { onHost, systemOn, type TestSystem } from '../support/system';
 
 /**
@@ -77,10 +77,7 @@ describe('signed host jobs', () => {
     system.startWorkers(1);
     system.startResults();
 
-    const run = await waitUntil('the run to finish', async () => {
-      const r = await runs.getRun(runId);
-      return r?.status === 'finished' ? r : undefined;
-    }, { timeoutMs: 120_000 });
+    const run = await runFinished(system, runId);
     expect(run.hostsDone).toBe(5);
     const rows = await system.cassandra.execute(`SELECT hostname, status, cause FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId], { prepare: true });
     const byHost = Object.fromEntries(rows.rows.map((r) => [r.get('hostname') as string, { status: r.get('status') as string, cause: r.get('cause') as string | null }]));

@@ -10,6 +10,7 @@ import {
   hostJobDataSchema,
   hostLocks,
   hostJobId,
+  hostJobSizeProblem,
   isHostCounted,
   jobVerifier,
   readPublicKeys,
@@ -131,7 +132,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     const data = parseHostJob(job);
     // Checked before anything is rendered or connected: a job the master did not sign as it is
     // runs nothing; its host is recorded `rejected` so the run still finishes.
-    const refusal = verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
+    // A job past the byte caps (one the master would not have enqueued) is refused the same way.
+    const refusal = hostJobSizeProblem(job.data) ?? verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
     if (refusal !== null) {
       log(`${data.host.hostname}: host job ${job.id} refused: ${refusal}`);
       await steps.addResult(data, rejectedResult(data, options.name, refusal));

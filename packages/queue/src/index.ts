@@ -1,6 +1,7 @@
 export * from './names';
 export * from './connection';
 export * from './host-job';
+export * from './host-job-limits';
 export * from './result-job';
 export * from './job-issues';
 export * from './progress';
