@@ -12,3 +12,4 @@ export * from './canonical-json';
 export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';
+export * from './redis-acl';
