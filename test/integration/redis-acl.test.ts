@@ -7,8 +7,9 @@ import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
 import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisAclRules, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
-import { ensureRedisUsers, stackEnv } from '@simplecm/stack';
+import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
 import { waitUntil } from '../support/faults';
+import { createTestSystem, type TestSystem } from '../support/system';
 
 /**
  * The least-privilege Redis users (redisAclRules) on the shared stack's running Redis: users
@@ -142,4 +143,33 @@ describe('Redis users per role', () => {
     expect(await hosts.isPaused()).toBe(false);
     await expect(queue('dashboard', HOSTS_QUEUE).pause()).rejects.toThrow(NOPERM);
   });
+});
+
+describe('the apps on their own Redis users', () => {
+  let system: TestSystem;
+  let users: string[] = [];
+  const admin: Redis = redisConnection(config) as Redis;
+
+  beforeAll(async () => {
+    system = await createTestSystem('redis-users');
+    await system.seed();
+  }, 120_000);
+  afterAll(async () => {
+    await system?.close();
+    if (users.length > 0) await admin.call('ACL', 'DELUSER', ...users);
+    admin.disconnect();
+  });
+
+  it('the real master, worker and results consumer run a whole run, each as its role', async () => {
+    const namePrefix = `t-acl-${suffix}-apps-`;
+    const urls = await ensureRedisUsers(() => undefined, { url: config.url, queuePrefix: system.prefix, namePrefix, dir: mkdtempSync(path.join(os.tmpdir(), 'redis-users-')) });
+    users = redisRoles.map((role) => redisRoleUser(role, namePrefix));
+    const as = (role: RedisRole) => ({ ...system.env, SIMPLECM_REDIS_URL: urls[role] });
+    system.processes.push(startProcess('worker', ['--name', 'w1'], as('worker')), startProcess('results-consumer', [], as('results')));
+    const master = startProcess('enqueue', ['--wait'], as('master'));
+    system.processes.push(master);
+    // The example fleet: host5 fails on purpose, so --wait ends with exit 1 once all 5 hosts are counted.
+    expect({ code: await master.exited, tail: master.output().slice(-600) }).toEqual({ code: 1, tail: expect.stringMatching(/5\/5 hosts; operations ok=\d+ changed=\d+ failed=1 skipped=\d+ unreachable=0 rejected=0/) });
+    expect(system.processes.map((p) => p.output()).join('\n')).not.toMatch(/NOPERM|can't run this command/);
+  }, 180_000);
 });
