@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { redisAclRules, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, type RedisRole } from '@simplecm/queue';
+import { redisAclRules, redisAclUserArgs, redisAclUserLine, redisConnection, redisRoles, redisRoleUser, type RedisRole } from '@simplecm/queue';
 import { writeFileWithMode } from './file-writes';
 import { stackPaths } from './paths';
 import { redisUrl } from './redis';
@@ -59,4 +59,28 @@ function rolePassword(dir: string, role: RedisRole): string {
   const password = randomBytes(24).toString('hex');
   writeFileWithMode(file, `${password}\n`, 0o600);
   return password;
+}
+
+/** The placeholder of a role's password in the ACL file template (`@SIMPLECM_REDIS_WORKER_PASSWORD@`). */
+export function redisRolePasswordVariable(role: RedisRole): string {
+  return `SIMPLECM_REDIS_${role.toUpperCase()}_PASSWORD`;
+}
+
+/**
+ * docker/redis-users.acl, the Redis ACL file of the container layouts (docker-compose.yml,
+ * docker/compose.local.yml): the default user off, the operator's `simplecm` user (every
+ * permission; no SimpleCM process gets its password) and one user per role on the queue prefix
+ * `simplecm`, each password an `@VARIABLE@` the Redis container fills in from its environment
+ * before it starts. Kept equal to this function by test/integration/compose.test.ts.
+ */
+export function redisUsersAclTemplate(queuePrefix = STACK_QUEUE_PREFIX): string {
+  const lines = [
+    '# Generated from redisAclRules (packages/queue/src/redis-acl.ts) by redisUsersAclTemplate',
+    '# (tools/stack/src/redis-users.ts); test/integration/compose.test.ts keeps them equal.',
+    '# The Redis container fills in each @NAME@ with its environment variable NAME (hex passwords).',
+    'user default off',
+    'user simplecm on >@SIMPLECM_REDIS_PASSWORD@ ~* &* +@all',
+    ...redisRoles.map((role) => redisAclUserLine(redisAclUserArgs(redisRoleUser(role), { clear: `@${redisRolePasswordVariable(role)}@` }, redisAclRules(role, queuePrefix)))),
+  ];
+  return `${lines.join('\n')}\n`;
 }
