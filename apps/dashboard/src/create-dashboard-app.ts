@@ -19,6 +19,8 @@ export interface DashboardAppDeps {
   readonly data: DashboardData;
   /** Shown in Bull Board (the hosts and results queues). */
   readonly queues: readonly Queue[];
+  /** Bull Board shows each job's data through this (hostJobDataRedactor). @defaultValue as it is */
+  readonly formatJobData?: (data: unknown) => unknown;
   readonly throttle?: LoginThrottle;
   readonly assets?: Assets;
   /** /healthz and /readyz, answered without a login (for probes). @defaultValue not served */
@@ -66,7 +68,7 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
       res.set('Content-Security-Policy', queueBoardCsp());
       next();
     },
-    queueBoardRouter(deps.queues, { actions: config.queueActions }),
+    queueBoardRouter(deps.queues, { actions: config.queueActions, formatData: deps.formatJobData }),
   );
   app.use(runHistoryRoutes(deps.data, config, assets));
 

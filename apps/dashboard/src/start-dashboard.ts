@@ -5,11 +5,13 @@ import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
 import { HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
 import { connectCassandra } from '@simplecm/store';
+import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simplecm/telemetry';
 import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
+import { hostJobDataRedactor } from './job-data-redactor';
 import { createLimitedServer } from './http-server-limits';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
@@ -76,6 +78,7 @@ export async function startDashboard(
     const app = createDashboardApp(config, {
       data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),
       queues,
+      formatJobData: hostJobDataRedactor(loadModules(resolveModulesDir(config.modulesDir))),
       ops,
       log,
     });
