@@ -9,6 +9,7 @@ import { emptyCounts } from '@simplecm/domain';
 import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisAclRules, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
 import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
 import { waitUntil } from '../support/faults';
+import { dashboardCredentials, startDashboardProcess } from '../support/browser';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -160,7 +161,7 @@ describe('the apps on their own Redis users', () => {
     admin.disconnect();
   });
 
-  it('the real master, worker and results consumer run a whole run, each as its role', async () => {
+  it('the real master, worker and results consumer run a whole run, and the dashboard shows it, each as its role', async () => {
     const namePrefix = `t-acl-${suffix}-apps-`;
     const urls = await ensureRedisUsers(() => undefined, { url: config.url, queuePrefix: system.prefix, namePrefix, dir: mkdtempSync(path.join(os.tmpdir(), 'redis-users-')) });
     users = redisRoles.map((role) => redisRoleUser(role, namePrefix));
@@ -170,6 +171,15 @@ describe('the apps on their own Redis users', () => {
     system.processes.push(master);
     // The example fleet: host5 fails on purpose, so --wait ends with exit 1 once all 5 hosts are counted.
     expect({ code: await master.exited, tail: master.output().slice(-600) }).toEqual({ code: 1, tail: expect.stringMatching(/5\/5 hosts; operations ok=\d+ changed=\d+ failed=1 skipped=\d+ unreachable=0 rejected=0/) });
+    // The dashboard as its role: run history, live progress and Bull Board's queues all answer.
+    const runId = /run ([0-9a-f-]{36})/.exec(master.output())?.[1];
+    const dashboard = await startDashboardProcess(as('dashboard'));
+    system.processes.push(dashboard.process);
+    const auth = `Basic ${Buffer.from(`${dashboardCredentials.user}:${dashboardCredentials.password}`).toString('base64')}`;
+    for (const page of ['/', `/runs/${runId}`, `/api/runs/${runId}`, '/queues/api/queues?activeQueue=hosts&status=completed&page=1', `/queues/api/queues/hosts/run.${runId}.host.host1`]) {
+      const response = await fetch(new URL(page, dashboard.url), { headers: { authorization: auth } });
+      expect({ page, status: response.status }).toEqual({ page, status: 200 });
+    }
     expect(system.processes.map((p) => p.output()).join('\n')).not.toMatch(/NOPERM|can't run this command/);
   }, 180_000);
 });
