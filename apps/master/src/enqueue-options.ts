@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, parseHostPattern, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { errorMessage } from '@simplecm/kernel';
-import { HOST_JOB_TTL_SECONDS, type RunOptions } from '@simplecm/queue';
-import type { TagSelection } from './select-operations';
+import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
+import type { MasterRunConfig } from './master-run';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
 export interface EnqueueOptions {
@@ -13,7 +13,7 @@ export interface EnqueueOptions {
   group?: string;
   /** `--limit PATTERN`: only the hosts the pattern selects (groups, names, globs, `&`, `!`; see parseHostPattern). @defaultValue every host */
   limit?: string;
-  /** `--rerun-failed RUN_ID`: only the hosts that failed or were unreachable in that run. @defaultValue none */
+  /** `--rerun-failed RUN_ID`: only the hosts that failed, were unreachable or rejected in that run. @defaultValue none */
   rerunFailed?: string;
   /** `--connect-timeout S` / SIMPLECM_CONNECT_TIMEOUT: give up on an unreachable Redis or Cassandra after S seconds (exit 3). @defaultValue `10` */
   connectTimeoutSeconds?: number;
@@ -51,6 +51,14 @@ export interface EnqueueOptions {
   batchPauseMs?: number;
   /** `--wait`: show progress until every host is done, then a recap; exit 1 if any host failed. @defaultValue `false` */
   wait?: boolean;
+  /** `--json`: print one JSON object on stdout (MasterRunJson), the rest on stderr. @defaultValue `false` */
+  json?: boolean;
+  /**
+   * `--diff`: wait (as `--wait`), then show per host and operation the unified diff of what the
+   * file modules (file_content, file_contains, line_absent) would change; computed on the hosts
+   * in check mode (`--check`). @defaultValue `false`
+   */
+  diff?: boolean;
   /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
   /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
@@ -60,23 +68,10 @@ export interface EnqueueOptions {
 }
 
 /** Every enqueue setting resolved and checked; the only form that travels. */
-export interface EnqueueConfig {
+export interface EnqueueConfig extends MasterRunConfig {
   readonly target: RunTarget;
-  /** `--rerun-failed`: the run whose failed and unreachable hosts are the target (then `target` is all, narrowed by the caller). */
+  /** `--rerun-failed`: the run whose failed, unreachable and rejected hosts are the target (then `target` is all, narrowed by the caller). */
   readonly rerunFailed: string | undefined;
-  readonly connectTimeoutMs: number;
-  readonly run: RunOptions;
-  readonly runId: string | undefined;
-  readonly runKey: string | undefined;
-  readonly connectAttempts: number;
-  readonly batchSize: number;
-  readonly batchPauseMs: number;
-  readonly wait: boolean;
-  readonly modulesDir: string | undefined;
-  readonly signingKeyFile: string;
-  readonly jobTtlSeconds: number;
-  /** Which operations of each host the run sends (`tags`, `skipTags`). */
-  readonly selection: TagSelection;
 }
 
 const runIdText = z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue');
@@ -95,7 +90,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
       }
     }),
   ),
-  rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed or were unreachable in that run' }, runIdText),
+  rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed, were unreachable or rejected in that run' }, runIdText),
   // Tag names have the charset of group names.
   tags: listSetting({ flag: 'tags', valueName: 'T1,T2', about: 'only operations with one of these tags' }, groupNameSchema, 'name at least one tag'),
   skipTags: listSetting({ flag: 'skip-tags', valueName: 'T1,T2', about: 'leave out operations with any of these tags' }, groupNameSchema, 'name at least one tag'),
@@ -112,6 +107,8 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE', about: 'host jobs added per Redis round trip' }, 1, 5_000),
   batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS', about: 'pause after each batch (a test hook)' }, 0, 600_000),
   wait: switchSetting({ flag: 'wait', about: 'show progress until every host is done, then a recap; exit 1 if any host failed' }),
+  json: switchSetting({ flag: 'json', about: 'one JSON object on stdout (run id, run, hosts; with --diff operations), other lines on stderr' }),
+  diff: switchSetting({ flag: 'diff', about: 'wait, then show per host and operation a unified diff of what file_content, file_contains and line_absent would change (with --check)' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
   signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
@@ -126,6 +123,8 @@ const enqueueDefaults = {
   batchSize: 200,
   batchPauseMs: 0,
   wait: false,
+  json: false,
+  diff: false,
   jobTtlSeconds: HOST_JOB_TTL_SECONDS,
 } satisfies EnqueueOptions;
 
@@ -154,7 +153,9 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     connectAttempts: o.connectAttempts,
     batchSize: o.batchSize,
     batchPauseMs: o.batchPauseMs,
-    wait: o.wait,
+    wait: o.wait || o.diff,
+    json: o.json,
+    diff: o.diff,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
     jobTtlSeconds: o.jobTtlSeconds,
@@ -171,6 +172,8 @@ export function enqueueHelp(usage = 'simplecm run [options]'): string {
       examples: [
         'simplecm run --wait',
         "simplecm run --limit 'web:&eu:!web3' --check --wait",
+        'simplecm run --check --diff --limit web            # what each file would become, as a unified diff',
+        'simplecm run --wait --json | jq .run.counts',
         'simplecm run --rerun-failed 5f0c…-… --wait',
       ],
       env: [...REDIS_ENV, ...CASSANDRA_ENV],

@@ -36,7 +36,12 @@ export const hostStatuses: readonly HostStatus[] = hostStatusSchema.options;
 /** The host statuses that make a run's outcome troubled: the host did not converge. */
 export const troubledHostStatuses = ['failed', 'unreachable', 'rejected'] as const satisfies readonly HostStatus[];
 
-export const RunMode = { apply: 'apply', check: 'check' } as const;
+/**
+ * How a run treats its hosts: `apply` converges the desired state, `check` reports what it would
+ * change, `adhoc` applies one operation given on the command line (`simplecm exec`) and leaves
+ * the desired state alone; workers run it as `apply`.
+ */
+export const RunMode = { apply: 'apply', check: 'check', adhoc: 'adhoc' } as const;
 export type RunMode = (typeof RunMode)[keyof typeof RunMode];
 export const runModeSchema = z.enum(RunMode);
 

@@ -13,3 +13,4 @@ export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';
 export * from './redis-acl';
+export * from './queue-metrics';
