@@ -34,9 +34,9 @@ export function queueActionGuard({ actions }: { actions: boolean }): RequestHand
  * the browser (Bull Board refuses them in its API too, not only in its UI). `formatData` shows
  * each job's data through it (hostJobDataRedactor).
  */
-export function queueBoardRouter(queues: readonly Queue[], { actions, formatData }: { actions: boolean; formatData?: (data: unknown) => unknown }): Router {
+export function queueBoardRouter(queues: readonly Queue[], { actions, basePath = '', formatData }: { actions: boolean; basePath?: string; formatData?: (data: unknown) => unknown }): Router {
   const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  serverAdapter.setBasePath(`${basePath}${QUEUE_BOARD_PATH}`);
   const adapters = queues.map((q) => new BullMQAdapter(q, { readOnlyMode: !actions, allowRetries: actions }));
   // The job view's data goes through formatData (sensitive attribute values shown as ***).
   if (formatData) for (const adapter of adapters) adapter.setFormatter('data', formatData);
@@ -46,7 +46,7 @@ export function queueBoardRouter(queues: readonly Queue[], { actions, formatData
     options: {
       uiConfig: {
         boardTitle: 'SimpleCM queues',
-        miscLinks: [{ text: 'Run history', url: '/' }],
+        miscLinks: [{ text: 'Run history', url: `${basePath}/` }],
         hideDocsLink: true,
       },
     },

@@ -13,6 +13,7 @@ import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
 import { hostJobDataRedactor } from './job-data-redactor';
 import { createLimitedServer } from './http-server-limits';
+import type { RunControl } from './run-control';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -52,7 +53,14 @@ function urlOf(host: string, port: number): string {
 export async function startDashboard(
   config: DashboardConfig,
   connections: ConnectionConfig,
-  { log = (line: string) => console.error(line) }: { log?: (line: string) => void } = {},
+  {
+    log = (line: string) => console.error(line),
+    control,
+  }: {
+    log?: (line: string) => void;
+    /** Launch, relaunch and cancel; without one those controls are hidden (see run-control.ts). */
+    control?: RunControl;
+  } = {},
 ): Promise<Dashboard> {
   const releasers: Releaser[] = [];
   try {
@@ -76,6 +84,7 @@ export async function startDashboard(
       formatJobData: hostJobDataRedactor(loadModules(resolveModulesDir(config.modulesDir))),
       ops,
       log,
+      control,
     });
     if (config.metricsPort !== undefined) {
       const metricsServer = await startOpsServer(ops, { host: config.metricsHost, port: config.metricsPort });
