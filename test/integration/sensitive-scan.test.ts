@@ -147,6 +147,8 @@ describe('a sensitive value', () => {
       pages[page] = await response.text();
     }
     expect(pages[`/queues/api/queues/hosts/${jobId}`]).toContain('"content":"***"');
+    // The host's page shows its desired state, the sensitive attribute as ***.
+    expect(pages['/hosts/host1']).toMatch(/content&quot;:&quot;\*\*\*&quot;|"content":"\*\*\*"/);
     expect(Object.entries(pages).filter(([, text]) => text.includes(secret)).map(([page]) => page)).toEqual([]);
     expect(dashboard.process.output()).not.toContain(secret);
 
