@@ -124,8 +124,8 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     // (the web role's reload handler fires, its config and page having just been written); host5
     // stops at its second and skips the third.
     const recap = Object.fromEntries(hosts.map((h) => [h.hostname, { status: h.status, ...h.counts }]));
-    const web = { status: 'changed', ok: 1, changed: 6, failed: 0, skipped: 0, unreachable: 0 };
-    expect(recap).toEqual({ host1: web, host2: web, host3: web, host4: web, host5: { status: 'failed', ok: 0, changed: 1, failed: 1, skipped: 1, unreachable: 0 } });
+    const web = { status: 'changed', ok: 1, changed: 6, failed: 0, skipped: 0, unreachable: 0, rejected: 0 };
+    expect(recap).toEqual({ host1: web, host2: web, host3: web, host4: web, host5: { status: 'failed', ok: 0, changed: 1, failed: 1, skipped: 1, unreachable: 0, rejected: 0 } });
     expect(output).toMatch(/5\/5 hosts; operations ok=4 changed=25 failed=1 skipped=1 unreachable=0/);
     // Results in Cassandra, one row per operation that ran.
     for (const h of ['host1', 'host2', 'host3', 'host4']) expect(await resultStore(cassandra, 'simplecm').getOperationResults(sampleRunId, h)).toHaveLength(7);

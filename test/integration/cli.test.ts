@@ -94,7 +94,7 @@ describe('simplecm', () => {
     const before = await runCount();
     const none = await simplecm(['run', '--rerun-failed', cleanId!], system.env);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/no failed or unreachable host/);
+    expect(none.stderr).toMatch(/no failed, unreachable or rejected host/);
     expect(await runCount()).toBe(before);
   });
 

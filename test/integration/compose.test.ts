@@ -7,7 +7,8 @@ import { compileDashboardOptions } from '@simplecm/dashboard';
 import { compileEnqueueOptions } from '@simplecm/master';
 import { compileResultsOptions } from '@simplecm/results';
 import { compileWorkerOptions } from '@simplecm/worker';
-import { entryPoints, repoRoot } from '@simplecm/stack';
+import { redisRoles } from '@simplecm/queue';
+import { entryPoints, redisRolePasswordVariable, redisUsersAclTemplate, repoRoot } from '@simplecm/stack';
 
 // Static checks of docker-compose.yml (the production layout) and docker/compose.local.yml (the
 // host-network layout the containers suite runs for real, `npm run test:containers`): schema
@@ -33,6 +34,10 @@ const file = path.join(repoRoot, 'docker-compose.yml');
 const text = fs.readFileSync(file, 'utf8');
 const secrets = {
   SIMPLECM_REDIS_PASSWORD: 'a-redis-password',
+  SIMPLECM_REDIS_MASTER_PASSWORD: 'a-master-password',
+  SIMPLECM_REDIS_WORKER_PASSWORD: 'a-worker-password',
+  SIMPLECM_REDIS_RESULTS_PASSWORD: 'a-results-password',
+  SIMPLECM_REDIS_DASHBOARD_PASSWORD: 'a-dashboard-password',
   SIMPLECM_CASSANDRA_PASSWORD: 'a-cassandra-password',
   SIMPLECM_DASHBOARD_PASSWORD: 'a-long-enough-password',
   SIMPLECM_DASHBOARD_SESSION_SECRET: 's'.repeat(40),
@@ -130,7 +135,9 @@ describe('docker-compose.yml', () => {
       const config = connectionConfigFromEnv(env);
       expect(config.cassandra.contactPoints).toHaveLength(3);
       expect(config.cassandra.username).toBe('simplecm');
-      expect(config.redis.url).toMatch(/^redis:\/\/simplecm:[^@]+@redis:6379$/);
+      // Each process on its role's Redis user (docker/redis-users.acl); the one-shot steps use no Redis.
+      const role = ({ worker: 'worker', results: 'results', dashboard: 'dashboard', master: 'master' } as Record<string, string>)[name];
+      expect({ name, url: service.environment?.SIMPLECM_REDIS_URL === undefined ? undefined : config.redis.url }).toEqual({ name, url: role ? `redis://simplecm-${role}:a-${role}-password@redis:6379` : undefined });
       if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts', jobPublicKeys: jobKeyPaths.jobPublicKeys, resultKeyFile: jobKeyPaths.resultKeyFile });
       if (name === 'results') expect(compileResultsOptions(args, env)).toMatchObject({ resultKeyFile: jobKeyPaths.resultKeyFile });
       if (name === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
@@ -167,11 +174,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('starts Redis with the role users of docker/redis-users.acl, made from redisAclRules, every password filled in (both layouts)', () => {
+    const acl = fs.readFileSync(path.join(repoRoot, 'docker', 'redis-users.acl'), 'utf8');
+    expect(acl).toBe(redisUsersAclTemplate());
+    const placeholders = [...new Set(acl.split('\n').filter((l) => !l.startsWith('#')).join('\n').match(/@\w+@/g))].sort();
+    expect(placeholders).toEqual(['@SIMPLECM_REDIS_PASSWORD@', ...redisRoles.map((r) => `@${redisRolePasswordVariable(r)}@`)].sort());
+    for (const [layout, all] of [['docker-compose.yml', services], ['compose.local.yml', localServices]] as const) {
+      const redis = all.redis!;
+      const command = redis.command!.join(' ');
+      expect({ layout, aclfile: command.includes('--aclfile /tmp/users.acl'), noUserFlags: !command.includes('--user ') }).toEqual({ layout, aclfile: true, noUserFlags: true });
+      for (const p of placeholders) expect({ layout, fills: command.includes(`s/${p}/$$${p.slice(1, -1)}/`), env: Object.keys(redis.environment ?? {}) }).toEqual({ layout, fills: true, env: expect.arrayContaining([p.slice(1, -1)]) });
+      expect(redis.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/redis-users\.acl:\/etc\/simplecm\/redis-users\.acl:ro$/)]));
+    }
+  });
+
   it('keeps the managed hosts on a network of their own: they cannot reach Redis or Cassandra', () => {
     for (const name of ['redis', 'cassandra1', 'cassandra2', 'cassandra3', 'results', 'dashboard', 'master']) expect({ name, networks: services[name]!.networks }).toEqual({ name, networks: ['backend'] });
     for (const n of [1, 2, 3, 4, 5]) expect(services[`host${n}`]!.networks).toEqual(['managed']);
     expect(services.worker!.networks).toEqual(['backend', 'managed']);
-    expect(services.redis!.command!.join(' ')).toMatch(/--user default off --user simplecm on/);
+    expect(services.redis!.command!.join(' ')).toMatch(/--aclfile /);
+    expect(fs.readFileSync(path.join(repoRoot, 'docker', 'redis-users.acl'), 'utf8')).toMatch(/^user default off$/m);
     expect(services.cassandra1!.entrypoint!.join(' ')).toMatch(/PasswordAuthenticator/);
   });
 
@@ -226,7 +248,7 @@ describe('docker-compose.yml', () => {
 // every resource the kustomization lists, non-root pods, each SimpleCM container's command and
 // environment against its own configuration schema, and the autoscaler on the hosts queue's wait list.
 describe('deploy/k8s', () => {
-  interface Container { name: string; image: string; args?: string[]; command?: string[]; envFrom?: Array<{ configMapRef?: { name: string } }>; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
+  interface Container { name: string; image: string; args?: string[]; command?: string[]; envFrom?: Array<{ configMapRef?: { name: string } }>; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>; volumeMounts?: Array<{ name: string; mountPath: string }> }
   interface PodSpec { securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number }; containers: Container[]; initContainers?: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> }
   interface Resource { apiVersion: string; kind: string; metadata: { name: string }; spec?: { template?: { spec: PodSpec }; scaleTargetRef?: { name: string }; triggers?: Array<{ type: string; metadata: Record<string, string> }> }; data?: Record<string, string>; resources?: string[] }
   const dir = path.join(repoRoot, 'deploy', 'k8s');
@@ -252,6 +274,10 @@ describe('deploy/k8s', () => {
         expect(container.envFrom).toEqual([{ configMapRef: { name: 'simplecm-env' } }]);
         const env: Record<string, string> = { ...config, ...stand };
         for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+        // Redis as the workload's role (the Secret holds one URL per role).
+        const redisUrlKey = (container.env ?? []).find((e) => e.name === 'SIMPLECM_REDIS_URL')?.valueFrom?.secretKeyRef?.key;
+        const roleOf: Record<string, string> = { worker: 'worker', 'results-consumer': 'results', dashboard: 'dashboard', enqueue: 'master' };
+        if (container.args && roleOf[container.args[0]!]) expect({ app: container.args[0], redisUrlKey }).toEqual({ app: container.args[0], redisUrlKey: `redis-url-${roleOf[container.args[0]!]}` });
         expect(connectionConfigFromEnv(env).cassandra.contactPoints).toHaveLength(3);
         // Like compose: the image's entry point is never replaced, the args name the app.
         expect(container.command).toBeUndefined();

@@ -66,13 +66,13 @@ describe('convergence of the example state on the five stack hosts', () => {
 
     const run = await runStore(system.cassandra, system.keyspace).getRun(runId!);
     expect(run).toMatchObject({ status: 'finished', hostCount: 5, hostsDone: 5 });
-    expect(run!.counts).toEqual({ ok: 4, changed: 25, failed: 1, skipped: 1, unreachable: 0 });
+    expect(run!.counts).toEqual({ ok: 4, changed: 25, failed: 1, skipped: 1, unreachable: 0, rejected: 0 });
   });
 
   it('second apply changes nothing (idempotent), and the handler does not fire', async () => {
     const { runId } = await system.enqueue(['--hosts', 'host1,host2,host3,host4', '--wait']);
     const run = await runStore(system.cassandra, system.keyspace).getRun(runId!);
-    expect(run!.counts).toEqual({ ok: 24, changed: 0, failed: 0, skipped: 4, unreachable: 0 });
+    expect(run!.counts).toEqual({ ok: 24, changed: 0, failed: 0, skipped: 4, unreachable: 0, rejected: 0 });
     const reload = (await resultStore(system.cassandra, system.keyspace).getOperationResults(runId!, 'host1'))[6];
     expect(reload).toMatchObject({ name: 'reload web service', status: 'skipped' });
     expect(reload!.stderr).toMatch(/no change in "web config" or "web index page"/);

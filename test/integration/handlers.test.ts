@@ -70,7 +70,7 @@ describe('handlers (when_changed) on a real host', () => {
     expect(ops[2]).toMatchObject({ exitCode: null, changes: [], stderr: 'skipped: no change in "write config"' });
     expect(await reloads()).toBe('reloaded\n');
     const run = await runs().getRun(runId!);
-    expect(run!.counts).toEqual({ ok: 2, changed: 0, failed: 0, skipped: 1, unreachable: 0 });
+    expect(run!.counts).toEqual({ ok: 2, changed: 0, failed: 0, skipped: 1, unreachable: 0, rejected: 0 });
     const [host] = (await results().pageRunHosts(runId!, { pageSize: 10 })).items;
     expect(host).toMatchObject({ hostname, status: 'ok', cause: null });
   });

@@ -7,14 +7,14 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, type HostJobData } from '@simplecm/queue';
 import { hostAddress, stackEnv } from '@simplecm/stack';
-import { newRunId, runStore } from '@simplecm/store';
-import { waitUntil } from '../support/faults';
+import { newRunId, resultStore, runStore } from '@simplecm/store';
+import { runFinished } from '../support/faults';
 import { onHost, systemOn, type TestSystem } from '../support/system';
 
 /**
  * Host jobs planted directly in Redis, as by anyone who can write to it: unsigned, signed then
  * edited, expired, or filed under another job id. Each runs nothing on its host (no marker file)
- * and the host is recorded `rejected` with the cause; the run still finishes. One job the master
+ * and the host (and each of its operations) is recorded `rejected`, with the cause; the run still finishes. One job the master
  * key signed as it is runs, so the test can tell a refusal from a worker that runs nothing.
  */
 const keysDir = mkdtempSync(path.join(os.tmpdir(), 'signed-jobs-'));
@@ -77,20 +77,26 @@ describe('signed host jobs', () => {
     system.startWorkers(1);
     system.startResults();
 
-    const run = await waitUntil('the run to finish', async () => {
-      const r = await runs.getRun(runId);
-      return r?.status === 'finished' ? r : undefined;
-    }, { timeoutMs: 120_000 });
+    const run = await runFinished(system, runId);
     expect(run.hostsDone).toBe(5);
     const rows = await system.cassandra.execute(`SELECT hostname, status, cause FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId], { prepare: true });
     const byHost = Object.fromEntries(rows.rows.map((r) => [r.get('hostname') as string, { status: r.get('status') as string, cause: r.get('cause') as string | null }]));
     expect(byHost).toEqual({
       host1: { status: 'changed', cause: null },
-      host2: { status: 'unreachable', cause: 'rejected: unsigned job' },
-      host3: { status: 'unreachable', cause: 'rejected: bad signature: the job is not as the master signed it' },
-      host4: { status: 'unreachable', cause: expect.stringMatching(/^rejected: expired at /) },
-      host5: { status: 'unreachable', cause: `rejected: job id forged.${suffix} is not ${hostJobId(runId, 'host5')}, the id of its run and host` },
+      host2: { status: 'rejected', cause: 'rejected: unsigned job' },
+      host3: { status: 'rejected', cause: 'rejected: bad signature: the job is not as the master signed it' },
+      host4: { status: 'rejected', cause: expect.stringMatching(/^rejected: expired at /) },
+      host5: { status: 'rejected', cause: `rejected: job id forged.${suffix} is not ${hostJobId(runId, 'host5')}, the id of its run and host` },
     });
+    // `rejected` is a status of its own: in the run's counts (one operation a host), in the
+    // by-status index the dashboard and `results --status` page through, and on each operation.
+    expect(run.counts).toEqual({ ok: 0, changed: 1, failed: 0, skipped: 0, unreachable: 0, rejected: 4 });
+    const results = resultStore(system.cassandra, system.keyspace);
+    const rejected = await results.pageRunHosts(runId, { pageSize: 10, status: 'rejected' });
+    expect(rejected.items.map((h) => [h.hostname, h.counts.rejected])).toEqual([['host2', 1], ['host3', 1], ['host4', 1], ['host5', 1]]);
+    expect((await results.pageRunHosts(runId, { pageSize: 10, status: 'unreachable' })).items).toEqual([]);
+    const ops = await system.cassandra.execute(`SELECT status, exit_code FROM ${system.keyspace}.operation_results WHERE run_id = ? AND hostname = ?`, [runId, 'host2'], { prepare: true });
+    expect(ops.rows.map((r) => [r.get('status'), r.get('exit_code')])).toEqual([['rejected', null]]);
     expect((await onHost(1, `test -e ${marker(`valid-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('yes');
     for (const [n, tag] of [[2, 'unsigned'], [3, 'edited'], [3, 'edited-extra'], [4, 'expired'], [5, 'misfiled']] as const) {
       expect((await onHost(n, `test -e ${marker(`${tag}-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('no');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Client as CassandraClient } from 'cassandra-driver';
 import { connectionConfigFromEnv } from '@simplecm/config';
-import type { Operation } from '@simplecm/domain';
+import type { Operation, Run } from '@simplecm/domain';
 import { HOSTS_QUEUE, hostJobId, readRunProgress, redisConnection, RESULTS_QUEUE, type RunProgressSnapshot } from '@simplecm/queue';
 import { connectCassandra, resultStore, runStore } from '@simplecm/store';
 import { cassandraDown, cassandraUp, isAlive, readPid, redisUp, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
@@ -37,6 +37,15 @@ export async function waitUntil<T>(what: string, check: () => Promise<T> | T, { 
     }
     await sleep(intervalMs);
   }
+}
+
+/** The run once its row says finished (the consumer counted every host). */
+export async function runFinished(system: TestSystem, runId: string, timeoutMs = 120_000): Promise<Run> {
+  const runs = runStore(system.cassandra, system.keyspace);
+  return waitUntil('the run to finish', async () => {
+    const r = await runs.getRun(runId);
+    return r?.status === 'finished' ? r : undefined;
+  }, { timeoutMs });
 }
 
 // ---------------------------------------------------------------------------------------------

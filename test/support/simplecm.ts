@@ -40,7 +40,7 @@ export const runJsonSchema = z.object({
   target: z.string(),
   hostCount: z.number().int(),
   status: z.string(),
-  counts: z.object({ ok: z.number(), changed: z.number(), failed: z.number(), skipped: z.number(), unreachable: z.number() }),
+  counts: z.object({ ok: z.number(), changed: z.number(), failed: z.number(), skipped: z.number(), unreachable: z.number(), rejected: z.number() }),
   hostsDone: z.number().int(),
 });
 

@@ -5,7 +5,7 @@
 // Pages with data-auto-refresh="<seconds>" (the runs list while a run is going) just reload.
 'use strict';
 (() => {
-  const statuses = ['ok', 'changed', 'failed', 'skipped', 'unreachable'];
+  const statuses = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'rejected'];
   const svgNs = 'http://www.w3.org/2000/svg';
 
   function drawBar(svg, done, total, counts) {

@@ -26,6 +26,8 @@ export interface DashboardAppDeps {
   readonly data: DashboardData;
   /** Shown in Bull Board (the hosts and results queues). */
   readonly queues: readonly Queue[];
+  /** Bull Board shows each job's data through this (hostJobDataRedactor). @defaultValue as it is */
+  readonly formatJobData?: (data: unknown) => unknown;
   /** Launch, relaunch and cancel. @defaultValue none: those controls are hidden and answer 503 */
   readonly control?: RunControl;
   readonly throttle?: LoginThrottle;
@@ -90,7 +92,7 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
       requireRole('operator')(req, res, next);
     },
     queueActionAudit(audit),
-    queueBoardRouter(deps.queues, { actions: config.queueActions, basePath: base }),
+    queueBoardRouter(deps.queues, { actions: config.queueActions, basePath: base, formatData: deps.formatJobData }),
   );
   site.use(controlRoutes({ data: deps.data, control: deps.control, audit, context }));
   site.use(runHistoryRoutes(deps.data, config, context));

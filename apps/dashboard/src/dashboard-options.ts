@@ -66,6 +66,8 @@ export interface DashboardOptions {
   metricsPort?: number;
   /** @defaultValue `'127.0.0.1'` */
   metricsHost?: string;
+  /** The modules, to know which attributes are `sensitive` (shown `***` in Bull Board). @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
+  modulesDir?: string;
 }
 
 /** Every setting resolved and checked; the only form that travels. */
@@ -87,6 +89,7 @@ export interface DashboardConfig {
   readonly loginMaxFailures: number;
   readonly metricsPort?: number;
   readonly metricsHost: string;
+  readonly modulesDir?: string;
 }
 
 const bindHostSchema = z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be an IP address or host name');
@@ -121,6 +124,7 @@ const dashboardSettings: SettingSpec<DashboardOptions> = {
   loginMaxFailures: intSetting({ flag: 'login-max-failures', env: 'SIMPLECM_DASHBOARD_LOGIN_MAX_FAILURES' }, 1, 1_000_000),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_DASHBOARD_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_DASHBOARD_METRICS_HOST' }, bindHostSchema),
+  modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR' }, z.string().min(1)),
 };
 
 /** `trust proxy` as express reads it: a boolean, a hop count, or the list of trusted addresses. */

@@ -29,7 +29,7 @@ export function statusBadge(status: OperationStatus): SafeHtml {
 
 /** A run's state: running, finished (green when nothing failed, red otherwise) or failed to start. */
 export function runStatusBadge(run: Pick<Run, 'status' | 'counts'>): SafeHtml {
-  const troubled = run.counts.failed + run.counts.unreachable > 0;
+  const troubled = run.counts.failed + run.counts.unreachable + run.counts.rejected > 0;
   switch (run.status) {
     case 'running':
       return html`<span class="badge r-running">running</span>`;

@@ -37,7 +37,7 @@ export const runsQuerySchema = z.object({
   to: z.preprocess(emptyAsUndefined, dateSchema.optional()),
 });
 /** A host's outcome; operations can be skipped, hosts cannot. */
-const hostStatusFilterSchema = z.enum(hostStatusSchema.options, { error: 'expected ok, changed, failed or unreachable' });
+const hostStatusFilterSchema = z.enum(hostStatusSchema.options, { error: 'expected ok, changed, failed, unreachable or rejected' });
 
 export const runQuerySchema = z.object({
   status: z.preprocess(emptyAsUndefined, hostStatusFilterSchema.optional()),

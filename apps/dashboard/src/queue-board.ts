@@ -31,13 +31,17 @@ export function queueActionGuard({ actions }: { actions: boolean }): RequestHand
 /**
  * Bull Board for the given queues, to mount at {@link QUEUE_BOARD_PATH}, behind
  * {@link queueActionGuard}. Read-only unless `actions`: no retry, clean, pause or resume from
- * the browser (Bull Board refuses them in its API too, not only in its UI).
+ * the browser (Bull Board refuses them in its API too, not only in its UI). `formatData` shows
+ * each job's data through it (hostJobDataRedactor).
  */
-export function queueBoardRouter(queues: readonly Queue[], { actions, basePath = '' }: { actions: boolean; basePath?: string }): Router {
+export function queueBoardRouter(queues: readonly Queue[], { actions, basePath = '', formatData }: { actions: boolean; basePath?: string; formatData?: (data: unknown) => unknown }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(`${basePath}${QUEUE_BOARD_PATH}`);
+  const adapters = queues.map((q) => new BullMQAdapter(q, { readOnlyMode: !actions, allowRetries: actions }));
+  // The job view's data goes through formatData (sensitive attribute values shown as ***).
+  if (formatData) for (const adapter of adapters) adapter.setFormatter('data', formatData);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: !actions, allowRetries: actions })),
+    queues: adapters,
     serverAdapter,
     options: {
       uiConfig: {

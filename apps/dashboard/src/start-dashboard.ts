@@ -5,11 +5,13 @@ import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
 import { exportQueueMetrics, HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
 import { connectCassandra } from '@simplecm/store';
+import { loadModules, redactSensitiveAttributes, resolveModulesDir } from '@simplecm/modules';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simplecm/telemetry';
 import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
+import { hostJobDataRedactor } from './job-data-redactor';
 import { createLimitedServer } from './http-server-limits';
 import type { RunControl } from './run-control';
 
@@ -76,9 +78,14 @@ export async function startDashboard(
       // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each queue.
       extraMetrics: () => exportQueueMetrics(queues),
     };
+    // The modules say which attributes are `sensitive`: shown `***` in Bull Board's job view and
+    // in a host's desired state, never as they are.
+    const modules = loadModules(resolveModulesDir(config.modulesDir));
+    const data = dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix);
     const app = createDashboardApp(config, {
-      data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),
+      data: { ...data, getOperations: async (hostname) => (await data.getOperations(hostname)).map((op) => redactSensitiveAttributes(modules, op)) },
       queues,
+      formatJobData: hostJobDataRedactor(modules),
       ops,
       log,
       control,

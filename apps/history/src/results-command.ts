@@ -23,7 +23,7 @@ A run's hosts a page at a time, or with --host one host's operations.
 
 options:
   --host HOST        one host's operations (status, exit code, changes, stderr)
-  --status STATUS    only hosts with this status: ok|changed|failed|unreachable
+  --status STATUS    only hosts with this status: ok|changed|failed|unreachable|rejected
   --page-size N      hosts per page; default 50
   --page TOKEN       the page token printed by the previous page
   --output           each operation's stdout and stderr (controls made visible), after the table

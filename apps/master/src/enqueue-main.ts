@@ -1,5 +1,5 @@
 import { ConfigError, wantsHelp } from '@simplecm/config';
-import type { HostStatus, RunTarget } from '@simplecm/domain';
+import { troubledHostStatuses, type HostStatus, type RunTarget } from '@simplecm/domain';
 import { EmptyTargetError } from './enqueue';
 import { compileEnqueueOptions, enqueueHelp } from './enqueue-options';
 import { exitWith, runMaster } from './master-run';
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   });
 }
 
-/** The hosts that failed or were unreachable in run `runId`, as a target; an EmptyTargetError when there are none. */
+/** The hosts that failed, were unreachable or had their job rejected in run `runId`, as a target; an EmptyTargetError when there are none. */
 async function failedHostsOf(
   runId: string,
   getRun: (runId: string) => Promise<unknown>,
@@ -29,7 +29,7 @@ async function failedHostsOf(
 ): Promise<RunTarget> {
   if ((await getRun(runId)) === undefined) throw new ConfigError(`--rerun-failed: there is no run ${runId}`);
   const hosts: string[] = [];
-  for (const status of ['failed', 'unreachable'] as const) {
+  for (const status of troubledHostStatuses) {
     let page: string | undefined;
     do {
       const p = await pageRunHosts(runId, { pageSize: 500, page, status });
@@ -37,7 +37,7 @@ async function failedHostsOf(
       page = p.nextPage;
     } while (page !== undefined);
   }
-  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed or unreachable host; nothing was recorded or enqueued`);
+  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed, unreachable or rejected host; nothing was recorded or enqueued`);
   return { kind: 'hosts', hosts: [...new Set(hosts)].sort() };
 }
 

@@ -13,7 +13,7 @@ export interface EnqueueOptions {
   group?: string;
   /** `--limit PATTERN`: only the hosts the pattern selects (groups, names, globs, `&`, `!`; see parseHostPattern). @defaultValue every host */
   limit?: string;
-  /** `--rerun-failed RUN_ID`: only the hosts that failed or were unreachable in that run. @defaultValue none */
+  /** `--rerun-failed RUN_ID`: only the hosts that failed, were unreachable or rejected in that run. @defaultValue none */
   rerunFailed?: string;
   /** `--connect-timeout S` / SIMPLECM_CONNECT_TIMEOUT: give up on an unreachable Redis or Cassandra after S seconds (exit 3). @defaultValue `10` */
   connectTimeoutSeconds?: number;
@@ -70,7 +70,7 @@ export interface EnqueueOptions {
 /** Every enqueue setting resolved and checked; the only form that travels. */
 export interface EnqueueConfig extends MasterRunConfig {
   readonly target: RunTarget;
-  /** `--rerun-failed`: the run whose failed and unreachable hosts are the target (then `target` is all, narrowed by the caller). */
+  /** `--rerun-failed`: the run whose failed, unreachable and rejected hosts are the target (then `target` is all, narrowed by the caller). */
   readonly rerunFailed: string | undefined;
 }
 
@@ -90,7 +90,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
       }
     }),
   ),
-  rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed or were unreachable in that run' }, runIdText),
+  rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed, were unreachable or rejected in that run' }, runIdText),
   // Tag names have the charset of group names.
   tags: listSetting({ flag: 'tags', valueName: 'T1,T2', about: 'only operations with one of these tags' }, groupNameSchema, 'name at least one tag'),
   skipTags: listSetting({ flag: 'skip-tags', valueName: 'T1,T2', about: 'leave out operations with any of these tags' }, groupNameSchema, 'name at least one tag'),

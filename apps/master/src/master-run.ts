@@ -162,7 +162,7 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
       if (blocks.length > 0) console.log(`${blocks.join('\n\n')}\n`);
       if (run) console.log(formatRecap(run, page.items, page.nextPage !== undefined, paint));
     }
-    const failed = (run?.counts.failed ?? 0) + (run?.counts.unreachable ?? 0);
+    const failed = (run?.counts.failed ?? 0) + (run?.counts.unreachable ?? 0) + (run?.counts.rejected ?? 0);
     return failed > 0 ? CommandExit.hostsFailed : CommandExit.ok;
   } finally {
     // The outcome (or the error that ended it) is what this command reports, not a failed clean-up.

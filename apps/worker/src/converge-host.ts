@@ -66,6 +66,18 @@ export function notConvergedResult(job: HostJobData, workerName: string, started
 }
 
 /**
+ * The result of a host whose job the worker refused before rendering or connecting (not signed
+ * by the master as it is, expired, not its own id): the host and every operation `rejected`,
+ * the cause `rejected: <why>`. Nothing ran, so no operation can be anything else.
+ */
+export function rejectedResult(job: HostJobData, workerName: string, refusal: string): HostResult {
+  const why = `${HostErrorCause.rejected}: ${refusal}`;
+  const operations = job.operations.map((op) => notRunResult(op, 'rejected', why));
+  const now = Date.now();
+  return { ...hostResult(job, workerName, now, operations, why), status: 'rejected' };
+}
+
+/**
  * Renders every operation or says which one cannot be (the worker's modules may differ from the
  * master's). renderOperation validates the attributes against the worker's own modules first,
  * which is the one check an operation gets here.

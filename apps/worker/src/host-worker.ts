@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
-import { assertNever, HostErrorCause } from '@simplecm/domain';
+import { assertNever } from '@simplecm/domain';
 import { closeAll, coerceError } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
@@ -10,6 +10,7 @@ import {
   hostJobDataSchema,
   hostLocks,
   hostJobId,
+  hostJobSizeProblem,
   isHostCounted,
   jobVerifier,
   readPublicKeys,
@@ -25,7 +26,7 @@ import {
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
-import { convergeHost, notConvergedResult, type ConvergeContext } from './converge-host';
+import { convergeHost, rejectedResult, type ConvergeContext } from './converge-host';
 import { keyReader } from './key-reader';
 import { processHostJob, recordGivenUp, type HostJobSteps } from './process-host-job';
 import type { WorkerConfig } from './worker-options';
@@ -132,10 +133,11 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     const data = parseHostJob(job);
     // Checked before anything is rendered or connected: a job the master did not sign as it is
     // runs nothing; its host is recorded `rejected` so the run still finishes.
-    const refusal = verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
+    // A job past the byte caps (one the master would not have enqueued) is refused the same way.
+    const refusal = hostJobSizeProblem(job.data) ?? verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
     if (refusal !== null) {
       log(`${data.host.hostname}: host job ${job.id} refused: ${refusal}`);
-      await steps.addResult(data, notConvergedResult(data, options.name, Date.now(), HostErrorCause.rejected, refusal));
+      await steps.addResult(data, rejectedResult(data, options.name, refusal));
       return 'rejected';
     }
     const outcome = await processHostJob(data, { owner: `${job.id}#${token ?? options.name}`, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, steps);

@@ -45,8 +45,8 @@ export function resultFromFrame(op: Operation, frame: OperationFrame, sensitive:
   };
 }
 
-/** An operation that did not run: skipped after a failure, or never reached (unreachable). */
-export function notRunResult(op: Operation, status: 'skipped' | 'unreachable' | 'failed', why: string): OperationResult {
+/** An operation that did not run: skipped after a failure, never reached (unreachable), or its job refused (rejected). */
+export function notRunResult(op: Operation, status: 'skipped' | 'unreachable' | 'failed' | 'rejected', why: string): OperationResult {
   return {
     seq: op.seq,
     name: op.name,

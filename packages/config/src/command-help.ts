@@ -15,7 +15,7 @@ export interface CommandAbout {
 /** The exit-code contract every command follows. */
 export const CommandExit = {
   ok: 0,
-  /** A host failed or was unreachable. */
+  /** A host failed, was unreachable or rejected. */
   hostsFailed: 1,
   /** Bad input or an empty target: nothing was done. */
   badInput: 2,
@@ -28,7 +28,7 @@ export type CommandExit = (typeof CommandExit)[keyof typeof CommandExit];
 export const EXIT_CODES_HELP = [
   'exit codes:',
   '  0  ok',
-  '  1  a host failed or was unreachable',
+  '  1  a host failed, was unreachable or rejected',
   '  2  bad input or an empty target (nothing done)',
   '  3  infrastructure unavailable (Redis or Cassandra)',
 ].join('\n');

@@ -7,7 +7,8 @@
  * - module: a shell-script template (Handlebars) with an attribute schema; must be idempotent.
  * - run: one convergence of a set of hosts, in apply or check mode.
  * - result: what one operation did on one host in one run.
- * - outcome / status: ok | changed | failed | skipped | unreachable.
+ * - outcome / status: ok | changed | failed | skipped | unreachable | rejected (the worker refused
+ *   the host's job: not signed by the master as it is, or expired; nothing ran).
  */
 export * from './outcome';
 export * from './host';

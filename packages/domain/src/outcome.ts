@@ -12,16 +12,29 @@ export const OperationStatus = {
   failed: 'failed',
   skipped: 'skipped',
   unreachable: 'unreachable',
+  /**
+   * Not run because the worker refused the host's job before rendering or connecting (unsigned,
+   * altered, expired, not its own id: job-signature.ts). Every operation of such a host is
+   * `rejected`, and so is the host.
+   */
+  rejected: 'rejected',
 } as const;
 export type OperationStatus = (typeof OperationStatus)[keyof typeof OperationStatus];
 export const operationStatusSchema = z.enum(OperationStatus);
 export const operationStatuses: readonly OperationStatus[] = operationStatusSchema.options;
 
-/** How one host ended in one run: the worst of its operations' statuses (a host is never `skipped`). */
-const { skipped: _neverAHostStatus, ...hostStatuses } = OperationStatus;
-export const HostStatus: Readonly<typeof hostStatuses> = hostStatuses;
+/**
+ * How one host ended in one run: the worst of its operations' statuses (a host is never
+ * `skipped`). `failed`, `unreachable` and `rejected` are the troubled ones (exit 1, `--rerun-failed`).
+ */
+const { skipped: _neverAHostStatus, ...hostStatusObject } = OperationStatus;
+export const HostStatus: Readonly<typeof hostStatusObject> = hostStatusObject;
 export type HostStatus = (typeof HostStatus)[keyof typeof HostStatus];
 export const hostStatusSchema = z.enum(HostStatus);
+export const hostStatuses: readonly HostStatus[] = hostStatusSchema.options;
+
+/** The host statuses that make a run's outcome troubled: the host did not converge. */
+export const troubledHostStatuses = ['failed', 'unreachable', 'rejected'] as const satisfies readonly HostStatus[];
 
 /**
  * How a run treats its hosts: `apply` converges the desired state, `check` reports what it would
@@ -69,7 +82,7 @@ export type SshErrorCode = Extract<HostErrorCause, 'unreachable' | 'host-key-mis
 export type OutcomeCounts = Record<OperationStatus, number>;
 
 export function emptyCounts(): OutcomeCounts {
-  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 };
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rejected: 0 };
 }
 
 export function countStatuses(statuses: Iterable<OperationStatus>): OutcomeCounts {
@@ -78,8 +91,9 @@ export function countStatuses(statuses: Iterable<OperationStatus>): OutcomeCount
   return counts;
 }
 
-/** A host's status from its operations: unreachable > failed > changed > ok. */
+/** A host's status from its operations: rejected > unreachable > failed > changed > ok. */
 export function hostStatusOf(statuses: readonly OperationStatus[]): HostStatus {
+  if (statuses.includes('rejected')) return 'rejected';
   if (statuses.includes('unreachable')) return 'unreachable';
   if (statuses.includes('failed')) return 'failed';
   if (statuses.includes('changed')) return 'changed';

@@ -24,3 +24,21 @@ export function redactSensitive(text: string, values: readonly string[]): string
   for (const value of values) if (out.includes(value)) out = out.split(value).join('***');
   return out;
 }
+
+/**
+ * The operation with each attribute its module declares `sensitive` replaced by `***` (each list
+ * item), for a view of a job rather than of its output (Bull Board's job data). Unknown modules
+ * and other attributes are left as they are.
+ */
+export function redactSensitiveAttributes<T extends Pick<Operation, 'module' | 'attributes'>>(registry: ModuleRegistry, op: T): T {
+  const module = registry.modules.get(op.module);
+  if (!module) return op;
+  let attributes: Operation['attributes'] | undefined;
+  for (const [name, spec] of Object.entries(module.attributes)) {
+    if (spec.sensitive !== true || !(name in op.attributes)) continue;
+    const value = op.attributes[name];
+    attributes ??= { ...op.attributes };
+    attributes[name] = Array.isArray(value) ? value.map(() => '***') : '***';
+  }
+  return attributes ? { ...op, attributes } : op;
+}

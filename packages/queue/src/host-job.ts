@@ -1,7 +1,8 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { hostSchema, operationSchema, runIdSchema, runModeSchema } from '@simplecm/domain';
+import { hostSchema, runIdSchema, runModeSchema } from '@simplecm/domain';
 import { CAPPED_BACKOFF } from './backoff';
+import { limitedOperationsSchema } from './host-job-limits';
 import { jobSignatureSchema } from './job-signature';
 
 /**
@@ -19,9 +20,6 @@ export const runOptionsSchema = z.object({
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 
-/** Operations one host job may carry; the master refuses a desired state with more for a host. */
-export const MAX_HOST_JOB_OPERATIONS = 10_000;
-
 /**
  * The payload of one host job: everything a worker needs, so workers never read Cassandra.
  * Carries a key *name* only; the key stays on the workers.
@@ -29,9 +27,8 @@ export const MAX_HOST_JOB_OPERATIONS = 10_000;
 export const hostJobDataSchema = z.object({
   runId: runIdSchema,
   host: hostSchema,
-  operations: z.array(operationSchema).max(MAX_HOST_JOB_OPERATIONS, {
-    error: (issue) => `${Array.isArray(issue.input) ? issue.input.length : 'too many'} operations, more than the ${MAX_HOST_JOB_OPERATIONS} a host job may carry`,
-  }),
+  /** Within the caps of host-job-limits.ts (count, attribute value bytes); the whole job's bytes are checked apart (hostJobSizeProblem). */
+  operations: limitedOperationsSchema,
   options: runOptionsSchema,
   /** Hosts in the run, so the results consumer knows when the run is complete. */
   hostCount: z.number().int().min(1),

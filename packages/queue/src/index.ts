@@ -1,6 +1,7 @@
 export * from './names';
 export * from './connection';
 export * from './host-job';
+export * from './host-job-limits';
 export * from './result-job';
 export * from './job-issues';
 export * from './progress';
@@ -11,4 +12,5 @@ export * from './canonical-json';
 export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';
+export * from './redis-acl';
 export * from './queue-metrics';

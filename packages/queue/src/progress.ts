@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { emptyCounts, type HostStatus, type OutcomeCounts, operationStatuses } from '@simplecm/domain';
+import { emptyCounts, type HostStatus, type OutcomeCounts, operationStatuses, troubledHostStatuses } from '@simplecm/domain';
 
 /** Live progress of a run, kept in Redis by the results consumer, read by `enqueue --wait`. */
 export interface RunProgressSnapshot {
@@ -55,7 +55,7 @@ function snapshotFrom(done: number, flat: string[]): RunProgressSnapshot {
     const field = flat[i] as string;
     const value = Number(flat[i + 1]);
     if ((operationStatuses as readonly string[]).includes(field)) counts[field as keyof OutcomeCounts] = value;
-    if (field === 'host:failed' || field === 'host:unreachable') hostsFailed += value;
+    if (field.startsWith('host:') && (troubledHostStatuses as readonly string[]).includes(field.slice(5))) hostsFailed += value;
   }
   return { hostsDone: done, hostsFailed, counts };
 }

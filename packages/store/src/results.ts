@@ -65,7 +65,7 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
   const ks = keyspace;
   const q = {
     insertResult: `INSERT INTO ${ks}.operation_results (run_id, hostname, seq, name, module, status, exit_code, stdout, stdout_truncated, stderr, stderr_truncated, changes, started_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    insertRunHost: `INSERT INTO ${ks}.run_hosts (run_id, hostname, status, worker, started_at, ended_at, cause, count_ok, count_changed, count_failed, count_skipped, count_unreachable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertRunHost: `INSERT INTO ${ks}.run_hosts (run_id, hostname, status, worker, started_at, ended_at, cause, count_ok, count_changed, count_failed, count_skipped, count_unreachable, count_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertByStatus: `INSERT INTO ${ks}.run_hosts_by_status (run_id, status, hostname) VALUES (?, ?, ?)`,
     insertHostRun: `INSERT INTO ${ks}.host_runs (hostname, run_id, mode, status, started_at, ended_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     runHosts: `SELECT * FROM ${ks}.run_hosts WHERE run_id = ?`,
@@ -94,7 +94,7 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     return [
       {
         query: q.insertRunHost,
-        params: [runId, hostname, result.status, result.worker, started, ended, result.cause, counts.ok, counts.changed, counts.failed, counts.skipped, counts.unreachable],
+        params: [runId, hostname, result.status, result.worker, started, ended, result.cause, counts.ok, counts.changed, counts.failed, counts.skipped, counts.unreachable, counts.rejected],
       },
       { query: q.insertByStatus, params: [runId, result.status, hostname] },
       { query: q.insertHostRun, params: [hostname, runId, mode, result.status, started, ended, result.cause] },

@@ -42,6 +42,7 @@ export function countsFromRow(row: types.Row): OutcomeCounts {
     failed: row.get('count_failed') ?? 0,
     skipped: row.get('count_skipped') ?? 0,
     unreachable: row.get('count_unreachable') ?? 0,
+    rejected: row.get('count_rejected') ?? 0,
   };
 }
 
@@ -199,7 +200,7 @@ const runRowSchema = z.object({
   target: z.string(),
   hostCount: countSchema,
   status: runStatusSchema,
-  counts: z.object({ ok: countSchema, changed: countSchema, failed: countSchema, skipped: countSchema, unreachable: countSchema }),
+  counts: z.object({ ok: countSchema, changed: countSchema, failed: countSchema, skipped: countSchema, unreachable: countSchema, rejected: countSchema }),
   hostsDone: countSchema,
   finishedAt: z.date().nullable(),
   stateRevision: z.string().nullable(),

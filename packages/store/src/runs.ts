@@ -54,9 +54,9 @@ const MAX_EMPTY_MONTHS = 24;
 export function runStore(client: Client, keyspace: string): RunStore {
   const ks = keyspace;
   const q = {
-    insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, hosts_done, state_revision) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0, ?) USING TIMESTAMP ?`,
+    insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, count_rejected, hosts_done, state_revision) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0, 0, ?) USING TIMESTAMP ?`,
     insertIndex: `INSERT INTO ${ks}.runs_by_month (month, run_id) VALUES (?, ?)`,
-    progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
+    progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, count_rejected = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
     getRun: `SELECT * FROM ${ks}.runs WHERE run_id = ?`,
     page: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? LIMIT ?`,
     pageBefore: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? AND run_id < ? LIMIT ?`,
@@ -82,7 +82,7 @@ export function runStore(client: Client, keyspace: string): RunStore {
     const ts = t0(runId).add(p.hostsDone * 2 + (p.finished ? 1 : 0));
     await client.execute(
       q.progress,
-      [ts, c.ok, c.changed, c.failed, c.skipped, c.unreachable, p.hostsDone, p.finished ? 'finished' : 'running', p.finished ? new Date() : null, runId],
+      [ts, c.ok, c.changed, c.failed, c.skipped, c.unreachable, c.rejected, p.hostsDone, p.finished ? 'finished' : 'running', p.finished ? new Date() : null, runId],
       prepared,
     );
   }

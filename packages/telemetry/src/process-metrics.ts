@@ -7,7 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  */
 export interface ProcessMetrics {
   readonly registry: Registry;
-  /** Hosts finished by this worker, by final status (converged, changed, failed, unreachable). */
+  /** Hosts finished by this worker, by final status (ok, changed, failed, unreachable, rejected). */
   readonly hostsTotal: Counter<'status'>;
   /** Each operation's run time on its host, by module and status. */
   readonly operationSeconds: Histogram<'module' | 'status'>;

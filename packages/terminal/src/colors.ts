@@ -27,7 +27,7 @@ export function painterFor(stream: { readonly isTTY?: boolean }, env: NodeJS.Pro
   return wantsColour(stream, env) ? ansiColour : noColour;
 }
 
-/** The colour of a host, operation or run status (ok and finished green, changed yellow, failed and unreachable red, skipped and running cyan). */
+/** The colour of a host, operation or run status (ok and finished green, changed yellow, failed, unreachable and rejected red, skipped and running cyan). */
 export function statusColour(status: string): Colour | undefined {
   switch (status) {
     case 'ok':
@@ -37,6 +37,7 @@ export function statusColour(status: string): Colour | undefined {
       return Colour.yellow;
     case 'failed':
     case 'unreachable':
+    case 'rejected':
       return Colour.red;
     case 'skipped':
     case 'running':

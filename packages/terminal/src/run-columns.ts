@@ -11,7 +11,7 @@ export interface RunHostLine {
   readonly cause: string | null;
 }
 
-/** One right-aligned column per operation status (ok, changed, failed, skipped, unreachable). */
+/** One right-aligned column per operation status (ok, changed, failed, skipped, unreachable, rejected). */
 function countColumns<Row>(countsOf: (row: Row) => OutcomeCounts): Column<Row>[] {
   return operationStatuses.map((status) => ({ header: status, value: (row: Row) => countsOf(row)[status], align: 'right' }));
 }

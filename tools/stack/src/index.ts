@@ -7,6 +7,7 @@ export * from './ports';
 export * from './stack';
 export * from './stop-on-down';
 export * from './redis';
+export * from './redis-users';
 export * from './redis-tls';
 export * from './redis-cluster';
 export * from './cassandra';

@@ -29,6 +29,8 @@ export const stackPaths = {
   jobPublicKeysDir: path.join(stateDir, 'job-keys', 'public'),
   /** The key workers and results consumers authenticate result jobs with (0600). */
   resultKey: path.join(stateDir, 'job-keys', 'result.key'),
+  /** The Redis role users' passwords and URLs (redis-users.ts), 0600 files in a 0700 directory. */
+  redisUsersDir: path.join(stateDir, 'redis-users'),
   inventory: path.join(stateDir, 'inventory.json'),
   cassandraLib: path.join(cacheDir, 'cassandra', 'lib'),
   /** Pid files of processes started beside the stack (the demo's dashboard) that `down` stops. */

@@ -17,6 +17,7 @@ import { ensureJobKeys } from './job-keys';
 import { repoRoot, stackPaths, stateDir } from './paths';
 import type { ComponentStatus } from './stack-error';
 import { redisDown, redisStatus, redisUp, redisUrl } from './redis';
+import { ensureRedisUsers } from './redis-users';
 import { redisClusterDown, redisClusterExists, redisClusterNodes, redisClusterStatus, redisClusterUp } from './redis-cluster';
 import { closeAll } from '@simplecm/kernel';
 
@@ -87,6 +88,8 @@ export interface StackUpOptions extends ClusterChoice {
 export async function stackUp({ hosts, log, atLeast = false, cassandraNodes, redisCluster = false }: StackUpOptions): Promise<{ hosts: StackHost[] }> {
   fs.mkdirSync(stateDir, { recursive: true });
   await redisUp({ log });
+  // On a Redis just started or one already running alike (ACL SETUSER, no restart).
+  await ensureRedisUsers(log);
   // Cassandra takes the longest: start the hosts while it boots.
   const [, stackHosts] = await Promise.all([
     (async () => {

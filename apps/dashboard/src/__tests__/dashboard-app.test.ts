@@ -208,7 +208,7 @@ describe('dashboard app (fake store)', () => {
   it.each([
     ['/runs/not-a-run', /run id: expected a time-based UUID/],
     ['/runs/6ba7b810-9dad-41d1-80b4-00c04fd430c8', /run id: expected a time-based UUID/],
-    [`/runs/${RUN}?status=skipped`, /\?status=: expected ok, changed, failed or unreachable/],
+    [`/runs/${RUN}?status=skipped`, /\?status=: expected ok, changed, failed, unreachable or rejected/],
     [`/runs/${RUN}?page=xyz`, /\?page=: must be a page token/],
     [`/runs/${RUN}?page=ff`, /\?page=: not a valid page token/],
     [`/runs/${RUN}?size=0`, /\?size=/],

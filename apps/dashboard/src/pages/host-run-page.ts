@@ -39,7 +39,7 @@ function operationSection(op: OperationResult): SafeHtml {
 /** `/runs/:runId/hosts/:hostname`: every operation of one host in one run, with its output. */
 export function hostRunPage(ctx: PageContext, { run, hostname, operations, worker, cause }: HostRunPageData): SafeHtml {
   const status = hostStatusOf(operations.map((o) => o.status));
-  const firstFailure = operations.find((o) => o.status === 'failed' || o.status === 'unreachable');
+  const firstFailure = operations.find((o) => o.status === 'failed' || o.status === 'unreachable' || o.status === 'rejected');
   const index = html`<div class="table-box"><table class="op-index">
 <thead><tr><th class="num">#</th><th>Operation</th><th>Module</th><th>Status</th><th class="num">Exit</th><th class="num">Duration</th><th class="num">Changes</th></tr></thead>
 <tbody>

@@ -1,4 +1,4 @@
-import { operationStatuses, type HostStatus, type Run } from '@simplecm/domain';
+import { hostStatuses, operationStatuses, type HostStatus, type Run } from '@simplecm/domain';
 import type { Page, RunHost, RunLaunch, StateRevisionRecord } from '@simplecm/store';
 import { countCells, headWithCounts, durationBetween, formatDuration, formatTime, plural, progressBar, runStatusBadge, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
@@ -23,7 +23,6 @@ export interface RunPageData {
   readonly now: Date;
 }
 
-const hostStatuses: readonly HostStatus[] = ['ok', 'changed', 'failed', 'unreachable'];
 
 function summary(ctx: PageContext, run: Run, launch: RunLaunch | undefined, revision: StateRevisionRecord | undefined, now: Date): SafeHtml {
   const running = run.status === 'running';

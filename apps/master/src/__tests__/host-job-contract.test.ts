@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { loadModules } from '@simplecm/modules';
-import { hostJobDataSchema, jobSigner, MAX_HOST_JOB_OPERATIONS, type HostJobData } from '@simplecm/queue';
+import { HOST_JOB_LIMITS, hostJobDataSchema, hostJobSizeProblem, jobSigner, MAX_HOST_JOB_OPERATIONS, type HostJobData } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { enqueueRun, type EnqueueDeps } from '../enqueue';
 import { hostJobChecker } from '../host-job-checker';
@@ -17,8 +17,12 @@ const run = { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 } as
 const host = (name: string): Host => ({ hostname: name, address: '10.0.0.1', port: 22, user: 'root', keyName: 'k', groups: [], vars: {}, hostKeys: [], become: null });
 const operations = (count: number): Operation[] => Array.from({ length: count }, (_, seq) => ({ seq, name: `f${seq}`, module: 'file_exists', attributes: { path: `/tmp/f${seq}` } }));
 
+/** `count` file_content operations, each with a content of `bytes` bytes. */
+const bigFiles = (count: number, bytes: number): Operation[] =>
+  Array.from({ length: count }, (_, seq) => ({ seq, name: `big${seq}`, module: 'file_content', attributes: { path: `/tmp/big${seq}`, content: 'x'.repeat(bytes) } }));
+
 /** An in-memory inventory and a queue that only records what is added: what enqueue does with them is the test. */
-function fakeMaster(inventory: Record<string, number>) {
+function fakeMaster(inventory: Record<string, number>, operationsOf: (hostname: string, count: number) => Operation[] = (_, count) => operations(count)) {
   const created: NewRun[] = [];
   const added: Array<{ data: HostJobData }> = [];
   const deps: EnqueueDeps = {
@@ -26,7 +30,7 @@ function fakeMaster(inventory: Record<string, number>) {
     async *streamHosts(_target: RunTarget) {
       for (const name of Object.keys(inventory)) yield host(name);
     },
-    getOperations: async (hostname) => operations(inventory[hostname] ?? 0),
+    getOperations: async (hostname) => operationsOf(hostname, inventory[hostname] ?? 0),
     hostsQueue: { addBulk: async (jobs: Array<{ data: HostJobData }>) => void added.push(...jobs) } as unknown as Queue<HostJobData>,
     createRun: async (r) => void created.push(r),
     newRunId: () => RUN_ID,
@@ -50,6 +54,41 @@ describe('the host-job contract, as the master applies it', () => {
     await expect(enqueueRun(deps, { kind: 'all' }, run)).resolves.toEqual({ runId: RUN_ID, hostCount: 2, stateRevision: null });
     expect(created).toHaveLength(1);
     expect(added.map((job) => hostJobDataSchema.safeParse(job.data).success)).toEqual([true, true]);
+  });
+
+  it('refuses an attribute value past its byte cap: exit-2 problem naming host, operation and attribute, nothing recorded or enqueued', async () => {
+    const max = HOST_JOB_LIMITS.maxAttributeValueBytes;
+    const { deps, created, added } = fakeMaster({ fits: 1, big: 2 }, (hostname) => (hostname === 'big' ? [...operations(1), ...bigFiles(2, max + 1).map((op) => ({ ...op, seq: op.seq + 1 }))] : bigFiles(1, max)));
+    const error = await enqueueRun(deps, { kind: 'all' }, run).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidDesiredStateError);
+    expect((error as InvalidDesiredStateError).problems).toEqual([
+      `host big: workers would refuse its host job: operations.1.attributes.content: operation #1 "big0": attribute content is ${max + 1} bytes, more than the ${max} an attribute value may have; ` +
+        `operations.2.attributes.content: operation #2 "big1": attribute content is ${max + 1} bytes, more than the ${max} an attribute value may have`,
+    ]);
+    expect(created).toEqual([]);
+    expect(added).toEqual([]);
+  });
+
+  it('refuses a host whose job would be past the job byte cap, though each value fits', async () => {
+    const each = HOST_JOB_LIMITS.maxAttributeValueBytes;
+    const count = Math.ceil(HOST_JOB_LIMITS.maxHostJobBytes / each);
+    const { deps, created, added } = fakeMaster({ small: 2, heavy: count }, (hostname, n) => (hostname === 'heavy' ? bigFiles(n, each) : operations(n)));
+    const error = await enqueueRun(deps, { kind: 'all' }, run).catch((e: unknown) => e);
+    expect((error as InvalidDesiredStateError).problems).toEqual([expect.stringMatching(/^host heavy: workers would refuse its host job: host and operations are \d+ bytes, more than the \d+ a host job has room for \(8388608 in all\)$/)]);
+    expect(created).toEqual([]);
+    expect(added).toEqual([]);
+  });
+
+  it('a job the master enqueues just under the job byte cap is one the workers take', async () => {
+    const each = HOST_JOB_LIMITS.maxAttributeValueBytes;
+    // As many full-size values as fit in the room the master leaves, less one for the rest of the operations.
+    const count = Math.floor((HOST_JOB_LIMITS.maxHostJobBytes - HOST_JOB_LIMITS.envelopeBytes) / (each + 200)) - 1;
+    const { deps, added } = fakeMaster({ heavy: count }, (_, n) => bigFiles(n, each));
+    await enqueueRun(deps, { kind: 'all' }, run);
+    const data = added[0]!.data;
+    expect(hostJobDataSchema.safeParse(data).success).toBe(true);
+    expect(hostJobSizeProblem(data)).toBeUndefined();
+    expect(hostJobSizeProblem({ ...data, operations: [...data.operations, ...bigFiles(3, each)] })).toMatch(/^host job of \d+ bytes, more than the 8388608 a host job may have$/);
   });
 
   it('parses a list of operations shared by hosts once, and every host on its own', () => {

@@ -20,7 +20,7 @@ describe('runs rows', () => {
       target: 'all',
       hostCount: 3,
       status: 'running',
-      counts: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0 },
+      counts: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rejected: 0 },
       hostsDone: 0,
       finishedAt: null,
       stateRevision: null,

@@ -29,7 +29,7 @@ describe('colour', () => {
   });
 
   it('paints table statuses without changing the columns they take', () => {
-    const hosts = [{ hostname: 'h1', status: 'failed' as const, counts: { ok: 1, changed: 0, failed: 1, skipped: 0, unreachable: 0 }, worker: 'w1', cause: null }];
+    const hosts = [{ hostname: 'h1', status: 'failed' as const, counts: { ok: 1, changed: 0, failed: 1, skipped: 0, unreachable: 0, rejected: 0 }, worker: 'w1', cause: null }];
     const plain = formatTable(runHostColumns, hosts);
     const painted = formatTable(runHostColumns, hosts, ansiColour);
     expect(painted).toContain('\x1b[31mfailed\x1b[0m');

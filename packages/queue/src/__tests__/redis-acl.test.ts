@@ -1,0 +1,39 @@
+import { redisAclRules, redisAclUserArgs, redisAclUserLine, redisRoles } from '../redis-acl';
+
+const keysOf = (rules: readonly string[]) => rules.filter((r) => r.includes('~'));
+
+describe('Redis role rules', () => {
+  it('only the master may write the hosts queue id counter, which every BullMQ add increments', () => {
+    for (const role of redisRoles) {
+      const rules = redisAclRules(role, 'p');
+      const reachesId = rules.includes('+@write') && keysOf(rules).some((k) => k === '~p:hosts:*' || k === '~p:hosts:id');
+      expect({ role, reachesId }).toEqual({ role, reachesId: role === 'master' });
+    }
+    expect(keysOf(redisAclRules('dashboard', 'p', { queueActions: true }))).not.toContain('~p:hosts:id');
+  });
+
+  it('keys stay within the prefix; no role has pub/sub channels, admin or dangerous commands', () => {
+    for (const role of redisRoles) {
+      const rules = redisAclRules(role, 'p');
+      expect(keysOf(rules).every((k) => /^(%R)?~p:/.test(k))).toBe(true);
+      expect(rules.slice(0, 1)).toEqual(['resetkeys']);
+      expect(rules).toEqual(expect.arrayContaining(['resetchannels', '-@admin', '-@dangerous']));
+      // Allowing comes first, then the subtractions: ACL rules apply left to right.
+      expect(rules.indexOf('-@dangerous')).toBeGreaterThan(rules.indexOf('+@read'));
+    }
+  });
+
+  it('the dashboard writes nothing without queue actions: no write command at all', () => {
+    const rules = redisAclRules('dashboard', 'p');
+    expect(rules).not.toContain('+@write');
+    expect(rules).toEqual(expect.arrayContaining(['+@read', '+evalsha']));
+    expect(redisAclRules('dashboard', 'p', { queueActions: true })).toContain('+@write');
+  });
+
+  it('makes ACL SETUSER arguments and ACL file lines from the same rules', () => {
+    const args = redisAclUserArgs('simplecm-worker', { sha256: 'ab'.repeat(32) }, ['resetkeys', '~p:x']);
+    expect(args).toEqual(['simplecm-worker', 'reset', 'on', `#${'ab'.repeat(32)}`, 'resetkeys', '~p:x']);
+    expect(redisAclUserLine(args)).toBe(`user simplecm-worker reset on #${'ab'.repeat(32)} resetkeys ~p:x`);
+    expect(redisAclUserArgs('u', { clear: 'pw' }, [])[3]).toBe('>pw');
+  });
+});

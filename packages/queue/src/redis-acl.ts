@@ -1,0 +1,101 @@
+import { assertNever } from '@simplecm/kernel';
+import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+
+/**
+ * Least-privilege Redis users (ACL), one per role. Rules are Redis 7 `ACL SETUSER` tokens; the
+ * same tokens make an ACL file line or a `redis-server --user` argument (redisAclUserLine).
+ *
+ * What keeps the roles apart is the keys, not the commands: BullMQ does its work in Lua
+ * scripts, and Redis checks every command a script runs against the caller's key patterns
+ * (`~` read-write, `%R~` read-only), including the keys the script builds from a prefix. So each
+ * role gets the commands BullMQ needs and only the keys of its own part:
+ *
+ * - master: the hosts queue in full (adding a job increments `<prefix>:hosts:id`), run keys,
+ *   run progress read-only.
+ * - worker: the hosts queue's keys a consumer touches, *not* `<prefix>:hosts:id` (every BullMQ
+ *   add script increments it, so `Queue.add` on the hosts queue is refused); the results queue
+ *   in full (it adds result jobs); host locks; run progress read-only.
+ * - results: the results queue's consumer keys (not `id`); run progress read-write.
+ * - dashboard: both queues and run progress, with no command that writes (see READ_COMMANDS);
+ *   with `--queue-actions` (retry, clean, pause, resume) the consumer keys of both queues with
+ *   the write commands, still not `id`.
+ *
+ * What a key pattern cannot express is in docs/security.md ("Redis users").
+ */
+export const RedisRole = { master: 'master', worker: 'worker', results: 'results', dashboard: 'dashboard' } as const;
+export type RedisRole = (typeof RedisRole)[keyof typeof RedisRole];
+export const redisRoles: readonly RedisRole[] = Object.values(RedisRole);
+
+export interface RedisAclOptions {
+  /** The dashboard may retry, clean, pause and resume jobs (`--queue-actions`). @defaultValue false */
+  readonly queueActions?: boolean;
+}
+
+/**
+ * Commands every role needs: BullMQ's scripts, reads and writes, blocking pops and streams, the
+ * connection's own commands and INFO (ioredis' ready check and BullMQ's version check); nothing
+ * that administers the server or walks all keys (`@admin`, `@dangerous`: CONFIG, KEYS, FLUSHALL,
+ * DEBUG, SCRIPT FLUSH, CLIENT KILL …). No pub/sub channels.
+ */
+const COMMANDS = ['resetchannels', '-@all', '+@read', '+@write', '+@keyspace', '+@list', '+@hash', '+@set', '+@sortedset', '+@string', '+@stream', '+@blocking', '+@scripting', '+@transaction', '+@connection', '-@admin', '-@dangerous', '+info', '+client|setname', '+client|getname', '+client|id'] as const;
+
+/**
+ * A reader's commands: reads, scripts and the connection's own, no command that writes. Key
+ * patterns cannot make a reader of BullMQ: Redis treats every key a script declares as one it
+ * may write, so a `%R~` key passed to EVALSHA is refused before the script runs (BullMQ's
+ * getCounts, getRanges). The dashboard has its keys read-write and no write command instead:
+ * a script runs with its caller's command permissions, so one that writes is refused inside.
+ */
+const READ_COMMANDS = ['resetchannels', '-@all', '+@read', '+@connection', '+evalsha', '+eval', '-@admin', '-@dangerous', '+info', '+client|setname', '+client|getname', '+client|id'] as const;
+
+/** The keys a consumer of `queue` touches (its job ids start `jobPrefix`): every BullMQ key of the queue but `id`. */
+function consumerKeys(prefix: string, queue: string, jobPrefix: string): string[] {
+  const base = `${prefix}:${queue}:`;
+  const lists = ['', 'active', 'wait', 'waiting-children', 'paused', 'delayed', 'prioritized', 'stalled-check', 'completed', 'failed', 'stalled', 'limiter', 'meta', 'events', 'pc', 'marker', 'repeat'];
+  return [...lists.map((k) => `~${base}${k}`), `~${base}metrics:*`, `~${base}de:*`, `~${base}${jobPrefix}*`];
+}
+
+/** The `ACL SETUSER` rules (after the user name, password and `on`) of `role` on queue prefix `prefix`. */
+export function redisAclRules(role: RedisRole, prefix: string, { queueActions = false }: RedisAclOptions = {}): string[] {
+  const hostsConsumer = consumerKeys(prefix, HOSTS_QUEUE, 'run.');
+  const resultsConsumer = consumerKeys(prefix, RESULTS_QUEUE, 'result.');
+  const progress = `${prefix}:run:*`;
+  let keys: string[];
+  switch (role) {
+    case 'master':
+      keys = [`~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:run-key:*`, `%R~${progress}`];
+      break;
+    case 'worker':
+      keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`];
+      break;
+    case 'results':
+      keys = [...resultsConsumer, `~${progress}`];
+      break;
+    case 'dashboard':
+      if (!queueActions) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, ...READ_COMMANDS];
+      keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`];
+      break;
+    default:
+      return assertNever(role);
+  }
+  return ['resetkeys', ...keys, ...COMMANDS];
+}
+
+/** The Redis user name of a role: `<namePrefix><role>`, by default `simplecm-<role>`. */
+export function redisRoleUser(role: RedisRole, namePrefix = 'simplecm-'): string {
+  return `${namePrefix}${role}`;
+}
+
+/**
+ * The full `ACL SETUSER` argument list for a role's user (after the command): reset, on, the
+ * password (`>` + clear text, or `#` + its SHA-256 in hex for files), then the rules.
+ */
+export function redisAclUserArgs(user: string, password: { readonly clear: string } | { readonly sha256: string }, rules: readonly string[]): string[] {
+  const pass = 'clear' in password ? `>${password.clear}` : `#${password.sha256}`;
+  return [user, 'reset', 'on', pass, ...rules];
+}
+
+/** One line of a Redis ACL file (`user <name> …`): the same rules, for `aclfile` or `redis-server --user`. */
+export function redisAclUserLine(args: readonly string[]): string {
+  return `user ${args.join(' ')}`;
+}

@@ -1,0 +1,185 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { connectionConfigFromEnv } from '@simplecm/config';
+import { emptyCounts } from '@simplecm/domain';
+import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisAclRules, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
+import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
+import { waitUntil } from '../support/faults';
+import { dashboardCredentials, startDashboardProcess } from '../support/browser';
+import { createTestSystem, type TestSystem } from '../support/system';
+
+/**
+ * The least-privilege Redis users (redisAclRules) on the shared stack's running Redis: users
+ * with a name prefix of this test's own, made with ACL SETUSER and deleted afterwards, on a
+ * queue prefix of its own. Each role does its part through BullMQ itself (a host job added,
+ * consumed, its result added, consumed, the run's progress counted and read), and each is
+ * refused what it must not do: a worker or the dashboard cannot add a host job, the master
+ * cannot touch results, no role administers the server or reaches another prefix's keys.
+ */
+const suffix = randomUUID().slice(0, 8);
+const prefix = `test-acl-${suffix}`;
+const namePrefix = `t-acl-${suffix}-`;
+const config = connectionConfigFromEnv({ ...process.env, ...stackEnv('unused') }).redis;
+const RUN_ID = '6f1c2d3e-1a2b-11f0-8a3b-0242ac120002';
+/** Refused by the ACL: a key or command at the top level (NOPERM), or a command inside a script. */
+const NOPERM = /NOPERM|The user executing the script can't run this command/;
+
+describe('Redis users per role', () => {
+  const admin: Redis = redisConnection(config) as Redis;
+  const passwords = new Map<string, string>();
+  const open: Array<{ close(): Promise<void> | void }> = [];
+
+  /** A connection as `user` (one of this test's users). */
+  function as(user: string, blocking = false): Redis {
+    const url = new URL(config.url);
+    url.username = user;
+    url.password = passwords.get(user) ?? '';
+    const connection = redisConnection({ ...config, url: url.toString() }, { blocking }) as Redis;
+    open.push({ close: () => void connection.disconnect() });
+    return connection;
+  }
+  const user = (role: RedisRole, dashboardActions = false) => `${redisRoleUser(role, namePrefix)}${dashboardActions ? '-actions' : ''}`;
+  function queue(role: RedisRole, name: string, dashboardActions = false): Queue {
+    const q = new Queue(name, { connection: as(user(role, dashboardActions)), prefix });
+    open.push(q);
+    return q;
+  }
+
+  beforeAll(async () => {
+    // The stack's own code, as `stack up` runs it on the stack's running Redis, with this test's names and prefix.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-users-'));
+    const urls = await ensureRedisUsers(() => undefined, { url: config.url, queuePrefix: prefix, namePrefix, dir });
+    for (const role of redisRoles) {
+      passwords.set(user(role), decodeURIComponent(new URL(urls[role]).password));
+      expect(statSync(path.join(dir, `${role}.password`)).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path.join(dir, `${role}.env`), 'utf8')).toBe(`export SIMPLECM_REDIS_URL=${urls[role]}\n`);
+    }
+    const actions = user('dashboard', true);
+    passwords.set(actions, randomBytes(18).toString('hex'));
+    await admin.call('ACL', 'SETUSER', ...redisAclUserArgs(actions, { clear: passwords.get(actions) ?? '' }, redisAclRules('dashboard', prefix, { queueActions: true })));
+  });
+
+  afterAll(async () => {
+    for (const o of open.reverse()) await Promise.resolve(o.close()).catch(() => undefined);
+    if (passwords.size > 0) await admin.call('ACL', 'DELUSER', ...passwords.keys());
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await admin.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    admin.disconnect();
+  });
+
+  it('each role does its part through BullMQ: add, consume, hand off, consume, count, read', async () => {
+    const hostJobId = `run.${RUN_ID}.host.web1`;
+    const resultJobId = `result.${RUN_ID}.host.web1`;
+    await queue('master', HOSTS_QUEUE).add('host', { host: 'web1' }, { jobId: hostJobId });
+
+    const results = queue('worker', RESULTS_QUEUE);
+    const worker = new Worker(HOSTS_QUEUE, async (job: Job) => {
+      await results.add('result', { from: job.id }, { jobId: resultJobId });
+      return 'converged';
+    }, { connection: as(user('worker'), true), prefix, lockDuration: 30_000 });
+    open.push(worker);
+    const consumerConnection = as(user('results'));
+    const consumer = new Worker(RESULTS_QUEUE, async (job: Job) => {
+      await recordHostProgress(consumerConnection, prefix, RUN_ID, 'web1', 'changed', { ...emptyCounts(), changed: 1 });
+      return job.data as unknown;
+    }, { connection: as(user('results'), true), prefix });
+    open.push(consumer);
+
+    const dashboardHosts = queue('dashboard', HOSTS_QUEUE);
+    const dashboardResults = queue('dashboard', RESULTS_QUEUE);
+    await waitUntil('the result to be consumed', async () => (await dashboardResults.getJobCounts('completed')).completed === 1);
+    expect(await dashboardHosts.getJobCounts('completed', 'failed', 'wait')).toEqual({ completed: 1, failed: 0, wait: 0 });
+    expect((await dashboardResults.getJob(resultJobId))?.data).toEqual({ from: hostJobId });
+    expect((await readRunProgress(as(user('dashboard')), prefix, RUN_ID)).counts.changed).toBe(1);
+    expect((await readRunProgress(as(user('master')), prefix, RUN_ID)).hostsDone).toBe(1);
+    await worker.close();
+    await consumer.close();
+  }, 60_000);
+
+  it('a worker cannot add a host job, nor can the results consumer or the dashboard; the master cannot touch results', async () => {
+    const forged = { host: 'web2', command: 'rm -rf /' };
+    const jobId = `run.${RUN_ID}.host.web2`;
+    for (const role of ['worker', 'results', 'dashboard'] as const) {
+      await expect(queue(role, HOSTS_QUEUE).add('host', forged, { jobId })).rejects.toThrow(NOPERM);
+    }
+    await expect(queue('dashboard', HOSTS_QUEUE, true).add('host', forged, { jobId })).rejects.toThrow(NOPERM);
+    await expect(queue('dashboard', RESULTS_QUEUE).add('result', forged, { jobId: `result.${RUN_ID}.host.web2` })).rejects.toThrow(NOPERM);
+    await expect(queue('results', RESULTS_QUEUE).add('result', forged, { jobId: `result.${RUN_ID}.host.web2` })).rejects.toThrow(NOPERM);
+    // The master: no result job, no reading results, no progress of its own making.
+    await expect(queue('master', RESULTS_QUEUE).add('result', forged, { jobId: `result.${RUN_ID}.host.web2` })).rejects.toThrow(NOPERM);
+    await expect(queue('master', RESULTS_QUEUE).getJobCounts('wait')).rejects.toThrow(NOPERM);
+    await expect(recordHostProgress(as(user('master')), prefix, RUN_ID, 'web2', 'ok', emptyCounts())).rejects.toThrow(NOPERM);
+    // Nor does a worker count progress (only the results consumer does), nor the dashboard write anything.
+    await expect(recordHostProgress(as(user('worker')), prefix, RUN_ID, 'web2', 'ok', emptyCounts())).rejects.toThrow(NOPERM);
+    await expect(as(user('dashboard')).hset(`${prefix}:${HOSTS_QUEUE}:run.${RUN_ID}.host.web1`, 'data', JSON.stringify(forged))).rejects.toThrow(NOPERM);
+    // Nothing was added by any of the refused calls.
+    expect(await admin.exists(`${prefix}:${HOSTS_QUEUE}:${jobId}`)).toBe(0);
+  }, 60_000);
+
+  it('no role administers the server or reaches keys outside its prefix', async () => {
+    for (const role of redisRoles) {
+      const c = as(user(role));
+      await expect(c.call('CONFIG', 'GET', 'requirepass')).rejects.toThrow(NOPERM);
+      await expect(c.keys('*')).rejects.toThrow(NOPERM);
+      await expect(c.call('ACL', 'LIST')).rejects.toThrow(NOPERM);
+      await expect(c.flushall()).rejects.toThrow(NOPERM);
+      await expect(c.get(`simplecm:run-key:${suffix}`)).rejects.toThrow(NOPERM);
+      await expect(c.set(`other-${suffix}`, 'x')).rejects.toThrow(NOPERM);
+    }
+  });
+
+  it('with queue actions, the dashboard pauses and resumes a queue, still without adding jobs', async () => {
+    const hosts = queue('dashboard', HOSTS_QUEUE, true);
+    await hosts.pause();
+    expect(await hosts.isPaused()).toBe(true);
+    await hosts.resume();
+    expect(await hosts.isPaused()).toBe(false);
+    await expect(queue('dashboard', HOSTS_QUEUE).pause()).rejects.toThrow(NOPERM);
+  });
+});
+
+describe('the apps on their own Redis users', () => {
+  let system: TestSystem;
+  let users: string[] = [];
+  const admin: Redis = redisConnection(config) as Redis;
+
+  beforeAll(async () => {
+    system = await createTestSystem('redis-users');
+    await system.seed();
+  }, 120_000);
+  afterAll(async () => {
+    await system?.close();
+    if (users.length > 0) await admin.call('ACL', 'DELUSER', ...users);
+    admin.disconnect();
+  });
+
+  it('the real master, worker and results consumer run a whole run, and the dashboard shows it, each as its role', async () => {
+    const namePrefix = `t-acl-${suffix}-apps-`;
+    const urls = await ensureRedisUsers(() => undefined, { url: config.url, queuePrefix: system.prefix, namePrefix, dir: mkdtempSync(path.join(os.tmpdir(), 'redis-users-')) });
+    users = redisRoles.map((role) => redisRoleUser(role, namePrefix));
+    const as = (role: RedisRole) => ({ ...system.env, SIMPLECM_REDIS_URL: urls[role] });
+    system.processes.push(startProcess('worker', ['--name', 'w1'], as('worker')), startProcess('results-consumer', [], as('results')));
+    const master = startProcess('enqueue', ['--wait'], as('master'));
+    system.processes.push(master);
+    // The example fleet: host5 fails on purpose, so --wait ends with exit 1 once all 5 hosts are counted.
+    expect({ code: await master.exited, tail: master.output().slice(-600) }).toEqual({ code: 1, tail: expect.stringMatching(/5\/5 hosts; operations ok=\d+ changed=\d+ failed=1 skipped=\d+ unreachable=0 rejected=0/) });
+    // The dashboard as its role: run history, live progress and Bull Board's queues all answer.
+    const runId = /run ([0-9a-f-]{36})/.exec(master.output())?.[1];
+    const dashboard = await startDashboardProcess(as('dashboard'));
+    system.processes.push(dashboard.process);
+    const auth = `Basic ${Buffer.from(`${dashboardCredentials.user}:${dashboardCredentials.password}`).toString('base64')}`;
+    for (const page of ['/', `/runs/${runId}`, `/api/runs/${runId}`, '/queues/api/queues?activeQueue=hosts&status=completed&page=1', `/queues/api/queues/hosts/run.${runId}.host.host1`]) {
+      const response = await fetch(new URL(page, dashboard.url), { headers: { authorization: auth } });
+      expect({ page, status: response.status }).toEqual({ page, status: 200 });
+    }
+    expect(system.processes.map((p) => p.output()).join('\n')).not.toMatch(/NOPERM|can't run this command/);
+  }, 180_000);
+});
