@@ -51,6 +51,12 @@ export interface EnqueueOptions {
   batchPauseMs?: number;
   /** `--wait`: show progress until every host is done, then a recap; exit 1 if any host failed. @defaultValue `false` */
   wait?: boolean;
+  /**
+   * `--local`: plan and enqueue in this process even when a resident master (`simplecm master`)
+   * is running; without it the run is submitted to the masters when one is, else planned here.
+   * @defaultValue `false`
+   */
+  local?: boolean;
   /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
   /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
@@ -72,6 +78,7 @@ export interface EnqueueConfig {
   readonly batchSize: number;
   readonly batchPauseMs: number;
   readonly wait: boolean;
+  readonly local: boolean;
   readonly modulesDir: string | undefined;
   readonly signingKeyFile: string;
   readonly jobTtlSeconds: number;
@@ -112,6 +119,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE', about: 'host jobs added per Redis round trip' }, 1, 5_000),
   batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS', about: 'pause after each batch (a test hook)' }, 0, 600_000),
   wait: switchSetting({ flag: 'wait', about: 'show progress until every host is done, then a recap; exit 1 if any host failed' }),
+  local: switchSetting({ flag: 'local', about: 'plan in this process even when a resident master is running (the default when none is)' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
   signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
@@ -126,6 +134,7 @@ const enqueueDefaults = {
   batchSize: 200,
   batchPauseMs: 0,
   wait: false,
+  local: false,
   jobTtlSeconds: HOST_JOB_TTL_SECONDS,
 } satisfies EnqueueOptions;
 
@@ -155,6 +164,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     batchSize: o.batchSize,
     batchPauseMs: o.batchPauseMs,
     wait: o.wait,
+    local: o.local,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
     jobTtlSeconds: o.jobTtlSeconds,
@@ -167,7 +177,8 @@ export function enqueueHelp(usage = 'simplecm run [options]'): string {
   return formatCommandHelp(
     {
       usage,
-      summary: 'Plans a run from the desired state in Cassandra and enqueues one job per host on Redis (npm run enqueue is the same command).',
+      summary:
+        'Plans a run from the desired state in Cassandra and enqueues one job per host on Redis (npm run enqueue is the same command). When a resident master is running (simplecm master) the run is submitted to it; --local plans in this process.',
       examples: [
         'simplecm run --wait',
         "simplecm run --limit 'web:&eu:!web3' --check --wait",

@@ -11,3 +11,5 @@ export * from './canonical-json';
 export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';
+export * from './run-request';
+export * from './master-presence';
