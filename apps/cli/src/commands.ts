@@ -27,6 +27,7 @@ export type CliCommand = AppCommand | ToolCommand;
 export const cliCommands: Readonly<Record<string, CliCommand>> = {
   run: { kind: 'app', app: 'enqueue', prefix: [], summary: 'plan a run and enqueue one job per host, through a resident master when one runs (--limit, --check, --rerun-failed, --wait, --local)' },
   master: { kind: 'app', app: 'master', prefix: [], summary: 'the resident master: plan and enqueue run requests (long-running; run several)', longRunning: true },
+  cancel: { kind: 'app', app: 'cancel', prefix: [], summary: "cancel a run: remove its waiting hosts, let running ones finish" },
   runs: { kind: 'app', app: 'read', prefix: ['runs'], summary: 'list recent runs' },
   results: { kind: 'app', app: 'read', prefix: ['results'], summary: "a run's hosts, or one host's operations" },
   state: { kind: 'app', app: 'state', prefix: [], summary: 'the desired state as files: validate|diff|apply|export|import-ansible|revisions|seed' },

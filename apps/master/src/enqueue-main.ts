@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { CommandExit, connectionConfigFromEnv, wantsHelp } from '@simplecm/config';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { HOSTS_QUEUE, jobSigner, liveMasters, probeRedis, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
+import { HOSTS_QUEUE, jobSigner, liveMasters, probeRedis, readRunCancel, readRunProgress, redisConnection, type HostJobData } from '@simplecm/queue';
 import { connectCassandraWithin, resultStore, runStore, type CassandraClient } from '@simplecm/store';
 import { progressReporter } from '@simplecm/terminal';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
@@ -129,10 +129,12 @@ async function waitForRun(deps: WaitDeps, runId: string, hostCount: number): Pro
         await deps.enqueueAgain(runId);
         console.error(`enqueue: Redis reconnected; the jobs of run ${runId} are all there`);
       }
-      const p = await readRunProgress(redis, prefix, runId);
+      const [p, cancel] = await Promise.all([readRunProgress(redis, prefix, runId), readRunCancel(redis, prefix, runId)]);
       outage = false;
       bar.update({ done: p.hostsDone, failed: p.hostsFailed, total: hostCount });
       if (p.hostsDone >= hostCount) break;
+      // Cancelled (simplecm cancel): the hosts taken out will never be done.
+      if (cancel?.state === 'cancelled' && p.hostsDone + cancel.hostsCancelled >= hostCount) break;
     } catch (error) {
       noteOutage(error);
     }

@@ -20,6 +20,8 @@ export interface EnqueueDeps extends PlanSource {
   /** Called once the run is recorded, before any job is added (so a crash after it can be resumed). */
   readonly onRunCreated?: (runId: string, hostCount: number) => void;
   readonly onProgress?: (enqueued: number, total: number) => void;
+  /** Whether the run is being cancelled (`simplecm cancel`): checked before each batch; no batch is added after it says yes. */
+  readonly isCancelled?: (runId: string) => Promise<boolean>;
   /** The id of the newest state revision (null when none): recorded as the one the run converges. */
   readonly latestStateRevision?: () => Promise<string | null>;
 }
@@ -115,6 +117,7 @@ async function addHostJobs(
   const inFlight: Array<Promise<void>> = [];
   try {
     for await (const batch of batches) {
+      if (deps.isCancelled && (await deps.isCancelled(runId))) break;
       const adding = add(batch);
       // Awaited below; until then a failure must not count as unhandled.
       adding.catch(() => undefined);

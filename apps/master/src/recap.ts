@@ -8,7 +8,7 @@ export function formatRecap(run: Run, hosts: readonly RunHost[], more: boolean):
   return [
     formatTable(runHostColumns, hosts),
     more ? `… more hosts: npm run results -- ${run.runId}` : '',
-    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts; operations ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`,
+    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts${run.hostsCancelled ? ` (${run.hostsCancelled} cancelled)` : ''}; operations ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`,
   ]
     .filter(Boolean)
     .join('\n');

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '@simplecm/config';
 import type { HostStatus, RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, readRunCancel, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
 import { inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type CassandraClient } from '@simplecm/store';
 import { EmptyTargetError, enqueueRun, type EnqueuedRun } from './enqueue';
 import type { TagSelection } from './select-operations';
@@ -72,6 +72,7 @@ export function createRunPlanner(c: PlannerConnections, settings: PlannerSetting
           createRun: runs.createRun,
           newRunId,
           claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(c.redis, c.prefix, runKey, candidate)).runId,
+          isCancelled: async (runId: string) => (await readRunCancel(c.redis, c.prefix, runId)) !== undefined,
           onRunCreated: hooks.onRunCreated,
           onProgress: hooks.onProgress,
           latestStateRevision: async () => (await latestStateRevision(c.cassandra, c.keyspace))?.revisionId ?? null,

@@ -13,3 +13,4 @@ export * from './result-mac';
 export * from './probe-redis';
 export * from './run-request';
 export * from './master-presence';
+export * from './run-cancel';
