@@ -11,3 +11,4 @@ export * from './cassandra-client';
 export * from './store-errors';
 export * from './desired-state-store';
 export * from './state-revisions';
+export * from './drift';
