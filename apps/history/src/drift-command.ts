@@ -1,7 +1,5 @@
-import { z } from 'zod';
 import { formatCommandHelp, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
-import { parseHostPattern } from '@simplecm/domain';
-import { errorMessage } from '@simplecm/kernel';
+import { hostPatternTextSchema } from '@simplecm/domain';
 import { driftStore, inventoryStore, runStore, type DriftedHost } from '@simplecm/store';
 import { formatTable, type Column } from '@simplecm/terminal';
 import { connectHistory, HISTORY_ENV } from './history-connect';
@@ -14,13 +12,7 @@ interface DriftOptions {
 const driftSettings: SettingSpec<DriftOptions> = {
   limit: textSetting(
     { flag: 'limit', valueName: 'PATTERN', about: "only the hosts the pattern selects (as simplecm run --limit), e.g. 'web:!web3'" },
-    z.string().superRefine((text, ctx) => {
-      try {
-        parseHostPattern(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: errorMessage(error) });
-      }
-    }),
+    hostPatternTextSchema,
   ),
   json: switchSetting({ flag: 'json', about: 'one JSON object {"hosts": [...]}' }),
 };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
-import { groupNameSchema, hostnameSchema, parseHostPattern, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
-import { errorMessage } from '@simplecm/kernel';
+import { groupNameSchema, hostnameSchema, hostPatternTextSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { HOST_JOB_TTL_SECONDS, type RunOptions } from '@simplecm/queue';
 import type { TagSelection } from './select-operations';
 
@@ -94,13 +93,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   group: textSetting({ flag: 'group', valueName: 'GROUP', about: 'only the hosts of this group' }, groupNameSchema),
   limit: textSetting(
     { flag: 'limit', valueName: 'PATTERN', about: "only the hosts the pattern selects: names, groups, globs, '&' (and), '!' (not), e.g. 'web:&eu:!web3'" },
-    z.string().superRefine((text, ctx) => {
-      try {
-        parseHostPattern(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: errorMessage(error) });
-      }
-    }),
+    hostPatternTextSchema,
   ),
   rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed or were unreachable in that run' }, runIdText),
   // Tag names have the charset of group names.
