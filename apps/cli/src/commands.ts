@@ -28,6 +28,7 @@ export const cliCommands: Readonly<Record<string, CliCommand>> = {
   run: { kind: 'app', app: 'enqueue', prefix: [], summary: 'plan a run and enqueue one job per host, through a resident master when one runs (--limit, --check, --rerun-failed, --wait, --local)' },
   master: { kind: 'app', app: 'master', prefix: [], summary: 'the resident master: plan and enqueue run requests (long-running; run several)', longRunning: true },
   cancel: { kind: 'app', app: 'cancel', prefix: [], summary: "cancel a run: remove its waiting hosts, let running ones finish" },
+  schedule: { kind: 'app', app: 'schedule', prefix: [], summary: 'runs on a timer, planned by the masters: add|list|remove|pause|resume' },
   runs: { kind: 'app', app: 'read', prefix: ['runs'], summary: 'list recent runs' },
   results: { kind: 'app', app: 'read', prefix: ['results'], summary: "a run's hosts, or one host's operations" },
   drift: { kind: 'app', app: 'read', prefix: ['drift'], summary: 'hosts whose latest check run found changes to make, since when (--limit, --json)' },

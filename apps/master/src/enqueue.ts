@@ -52,6 +52,8 @@ export interface EnqueueRunOptions {
   readonly spoolDir?: string;
   /** Only these operations are sent (`--tags`, `--skip-tags`); default all. Shown in the run's target. */
   readonly selection?: TagSelection;
+  /** Who asked, shown at the end of the run's target (`schedule:nightly`); default nothing. */
+  readonly origin?: string;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: 
     // Pass one checked each host's part of its job; this is the rest, the same for every host.
     const runPart = hostJobRunSchema.safeParse({ runId: id, options, hostCount });
     if (!runPart.success) throw new Error(`run ${id}: workers would refuse its host jobs: ${describeJobIssues(runPart.error)}`);
-    await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}`, hostCount, stateRevision });
+    await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}${settings.origin ? ` ${settings.origin}` : ''}`, hostCount, stateRevision });
     deps.onRunCreated?.(id, hostCount);
     await addHostJobs(deps, spool.read(settings.batchSize ?? 200), { runId: id, options, hostCount }, settings);
     return { runId: id, hostCount, stateRevision };

@@ -38,6 +38,10 @@ async function main(): Promise<void> {
     planned: (request, answer) =>
       logger.info({ requestId: request.requestId, source: request.source, runId: answer.runId, hosts: answer.hostCount }, `run ${answer.runId}: ${answer.hostCount} host job(s) enqueued (request ${request.requestId})`),
     refused: (jobId, reason) => logger.warn({ job: jobId }, `request ${jobId} refused: ${reason}`),
+    fired: (schedule, outcome) =>
+      'started' in outcome
+        ? logger.info({ schedule, runId: outcome.started.runId, hosts: outcome.started.hostCount }, `schedule ${schedule}: run ${outcome.started.runId}: ${outcome.started.hostCount} host job(s) enqueued`)
+        : logger.info({ schedule }, `schedule ${schedule}: skipped: ${outcome.skipped}`),
   });
   worker.on('error', (error) => logger.error(`run requests: ${errorMessage(error)}`));
   await worker.waitUntilReady();

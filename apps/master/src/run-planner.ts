@@ -38,6 +38,8 @@ export interface RunPlan {
   readonly options: RunOptions;
   readonly selection: TagSelection;
   readonly connectAttempts: number;
+  /** Shown at the end of the run's target: `schedule:<name>` for a scheduled run. */
+  readonly origin?: string;
 }
 
 export interface PlanHooks {
@@ -79,7 +81,7 @@ export function createRunPlanner(c: PlannerConnections, settings: PlannerSetting
         },
         target,
         plan.options,
-        { runId: plan.runId, connectAttempts: plan.connectAttempts, batchSize: settings.batchSize, batchPauseMs: settings.batchPauseMs, selection: plan.selection },
+        { runId: plan.runId, connectAttempts: plan.connectAttempts, batchSize: settings.batchSize, batchPauseMs: settings.batchPauseMs, selection: plan.selection, origin: plan.origin },
       );
     },
   };

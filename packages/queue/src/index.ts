@@ -14,3 +14,4 @@ export * from './probe-redis';
 export * from './run-request';
 export * from './master-presence';
 export * from './run-cancel';
+export * from './run-schedule';
