@@ -1,11 +1,12 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
-import { CommandExit, ConfigError, connectionConfigFromEnv, parseCli, wantsHelp } from '@simplecm/config';
+import { ConfigError, connectionConfigFromEnv, parseCli, wantsHelp } from '@simplecm/config';
 import { RUN_ID_PATTERN } from '@simplecm/domain';
-import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
+import { closeAll, type Releaser } from '@simplecm/kernel';
 import { HOSTS_QUEUE, markRunCancelled, markRunCancelling, pendingJobsOfRun, probeRedis, readRunProgress, redisConnection } from '@simplecm/queue';
 import { connectCassandraWithin, runStore } from '@simplecm/store';
 import { cancelRun } from './cancel-run';
+import { runCommand } from './run-command';
 
 const USAGE = 'usage: simplecm cancel <runId> [--json] [--connect-timeout S]';
 const HELP = `${USAGE}
@@ -75,10 +76,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`cancel: ${coerceError(error).message}`);
-    process.exit(error instanceof ConfigError ? CommandExit.badInput : CommandExit.unavailable);
-  },
-);
+runCommand('cancel', main);

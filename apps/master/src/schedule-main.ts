@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { CommandExit, ConfigError, connectionConfigFromEnv, parseCli, wantsHelp } from '@simplecm/config';
 import { describeTarget, groupNameSchema, hostPatternTextSchema } from '@simplecm/domain';
-import { closeAll, coerceError, errorMessage, type Releaser } from '@simplecm/kernel';
+import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import {
   deleteSchedule,
   getSchedule,
@@ -23,6 +23,7 @@ import {
   type ScheduleFiring,
 } from '@simplecm/queue';
 import { formatTable, type Column } from '@simplecm/terminal';
+import { runCommand } from './run-command';
 
 const HELP = `usage: simplecm schedule add NAME (--every 30m | --cron 'M H DoM Mon DoW') [--limit PATTERN] [--check] [--tags T1,T2] [--skip-tags T1,T2] [--keep-going] [--overlap skip|queue]
        simplecm schedule list [--json]
@@ -198,10 +199,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`schedule: ${coerceError(error).message}`);
-    process.exit(error instanceof ConfigError ? CommandExit.badInput : CommandExit.unavailable);
-  },
-);
+runCommand('schedule', main);
