@@ -42,17 +42,24 @@ function read(pid: number, file: string): string | undefined {
   }
 }
 
+/** A `VmRSS:   12345 kB` line (or a whole status file) as kB: resident memory now. */
+export function rssKbFromStatus(status: string): number {
+  const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
 export interface ProcSample {
   readonly cpuSeconds: number;
   readonly hwmKb: number;
+  readonly rssKb: number;
 }
 
-/** CPU seconds and peak RSS of a live process, or undefined when it is gone. */
+/** CPU seconds, peak and current RSS of a live process, or undefined when it is gone. */
 export function sampleProcess(pid: number): ProcSample | undefined {
   const stat = read(pid, 'stat');
   const status = read(pid, 'status');
   if (stat === undefined || status === undefined) return undefined;
-  return { cpuSeconds: cpuSecondsFromStat(stat), hwmKb: hwmKbFromStatus(status) };
+  return { cpuSeconds: cpuSecondsFromStat(stat), hwmKb: hwmKbFromStatus(status), rssKb: rssKbFromStatus(status) };
 }
 
 /** Starts a new peak-RSS window for the process (VmHWM := current RSS). */

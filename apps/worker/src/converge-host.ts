@@ -5,7 +5,7 @@ import {
   type HostResult,
   type OperationResult,
 } from '@simplecm/domain';
-import { MODULE_PRELUDE, renderOperation, sensitiveValuesOf, type ModuleRegistry } from '@simplecm/modules';
+import { MODULE_FUNCTIONS, MODULE_PRELUDE_HEADER, renderOperation, sensitiveValuesOf, type ModuleRegistry } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
 import { coerceError } from '@simplecm/kernel';
 import { buildDriverScript, connectHost, newFrameMarker, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
@@ -62,7 +62,7 @@ function renderAll(job: HostJobData, ctx: ConvergeContext): { scripts: string[] 
   const scripts: string[] = [];
   for (const [index, op] of job.operations.entries()) {
     try {
-      scripts.push(`${MODULE_PRELUDE}\n${renderOperation(ctx.modules, op, job.host.hostname)}`);
+      scripts.push(`${MODULE_PRELUDE_HEADER}${renderOperation(ctx.modules, op, job.host.hostname)}`);
     } catch (error) {
       return { failedAt: index, message: coerceError(error).message };
     }
@@ -111,7 +111,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
         timeoutSeconds: options.operationTimeoutSeconds,
         become: op.become ?? host.become ?? undefined,
       })),
-      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker },
+      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker, functions: MODULE_FUNCTIONS },
     );
     const run = await runDriver(client, host.hostname, script, {
       limit: ctx.outputLimitBytes,

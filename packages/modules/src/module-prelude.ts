@@ -1,9 +1,15 @@
 /**
- * Bash that the runner puts before every module body: strict mode, a check of the contract's
- * environment, and the helpers modules use to report changes. The module contract, in full, is
- * in modules/README.md. Ends with a newline, so `MODULE_PRELUDE + body` is a valid script.
+ * Bash that every module body runs after, in two parts (the module contract, in full, is in
+ * modules/README.md):
+ * - MODULE_PRELUDE_HEADER: strict mode, a check of the contract's environment, the locale. It
+ *   starts every operation's own script.
+ * - MODULE_FUNCTIONS: the helpers modules use to report changes and write files. A worker's
+ *   driver defines them once per host job and each operation inherits them, instead of sending
+ *   and parsing the same ~10 KB once per operation (see buildDriverScript's `functions`).
+ * MODULE_PRELUDE is both, for a runner that runs one operation on its own (tests, the bench's
+ * raw bound and Ansible). Each part ends with a newline, so `MODULE_PRELUDE + body` is a valid script.
  */
-export const MODULE_PRELUDE = `# --- SimpleCM module prelude (contract: modules/README.md) ---
+export const MODULE_PRELUDE_HEADER = `# --- SimpleCM module prelude (contract: modules/README.md) ---
 set -euo pipefail
 case "\${SIMPLECM_CHECK:-}" in
   0 | 1) ;;
@@ -13,8 +19,9 @@ if [ -z "\${SIMPLECM_CHANGES:-}" ]; then printf 'simplecm: SIMPLECM_CHANGES is n
 # The contract's locale, set here too (not every runner exports it): the helpers below count
 # bytes with \${#x} and read -n, and compare bytes, which only LC_ALL=C guarantees.
 export LC_ALL=C
+`;
 
-# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(…) of
+export const MODULE_FUNCTIONS = `# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(…) of
 # builtins still forks), so the helpers below do in bash what needs no other program.
 
 # simplecm_change WHAT: records one change as one line of $SIMPLECM_CHANGES (line breaks in WHAT
@@ -205,3 +212,5 @@ __simplecm_write() {
 }
 # --- end of prelude ---
 `;
+
+export const MODULE_PRELUDE = `${MODULE_PRELUDE_HEADER}${MODULE_FUNCTIONS}`;

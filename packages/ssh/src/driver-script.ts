@@ -42,6 +42,12 @@ export interface DriverOptions {
   readonly marker: string;
   readonly keepGoing: boolean;
   readonly outputLimitBytes?: number;
+  /**
+   * Shell functions every operation may call (the module helpers, MODULE_FUNCTIONS): defined once
+   * at the top of the driver, so each operation's subshell inherits them and its script carries
+   * only its own text; put before the script of an operation run as another user (a new bash).
+   */
+  readonly functions?: string;
 }
 
 /**
@@ -114,6 +120,9 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
   const lines = [
     'set -u',
     'export LC_ALL=C',
+    ...(options.functions ? [options.functions.replace(/\n$/, '')] : []),
+    // The same text as a word, only when an operation runs as another user and needs it.
+    `__fns=${operations.some((op) => op.become) && options.functions ? shellQuote(options.functions) : "''"}`,
     // DRIVER_COMMAND saved this script as $__d/driver in a directory of its own.
     '__d=${0%/*}',
     'trap \'rm -rf -- "$__d"\' EXIT',
@@ -149,7 +158,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     `__asw=${shellQuote(BECOME_WRAPPER)}`,
     '__run() {',
     '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid verdict',
-    '  printf "%s" "$4" > "$__d/op.sh"',
+    '  printf "%s%s" "${as:+$__fns}" "$4" > "$__d/op.sh"',
     '  : > "$__d/changes"',
     '  __c=',
     '  __ms; t0=$__now',
@@ -159,7 +168,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '      export SIMPLECM_CHECK=$__check SIMPLECM_CHANGES=$__d/changes',
     '      __op=$__d/op.sh',
     '      unset -f __run __ms __watch',
-    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg',
+    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw',
     '      set +um --',
     '      trap - EXIT',
     '      . "$__op"',
@@ -174,7 +183,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // the wrapper appends the change list to the same descriptor, which the driver copies out.
     '    sudo -n -u "$as" -- bash --noprofile --norc -c "$__asw" simplecm "$to" "$__check" 0<> "$__d/op.sh" > "$__d/out" 2> "$__d/err"',
     '    __rc=$?',
-    '    tail -c "+$(( ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
+    '    tail -c "+$(( ${#__fns} + ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
     '  fi',
   '  __ms; t1=$__now',
     '  if [ -s "$__d/out" ] || [ -s "$__d/err" ]; then',

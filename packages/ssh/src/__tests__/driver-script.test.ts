@@ -205,6 +205,38 @@ describe('driver script', () => {
     });
   });
 
+  describe('functions defined once for every operation', () => {
+    const functions = 'greet() { printf "hello %s\\n" "$1"; }\n';
+    const header = 'set -euo pipefail\n';
+
+    it('are in the driver once, whatever the number of operations, and every operation can call them', async () => {
+      const ops = [0, 1, 2].map((seq) => ({ seq, script: `${header}greet op${seq}`, timeoutSeconds: 30 }));
+      const script = buildDriverScript(ops, { mode: 'apply', keepGoing: false, marker: newFrameMarker(), functions });
+      expect(script.split('greet() {')).toHaveLength(2);
+      const { frames } = await runLocally(ops, { mode: 'apply', keepGoing: false, functions });
+      expect(frames.map((f) => [f.exitCode, f.stdout.toString()])).toEqual([
+        [0, 'hello op0\n'],
+        [0, 'hello op1\n'],
+        [0, 'hello op2\n'],
+      ]);
+    });
+
+    it('are not there without the option (an operation then brings its own)', async () => {
+      const { frames } = await runLocally([{ seq: 0, script: `${header}greet x`, timeoutSeconds: 30 }], { mode: 'apply', keepGoing: true });
+      expect(frames[0]!.exitCode).toBe(127);
+    });
+
+    const becomeOk = process.getuid?.() === 0 && spawnSync('sudo', ['-n', '-u', 'nobody', 'true']).status === 0 ? it : it.skip;
+    becomeOk('reach an operation run as another user, whose change list still comes back', async () => {
+      const ops = [{ seq: 0, script: `${header}greet "$(id -un)"; simplecm_change "made z" || true`, timeoutSeconds: 30, become: 'nobody' }];
+      const withChange = `${functions}simplecm_change() { printf "%s\\n" "$1" >> "$SIMPLECM_CHANGES"; }\n`;
+      const { frames } = await runLocally(ops, { mode: 'apply', keepGoing: true, functions: withChange });
+      expect(frames[0]!.exitCode).toBe(0);
+      expect(frames[0]!.stdout.toString()).toBe('hello nobody\n');
+      expect(frames[0]!.changes.toString()).toBe('made z\n');
+    });
+  });
+
   // Needs root and sudo on this machine (it is how the tests run here); elsewhere it is skipped.
   const asRoot = process.getuid?.() === 0 && spawnSync('sudo', ['-n', '-u', 'nobody', 'true']).status === 0 ? describe : describe.skip;
   asRoot('an operation run as another user (become)', () => {

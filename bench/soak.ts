@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:soak -- [--runs 200] [--hosts 200] [--concurrency HOSTS] [--minutes 0] [--out DIR]`:
+ * one worker and one results consumer, started once, serve consecutive runs of the bench
+ * workload (ten file operations per host); their resident memory is sampled after every run
+ * and the peak during it. Memory that grows run after run is a leak (listeners, maps keyed by
+ * run, ssh2 channels, job data held); a plateau is not. Writes soak.md (tables) and soak.svg
+ * (the chart) to bench/results for a full run, .bench/results when a flag narrows it.
+ * `--minutes N` stops after N minutes even if fewer runs were done (0: no time bound).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { intFlag, parseCli } from '@simplecm/config';
+import { errorMessage } from '@simplecm/kernel';
+import { buildStaleApps, repoRoot } from '@simplecm/stack';
+import { ensureStack, stackHosts, waitForServices } from './bench-host-pool';
+import { createBenchSystem } from './bench-system';
+import { closeOpenResources } from './open-resources';
+import { resetPeakRss, sampleProcess } from './proc-stats';
+import { progressLog } from './progress-log';
+import { renderSoakChart, renderSoakReport, soakTrend, type SoakSample, type SoakSettings } from './soak-report';
+import { benchOperations, OPERATIONS_PER_HOST } from './workload';
+
+const flagSpec = {
+  runs: { type: 'string' },
+  hosts: { type: 'string' },
+  concurrency: { type: 'string' },
+  minutes: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+const flagsSchema = z.object({
+  runs: intFlag(2, 100_000).optional(),
+  hosts: intFlag(1, 1000).optional(),
+  concurrency: intFlag(1, 1000).optional(),
+  minutes: intFlag(0, 24 * 60).optional(),
+  out: z.string().min(1).optional(),
+});
+
+const rssMb = (pid: number, field: 'rssKb' | 'hwmKb'): number => {
+  const sample = sampleProcess(pid);
+  if (!sample) throw new Error(`process ${pid} is gone`);
+  return sample[field] / 1024;
+};
+
+async function main(): Promise<void> {
+  const { flags } = parseCli(process.argv.slice(2), flagSpec, flagsSchema);
+  const full = flags.runs === undefined && flags.hosts === undefined && flags.concurrency === undefined && flags.minutes === undefined;
+  const hosts = flags.hosts ?? 200;
+  const runs = flags.runs ?? 200;
+  const deadline = flags.minutes ? Date.now() + flags.minutes * 60_000 : Number.POSITIVE_INFINITY;
+  const outDir = path.resolve(flags.out ?? path.join(repoRoot, full ? 'bench/results' : '.bench/results'));
+  const settings: SoakSettings = { hosts, concurrency: flags.concurrency ?? hosts, operationsPerHost: OPERATIONS_PER_HOST, startedAt: new Date().toISOString() };
+  const log = progressLog();
+  await buildStaleApps();
+  await ensureStack(hosts, log);
+  const system = await createBenchSystem('soak');
+  const samples: SoakSample[] = [];
+  const save = () => {
+    if (samples.length < 2) return;
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'soak.md'), renderSoakReport(settings, samples));
+    fs.writeFileSync(path.join(outDir, 'soak.svg'), renderSoakChart(settings, samples));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`soak: ${signal}: keeping ${samples.length} runs in ${outDir}, cleaning up`);
+      save();
+      void closeOpenResources().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  try {
+    await system.putDesiredState(stackHosts(hosts).map((host) => ({ host, operations: benchOperations('soak') })));
+    const [worker] = await system.startWorkers(1, ['--concurrency', String(settings.concurrency)]);
+    const consumer = await system.startResults();
+    log(`soak: ${runs} runs of ${hosts} hosts; worker pid ${worker!.appPid} (RSS ${rssMb(worker!.appPid, 'rssKb').toFixed(0)} MB idle), consumer pid ${consumer.appPid}`);
+    for (let run = 1; run <= runs && Date.now() < deadline; run++) {
+      await waitForServices(log);
+      resetPeakRss(worker!.appPid);
+      resetPeakRss(consumer.appPid);
+      const t0 = Date.now();
+      const enqueue = await system.enqueue([]);
+      if (enqueue.code !== 0 || !enqueue.runId) throw new Error(`run ${run}: enqueue exited ${enqueue.code}: ${enqueue.output.slice(-1500)}`);
+      const row = await system.waitRunFinished(enqueue.runId, 10 * 60_000);
+      const done = row.counts.ok + row.counts.changed;
+      if (done !== hosts * OPERATIONS_PER_HOST) throw new Error(`run ${run}: ${done} of ${hosts * OPERATIONS_PER_HOST} operations ok or changed (failed ${row.counts.failed}, unreachable ${row.counts.unreachable})`);
+      samples.push({
+        run,
+        wallMs: Date.now() - t0,
+        workerRssMb: rssMb(worker!.appPid, 'rssKb'),
+        workerPeakMb: rssMb(worker!.appPid, 'hwmKb'),
+        consumerRssMb: rssMb(consumer.appPid, 'rssKb'),
+        consumerPeakMb: rssMb(consumer.appPid, 'hwmKb'),
+      });
+      const s = samples[samples.length - 1]!;
+      log(`soak: run ${run}/${runs} ${(s.wallMs / 1000).toFixed(1)} s; worker RSS ${s.workerRssMb.toFixed(0)} MB (peak ${s.workerPeakMb.toFixed(0)}), consumer ${s.consumerRssMb.toFixed(0)} MB (peak ${s.consumerPeakMb.toFixed(0)})`);
+      if (run % 10 === 0) save();
+    }
+    save();
+    const worst = soakTrend(samples.map((s) => s.workerRssMb));
+    log(`soak: ${samples.length} runs; worker RSS ${worst.secondQuarterMb.toFixed(0)} → ${worst.lastQuarterMb.toFixed(0)} MB (median 2nd → last quarter), slope ${worst.slopeMbPerRun.toFixed(2)} MB/run over the last half; report in ${path.relative(process.cwd(), outDir)}/soak.md`);
+  } finally {
+    await system.close();
+  }
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`soak: ${errorMessage(error)}\n`);
+  await closeOpenResources();
+  process.exit(1);
+});
