@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Operation } from '@simplecm/domain';
 import { startProcess } from '@simplecm/stack';
+import { waitUntil } from '../support/faults';
+import { startMaster } from '../support/master';
 import { createTestSystem, onHost, putDesiredState, stackHost, type TestSystem } from '../support/system';
 
 const HOSTS = [1, 2];
@@ -64,5 +66,23 @@ describe('drift: a check run is a drift probe (simplecm drift)', () => {
     await run([]);
     expect((await drift()).hosts).toEqual([]);
     expect((await onHost(1, `cat ${dir}/motd`)).stdout).toBe('desired\n');
+  }, 300_000);
+
+  it('a scheduled check run (resident master, --every) detects a file edited by hand', async () => {
+    await run([]);
+    expect((await drift()).hosts).toEqual([]);
+    await startMaster(system, 'drift-m1');
+    const add = startProcess('schedule', ['add', 'drift-probe', '--every', '2s', '--check'], system.env);
+    system.processes.push(add);
+    expect(await add.exited).toBe(0);
+    await onHost(2, `echo edited-by-hand > ${dir}/motd`);
+    const found = await waitUntil('a scheduled check to find host2 drifted', async () => (await drift()).hosts.find((h) => h.hostname === 'host2'), { timeoutMs: 90_000 });
+    expect(found).toMatchObject({ pending: 1, pendingOperations: ['drift file'] });
+    const byRun = await system.cassandra.execute(`SELECT target, mode FROM ${system.keyspace}.runs WHERE run_id = ?`, [found.runId], { prepare: true });
+    expect(byRun.first()?.get('target')).toBe('all schedule:drift-probe');
+    expect(byRun.first()?.get('mode')).toBe('check');
+    const remove = startProcess('schedule', ['remove', 'drift-probe'], system.env);
+    system.processes.push(remove);
+    expect(await remove.exited).toBe(0);
   }, 300_000);
 });
