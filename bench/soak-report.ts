@@ -104,7 +104,7 @@ const series = [
 export function renderSoakChart(settings: SoakSettings, samples: readonly SoakSample[]): string {
   const W = 820;
   const H = 420;
-  const M = { left: 60, right: 200, top: 40, bottom: 48 };
+  const M = { left: 60, right: 230, top: 40, bottom: 48 };
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const top = Math.max(50, ...samples.flatMap((s) => series.map((k) => s[k.key])));

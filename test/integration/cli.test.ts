@@ -1,36 +1,13 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { z } from 'zod';
 import { resultStore, runStore } from '@simplecm/store';
 import { startProcess } from '@simplecm/stack';
+import { runJsonSchema, simplecm } from '../support/simplecm';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // The `simplecm` command on the shared stack (non-destructive: no service is stopped; "down"
 // means an address where nothing listens). Its own keyspace and queue prefix, the example fleet
 // (examples/demo-state: host5 fails on purpose).
-const repoRoot = path.resolve(__dirname, '..', '..');
 
-function simplecm(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'simplecm.cjs'), ...args], { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const runJsonSchema = z.object({
-  runId: z.string().uuid(),
-  createdAt: z.string(),
-  mode: z.enum(['apply', 'check']),
-  target: z.string(),
-  hostCount: z.number().int(),
-  status: z.string(),
-  counts: z.object({ ok: z.number(), changed: z.number(), failed: z.number(), skipped: z.number(), unreachable: z.number() }),
-  hostsDone: z.number().int(),
-});
 /** `simplecm runs --json` (README: JSON output). */
 const runsJsonSchema = z.object({ runs: z.array(runJsonSchema), nextBefore: z.string().uuid().nullable() });
 /** `simplecm results <run> --json`. */
@@ -57,9 +34,11 @@ describe('simplecm', () => {
 
   it('every command answers --help with its flags, environment, an example and the exit codes', async () => {
     const expected: Record<string, RegExp[]> = {
-      run: [/--limit PATTERN/, /--rerun-failed RUN_ID/, /--connect-timeout S/, /SIMPLECM_REDIS_URL/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/, /simplecm run --limit/],
+      run: [/--limit PATTERN/, /--rerun-failed RUN_ID/, /--check /, /--diff /, /--json /, /--connect-timeout S/, /SIMPLECM_REDIS_URL/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/, /simplecm run --limit/],
+      exec: [/--limit PATTERN/, /-m, --module MODULE/, /-a, --args ATTRS/, /--no-wait/, /--json/, /SIMPLECM_REDIS_URL/, /simplecm exec --limit/],
+      state: [/--connect-timeout S/, /SIMPLECM_CONNECT_TIMEOUT/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/, /simplecm state diff/],
       runs: [/--limit N/, /--json/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/],
-      results: [/--host HOST/, /--json/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/],
+      results: [/--host HOST/, /--output/, /--diff/, /--json/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/],
       worker: [/--concurrency/, /SIMPLECM_WORKER_CONCURRENCY/, /SIMPLECM_REDIS_URL/],
       'results-consumer': [/SIMPLECM_REDIS_URL/, /SIMPLECM_CASSANDRA_CONTACT_POINTS/],
       dashboard: [/--port/, /SIMPLECM_REDIS_URL/],
@@ -73,7 +52,7 @@ describe('simplecm', () => {
     }
     const top = await simplecm(['--help'], system.env);
     expect(top.code).toBe(0);
-    for (const c of ['run', 'runs', 'results', 'state', 'worker', 'results-consumer', 'dashboard', 'stack', 'demo']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'exec', 'runs', 'results', 'state', 'worker', 'results-consumer', 'dashboard', 'stack', 'demo']) expect(top.stdout).toContain(`  ${c} `);
   });
 
   it('suggests the nearest command and the nearest flag, exit 2', async () => {
@@ -140,5 +119,19 @@ describe('simplecm', () => {
     const runsDown = await simplecm(['runs'], { ...system.env, SIMPLECM_CASSANDRA_CONTACT_POINTS: '127.0.0.1:9499' });
     expect(runsDown.code).toBe(3);
     expect(await runCount()).toBe(before);
+  });
+
+  it('state commands with Cassandra unreachable: one line naming Cassandra, its address and setting, exit 3; validate needs no Cassandra', async () => {
+    const down = { ...system.env, SIMPLECM_CASSANDRA_CONTACT_POINTS: '127.0.0.1:9499' };
+    const commands = [['diff', 'examples/demo-state'], ['apply', 'examples/demo-state'], ['seed'], ['export', `/tmp/simplecm-export-${system.prefix}`], ['revisions']];
+    for (const command of commands) {
+      const { code, stderr } = await simplecm(['state', ...command, '--connect-timeout', '5'], down);
+      expect({ command, code }).toEqual({ command, code: 3 });
+      expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^state: Cassandra is unreachable at 127\.0\.0\.1:9499 \(set by SIMPLECM_CASSANDRA_CONTACT_POINTS\)/)]);
+    }
+    expect((await simplecm(['state', 'validate', 'examples/demo-state'], down)).code).toBe(0);
+    const bad = await simplecm(['state', 'revisions', '--connect-timeout', 'soon'], down);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--connect-timeout: must be a whole number of seconds/);
   });
 });

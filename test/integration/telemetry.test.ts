@@ -59,6 +59,12 @@ describe('metrics and structured logs during a run', () => {
     const consumerMetrics = await (await fetch(`${consumerUrl}/metrics`)).text();
     expect(sample(consumerMetrics, 'simplecm_results_written_total', {})).toBe(5);
     expect(sample(consumerMetrics, 'simplecm_cassandra_write_seconds_count', {})).toBeGreaterThan(0);
+    // Queue depths (BullMQ's export) from the worker and the consumer too, not only the dashboard.
+    for (const text of [workerMetrics, consumerMetrics]) {
+      expect(text).toMatch(/bullmq_job_count\{queue="hosts", state="waiting"\} \d+/);
+      expect(text).toMatch(/bullmq_job_count\{queue="results", state="completed"\} \d+/);
+      expect(text.match(/^# TYPE bullmq_job_count /gm)).toHaveLength(1);
+    }
 
     const hostLines = jsonLines(worker.output()).filter((entry) => entry.runId === runId);
     expect(hostLines.map((entry) => entry.host).sort()).toEqual(['host1', 'host2', 'host3', 'host4', 'host5']);
@@ -108,6 +114,12 @@ describe('a worker whose Redis is down', () => {
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ ready: false, services: { redis: false } });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // /metrics still answers with the worker's own metrics; the queue depths Redis cannot give are left out.
+      const metrics = await fetch(`${url}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toContain('simplecm_hosts_total');
+      expect(text).not.toContain('bullmq_job_count');
       worker.child.kill('SIGTERM');
       // Without the bounded close the worker never exits and the test's timeout fails it.
       expect(await worker.exited).toBe(0);

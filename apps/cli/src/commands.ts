@@ -25,7 +25,8 @@ export interface ToolCommand {
 export type CliCommand = AppCommand | ToolCommand;
 
 export const cliCommands: Readonly<Record<string, CliCommand>> = {
-  run: { kind: 'app', app: 'enqueue', prefix: [], summary: 'plan a run and enqueue one job per host, through a resident master when one runs (--limit, --check, --rerun-failed, --wait, --local)' },
+  run: { kind: 'app', app: 'enqueue', prefix: [], summary: 'plan a run and enqueue one job per host, through a resident master when one runs (--limit, --check, --diff, --rerun-failed, --wait, --json, --local)' },
+  exec: { kind: 'app', app: 'exec', prefix: [], summary: "ad-hoc: run one module on the hosts of a pattern (-m MODULE -a 'k=v'), the desired state left alone" },
   master: { kind: 'app', app: 'master', prefix: [], summary: 'the resident master: plan and enqueue run requests (long-running; run several)', longRunning: true },
   cancel: { kind: 'app', app: 'cancel', prefix: [], summary: "cancel a run: remove its waiting hosts, let running ones finish" },
   schedule: { kind: 'app', app: 'schedule', prefix: [], summary: 'runs on a timer, planned by the masters: add|list|remove|pause|resume' },

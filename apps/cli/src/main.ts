@@ -58,6 +58,8 @@ export function simplecmProgram(onExit: (code: number) => void): Command {
         'examples:',
         '  simplecm state seed                                  # the example fleet as the desired state',
         "  simplecm run --limit 'web:!web3' --check --wait      # what would change on web hosts but web3",
+        '  simplecm run --check --diff --limit web              # and how each file would change, as a diff',
+        "  simplecm exec --limit web -m command -a 'command=uptime'   # one module, ad hoc",
         '  simplecm run --rerun-failed <run id> --wait          # again, on the hosts that failed',
         '  simplecm runs; simplecm results <run id>',
         '',

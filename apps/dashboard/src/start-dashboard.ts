@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
-import { HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
+import { exportQueueMetrics, HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
 import { connectCassandra } from '@simplecm/store';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simplecm/telemetry';
@@ -66,12 +66,7 @@ export async function startDashboard(
       registry: createProcessMetrics().registry,
       readiness: async () => ({ redis: await answers(redis.ping()), cassandra: await answers(cassandra.execute('SELECT release_version FROM system.local')) }),
       // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each queue.
-      // Each queue's export repeats the # HELP / # TYPE lines, which Prometheus refuses twice: kept once.
-      extraMetrics: async () => {
-        const seen = new Set<string>();
-        const lines = (await Promise.all(queues.map((q) => q.exportPrometheusMetrics()))).join('\n').split('\n');
-        return `${lines.filter((line) => !line.startsWith('#') || (!seen.has(line) && seen.add(line))).join('\n')}\n`;
-      },
+      extraMetrics: () => exportQueueMetrics(queues),
     };
     const app = createDashboardApp(config, {
       data: dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatCommandHelp, intSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { runStore } from '@simplecm/store';
-import { formatTable, runColumns } from '@simplecm/terminal';
+import { formatTable, painterFor, runColumns } from '@simplecm/terminal';
 import { connectHistory, HISTORY_ENV } from './history-connect';
 
 interface RunsOptions {
@@ -35,7 +35,7 @@ export async function runsCommand(argv: string[]): Promise<void> {
       console.log(JSON.stringify({ runs, nextBefore }));
       return;
     }
-    console.log(runs.length === 0 ? 'no runs yet' : formatTable(runColumns, runs));
+    console.log(runs.length === 0 ? 'no runs yet' : formatTable(runColumns, runs, painterFor(process.stdout, process.env)));
     if (nextBefore) console.log(`next page: simplecm runs --before ${nextBefore}`);
   } finally {
     await cassandra.shutdown();

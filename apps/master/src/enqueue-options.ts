@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, hostPatternTextSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
-import { HOST_JOB_TTL_SECONDS, type RunOptions } from '@simplecm/queue';
-import type { TagSelection } from './select-operations';
+import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
+import type { MasterRunConfig } from './master-run';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
 export interface EnqueueOptions {
@@ -50,6 +50,14 @@ export interface EnqueueOptions {
   batchPauseMs?: number;
   /** `--wait`: show progress until every host is done, then a recap; exit 1 if any host failed. @defaultValue `false` */
   wait?: boolean;
+  /** `--json`: print one JSON object on stdout (MasterRunJson), the rest on stderr. @defaultValue `false` */
+  json?: boolean;
+  /**
+   * `--diff`: wait (as `--wait`), then show per host and operation the unified diff of what the
+   * file modules (file_content, file_contains, line_absent) would change; computed on the hosts
+   * in check mode (`--check`). @defaultValue `false`
+   */
+  diff?: boolean;
   /**
    * `--local`: plan and enqueue in this process even when a resident master (`simplecm master`)
    * is running; without it the run is submitted to the masters when one is, else planned here.
@@ -65,24 +73,12 @@ export interface EnqueueOptions {
 }
 
 /** Every enqueue setting resolved and checked; the only form that travels. */
-export interface EnqueueConfig {
+export interface EnqueueConfig extends MasterRunConfig {
   readonly target: RunTarget;
   /** `--rerun-failed`: the run whose failed and unreachable hosts are the target (then `target` is all, narrowed by the caller). */
   readonly rerunFailed: string | undefined;
-  readonly connectTimeoutMs: number;
-  readonly run: RunOptions;
-  readonly runId: string | undefined;
-  readonly runKey: string | undefined;
-  readonly connectAttempts: number;
-  readonly batchSize: number;
-  readonly batchPauseMs: number;
-  readonly wait: boolean;
+  /** `--local`: plan in this process even when a resident master runs. */
   readonly local: boolean;
-  readonly modulesDir: string | undefined;
-  readonly signingKeyFile: string;
-  readonly jobTtlSeconds: number;
-  /** Which operations of each host the run sends (`tags`, `skipTags`). */
-  readonly selection: TagSelection;
 }
 
 const runIdText = z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue');
@@ -112,6 +108,8 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE', about: 'host jobs added per Redis round trip' }, 1, 5_000),
   batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS', about: 'pause after each batch (a test hook)' }, 0, 600_000),
   wait: switchSetting({ flag: 'wait', about: 'show progress until every host is done, then a recap; exit 1 if any host failed' }),
+  json: switchSetting({ flag: 'json', about: 'one JSON object on stdout (run id, run, hosts; with --diff operations), other lines on stderr' }),
+  diff: switchSetting({ flag: 'diff', about: 'wait, then show per host and operation a unified diff of what file_content, file_contains and line_absent would change (with --check)' }),
   local: switchSetting({ flag: 'local', about: 'plan in this process even when a resident master is running (the default when none is)' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
   signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
@@ -128,6 +126,8 @@ const enqueueDefaults = {
   batchPauseMs: 0,
   wait: false,
   local: false,
+  json: false,
+  diff: false,
   jobTtlSeconds: HOST_JOB_TTL_SECONDS,
 } satisfies EnqueueOptions;
 
@@ -156,8 +156,10 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     connectAttempts: o.connectAttempts,
     batchSize: o.batchSize,
     batchPauseMs: o.batchPauseMs,
-    wait: o.wait,
+    wait: o.wait || o.diff,
     local: o.local,
+    json: o.json,
+    diff: o.diff,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
     jobTtlSeconds: o.jobTtlSeconds,
@@ -170,11 +172,12 @@ export function enqueueHelp(usage = 'simplecm run [options]'): string {
   return formatCommandHelp(
     {
       usage,
-      summary:
-        'Plans a run from the desired state in Cassandra and enqueues one job per host on Redis (npm run enqueue is the same command). When a resident master is running (simplecm master) the run is submitted to it; --local plans in this process.',
+      summary: 'Plans a run from the desired state in Cassandra and enqueues one job per host on Redis (npm run enqueue is the same command).',
       examples: [
         'simplecm run --wait',
         "simplecm run --limit 'web:&eu:!web3' --check --wait",
+        'simplecm run --check --diff --limit web            # what each file would become, as a unified diff',
+        'simplecm run --wait --json | jq .run.counts',
         'simplecm run --rerun-failed 5f0c…-… --wait',
       ],
       env: [...REDIS_ENV, ...CASSANDRA_ENV],

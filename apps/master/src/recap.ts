@@ -1,14 +1,15 @@
 import type { Run } from '@simplecm/domain';
 import type { RunHost } from '@simplecm/store';
-import { describeRun, formatTable, runHostColumns } from '@simplecm/terminal';
+import { describeRun, formatTable, noColour, paintStatus, runHostColumns, type Painter } from '@simplecm/terminal';
 
-/** What `enqueue --wait` prints once the run is done: its first hosts, then the run's counts and state revision. */
-export function formatRecap(run: Run, hosts: readonly RunHost[], more: boolean): string {
+/** What `run --wait` prints once the run is done: its first hosts, then the run's counts and state revision. */
+export function formatRecap(run: Run, hosts: readonly RunHost[], more: boolean, paint: Painter = noColour): string {
   const c = run.counts;
+  const count = (status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable') => (c[status] > 0 ? `${paintStatus(paint, status)}=${c[status]}` : `${status}=0`);
   return [
-    formatTable(runHostColumns, hosts),
-    more ? `… more hosts: npm run results -- ${run.runId}` : '',
-    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts${run.hostsCancelled ? ` (${run.hostsCancelled} cancelled)` : ''}; operations ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`,
+    formatTable(runHostColumns, hosts, paint),
+    more ? `… more hosts: simplecm results ${run.runId}` : '',
+    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts${run.hostsCancelled ? ` (${run.hostsCancelled} cancelled)` : ''}; operations ${(['ok', 'changed', 'failed', 'skipped', 'unreachable'] as const).map(count).join(' ')}`,
   ]
     .filter(Boolean)
     .join('\n');

@@ -1,11 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ConfigError } from '@simplecm/config';
-import type { HostStatus, RunTarget } from '@simplecm/domain';
+import type { RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
 import { claimRunKey, readRunCancel, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
 import { inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type CassandraClient } from '@simplecm/store';
-import { EmptyTargetError, enqueueRun, type EnqueuedRun } from './enqueue';
+import { enqueueRun, type EnqueuedRun } from './enqueue';
+import { failedHostsOf } from './failed-hosts';
 import type { TagSelection } from './select-operations';
 
 /** What is needed to plan runs: open once, used for every run (the resident master keeps them warm). */
@@ -85,24 +85,4 @@ export function createRunPlanner(c: PlannerConnections, settings: PlannerSetting
       );
     },
   };
-}
-
-/** The hosts that failed or were unreachable in run `runId`, as a target; an EmptyTargetError when there are none. */
-async function failedHostsOf(
-  runId: string,
-  getRun: (runId: string) => Promise<unknown>,
-  pageRunHosts: (runId: string, o: { pageSize: number; page?: string; status: HostStatus }) => Promise<{ items: ReadonlyArray<{ hostname: string }>; nextPage?: string }>,
-): Promise<RunTarget> {
-  if ((await getRun(runId)) === undefined) throw new ConfigError(`--rerun-failed: there is no run ${runId}`);
-  const hosts: string[] = [];
-  for (const status of ['failed', 'unreachable'] as const) {
-    let page: string | undefined;
-    do {
-      const p = await pageRunHosts(runId, { pageSize: 500, page, status });
-      hosts.push(...p.items.map((h) => h.hostname));
-      page = p.nextPage;
-    } while (page !== undefined);
-  }
-  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed or unreachable host; nothing was recorded or enqueued`);
-  return { kind: 'hosts', hosts: [...new Set(hosts)].sort() };
 }

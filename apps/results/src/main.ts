@@ -1,6 +1,7 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { connectCassandra, isStoreUnreachable } from '@simplecm/store';
 import { errorMessage } from '@simplecm/kernel';
+import { queueDepths } from '@simplecm/queue';
 import { cassandraService, createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, startOpsServer, type OpsServer } from '@simplecm/telemetry';
 import { startResultsConsumer } from './results-consumer';
 import { compileResultsOptions } from './results-options';
@@ -15,15 +16,18 @@ async function main(): Promise<void> {
   const redisOutage = outageReporter(redisService(config.redis), logger);
   const cassandraOutage = outageReporter(cassandraService(config.cassandra), logger);
   let ops: OpsServer | undefined;
+  // The host and result queues' depths (BullMQ's export) on /metrics too, as the dashboard shows them.
+  const depths = queueDepths(config.redis);
   if (options.metricsPort !== undefined) {
     const readiness = () => ({ redis: redisOutage.reachable(), cassandra: cassandraOutage.reachable() });
-    ops = await startOpsServer({ registry: metrics.registry, readiness }, { host: options.metricsHost, port: options.metricsPort });
+    ops = await startOpsServer({ registry: metrics.registry, readiness, extraMetrics: () => depths.metrics() }, { host: options.metricsHost, port: options.metricsPort });
     logger.info({ metricsUrl: `${ops.url}/metrics` }, `metrics, /healthz and /readyz on ${ops.url}`);
   }
   let stopping = false;
   const stop = async (signal: string) => {
     stopping = true;
     logger.info(`results consumer: ${signal}, flushing`);
+    depths.close();
     try {
       await consumer?.close();
       await ops?.close();

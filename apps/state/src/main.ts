@@ -1,4 +1,4 @@
-import { ConfigError } from '@simplecm/config';
+import { CASSANDRA_ENV, ConfigError, CONNECT_TIMEOUT_ENV, connectTimeoutMs, EXIT_CODES_HELP } from '@simplecm/config';
 import { errorMessage } from '@simplecm/kernel';
 import { ModuleLoadError } from '@simplecm/modules';
 import { InvalidStateError } from '@simplecm/state';
@@ -24,9 +24,39 @@ const commands: Record<string, Command> = {
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
-  return `usage: state <command> [args] (state <command> --help for its flags)\n\n${Object.entries(commands)
-    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
-    .join('\n')}`;
+  return [
+    `usage: state <command> [--connect-timeout S] [args] (state <command> --help for its flags)`,
+    Object.entries(commands)
+      .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+      .join('\n'),
+    'options of every command that reads or writes Cassandra (diff, apply, seed, export, revisions):\n  --connect-timeout S  give up on an unreachable Cassandra after S seconds (exit 3); default 10; env SIMPLECM_CONNECT_TIMEOUT',
+    `environment:\n${[...CASSANDRA_ENV, CONNECT_TIMEOUT_ENV].map((e) => `  ${e}`).join('\n')}`,
+    'examples:\n  simplecm state validate examples/demo-state\n  simplecm state diff examples/demo-state --connect-timeout 5\n  simplecm state apply examples/demo-state',
+    EXIT_CODES_HELP.replace('a host failed or was unreachable', 'diff: the state differs'),
+  ].join('\n\n');
+}
+
+/**
+ * `--connect-timeout S` (or `=S`), taken out of a command's arguments wherever it is: its value
+ * goes to SIMPLECM_CONNECT_TIMEOUT (checked now, a ConfigError when bad), which withFleet reads.
+ */
+function takeConnectTimeout(argv: readonly string[], env: NodeJS.ProcessEnv): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--connect-timeout') {
+      value = argv[++i];
+      if (value === undefined) throw new ConfigError('--connect-timeout: give a number of seconds');
+    } else if (arg.startsWith('--connect-timeout=')) {
+      value = arg.slice('--connect-timeout='.length);
+    } else {
+      rest.push(arg);
+    }
+  }
+  if (value === undefined) return { argv: rest, env };
+  connectTimeoutMs(env, value);
+  return { argv: rest, env: { ...env, SIMPLECM_CONNECT_TIMEOUT: value } };
 }
 
 /** Exit codes: 0 done; 1 `diff` found differences; 2 bad input; 3 infrastructure (Cassandra) down. */
@@ -42,7 +72,10 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(command.help);
     return ExitCode.ok;
   }
-  return command.run(rest, process.env);
+  const given = takeConnectTimeout(rest, process.env);
+  // Checked before any command connects, so that a bad value is exit 2 for every one of them.
+  connectTimeoutMs(given.env);
+  return command.run(given.argv, given.env);
 }
 
 /**

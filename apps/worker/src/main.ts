@@ -1,5 +1,6 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { coerceError } from '@simplecm/kernel';
+import { queueDepths } from '@simplecm/queue';
 import { createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, startOpsServer, type OpsServer } from '@simplecm/telemetry';
 import { startHostWorker } from './host-worker';
 import { compileWorkerOptions } from './worker-options';
@@ -16,13 +17,19 @@ async function main(): Promise<void> {
     hostFinished: (result) => logger.info({ runId: result.runId, host: result.hostname, status: result.status, cause: result.cause ?? undefined }, `host ${result.hostname} ${result.status}`),
   });
   let ops: OpsServer | undefined;
+  // The host and result queues' depths (BullMQ's export) on /metrics too, as the dashboard shows them.
+  const depths = queueDepths(redis);
   if (options.metricsPort !== undefined) {
-    ops = await startOpsServer({ registry: metrics.registry, readiness: () => ({ redis: redisOutage.reachable() }) }, { host: options.metricsHost, port: options.metricsPort });
+    ops = await startOpsServer(
+      { registry: metrics.registry, readiness: () => ({ redis: redisOutage.reachable() }), extraMetrics: () => depths.metrics() },
+      { host: options.metricsHost, port: options.metricsPort },
+    );
     logger.info({ metricsUrl: `${ops.url}/metrics` }, `metrics, /healthz and /readyz on ${ops.url}`);
   }
   logger.info({ concurrency: options.concurrency }, `worker ${options.name}: consuming host jobs (concurrency ${options.concurrency})`);
   const stop = (signal: string) => {
     logger.info(`worker ${options.name}: ${signal}, finishing current hosts`);
+    depths.close();
     worker
       .close()
       .then(() => ops?.close())

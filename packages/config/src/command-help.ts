@@ -59,7 +59,7 @@ export function formatCommandHelp<O>(about: CommandAbout, spec: SettingSpec<O>, 
     const notes = [setting.about, defaults[key] === undefined ? undefined : `default ${shown(defaults[key])}`, setting.required ? 'required' : undefined].filter(Boolean);
     if (setting.flag !== undefined) {
       if (setting.env !== undefined) notes.push(`env ${setting.env}`);
-      rows.push([`--${setting.flag}${value}`, notes.join('; ')]);
+      rows.push([`${setting.short === undefined ? '' : `-${setting.short}, `}--${setting.flag}${value}`, notes.join('; ')]);
     } else if (setting.env !== undefined) {
       envOnly.push([setting.env, notes.join('; ')]);
     }

@@ -7,3 +7,4 @@ export * from './cli';
 export * from './settings';
 export * from './command-help';
 export * from './unavailable-error';
+export * from './connect-timeout';

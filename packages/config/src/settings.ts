@@ -12,6 +12,8 @@ import { ConfigError, zodIssues } from './errors';
 export interface Setting<T> {
   /** The CLI flag without its dashes (`concurrency` for `--concurrency`). */
   readonly flag?: string;
+  /** A one-letter alias of the flag (`m` for `-m`). */
+  readonly short?: string;
   /** The environment variable (`SIMPLECM_WORKER_CONCURRENCY`). An empty variable is an unset one. */
   readonly env?: string;
   /** The value from a flag's or variable's text; `switch`: a flag without a value, `1`/`0`/`true`/`false` in the environment. */
@@ -27,7 +29,7 @@ export interface Setting<T> {
 }
 
 /** Where a setting comes from. */
-export type SettingSources = Pick<Setting<unknown>, 'flag' | 'env' | 'required' | 'about' | 'valueName'>;
+export type SettingSources = Pick<Setting<unknown>, 'flag' | 'short' | 'env' | 'required' | 'about' | 'valueName'>;
 
 /** The settings of one options type `O`, one per field. */
 export type SettingSpec<O> = { readonly [K in keyof O]-?: Setting<NonNullable<O[K]>> };
@@ -81,13 +83,13 @@ export function readSettings<O>(argv: readonly string[], env: NodeJS.ProcessEnv,
     fs.writeSync(1, help());
     process.exit(0);
   }
-  const flagTypes: Record<string, { type: 'string' | 'boolean' }> = {};
+  const flagTypes: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   const flagSchemas: Record<string, z.ZodType> = {};
   const envSchemas: Record<string, z.ZodType> = {};
   for (const [, setting] of entries(spec)) {
     const read = setting.read === 'switch' ? undefined : setting.read;
     if (setting.flag !== undefined) {
-      flagTypes[setting.flag] = { type: read ? 'string' : 'boolean' };
+      flagTypes[setting.flag] = { type: read ? 'string' : 'boolean', ...(setting.short === undefined ? {} : { short: setting.short }) };
       flagSchemas[setting.flag] = (read ?? z.boolean()).optional();
     }
     if (setting.env !== undefined) envSchemas[setting.env] = (read ?? onOff).optional();

@@ -23,7 +23,12 @@ export const HostStatus: Readonly<typeof hostStatuses> = hostStatuses;
 export type HostStatus = (typeof HostStatus)[keyof typeof HostStatus];
 export const hostStatusSchema = z.enum(HostStatus);
 
-export const RunMode = { apply: 'apply', check: 'check' } as const;
+/**
+ * How a run treats its hosts: `apply` converges the desired state, `check` reports what it would
+ * change, `adhoc` applies one operation given on the command line (`simplecm exec`) and leaves
+ * the desired state alone; workers run it as `apply`.
+ */
+export const RunMode = { apply: 'apply', check: 'check', adhoc: 'adhoc' } as const;
 export type RunMode = (typeof RunMode)[keyof typeof RunMode];
 export const runModeSchema = z.enum(RunMode);
 

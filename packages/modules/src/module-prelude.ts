@@ -210,6 +210,30 @@ __simplecm_write() {
   rm -f -- "$tmp"
   simplecm_fail "cannot write $path"
 }
+# simplecm_diff PATH < CONTENT: for check mode, once simplecm_change has reported that the file at
+# PATH would change: prints on stdout a unified diff from the file (absent: empty) to CONTENT,
+# labelled \`before: PATH\` and \`after: PATH\` (\`--diff\` knows a diff by its first line, \`--- before: \`),
+# cut at 400 lines and 32 KiB with a last line saying how much was left out. Binary content, or
+# no diff program on the host, is said in one line under the two labels.
+simplecm_diff() {
+  local __old=$1
+  [ -e "$__old" ] || __old=/dev/null
+  if ! command -v diff > /dev/null 2>&1; then
+    cat > /dev/null
+    printf -- '--- before: %s\\n+++ after: %s\\n(no diff program on this host)\\n' "$1" "$1"
+    return 0
+  fi
+  # diff exits 1 when the files differ, 2 on trouble (which fails the operation).
+  { diff -u -L "before: $1" -L "after: $1" -- "$__old" - || [ $? -eq 1 ]; } | __SIMPLECM_DIFF_PATH=$1 awk -v maxl=400 -v maxb=32768 '
+    NR == 1 && substr($0, 1, 4) != "--- " {
+      path = ENVIRON["__SIMPLECM_DIFF_PATH"]
+      printf "--- before: %s\\n+++ after: %s\\n(binary content differs; no diff shown)\\n", path, path
+      skip = 1
+    }
+    skip { next }
+    { bytes += length($0) + 1; if (NR > maxl || bytes > maxb) { cut++; next } print }
+    END { if (cut) printf "(diff cut at %d lines or %d bytes: %d more line(s) not shown)\\n", maxl, maxb, cut }'
+}
 # --- end of prelude ---
 `;
 

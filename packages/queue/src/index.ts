@@ -15,3 +15,4 @@ export * from './run-request';
 export * from './master-presence';
 export * from './run-cancel';
 export * from './run-schedule';
+export * from './queue-metrics';

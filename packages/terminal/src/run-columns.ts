@@ -1,4 +1,5 @@
 import { operationStatuses, type HostStatus, type OutcomeCounts, type Run } from '@simplecm/domain';
+import { statusColour } from './colors';
 import type { Column } from './table';
 
 /** A host's line in a run, as the tables below print it (the store's RunHost is one). */
@@ -18,7 +19,7 @@ function countColumns<Row>(countsOf: (row: Row) => OutcomeCounts): Column<Row>[]
 /** The columns of a run's hosts: `enqueue --wait`'s recap and `npm run results`. */
 export const runHostColumns: Column<RunHostLine>[] = [
   { header: 'host', value: (h) => h.hostname },
-  { header: 'status', value: (h) => h.status },
+  { header: 'status', value: (h) => h.status, colour: statusColour },
   ...countColumns<RunHostLine>((h) => h.counts),
   { header: 'worker', value: (h) => h.worker, maxWidth: 24 },
   { header: 'cause', value: (h) => h.cause ?? '', maxWidth: 70 },
@@ -31,7 +32,7 @@ export const runColumns: Column<Run>[] = [
   { header: 'mode', value: (r) => r.mode },
   { header: 'target', value: (r) => r.target, maxWidth: 30 },
   { header: 'hosts', value: (r) => `${r.hostsDone}/${r.hostCount}`, align: 'right' },
-  { header: 'status', value: (r) => r.status },
+  { header: 'status', value: (r) => r.status, colour: statusColour },
   ...countColumns<Run>((r) => r.counts),
   { header: 'duration', value: (r) => (r.finishedAt ? `${((r.finishedAt.getTime() - r.createdAt.getTime()) / 1000).toFixed(1)} s` : ''), align: 'right' },
   { header: 'state revision', value: (r) => r.stateRevision ?? '' },

@@ -1,4 +1,5 @@
 import stringWidth from 'string-width';
+import { noColour, type Colour, type Painter } from './colors';
 import { neutralizeControls } from './neutralize';
 
 export type Align = 'left' | 'right';
@@ -9,6 +10,8 @@ export interface Column<Row> {
   readonly align?: Align;
   /** Longer cells are cut with an ellipsis. */
   readonly maxWidth?: number;
+  /** The colour of a cell from its (neutralised) text, when the table is painted; none by default. */
+  readonly colour?: (text: string) => Colour | undefined;
 }
 
 /** Columns a string takes on a terminal: wide (CJK, emoji) characters take two, combining marks none. */
@@ -32,22 +35,25 @@ function cell(text: string, max: number | undefined): string {
   return max !== undefined && stringWidth(flat) > max ? cut(flat, max) : flat;
 }
 
-function pad(text: string, width: number, align: Align | undefined): string {
+function pad(text: string, width: number, align: Align | undefined, colour: Colour | undefined, paint: Painter): string {
   const fill = ' '.repeat(Math.max(0, width - stringWidth(text)));
-  return align === 'right' ? fill + text : text + fill;
+  // Painted after measuring: escape sequences take no column.
+  const shown = colour === undefined ? text : paint(colour, text);
+  return align === 'right' ? fill + shown : shown + fill;
 }
 
 /**
  * A plain-text table with a header rule, sized to its content in terminal columns (wide
- * characters count twice); cells are flattened to one line with controls made visible.
+ * characters count twice); cells are flattened to one line with controls made visible. With a
+ * painter (see painterFor), cells of columns that have a `colour` are coloured.
  */
-export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string {
+export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[], paint: Painter = noColour): string {
   const cells = rows.map((row) => columns.map((c) => cell(String(c.value(row)), c.maxWidth)));
   const widths = columns.map((c, i) => Math.max(stringWidth(c.header), ...cells.map((r) => stringWidth(r[i] ?? ''))));
-  const line = (values: readonly string[]) =>
+  const line = (values: readonly string[], painted: boolean) =>
     values
-      .map((v, i) => pad(v, widths[i] ?? 0, columns[i]?.align))
+      .map((v, i) => pad(v, widths[i] ?? 0, columns[i]?.align, painted ? columns[i]?.colour?.(v) : undefined, paint))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return [line(columns.map((c) => c.header), false), line(widths.map((w) => '-'.repeat(w)), false), ...cells.map((c) => line(c, true))].join('\n');
 }

@@ -17,11 +17,18 @@ describe('enqueue flags', () => {
       batchPauseMs: 0,
       wait: false,
       local: false,
+      json: false,
+      diff: false,
       modulesDir: undefined,
       signingKeyFile: '/keys/signing.pem',
       jobTtlSeconds: 86_400,
       selection: { tags: undefined, skipTags: undefined },
     });
+  });
+
+  it('--diff waits (its diffs are shown after the run), --json alone does not', () => {
+    expect(compileEnqueueOptions(['--check', '--diff'], env)).toMatchObject({ wait: true, diff: true, json: false, run: { mode: 'check' } });
+    expect(compileEnqueueOptions(['--json'], env)).toMatchObject({ wait: false, json: true });
   });
 
   it('selects operations by tags and skip-tags (deduplicated)', () => {

@@ -545,3 +545,45 @@ describe('line modules and CRLF line endings', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('ALL: ALL \r\nALL: ALL\r\r\nALL: ALL\n');
   });
 });
+
+describe('check mode diffs (run --check --diff)', () => {
+  it('file_content: the diff from the file to the content, or from nothing for a new file; apply prints none', () => {
+    const file = at('motd');
+    fs.writeFileSync(file, 'one\ntwo\nthree\n');
+    const check = run('file_content', { path: file, content: 'one\n2\nthree\n' }, 'check');
+    expect(check.stdout).toBe(`--- before: ${file}\n+++ after: ${file}\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('one\ntwo\nthree\n');
+    expect(run('file_content', { path: at('new'), content: 'hello\n' }, 'check').stdout).toBe(`--- before: ${at('new')}\n+++ after: ${at('new')}\n@@ -0,0 +1 @@\n+hello\n`);
+    expect(fs.existsSync(at('new'))).toBe(false);
+    expect(run('file_content', { path: file, content: 'one\n2\nthree\n' }, 'apply')).toMatchObject({ exitCode: 0, stdout: '' });
+    expect(run('file_content', { path: file, content: 'one\n2\nthree\n' }, 'check')).toMatchObject({ exitCode: 0, stdout: '', changes: [] });
+  });
+
+  it('file_contains: the appended line, after the line break a last line lacks', () => {
+    const file = at('conf');
+    fs.writeFileSync(file, 'a=1\nb=2');
+    const check = run('file_contains', { path: file, text: 'c=3' }, 'check');
+    expect(check.stdout).toBe(`--- before: ${file}\n+++ after: ${file}\n@@ -1,2 +1,3 @@\n a=1\n-b=2\n\\ No newline at end of file\n+b=2\n+c=3\n`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('a=1\nb=2');
+  });
+
+  it('line_absent: every removed line, CRLF ones included', () => {
+    const file = at('hosts');
+    fs.writeFileSync(file, 'keep\nremove me\r\nkeep too\nremove me\n');
+    const check = run('line_absent', { path: file, line: 'remove me' }, 'check');
+    expect(check.stdout).toBe(`--- before: ${file}\n+++ after: ${file}\n@@ -1,4 +1,2 @@\n keep\n-remove me\r\n keep too\n-remove me\n`);
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep\nremove me\r\nkeep too\nremove me\n');
+  });
+
+  it('cuts a long diff at 400 lines and says how much was left out; binary content is named, not shown', () => {
+    const file = at('big');
+    const content = Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join('');
+    const check = run('file_content', { path: file, content }, 'check');
+    const lines = check.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual([`--- before: ${file}`, `+++ after: ${file}`, '@@ -0,0 +1,1000 @@']);
+    expect(lines).toHaveLength(402);
+    expect(lines[400]).toBe('(diff cut at 400 lines or 32768 bytes: 603 more line(s) not shown)');
+    fs.writeFileSync(file, `a${NUL}b`);
+    expect(run('file_content', { path: file, content: 'text\n' }, 'check').stdout).toBe(`--- before: ${file}\n+++ after: ${file}\n(binary content differs; no diff shown)\n`);
+  });
+});
