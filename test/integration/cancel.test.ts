@@ -47,6 +47,17 @@ describe('simplecm cancel', () => {
     expect(JSON.parse(again.output)).toMatchObject({ runId, result: 'already-cancelled', hostsDone: 1, hostsCancelled: 2, hostCount: 3 });
   }, 180_000);
 
+  it('a cancel racing the last host: nothing left to remove, the host finishes, counts still add up', async () => {
+    const waiter = startEnqueue(system, ['--hosts', 'host2', '--wait']);
+    const runId = await waiter.runId();
+    await waitUntil('the last host to be running', () => withRedis(system, async (redis) => (await pendingJobsOfRun(redis, system.prefix, runId)).active.length === 1), { timeoutMs: 60_000 });
+    const { code, output } = await cancel(system, [runId]);
+    expect({ code, output }).toMatchObject({ code: 0 });
+    expect(output).toContain(`run ${runId}: cancelled (0 waiting host job(s) removed); hosts: 1 done + 0 cancelled = 1`);
+    expect(await runStore(system.cassandra, system.keyspace).getRun(runId)).toMatchObject({ status: 'cancelled', hostCount: 1, hostsDone: 1, hostsCancelled: 0 });
+    expect(await waiter.exited).toBe(0);
+  }, 180_000);
+
   it('refuses a run that does not exist (exit 2)', async () => {
     const { code, output } = await cancel(system, ['e1270960-caf1-11f0-9d7b-0b4a1c2d3e4f']);
     expect({ code, output }).toMatchObject({ code: 2 });
