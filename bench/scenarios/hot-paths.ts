@@ -7,11 +7,12 @@
  * - opening a verified SSH connection: wall, client CPU, host CPU;
  * - rendering a host's ten operations, and parsing its ten frames, in the worker.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'ssh2';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { buildDriverScript, connectHost, createFrameParser, hostKeyPolicy, newFrameMarker, loadKnownHosts, parseKnownHosts, runDriver } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, createFrameParser, forgetJournal, journalKey, hostKeyPolicy, newFrameMarker, loadKnownHosts, parseKnownHosts, runDriver } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { createBenchSystem } from '../bench-system';
 import { processTree } from '../proc-stats';
@@ -84,11 +85,11 @@ export async function runHotPaths(io: { log: (line: string) => void; ensureHosts
   const privateKey = fs.readFileSync(stackKeyFile);
   const connect = () => connectHost(target, { privateKey, hostKeys, connectTimeoutMs: 10_000 });
   const driverMarker = newFrameMarker();
-  const driverFor = (scripts: string[]) =>
-    buildDriverScript(
-      scripts.map((script, seq) => ({ seq, script, timeoutSeconds: 300 })),
-      { mode: 'apply', keepGoing: false, marker: driverMarker },
-    );
+  // A journal of its own per driver run (as each host job has), so no run attaches to another's.
+  const driverFor = (scripts: string[]) => {
+    const key = journalKey(randomUUID(), target.hostname);
+    return { key, script: buildDriverScript(scripts.map((script, seq) => ({ seq, script, timeoutSeconds: 300 })), { mode: 'apply', keepGoing: false, marker: driverMarker, journalKey: key }) };
+  };
   const settle = () => new Promise((r) => setTimeout(r, 20));
   const rows: string[] = ['| what | wall ms, median (min–max) | host CPU ms | client CPU ms |', '|---|---:|---:|---:|'];
   const figures: Record<string, number> = {};
@@ -120,7 +121,11 @@ export async function runHotPaths(io: { log: (line: string) => void; ensureHosts
           const scripts = state === 'warm' ? warmScripts : renderScripts(modules, benchOperations(`driver-${suffix}-${kind}-${i}`));
           const c0 = hostCpuMs(hostNumber);
           const t0 = performance.now();
-          if (kind === 'driver') await runDriver(client, target.hostname, driverFor(scripts), { limit: 65536, marker: driverMarker, deadlineMs: 60_000, onFrame: () => undefined });
+          if (kind === 'driver') {
+            const driver = driverFor(scripts);
+            await runDriver(client, target.hostname, driver.script, { limit: 65536, marker: driverMarker, journalKey: driver.key, deadlineMs: 60_000, onFrame: () => undefined });
+            await forgetJournal(client, target.hostname, driver.key, { timeoutMs: 10_000 });
+          }
           else await exec(client, rawCommand(scripts));
           const t1 = performance.now();
           await settle();

@@ -26,6 +26,8 @@ export default async function globalTeardown(): Promise<void> {
       { header: 'duplicated', value: (r) => r.duplicated, align: 'right' },
       { header: 'lost', value: (r) => r.lost, align: 'right' },
       { header: 'host re-runs', value: (r) => n(r.hostRerun), align: 'right' },
+      { header: 'operations executed twice', value: (r) => n(r.opsRunTwice), align: 'right' },
+      { header: 'recovery s', value: (r) => (r.recoverySeconds === undefined ? '-' : r.recoverySeconds.toFixed(1)), align: 'right' },
     ],
     rows,
   );

@@ -139,11 +139,13 @@ describe('dashboard in a browser', () => {
         { runId: live, hostname, status: 'ok', worker: 'w1', startedAt: now, endedAt: now + 50, cause: null, operations: [{ seq: 0, name: 'noop', module: 'command', status: 'ok', exitCode: 0, stdout: '', stdoutTruncated: false, stderr: '', stderrTruncated: false, changes: [], startedAt: now, durationMs: 50 }] },
         'check',
       );
-    // One host done: the page updates in place (no reload) and offers to show the new host.
+    // One host done: the page updates in place (no reload), its row appears in the hosts table.
+    await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
     await finish('host1');
     await runs.recordRunProgress(live, { hostsDone: 1, counts: { ...emptyCounts(), ok: 1 }, finished: false });
     await page.locator('[data-live="hosts-done"]:text-is("1")').waitFor({ timeout: 15_000 });
-    await expect(page.locator('[data-live="note"]').isVisible()).resolves.toBe(true);
+    await page.locator('table.hosts tbody tr', { hasText: 'host1' }).waitFor({ timeout: 15_000 });
+    await expect(page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
     await expect(page.locator('[data-live="count-ok"]').textContent()).resolves.toBe('1');
     await screenshot(page, '09-run-live');
     // Both done: the page reloads itself and shows the finished run.

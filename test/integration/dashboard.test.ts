@@ -155,8 +155,10 @@ describe('dashboard on the stack', () => {
     const redis = redisConnection(connectionConfigFromEnv(system.env).redis);
     const queue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: system.prefix });
     const board = await startDashboard(resolveDashboardOptions({ ...dashboardCredentials, port: 0, queueActions: true, loginMaxFailures: 1_000 }), connectionConfigFromEnv(system.env), { log: () => undefined });
-    const send = (method: string, path: string, body?: unknown) =>
-      fetch(new URL(path, board.url), { method, headers: { authorization: basic, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // Every write carries the CSRF token (per user for Basic), as Bull Board's client sends it from its cookie.
+    const { csrfToken } = (await (await fetch(new URL('/api/session', board.url), { headers: { authorization: basic } })).json()) as { csrfToken: string };
+    const send = (method: string, path: string, body?: unknown, csrf = csrfToken) =>
+      fetch(new URL(path, board.url), { method, headers: { authorization: basic, 'content-type': 'application/json', 'x-xsrf-token': csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
     try {
       await queue.add('probe', { probe: true }, { jobId: 'actions-probe' });
       // What an attacker with a dashboard login would try: a new host job, or new data for a waiting one.
@@ -166,7 +168,9 @@ describe('dashboard on the stack', () => {
       expect((await send('PUT', '/queues/api/queues/hosts/obliterate')).status).toBe(403);
       expect(await queue.getJobCounts('waiting', 'delayed', 'prioritized')).toEqual({ waiting: 1, delayed: 0, prioritized: 0 });
       expect((await queue.getJob('actions-probe'))?.data).toEqual({ probe: true });
-      // The allowed actions reach Bull Board and Redis.
+      // The allowed actions reach Bull Board and Redis, with the token only.
+      expect((await send('PUT', '/queues/api/queues/hosts/pause', undefined, '')).status).toBe(403);
+      expect(await queue.isPaused()).toBe(false);
       expect((await send('PUT', '/queues/api/queues/hosts/pause')).status).toBe(200);
       expect(await queue.isPaused()).toBe(true);
       expect((await send('PUT', '/queues/api/queues/hosts/resume')).status).toBe(200);

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { shellQuote } from '@simplecm/kernel';
 import { MODULE_PRELUDE } from '@simplecm/modules';
-import { buildDriverScript, connectHost, hostKeyPolicy, loadKnownHosts, newFrameMarker, runDriver, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, forgetJournal, journalKey, hostKeyPolicy, loadKnownHosts, newFrameMarker, runDriver, type OperationFrame } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { onHost, stackHost } from '../support/system';
 
@@ -58,6 +58,7 @@ describe('the host side is sealed against a local user', () => {
     try {
       for (let i = 0; i < TRIES; i++) {
         const marker = newFrameMarker();
+        const key = journalKey(randomUUID(), host.hostname);
         const script = buildDriverScript(
           [
             // A become operation first: it is what used to open the driver's directory.
@@ -66,10 +67,11 @@ describe('the host side is sealed against a local user', () => {
             { seq: 1, script: `${MODULE_PRELUDE}\ntoken=${secret}\necho working\nsimplecm_change "half done" || true\nsleep 0.2\necho more\nexit 7`, timeoutSeconds: 60 },
             { seq: 2, script: `${MODULE_PRELUDE}\necho after`, timeoutSeconds: 60 },
           ],
-          { mode: 'apply', keepGoing: true, marker },
+          { mode: 'apply', keepGoing: true, marker, journalKey: key },
         );
         const frames: OperationFrame[] = [];
-        const run = await runDriver(client, host.hostname, script, { limit: 65_536, marker, deadlineMs: 120_000, onFrame: (f) => frames.push(f) });
+        const run = await runDriver(client, host.hostname, script, { limit: 65_536, marker, journalKey: key, deadlineMs: 120_000, onFrame: (f) => frames.push(f) });
+        await forgetJournal(client, host.hostname, key, { timeoutMs: 10_000 });
         expect(run.exitCode).toBe(0);
         // The last frame of each seq is the one a worker would keep (frames by seq in a map).
         const kept = new Map(frames.map((f) => [f.seq, f]));

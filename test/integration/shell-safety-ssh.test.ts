@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fc from 'fast-check';
 import type { Operation } from '@simplecm/domain';
 import { loadModules, MODULE_PRELUDE, renderOperation, resolveModulesDir, validateOperation } from '@simplecm/modules';
-import { buildDriverScript, connectHost, hostKeyPolicy, loadKnownHosts, newFrameMarker, runDriver, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, forgetJournal, journalKey, hostKeyPolicy, loadKnownHosts, newFrameMarker, runDriver, type OperationFrame } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { onHost, stackHost } from '../support/system';
 
@@ -45,10 +46,13 @@ describe('attribute values over SSH', () => {
       connectTimeoutMs: 10_000,
     });
     const marker = newFrameMarker();
-    const script = buildDriverScript(operations.map((op, i) => ({ seq: op.seq, script: scripts[i]!, timeoutSeconds: 60 })), { mode: 'apply', keepGoing: true, marker });
     const runAll = async (): Promise<OperationFrame[]> => {
+      // Each run a host job of its own (a journal of its own): the second run runs everything again.
+      const key = journalKey(randomUUID(), host.hostname);
+      const script = buildDriverScript(operations.map((op, i) => ({ seq: op.seq, script: scripts[i]!, timeoutSeconds: 60 })), { mode: 'apply', keepGoing: true, marker, journalKey: key });
       const frames: OperationFrame[] = [];
-      const run = await runDriver(client, host.hostname, script, { limit: 65_536, marker, deadlineMs: 300_000, onFrame: (f) => frames.push(f) });
+      const run = await runDriver(client, host.hostname, script, { limit: 65_536, marker, journalKey: key, deadlineMs: 300_000, onFrame: (f) => frames.push(f) });
+      await forgetJournal(client, host.hostname, key, { timeoutMs: 10_000 });
       expect(run.exitCode).toBe(0);
       expect(frames).toHaveLength(values.length);
       return frames;

@@ -61,8 +61,8 @@ export function outputOf(processes: readonly Started[]): string {
   return processes.map((p) => p.output()).join('\n');
 }
 
-/** The pids of a process's descendants, deepest last (from /proc/<pid>/task/<tid>/children). */
-function descendantsOf(pid: number): number[] {
+/** The pids of a process's children (from /proc/<pid>/task/<tid>/children). */
+function childrenOf(pid: number): number[] {
   const children: number[] = [];
   try {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
@@ -72,7 +72,12 @@ function descendantsOf(pid: number): number[] {
   } catch {
     return [];
   }
-  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+  return children;
+}
+
+/** The pids of a process's descendants, deepest last. */
+function descendantsOf(pid: number): number[] {
+  return childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
 }
 
 /**
@@ -128,6 +133,55 @@ export function pauseCassandra(paused: boolean): void {
   const pid = readPid(cassandraPidFile);
   if (!isAlive(pid)) throw new Error('cassandra is not running');
   process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+}
+
+/** The links of a process's open descriptors (empty when it is gone). */
+function openFiles(pid: number): string[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+const commandOf = (pid: number): string => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * Cuts the SSH connection a worker converges host N over, from the host's side: SIGKILLs the
+ * host's sshd session processes (never its main sshd) of the one connection whose driver holds
+ * the journal `journalKey` (so only the connection of this test's run is cut). The driver runs
+ * in a session of its own and goes on. Returns the pids killed (none: no such connection yet).
+ */
+export function cutSshSession(n: number, journalKey: string): number[] {
+  const main = sshdPid(n);
+  if (!isAlive(main)) throw new Error(`host${n}'s sshd is not running`);
+  for (const session of childrenOf(main)) {
+    const below = descendantsOf(session);
+    if (!below.some((pid) => openFiles(pid).some((file) => file.includes(journalKey)))) continue;
+    const sshd = [session, ...below].filter((pid) => commandOf(pid).startsWith('sshd'));
+    for (const pid of sshd.reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    log(`host${n}: sshd session ${sshd.join(',')} SIGKILLed (journal ${journalKey})`);
+    return sshd;
+  }
+  return [];
 }
 
 /** Hangs host N: its sshd (PID 1 of its namespace) stops; connections are accepted by the kernel, then nothing. */
@@ -266,6 +320,22 @@ export function markerOp(seq: number, file: string, tag = 'ran'): Operation {
   return { seq, name: `mark ${tag}`, module: 'command', attributes: { command: `mkdir -p "$(dirname ${file})" && echo "${tag} $(date +%s%N)" >> ${file}` } };
 }
 
+/**
+ * An operation that appends `<tag>` to a log file on the host, then sleeps `seconds`: each
+ * execution of it leaves one line, so the log tells how often each operation ran.
+ */
+export function loggedOp(seq: number, file: string, tag: string, seconds = 0): Operation {
+  const pause = seconds > 0 ? ` && sleep ${seconds}` : '';
+  return { seq, name: `logged ${tag}`, module: 'command', attributes: { command: `mkdir -p "$(dirname ${file})" && echo "${tag}" >> ${file}${pause}` } };
+}
+
+/** Lines of a host's log beyond the first of each tag: the operations that ran more than once. */
+export function executedTwice(lines: readonly string[]): number {
+  const seen = new Map<string, number>();
+  for (const line of lines) seen.set(line, (seen.get(line) ?? 0) + 1);
+  return [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
+}
+
 export function sleepOp(seq: number, seconds: number): Operation {
   return { seq, name: `sleep ${seconds}s`, module: 'sleep', attributes: { seconds } };
 }
@@ -284,6 +354,13 @@ export interface FaultRow {
   readonly lost: number;
   /** Executions on hosts beyond one per (run, host), where the test measured them (marker lines). */
   readonly hostRerun?: number;
+  /**
+   * Operations executed more than once, counted on the hosts (each test operation appends a line
+   * to a log there): every line beyond the first of an operation counts, where the test counted.
+   */
+  readonly opsRunTwice?: number;
+  /** Seconds from the fault to the run being finished, where the test measured it. */
+  readonly recoverySeconds?: number;
   readonly note?: string;
 }
 
@@ -321,7 +398,7 @@ export async function measureRun(client: CassandraClient, keyspace: string, runI
 }
 
 /** Measures the run and appends its row to the table's rows file; returns the row for assertions. */
-export async function recordFaultRow(client: CassandraClient, keyspace: string, runId: string, fault: string, expectedOps: ReadonlyMap<string, number>, extra: Pick<FaultRow, 'hostRerun' | 'note'> = {}): Promise<FaultRow> {
+export async function recordFaultRow(client: CassandraClient, keyspace: string, runId: string, fault: string, expectedOps: ReadonlyMap<string, number>, extra: Pick<FaultRow, 'hostRerun' | 'opsRunTwice' | 'recoverySeconds' | 'note'> = {}): Promise<FaultRow> {
   const row: FaultRow = { fault, ...(await measureRun(client, keyspace, runId, expectedOps)), ...extra };
   fs.mkdirSync(faultsArtifactsDir, { recursive: true });
   fs.appendFileSync(faultRowsFile, `${JSON.stringify(row)}\n`);

@@ -1,6 +1,7 @@
 // SimpleCM dashboard: live progress of a running run. The run page marks its summary with
 // data-run-live="<runId>"; this polls /api/runs/<runId>, redraws the progress bar and the
-// counts, and reloads the page once the run has ended (the page then no longer polls).
+// counts, redraws the hosts table (data-live-hosts) whenever more hosts have finished, and
+// reloads the page once the run has ended (the page then no longer polls).
 // Pages with data-auto-refresh="<seconds>" (the runs list while a run is going) just reload.
 'use strict';
 (() => {
@@ -42,9 +43,22 @@
     for (const el of root.querySelectorAll(`[data-live="${name}"]`)) el.textContent = text;
   }
 
+  // The hosts table as the server renders it now (same filters and page): hosts appear, with
+  // their outcome, as they finish. Returns the hosts-done count the table now shows.
+  async function redrawHosts(shown, done) {
+    const box = document.querySelector('[data-live-hosts]');
+    if (!box) return done;
+    const response = await fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+    if (!response.ok) return shown;
+    const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').querySelector('[data-live-hosts]');
+    if (!fresh) return shown;
+    box.replaceWith(document.importNode(fresh, true));
+    return done;
+  }
+
   function pollRun(root) {
     const runId = root.getAttribute('data-run-live');
-    const shown = Number(root.getAttribute('data-hosts-done') || '0');
+    let shown = Number(root.getAttribute('data-hosts-done') || '0');
     const note = root.querySelector('[data-live="note"]');
     const say = (text) => {
       if (!note) return;
@@ -54,7 +68,7 @@
     let failures = 0;
     const tick = async () => {
       try {
-        const response = await fetch(`/api/runs/${encodeURIComponent(runId)}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+        const response = await fetch(`${document.body.getAttribute('data-base') || ''}/api/runs/${encodeURIComponent(runId)}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
         if (response.status === 401) return location.reload(); // session ended: the reload leads to the login page
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const run = await response.json();
@@ -65,8 +79,7 @@
         setText(root, 'hosts-done', String(run.hostsDone));
         for (const s of statuses) setText(root, `count-${s}`, String(run.counts[s]));
         setText(root, 'elapsed', formatDuration(Date.now() - Date.parse(run.createdAt)));
-        const more = run.hostsDone - shown;
-        if (more > 0) say(`${more} more host${more === 1 ? '' : 's'} finished since this page was loaded.`);
+        if (run.hostsDone > shown) shown = await redrawHosts(shown, run.hostsDone);
       } catch (error) {
         failures += 1;
         say(`Live progress paused (${error.message}); retrying…`);

@@ -1,6 +1,23 @@
 import type { Redis } from 'ioredis';
 import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
-import { isInvalidPageState, resultStore, runStore, type CassandraClient, type PageOptions, type ResultStore, type RunStore } from '@simplecm/store';
+import {
+  auditLogStore,
+  inventoryStore,
+  isInvalidPageState,
+  latestStateRevision,
+  resultStore,
+  runLaunchStore,
+  runStore,
+  stateRevisionStore,
+  type AuditLogStore,
+  type CassandraClient,
+  type InventoryStore,
+  type PageOptions,
+  type ResultStore,
+  type RunLaunchStore,
+  type RunStore,
+  type StateRevisionRecord,
+} from '@simplecm/store';
 import { SimpleCmError } from '@simplecm/kernel';
 
 /** Everything the run-history pages read: store queries and the live progress in Redis. */
@@ -12,6 +29,15 @@ export interface DashboardData {
   getRunHost: ResultStore['getRunHost'];
   pageHostHistory: ResultStore['pageHostHistory'];
   readRunProgress(runId: string): Promise<RunProgressSnapshot>;
+  getLaunches: RunLaunchStore['getLaunches'];
+  recordLaunch: RunLaunchStore['recordLaunch'];
+  getHost: InventoryStore['getHost'];
+  getOperations: InventoryStore['getOperations'];
+  latestStateRevision(): Promise<StateRevisionRecord | null>;
+  /** A recorded state revision by id (among the latest 500); undefined when not found. */
+  getStateRevision(revisionId: string): Promise<StateRevisionRecord | undefined>;
+  listAudit: AuditLogStore['list'];
+  recordAudit: AuditLogStore['record'];
 }
 
 /** A `?page=` token that is well-formed hex but not a paging state Cassandra accepts. */
@@ -36,6 +62,10 @@ function rethrowBadToken(page: string | undefined) {
 export function dashboardData(cassandra: CassandraClient, keyspace: string, redis: Redis, queuePrefix: string): DashboardData {
   const runs = runStore(cassandra, keyspace);
   const results = resultStore(cassandra, keyspace);
+  const launches = runLaunchStore(cassandra, keyspace);
+  const inventory = inventoryStore(cassandra, keyspace);
+  const revisions = stateRevisionStore(cassandra, keyspace);
+  const audit = auditLogStore(cassandra, keyspace);
   return {
     listRuns: runs.listRuns,
     getRun: runs.getRun,
@@ -44,5 +74,13 @@ export function dashboardData(cassandra: CassandraClient, keyspace: string, redi
     getRunHost: results.getRunHost,
     pageHostHistory: (hostname, opts: PageOptions) => results.pageHostHistory(hostname, opts).catch(rethrowBadToken(opts.page)),
     readRunProgress: (runId) => readRunProgress(redis, queuePrefix, runId),
+    getLaunches: launches.getLaunches,
+    recordLaunch: launches.recordLaunch,
+    getHost: inventory.getHost,
+    getOperations: inventory.getOperations,
+    latestStateRevision: () => latestStateRevision(cassandra, keyspace),
+    getStateRevision: async (revisionId) => (await revisions.listRevisions(500)).find((r) => r.revisionId === revisionId),
+    listAudit: audit.list,
+    recordAudit: audit.record,
   };
 }

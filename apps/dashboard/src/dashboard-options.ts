@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CASSANDRA_ENV, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
+import { ConfigError, CASSANDRA_ENV, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
+import { readUsersFile, Role, userNameSchema, type DashboardUser } from './users';
 
 /** Shorter passwords are refused: the dashboard shows every host's output. */
 export const MIN_PASSWORD_LENGTH = 12;
 
 /**
  * Dashboard settings, each from a flag, else an environment variable, else the default:
- * - SIMPLECM_DASHBOARD_USER: the one login name. Required, no default.
- * - SIMPLECM_DASHBOARD_PASSWORD: its password. Required, at least 12 characters, no default.
+ * - `--users-file` / SIMPLECM_DASHBOARD_USERS_FILE: the users (YAML or JSON: name, role `viewer` or
+ *   `operator`, scrypt `passwordHash` from `simplecm dashboard hash-password`). Default: none, then
+ * - SIMPLECM_DASHBOARD_USER and SIMPLECM_DASHBOARD_PASSWORD (at least 12 characters): one user, an
+ *   operator (the single shared login of earlier releases). One of the two is required.
+ * - `--base-path` / SIMPLECM_DASHBOARD_BASE_PATH: the path the dashboard is served under behind a
+ *   proxy (`/simplecm`): every link, asset, redirect and cookie carries it. Default: none (`/`).
  * - `--host` / SIMPLECM_DASHBOARD_HOST: address to bind, default `127.0.0.1` (this machine only).
  * - `--port` / SIMPLECM_DASHBOARD_PORT: default 3000; 0 picks a free port (tests).
  * - SIMPLECM_DASHBOARD_SESSION_SECRET: key that signs session cookies, at least 32 characters.
@@ -29,10 +34,14 @@ export const MIN_PASSWORD_LENGTH = 12;
  *   /readyz are also open (no login) on the dashboard's own port; /metrics is not served there.
  */
 export interface DashboardOptions {
-  /** Login name; required. */
+  /** The users file (YAML or JSON). @defaultValue none: the single `user`/`password` login */
+  usersFile?: string;
+  /** Login name of the single-user fallback (an operator); with `password`, when there is no users file. */
   user?: string;
-  /** Password; required, at least {@link MIN_PASSWORD_LENGTH} characters. */
+  /** Password of the single-user fallback, at least {@link MIN_PASSWORD_LENGTH} characters. */
   password?: string;
+  /** Path prefix behind a proxy, like `/simplecm`. @defaultValue `''` (served at `/`) */
+  basePath?: string;
   /** @defaultValue `'127.0.0.1'` */
   host?: string;
   /** @defaultValue `3000` */
@@ -61,8 +70,10 @@ export interface DashboardOptions {
 
 /** Every setting resolved and checked; the only form that travels. */
 export interface DashboardConfig {
-  readonly user: string;
-  readonly password: string;
+  /** Who may log in, from the users file or the single-user fallback. */
+  readonly users: readonly DashboardUser[];
+  /** `''` or a path like `/simplecm` (no trailing slash). */
+  readonly basePath: string;
   readonly host: string;
   readonly port: number;
   readonly sessionSecret: string;
@@ -81,18 +92,16 @@ export interface DashboardConfig {
 const bindHostSchema = z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'must be an IP address or host name');
 
 const dashboardSettings: SettingSpec<DashboardOptions> = {
-  user: textSetting(
-    { env: 'SIMPLECM_DASHBOARD_USER', required: true },
-    z
-      .string({ error: 'required: the login name for the dashboard' })
-      .min(1, 'must not be empty')
-      .max(200)
-      .regex(/^[^:\s]+$/, 'no spaces or colons'),
+  usersFile: textSetting({ flag: 'users-file', env: 'SIMPLECM_DASHBOARD_USERS_FILE' }, z.string().min(1).max(4096)),
+  user: textSetting({ env: 'SIMPLECM_DASHBOARD_USER' }, userNameSchema),
+  basePath: textSetting(
+    { flag: 'base-path', env: 'SIMPLECM_DASHBOARD_BASE_PATH' },
+    z.string().regex(/^(\/[A-Za-z0-9._~-]+)*\/?$/, 'a path like /simplecm (letters, digits, . _ ~ -)'),
   ),
   password: textSetting(
-    { env: 'SIMPLECM_DASHBOARD_PASSWORD', required: true },
+    { env: 'SIMPLECM_DASHBOARD_PASSWORD' },
     z
-      .string({ error: 'required: the dashboard does not start without a password' })
+      .string()
       .min(MIN_PASSWORD_LENGTH, `too weak: use at least ${MIN_PASSWORD_LENGTH} characters`)
       .max(1024)
       .refine((p) => new Set(p).size >= 4, 'too weak: too few different characters'),
@@ -131,6 +140,7 @@ function dashboardDefaults() {
     hostsPageSize: 100,
     runsPageSize: 25,
     trustProxy: 'false',
+    basePath: '',
     loginMaxFailures: 10,
     metricsHost: '127.0.0.1',
   } satisfies DashboardOptions;
@@ -138,9 +148,28 @@ function dashboardDefaults() {
 
 /** Checks options that are already typed (from code, e.g. the demo or the bench) and fills in the defaults. */
 export function resolveDashboardOptions(options: DashboardOptions): DashboardConfig {
-  const { sessionHours, user, password, trustProxy, ...rest } = resolveSettings(dashboardSettings, dashboardDefaults(), options);
-  // `required` settings were refused above when absent.
-  return { ...rest, user: user as string, password: password as string, sessionTtlMs: sessionHours * 3_600_000, trustProxy: trustProxyValue(trustProxy) };
+  const { sessionHours, user, password, usersFile, trustProxy, basePath, ...rest } = resolveSettings(dashboardSettings, dashboardDefaults(), options);
+  let users: DashboardUser[];
+  if (usersFile !== undefined) {
+    if (user !== undefined || password !== undefined) throw new ConfigError('SIMPLECM_DASHBOARD_USER/PASSWORD and a users file: use one or the other');
+    users = readUsersFile(usersFile);
+  } else if (user !== undefined && password !== undefined) {
+    users = [{ name: user, role: Role.operator, credential: { kind: 'password', password } }];
+  } else {
+    const missing = user === undefined && password !== undefined ? 'SIMPLECM_DASHBOARD_USER' : 'SIMPLECM_DASHBOARD_PASSWORD';
+    throw new ConfigError(
+      user === undefined && password === undefined
+        ? 'required: a users file (--users-file / SIMPLECM_DASHBOARD_USERS_FILE), or SIMPLECM_DASHBOARD_USER and SIMPLECM_DASHBOARD_PASSWORD'
+        : `${missing}: required (or a users file: --users-file / SIMPLECM_DASHBOARD_USERS_FILE)`,
+    );
+  }
+  return {
+    ...rest,
+    users,
+    basePath: basePath.replace(/\/$/, ''),
+    sessionTtlMs: sessionHours * 3_600_000,
+    trustProxy: trustProxyValue(trustProxy),
+  };
 }
 
 /** Defaults < environment < flags, resolved once per process. An empty variable is an unset one. */
@@ -150,7 +179,7 @@ export function compileDashboardOptions(argv: readonly string[], env: NodeJS.Pro
       {
         usage: `${env.SIMPLECM_COMMAND_NAME ?? 'simplecm dashboard'} [options]`,
         summary: 'Serves run history and the queues (Bull Board) over HTTP behind a login; runs until SIGTERM or SIGINT.',
-        examples: ['SIMPLECM_DASHBOARD_PASSWORD=… simplecm dashboard --port 3000'],
+        examples: ['simplecm dashboard --users-file /etc/simplecm/users.yaml --port 3000', 'SIMPLECM_DASHBOARD_USER=ops SIMPLECM_DASHBOARD_PASSWORD=… simplecm dashboard', 'simplecm dashboard hash-password   # reads a password on stdin, prints its hash'],
         env: [...REDIS_ENV, ...CASSANDRA_ENV],
       },
       dashboardSettings,

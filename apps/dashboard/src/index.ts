@@ -6,3 +6,7 @@ export type { RunProgressJson } from './run-history-routes';
 export * from './authenticator';
 export * from './html';
 export * from './testing/synthetic-run';
+export * from './password-hash';
+export * from './users';
+export * from './run-control';
+export * from './audit';

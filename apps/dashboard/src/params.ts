@@ -25,12 +25,24 @@ export const runParamsSchema = z.object({ runId: runIdSchema });
 export const runHostParamsSchema = z.object({ runId: runIdSchema, hostname: hostnameSchema });
 export const hostParamsSchema = z.object({ hostname: hostnameSchema });
 
-export const runsQuerySchema = z.object({ before: runIdSchema.optional() });
+const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-29');
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+export const runsQuerySchema = z.object({
+  before: runIdSchema.optional(),
+  status: z.preprocess(emptyAsUndefined, z.enum(['running', 'finished', 'failed']).optional()),
+  mode: z.preprocess(emptyAsUndefined, z.enum(['apply', 'check']).optional()),
+  target: z.preprocess(emptyAsUndefined, z.string().max(200).optional()),
+  who: z.preprocess(emptyAsUndefined, z.string().max(200).optional()),
+  from: z.preprocess(emptyAsUndefined, dateSchema.optional()),
+  to: z.preprocess(emptyAsUndefined, dateSchema.optional()),
+});
 /** A host's outcome; operations can be skipped, hosts cannot. */
 const hostStatusFilterSchema = z.enum(hostStatusSchema.options, { error: 'expected ok, changed, failed or unreachable' });
 
 export const runQuerySchema = z.object({
-  status: hostStatusFilterSchema.optional(),
+  status: z.preprocess(emptyAsUndefined, hostStatusFilterSchema.optional()),
+  /** Host names containing this. */
+  name: z.preprocess(emptyAsUndefined, z.string().trim().max(253).optional()),
   page: pageTokenSchema.optional(),
   /** Page number, only for display (Cassandra pages have no numbers). */
   n: positiveInt(1_000_000).optional(),

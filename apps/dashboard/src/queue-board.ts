@@ -33,16 +33,16 @@ export function queueActionGuard({ actions }: { actions: boolean }): RequestHand
  * {@link queueActionGuard}. Read-only unless `actions`: no retry, clean, pause or resume from
  * the browser (Bull Board refuses them in its API too, not only in its UI).
  */
-export function queueBoardRouter(queues: readonly Queue[], { actions }: { actions: boolean }): Router {
+export function queueBoardRouter(queues: readonly Queue[], { actions, basePath = '' }: { actions: boolean; basePath?: string }): Router {
   const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  serverAdapter.setBasePath(`${basePath}${QUEUE_BOARD_PATH}`);
   createBullBoard({
     queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: !actions, allowRetries: actions })),
     serverAdapter,
     options: {
       uiConfig: {
         boardTitle: 'SimpleCM queues',
-        miscLinks: [{ text: 'Run history', url: '/' }],
+        miscLinks: [{ text: 'Run history', url: `${basePath}/` }],
         hideDocsLink: true,
       },
     },

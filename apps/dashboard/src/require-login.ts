@@ -1,10 +1,13 @@
 import type { Request, RequestHandler } from 'express';
-import { parseBasicAuth, type Authenticator } from './authenticator';
+import { parseBasicAuth, type Authenticator, type Identity } from './authenticator';
+import { HttpError } from './http-error';
 import type { LoginThrottle } from './login-throttle';
+import type { Role } from './users';
 
-/** `res.locals.user` once a request has passed {@link requireLogin}. */
+/** `res.locals` once a request has passed {@link requireLogin}. */
 export interface AuthenticatedLocals {
   user: string;
+  identity: Identity;
 }
 
 /**
@@ -26,35 +29,47 @@ export function clientAddress(req: Request): string {
  * Basic credentials are throttled as the login form is (per user name and address): once a pair
  * is locked out it gets a 429 without its password being looked at.
  */
-export function requireLogin(auth: Authenticator, throttle: LoginThrottle): RequestHandler {
+export function requireLogin(auth: Authenticator, throttle: LoginThrottle, basePath: string): RequestHandler {
   return (req, res, next) => {
-    let user = auth.authenticate({ cookie: req.get('cookie') });
-    const basic = user === undefined ? parseBasicAuth(req.get('authorization')) : undefined;
-    if (basic) {
-      const attempt = { user: basic.user, address: clientAddress(req) };
-      const wait = throttle.retryAfterMs(attempt);
-      if (wait > 0) {
-        res.status(429).set('Retry-After', String(Math.ceil(wait / 1000))).type('text/plain').send('too many failed logins: try again later\n');
+    void (async () => {
+      let identity = auth.fromSession(req.get('cookie'));
+      const basic = identity === undefined ? parseBasicAuth(req.get('authorization')) : undefined;
+      if (basic) {
+        const attempt = { user: basic.user, address: clientAddress(req) };
+        const wait = throttle.retryAfterMs(attempt);
+        if (wait > 0) {
+          res.status(429).set('Retry-After', String(Math.ceil(wait / 1000))).type('text/plain').send('too many failed logins: try again later\n');
+          return;
+        }
+        const user = await auth.checkCredentials(basic.user, basic.password);
+        if (user) {
+          throttle.succeeded(attempt);
+          identity = auth.basicIdentity(user);
+        } else {
+          throttle.failed(attempt);
+        }
+      }
+      if (identity !== undefined) {
+        Object.assign(res.locals, { user: identity.name, identity } satisfies AuthenticatedLocals);
+        return next();
+      }
+      const navigation = (req.method === 'GET' || req.method === 'HEAD') && (req.get('accept') ?? '').includes('text/html');
+      if (navigation) {
+        // No body: the default one would echo the URL back.
+        res.status(303).location(`${basePath}/login?${new URLSearchParams({ next: req.originalUrl })}`).end();
         return;
       }
-      if (auth.checkCredentials(basic.user, basic.password)) {
-        throttle.succeeded(attempt);
-        user = basic.user;
-      } else {
-        throttle.failed(attempt);
-      }
-    }
-    if (user !== undefined) {
-      (res.locals as AuthenticatedLocals).user = user;
-      return next();
-    }
-    const navigation = (req.method === 'GET' || req.method === 'HEAD') && (req.get('accept') ?? '').includes('text/html');
-    if (navigation) {
-      // No body: the default one would echo the URL back.
-      res.status(303).location(`/login?${new URLSearchParams({ next: req.originalUrl })}`).end();
-      return;
-    }
-    if (!fromBrowserScript(req)) res.set('WWW-Authenticate', 'Basic realm="SimpleCM dashboard", charset="UTF-8"');
-    res.status(401).type('text/plain').send('authentication required: log in at /login\n');
+      if (!fromBrowserScript(req)) res.set('WWW-Authenticate', 'Basic realm="SimpleCM dashboard", charset="UTF-8"');
+      res.status(401).type('text/plain').send(`authentication required: log in at ${basePath}/login\n`);
+    })().catch(next);
+  };
+}
+
+/** 403 unless the logged-in user has `role` (operator includes viewer). */
+export function requireRole(role: Role): RequestHandler {
+  return (_req, res, next) => {
+    const { identity } = res.locals as AuthenticatedLocals;
+    if (role === 'viewer' || identity.role === 'operator') return next();
+    next(new HttpError('forbidden', `${identity.name} is a ${identity.role}: this needs the ${role} role`));
   };
 }

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
-import type { Run } from '@simplecm/domain';
+import type { HostStatus, Run } from '@simplecm/domain';
+import type { Page, RunHost, RunLaunch } from '@simplecm/store';
 import type { RunProgressSnapshot } from '@simplecm/queue';
-import type { Assets } from './assets';
 import type { DashboardConfig } from './dashboard-options';
 import type { DashboardData } from './dashboard-data';
 import type { SafeHtml } from './html';
@@ -9,7 +9,7 @@ import { HttpError } from './http-error';
 import { hostHistoryPage } from './pages/host-history-page';
 import { hostRunPage } from './pages/host-run-page';
 import type { PageContext } from './pages/layout';
-import { links } from './pages/links';
+import type { RunsFilter } from './pages/links';
 import { runPage } from './pages/run-page';
 import { runsPage } from './pages/runs-page';
 import {
@@ -22,7 +22,6 @@ import {
   runQuerySchema,
   runsQuerySchema,
 } from './params';
-import type { AuthenticatedLocals } from './require-login';
 import { pageCsp } from './security-headers';
 
 /** The run as Cassandra has it, moved forward by Redis' live count while results are being written. */
@@ -46,10 +45,28 @@ export interface RunProgressJson {
   readonly stateRevision: string | null;
 }
 
+/** Whether a run passes the runs list's filters (`who` needs the run's launch). */
+export function matchesRunsFilter(run: Run, launchedBy: string | undefined, f: RunsFilter): boolean {
+  if (f.status === 'running' && run.status !== 'running') return false;
+  if (f.status === 'finished' && run.status !== 'finished') return false;
+  if (f.status === 'failed' && run.counts.failed + run.counts.unreachable === 0) return false;
+  if (f.mode && run.mode !== f.mode) return false;
+  if (f.target && !run.target.toLowerCase().includes(f.target.toLowerCase())) return false;
+  if (f.who && (launchedBy ?? 'cli').toLowerCase() !== f.who.toLowerCase()) return false;
+  const day = run.createdAt.toISOString().slice(0, 10);
+  if (f.from && day < f.from) return false;
+  if (f.to && day > f.to) return false;
+  return true;
+}
+
+/** Runs looked at, at most, to fill one filtered page of the runs list. */
+const FILTER_SCAN_LIMIT = 2_000;
+/** Hosts of a run looked at, at most, to fill one page filtered by name. */
+const HOST_SCAN_LIMIT = 20_000;
+
 /** Run history: `/`, `/runs/:runId`, `/runs/:runId/hosts/:hostname`, `/hosts/:hostname`, `/api/runs/:runId`. */
-export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConfig, 'hostsPageSize' | 'runsPageSize'>, assets: Assets): Router {
+export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConfig, 'hostsPageSize' | 'runsPageSize'>, context: (res: Response) => PageContext): Router {
   const router = Router();
-  const context = (res: Response): PageContext => ({ user: (res.locals as AuthenticatedLocals).user, assets });
   const send = (res: Response, page: SafeHtml) => res.set('Content-Security-Policy', pageCsp()).type('html').send(page.text);
 
   async function findRun(runId: string): Promise<Run> {
@@ -58,20 +75,66 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
     return run.status === 'running' ? withLiveProgress(run, await data.readRunProgress(runId)) : run;
   }
 
+  /** A page of the run's hosts whose names contain `name`: store pages are read until it is full. */
+  async function pageHostsByName(runId: string, name: string, pageSize: number, status: HostStatus | undefined, page?: string): Promise<Page<RunHost>> {
+    const needle = name.toLowerCase();
+    const items: RunHost[] = [];
+    let token = page;
+    let scanned = 0;
+    do {
+      const got = await data.pageRunHosts(runId, { pageSize: Math.max(pageSize, 500), page: token, status });
+      scanned += got.items.length;
+      items.push(...got.items.filter((h) => h.hostname.toLowerCase().includes(needle)));
+      token = got.nextPage;
+    } while (token && items.length < pageSize && scanned < HOST_SCAN_LIMIT);
+    // The next page starts after the last store page read (a page may hold more than pageSize matches: all shown).
+    return { items, nextPage: token };
+  }
+
   router.get('/', async (req, res) => {
-    const query = parseInput(runsQuerySchema, req.query, 'query');
+    const { before, ...filter } = parseInput(runsQuerySchema, req.query, 'query');
     const size = config.runsPageSize;
-    const runs = await data.listRuns({ limit: size + 1, before: query.before });
-    const shown = runs.slice(0, size);
-    send(res, runsPage(context(res), { runs: shown, nextBefore: runs.length > size ? shown.at(-1)?.runId : undefined, before: query.before, now: new Date() }));
+    const filtered = Object.values(filter).some((v) => v !== undefined);
+    // Unfiltered: one page. Filtered: older pages are read until this page is full or the scan limit.
+    const shown: Run[] = [];
+    const launches = new Map<string, RunLaunch>();
+    let cursor = before;
+    let scanned = 0;
+    let more = false;
+    for (;;) {
+      const batch = await data.listRuns({ limit: (filtered ? 100 : size) + 1, before: cursor });
+      const page = batch.slice(0, filtered ? 100 : size);
+      for (const [id, l] of await data.getLaunches(page.map((r) => r.runId))) launches.set(id, l);
+      for (const run of page) {
+        if (shown.length === size) {
+          more = true;
+          break;
+        }
+        if (matchesRunsFilter(run, launches.get(run.runId)?.launchedBy, filter)) shown.push(run);
+        cursor = run.runId;
+      }
+      scanned += page.length;
+      if (shown.length === size) {
+        more = more || batch.length > page.length;
+        break;
+      }
+      if (batch.length <= page.length || !filtered || scanned >= FILTER_SCAN_LIMIT) {
+        more = batch.length > page.length && (scanned < FILTER_SCAN_LIMIT || !filtered);
+        break;
+      }
+    }
+    const nextBefore = more ? (filtered ? cursor : shown.at(-1)?.runId) : undefined;
+    send(res, runsPage(context(res), { runs: shown, launches, filter, nextBefore, before, now: new Date() }));
   });
 
   router.get('/runs/:runId', async (req, res) => {
     const { runId } = parseInput(runParamsSchema, req.params, 'path');
     const query = parseInput(runQuerySchema, req.query, 'query');
     const run = await findRun(runId);
-    const hosts = await data.pageRunHosts(runId, { pageSize: query.size ?? config.hostsPageSize, page: query.page, status: query.status });
-    send(res, runPage(context(res), { run, hosts, status: query.status, page: query.page, n: query.n ?? 1, size: query.size, now: new Date() }));
+    const pageSize = query.size ?? config.hostsPageSize;
+    const hosts = query.name ? await pageHostsByName(runId, query.name, pageSize, query.status, query.page) : await data.pageRunHosts(runId, { pageSize, page: query.page, status: query.status });
+    const [launches, revision] = await Promise.all([data.getLaunches([runId]), run.stateRevision ? data.getStateRevision(run.stateRevision) : undefined]);
+    send(res, runPage(context(res), { run, hosts, status: query.status, name: query.name, launch: launches.get(runId), revision, page: query.page, n: query.n ?? 1, size: query.size, now: new Date() }));
   });
 
   router.get('/runs/:runId/hosts/:hostname', async (req, res) => {
@@ -87,14 +150,19 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
   // The host search box in the top bar.
   router.get('/hosts', (req, res) => {
     const { hostname } = parseInput(hostSearchSchema, req.query, 'query');
-    res.redirect(303, links.host(hostname));
+    res.redirect(303, context(res).links.host(hostname));
   });
 
   router.get('/hosts/:hostname', async (req, res) => {
     const { hostname } = parseInput(hostParamsSchema, req.params, 'path');
     const query = parseInput(hostQuerySchema, req.query, 'query');
-    const history = await data.pageHostHistory(hostname, { pageSize: config.runsPageSize, page: query.page });
-    send(res, hostHistoryPage(context(res), { hostname, history, page: query.page, n: query.n ?? 1 }));
+    const [history, host, operations, revision] = await Promise.all([
+      data.pageHostHistory(hostname, { pageSize: config.runsPageSize, page: query.page }),
+      data.getHost(hostname),
+      data.getOperations(hostname),
+      data.latestStateRevision(),
+    ]);
+    send(res, hostHistoryPage(context(res), { hostname, history, page: query.page, n: query.n ?? 1, desired: { host, operations, revision } }));
   });
 
   router.get('/api/runs/:runId', async (req, res) => {

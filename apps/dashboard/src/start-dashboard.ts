@@ -11,6 +11,7 @@ import { createDashboardApp } from './create-dashboard-app';
 import type { DashboardConfig } from './dashboard-options';
 import { dashboardData } from './dashboard-data';
 import { createLimitedServer } from './http-server-limits';
+import type { RunControl } from './run-control';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -50,7 +51,14 @@ function urlOf(host: string, port: number): string {
 export async function startDashboard(
   config: DashboardConfig,
   connections: ConnectionConfig,
-  { log = (line: string) => console.error(line) }: { log?: (line: string) => void } = {},
+  {
+    log = (line: string) => console.error(line),
+    control,
+  }: {
+    log?: (line: string) => void;
+    /** Launch, relaunch and cancel; without one those controls are hidden (see run-control.ts). */
+    control?: RunControl;
+  } = {},
 ): Promise<Dashboard> {
   const releasers: Releaser[] = [];
   try {
@@ -73,6 +81,7 @@ export async function startDashboard(
       queues,
       ops,
       log,
+      control,
     });
     if (config.metricsPort !== undefined) {
       const metricsServer = await startOpsServer(ops, { host: config.metricsHost, port: config.metricsPort });

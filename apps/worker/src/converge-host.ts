@@ -8,7 +8,7 @@ import {
 import { MODULE_FUNCTIONS, MODULE_PRELUDE_HEADER, renderOperation, sensitiveValuesOf, type ModuleRegistry } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
 import { coerceError } from '@simplecm/kernel';
-import { buildDriverScript, connectHost, newFrameMarker, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
+import { buildDriverScript, connectHost, forgetJournal, journalKey, newFrameMarker, runDriver, SshError, type HostKeyPolicy, type OperationFrame } from '@simplecm/ssh';
 import { handlerTriggers } from './handler-triggers';
 import { isTimeoutExit, notRunResult, resultFromFrame } from './results-from-frames';
 
@@ -24,7 +24,19 @@ export interface ConvergeContext {
   readonly workerName: string;
   /** Told how long each successful SSH connection took to open (the worker's histogram). */
   readonly onConnected?: (ms: number) => void;
+  /** Where the host's journal is noticed (attached to, not removed); none: not logged. */
+  readonly log?: (line: string) => void;
+  /** The journal root on hosts (tests only). @defaultValue by SSH user, see journalRootShell */
+  readonly journalRoot?: string;
+  /**
+   * Test hook: told once the driver script is sent, with a function that drops the SSH
+   * connection from the worker's side (as a worker losing its network would).
+   */
+  readonly onDriverStarted?: (dropConnection: () => void) => void;
 }
+
+/** How long the host has to confirm its journal is removed after the hand-off. */
+const FORGET_TIMEOUT_MS = 10_000;
 
 function hostResult(job: HostJobData, workerName: string, startedAt: number, operations: OperationResult[], cause: string | null): HostResult {
   return {
@@ -72,11 +84,17 @@ function renderAll(job: HostJobData, ctx: ConvergeContext): { scripts: string[] 
 
 /**
  * Converges one host: renders its operations, opens one verified SSH connection, runs them all
- * through one driver script, and maps each operation's frame to its result. Connection errors
- * are thrown as SshError (the caller retries or records the host unreachable); everything that
- * happens after the connection is reported in the returned result.
+ * through one driver script, and maps each operation's frame to its result. Connection errors,
+ * a connection lost while the driver ran included, are thrown as SshError (the caller retries or
+ * records the host unreachable; a retry attaches to the driver's journal on the host, so no
+ * operation runs twice); everything else that happens after the connection is reported in the
+ * returned result.
+ *
+ * `handOff`, when given, is called with the result while the connection is still open; once it
+ * resolved, the host job's journal is removed from the host (a failure to remove it is only
+ * logged: the next driver on the host removes it once expired).
  */
-export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signal?: AbortSignal): Promise<HostResult> {
+export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signal?: AbortSignal, handOff?: (result: HostResult) => Promise<void>): Promise<HostResult> {
   const startedAt = Date.now();
   const { host, operations, options } = job;
   const rendered = renderAll(job, ctx);
@@ -98,6 +116,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   const client = await connectHost(host, { privateKey, hostKeys: ctx.hostKeys, connectTimeoutMs: ctx.connectTimeoutMs, signal });
   ctx.onConnected?.(performance.now() - connectStart);
   const frames = new Map<number, OperationFrame>();
+  const key = journalKey(job.runId, host.hostname);
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
@@ -111,23 +130,42 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
         timeoutSeconds: options.operationTimeoutSeconds,
         become: op.become ?? host.become ?? undefined,
       })),
-      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker, functions: MODULE_FUNCTIONS },
+      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker, functions: MODULE_FUNCTIONS, journalKey: key, journalRoot: ctx.journalRoot },
     );
     const run = await runDriver(client, host.hostname, script, {
       limit: ctx.outputLimitBytes,
       marker,
+      journalKey: key,
+      journalRoot: ctx.journalRoot,
       deadlineMs: ctx.hostDeadlineMs,
       signal,
       onFrame: (frame) => frames.set(frame.seq, frame),
+      onStarted: () => ctx.onDriverStarted?.(() => client.end()),
     });
     diagnostics = run.diagnostics.trim();
+    if (run.attached) ctx.log?.(`${host.hostname}: attached to the journal of run ${job.runId} on the host (an earlier delivery started it)`);
     if (run.exitCode !== 0) driverError = new Error(`driver exited ${run.exitCode ?? run.signal}${diagnostics ? `: ${diagnostics}` : ''}`);
   } catch (error) {
     driverError = coerceError(error);
+  }
+  try {
+    // Shutting down (the job is handed back), or the connection lost while the driver went on:
+    // the next delivery attaches to the journal.
+    if (driverError && (signal?.aborted || (driverError instanceof SshError && driverError.code === 'unreachable'))) throw driverError;
+    const result = resultOf(job, ctx, startedAt, frames, driverError);
+    if (handOff) {
+      await handOff(result);
+      await forgetJournal(client, host.hostname, key, { journalRoot: ctx.journalRoot, timeoutMs: FORGET_TIMEOUT_MS }).catch((error: unknown) => ctx.log?.(`${host.hostname}: ${coerceError(error).message}`));
+    }
+    return result;
   } finally {
     client.end();
   }
-  if (signal?.aborted && driverError) throw driverError; // shutting down: hand the job back
+}
+
+/** Maps each operation's frame (or its absence) to its result. */
+function resultOf(job: HostJobData, ctx: ConvergeContext, startedAt: number, frames: ReadonlyMap<number, OperationFrame>, driverError: Error | undefined): HostResult {
+  const { host, operations, options } = job;
 
   const results: OperationResult[] = [];
   let cause: string | null = null;

@@ -67,6 +67,7 @@ function convergeContext(options: WorkerConfig, log: (line: string) => void, met
     hostDeadlineMs: options.hostDeadlineMs,
     outputLimitBytes: options.outputLimitBytes,
     workerName: options.name,
+    log,
     onConnected: metrics ? (ms) => metrics.sshConnectSeconds.observe(ms / 1000) : undefined,
   };
 }
@@ -115,7 +116,7 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
       if ((await results.getJobState(resultJobId(data.runId, data.host.hostname))) !== 'unknown') return true;
       return isHostCounted(queueConnection, redis.prefix, data.runId, data.host.hostname);
     },
-    converge: (data) => convergeHost(data, ctx, shutdown.signal),
+    converge: (data, handOff) => convergeHost(data, ctx, shutdown.signal, handOff),
     async addResult(data, result) {
       const opts = resultJobOptions(data.runId, data.host.hostname);
       await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);

@@ -10,7 +10,8 @@ import { notConvergedResult, unreachableResult } from './converge-host';
  * 1. take the host's lock (one run per host at a time), or say who holds it;
  * 2. if the host's result was already handed off (a worker died between hand-off and completing
  *    the job, or the job was re-added), stop without touching the host again;
- * 3. converge it and hand the result to the results queue;
+ * 3. converge it (attaching to the host's journal if an earlier delivery started the host's
+ *    driver) and hand the result to the results queue;
  * 4. release the lock.
  * Connection errors are thrown while the job has attempts left (the caller retries them), then
  * recorded `unreachable`; a job given up for any other reason is recorded by recordGivenUp.
@@ -21,8 +22,12 @@ export interface HostJobSteps {
   readonly lockRenewMs: number;
   /** Whether this host's result for this run is already queued or recorded. */
   readonly alreadyHandedOff: (data: HostJobData) => Promise<boolean>;
-  /** Converges the host (see convergeHost); a failure to connect is thrown as SshError. */
-  readonly converge: (data: HostJobData) => Promise<HostResult>;
+  /**
+   * Converges the host (see convergeHost); a failure to connect, or a connection lost while the
+   * host's driver ran, is thrown as SshError. Calls `handOff` with the result while it still
+   * holds the connection, so the host's journal is removed once the result is handed off.
+   */
+  readonly converge: (data: HostJobData, handOff: (result: HostResult) => Promise<void>) => Promise<HostResult>;
   /** Adds the host's result to the results queue; its job id is run + host, so a second add adds nothing. */
   readonly addResult: (data: HostJobData, result: HostResult) => Promise<void>;
   /** True once shutdown has aborted the hosts still running (past its grace period). */
@@ -82,8 +87,12 @@ export async function processHostJob(data: HostJobData, attempt: HostJobAttempt,
 async function convergeAndHandOff(data: HostJobData, attempt: HostJobAttempt, steps: HostJobSteps): Promise<HostJobOutcome> {
   const startedAt = Date.now();
   let result: HostResult;
+  let handedOff = false;
   try {
-    result = await steps.converge(data);
+    result = await steps.converge(data, async (converged) => {
+      await handOff(data, converged, steps);
+      handedOff = true;
+    });
   } catch (raw) {
     const error = coerceError(raw);
     // Shutting down past the grace period: the host goes back to the queue, without using an attempt.
@@ -95,7 +104,7 @@ async function convergeAndHandOff(data: HostJobData, attempt: HostJobAttempt, st
     }
     result = unreachableResult(data, steps.workerName, startedAt, error);
   }
-  await handOff(data, result, steps);
+  if (!handedOff) await handOff(data, result, steps);
   return { kind: 'converged', status: result.status };
 }
 

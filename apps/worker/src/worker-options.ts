@@ -30,10 +30,12 @@ export interface WorkerOptions {
   /**
    * `--lock-duration` / SIMPLECM_LOCK_DURATION_MS: a host job's lock. BullMQ renews it every quarter
    * of this while the host runs, however long; a dead worker's host is taken over about
-   * lock-duration + stalled-interval after it died. Also the TTL of the per-host lock. @defaultValue `60000`
+   * lock-duration + stalled-interval after it died. Also the TTL of the per-host lock. Short since
+   * the host journal: a host taken from a worker that was only slow attaches to the same driver
+   * instead of running it again (docs/what-happens-when.md). @defaultValue `10000`
    */
   lockDurationMs?: number;
-  /** `--stalled-interval` / SIMPLECM_STALLED_INTERVAL_MS: how often workers look for jobs whose lock expired. @defaultValue `30000` */
+  /** `--stalled-interval` / SIMPLECM_STALLED_INTERVAL_MS: how often workers look for jobs whose lock expired. @defaultValue `5000` */
   stalledIntervalMs?: number;
   /** `--max-stalled` / SIMPLECM_MAX_STALLED_COUNT: takeovers of one host job before it is given up (recorded `unreachable`, cause `stalled`). @defaultValue `2` */
   maxStalledCount?: number;
@@ -92,8 +94,8 @@ function workerDefaults() {
     hostDeadlineMs: 3_600_000,
     name: `${os.hostname()}:${process.pid}`,
     acceptNewHostKeys: false,
-    lockDurationMs: 60_000,
-    stalledIntervalMs: 30_000,
+    lockDurationMs: 10_000,
+    stalledIntervalMs: 5_000,
     maxStalledCount: 2,
     busyRetryMs: 5_000,
     retryMaxDelayMs: 60_000,

@@ -1,6 +1,7 @@
 import { OUTPUT_LIMIT_BYTES, type RunMode } from '@simplecm/domain';
 import { randomBytes } from 'node:crypto';
 import { shellQuote } from '@simplecm/kernel';
+import { journalDriverLines, journalLauncherLines, journalStep } from './host-journal';
 
 /**
  * A new marker for the header lines of one driver run's frames: random per host job, so nothing
@@ -16,8 +17,9 @@ export const FRAME_MARKER_PATTERN = /^@@SIMPLECM-[0-9a-f]{32}@@$/;
 /**
  * The exec command: saves the driver (sent on stdin) in a new private directory and runs it, so
  * operations get no stdin and bash reads the script in blocks rather than byte by byte from a
- * pipe (a 35 KB driver costs ~20 ms of host CPU from a pipe, ~6 ms from a file). The driver
- * keeps its working files in the same directory and removes it when it exits.
+ * pipe (a 35 KB driver costs ~20 ms of host CPU from a pipe, ~6 ms from a file). The script
+ * (the launcher, see host-journal.ts) removes that directory when it exits; the driver it starts
+ * keeps its working files in the host job's journal directory, 0700 as well.
  */
 export const DRIVER_COMMAND = '__d=$(mktemp -d "${TMPDIR:-/tmp}/simplecm.XXXXXXXX") && cat > "$__d/driver" && exec bash --noprofile --norc "$__d/driver"';
 
@@ -42,6 +44,10 @@ export interface DriverOptions {
   readonly marker: string;
   readonly keepGoing: boolean;
   readonly outputLimitBytes?: number;
+  /** The host job's journal directory name (journalKey(runId, hostname)): the same on every delivery. */
+  readonly journalKey: string;
+  /** The journal root on the host. @defaultValue by user: /var/lib/simplecm/journal for root, ~/.simplecm/journal otherwise (tests set their own) */
+  readonly journalRoot?: string;
   /**
    * Shell functions every operation may call (the module helpers, MODULE_FUNCTIONS): defined once
    * at the top of the driver, so each operation's subshell inherits them and its script carries
@@ -116,16 +122,18 @@ const BECOME_WRAPPER = [
 export function buildDriverScript(operations: readonly DriverOperation[], options: DriverOptions): string {
   const limit = options.outputLimitBytes ?? OUTPUT_LIMIT_BYTES;
   if (!FRAME_MARKER_PATTERN.test(options.marker)) throw new Error('buildDriverScript: the frame marker must come from newFrameMarker()');
-  const marker = options.marker;
   const lines = [
     'set -u',
     'export LC_ALL=C',
+    // Run by DRIVER_COMMAND, the script is the launcher: it finds or starts this host job's
+    // driver (the same script, detached, with the argument `drive`), waits for it and sends its
+    // frames; as the driver, it keeps its working files in the host job's journal directory.
+    ...journalLauncherLines(options, operations.map((op) => op.seq)),
+    ...journalDriverLines(),
+    // The module helpers, defined once for every operation of the driver (not the launcher's).
     ...(options.functions ? [options.functions.replace(/\n$/, '')] : []),
     // The same text as a word, only when an operation runs as another user and needs it.
     `__fns=${operations.some((op) => op.become) && options.functions ? shellQuote(options.functions) : "''"}`,
-    // DRIVER_COMMAND saved this script as $__d/driver in a directory of its own.
-    '__d=${0%/*}',
-    'trap \'rm -rf -- "$__d"\' EXIT',
     `__check=${options.mode === 'check' ? 1 : 0}`,
     `__limit=${limit}`,
     // Seqs of the operations that changed something (see "Handlers" above).
@@ -167,8 +175,11 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '    (',
     '      export SIMPLECM_CHECK=$__check SIMPLECM_CHANGES=$__d/changes',
     '      __op=$__d/op.sh',
-    '      unset -f __run __ms __watch',
-    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw',
+    // The journal's lock stays with the driver: an operation (or a daemon it starts) must not hold it.
+    '      exec {__lk}>&-',
+    '      unset -f __run __ms __watch __replay __end',
+    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s',
+    '      trap - HUP',
     '      set +um --',
     '      trap - EXIT',
     '      . "$__op"',
@@ -198,7 +209,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '  fi',
     '  set -- $sizes',
     '  (( __rc == 0 && $3 > 0 )) && __chg[$seq]=1',
-    `  printf '\\n${marker} %s %s %s %s %s %s %s\\n' "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
+    `  printf '\\n%s %s %s %s %s %s %s %s\\n' "$__mk" "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
     '  if [ -n "$__c" ]; then',
     '    printf "%s" "${__c:0:__limit}"',
     '  else',
@@ -216,14 +227,14 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // runs, subshells included, and the operations rely on it. (The body of an `if` is not
     // such a place: a handler's `__run` keeps `set -e`.)
     const run = `__run ${op.seq} ${Math.max(1, Math.ceil(op.timeoutSeconds))} ${shellQuote(op.become ?? '')} ${shellQuote(op.script)}`;
-    if (op.whenChanged === undefined) lines.push(run);
+    if (op.whenChanged === undefined) lines.push(journalStep(op.seq, run));
     else {
-      const skip = `__ms; printf '\\n${marker} %s ${HANDLER_SKIPPED_EXIT} %s 0 0 0 0\\n' ${op.seq} "$__now"; __rc=0`;
+      const skip = `__ms; printf '\\n%s %s ${HANDLER_SKIPPED_EXIT} %s 0 0 0 0\\n' "$__mk" ${op.seq} "$__now"; __rc=0`;
       const fired = op.whenChanged.map((seq) => `-n \${__chg[${seq}]-}`).join(' || ');
-      lines.push(fired === '' ? skip : `if [[ ${fired} ]]; then ${run}; else ${skip}; fi`);
+      lines.push(journalStep(op.seq, fired === '' ? skip : `if [[ ${fired} ]]; then ${run}; else ${skip}; fi`));
     }
-    if (!options.keepGoing) lines.push('(( __rc == 0 )) || exit 0');
+    if (!options.keepGoing) lines.push('(( __rc == 0 )) || __end 0');
   }
-  lines.push('exit 0', '');
+  lines.push('__end 0', '');
   return lines.join('\n');
 }

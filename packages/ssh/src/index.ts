@@ -6,3 +6,6 @@ export * from './frames';
 export * from './host-key-policy';
 export * from './connect';
 export * from './run-driver';
+export * from './driver-stream';
+export * from './host-journal';
+export * from './forget-journal';

@@ -12,3 +12,5 @@ export * from './store-errors';
 export * from './desired-state-store';
 export * from './state-revisions';
 export * from './drift';
+export * from './audit-log';
+export * from './run-launches';

@@ -36,6 +36,8 @@ export interface InventoryStoreOptions {
 export interface InventoryStore {
   /** The target's hosts, read page by page (never the whole inventory at once). */
   streamHosts(target: RunTarget): AsyncIterable<Host>;
+  /** One host's inventory record; undefined when it is not in the inventory. */
+  getHost(hostname: string): Promise<Host | undefined>;
   /** One host's desired operations in seq order. */
   getOperations(hostname: string): Promise<Operation[]>;
   /**
@@ -231,7 +233,7 @@ export function inventoryStore(client: Client, keyspace: string, { pageSize = 50
     );
   }
 
-  return { streamHosts, getOperations, scanInventory, putHost, putOperations, deleteHost };
+  return { streamHosts, getHost, getOperations, scanInventory, putHost, putOperations, deleteHost };
 }
 
 /** Cassandra's order of partitions: token (signed), then the key's bytes (unsigned). */

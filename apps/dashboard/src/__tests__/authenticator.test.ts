@@ -1,50 +1,83 @@
 import { createAuthenticator, parseBasicAuth, SESSION_COOKIE } from '../authenticator';
 import { loginThrottle } from '../login-throttle';
 import { safeNext } from '../login-routes';
+import { hashPassword, verifyPassword } from '../password-hash';
+import { parseUsersFile, type DashboardUser } from '../users';
 
-const config = { user: 'ops', password: 'a-long-enough-password', sessionSecret: 's'.repeat(40), sessionTtlMs: 60_000, secureCookie: false };
+const fallback: DashboardUser = { name: 'ops', role: 'operator', credential: { kind: 'password', password: 'a-long-enough-password' } };
+const config = { users: [fallback], basePath: '', sessionSecret: 's'.repeat(40), sessionTtlMs: 60_000, secureCookie: false };
 const cookieOf = (setCookie: string) => setCookie.split(';')[0] as string;
+// Cheap scrypt cost for tests only: the default (N=16384) is what hash-password writes.
+const cheap = { N: 1024, r: 8, p: 1 };
 
 describe('authenticator', () => {
   let now = 1_000_000;
   const auth = createAuthenticator(config, () => now);
 
-  it('checks both halves of the credentials', () => {
-    expect(auth.checkCredentials('ops', 'a-long-enough-password')).toBe(true);
-    expect(auth.checkCredentials('ops', 'a-long-enough-passwor')).toBe(false);
-    expect(auth.checkCredentials('Ops', 'a-long-enough-password')).toBe(false);
-    expect(auth.checkCredentials('', '')).toBe(false);
+  it('checks both halves of the credentials', async () => {
+    expect(await auth.checkCredentials('ops', 'a-long-enough-password')).toBe(fallback);
+    expect(await auth.checkCredentials('ops', 'a-long-enough-passwor')).toBeUndefined();
+    expect(await auth.checkCredentials('Ops', 'a-long-enough-password')).toBeUndefined();
+    expect(await auth.checkCredentials('', '')).toBeUndefined();
   });
 
-  it('issues an HttpOnly SameSite cookie that authenticates until it expires', () => {
-    const set = auth.sessionCookie('ops');
+  it('issues an HttpOnly SameSite cookie that authenticates until it expires, with a CSRF token per session', () => {
+    const set = auth.sessionCookie(fallback);
     expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=[^;]+; Max-Age=60; Path=/; HttpOnly; SameSite=Lax$`));
-    expect(auth.authenticate({ cookie: `other=1; ${cookieOf(set)}` })).toBe('ops');
+    const who = auth.fromSession(`other=1; ${cookieOf(set)}`);
+    expect(who).toMatchObject({ name: 'ops', role: 'operator' });
+    expect(auth.checkCsrf(who!, who!.csrfToken)).toBe(true);
+    expect(auth.checkCsrf(who!, undefined)).toBe(false);
+    expect(auth.checkCsrf(who!, `${who!.csrfToken}x`)).toBe(false);
+    const other = auth.fromSession(cookieOf(auth.sessionCookie(fallback)));
+    expect(other!.csrfToken).not.toBe(who!.csrfToken);
+    expect(auth.checkCsrf(other!, who!.csrfToken)).toBe(false);
     now += 61_000;
-    expect(auth.authenticate({ cookie: cookieOf(set) })).toBeUndefined();
+    expect(auth.fromSession(cookieOf(set))).toBeUndefined();
   });
 
   it('refuses a tampered, forged or foreign cookie', () => {
-    const value = cookieOf(auth.sessionCookie('ops')).slice(SESSION_COOKIE.length + 1);
+    const value = cookieOf(auth.sessionCookie(fallback)).slice(SESSION_COOKIE.length + 1);
     const [payload, mac] = value.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ u: 'ops', exp: now + 10 ** 9 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ u: 'ops', exp: now + 10 ** 9, n: 'nnnnnnnnnnnn' })).toString('base64url');
     for (const bad of [`${forged}.${mac}`, `${payload}.${mac.slice(0, -2)}AA`, payload, `${payload}.${mac}.x`, '', 'garbage']) {
-      expect(auth.authenticate({ cookie: `${SESSION_COOKIE}=${bad}` })).toBeUndefined();
+      expect(auth.fromSession(`${SESSION_COOKIE}=${bad}`)).toBeUndefined();
     }
     const otherSecret = createAuthenticator({ ...config, sessionSecret: 't'.repeat(40) }, () => now);
-    expect(otherSecret.authenticate({ cookie: cookieOf(auth.sessionCookie('ops')) })).toBeUndefined();
+    expect(otherSecret.fromSession(cookieOf(auth.sessionCookie(fallback)))).toBeUndefined();
   });
 
-  it('ends sessions when the password changes', () => {
-    const set = auth.sessionCookie('ops');
-    const changed = createAuthenticator({ ...config, password: 'another-long-password' }, () => now);
-    expect(changed.authenticate({ cookie: cookieOf(set) })).toBeUndefined();
+  it('ends sessions when the password changes or the user is removed', () => {
+    const set = auth.sessionCookie(fallback);
+    const changed = createAuthenticator({ ...config, users: [{ ...fallback, credential: { kind: 'password', password: 'another-long-password' } }] }, () => now);
+    expect(changed.fromSession(cookieOf(set))).toBeUndefined();
+    const removed = createAuthenticator({ ...config, users: [{ ...fallback, name: 'someone-else' }] }, () => now);
+    expect(removed.fromSession(cookieOf(set))).toBeUndefined();
   });
 
-  it('accepts HTTP Basic credentials', () => {
+  it('checks users from a users file against scrypt hashes, and takes the role from the file', async () => {
+    const hash = await hashPassword('viewer-password-123', cheap);
+    expect(hash).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(hash).not.toContain('viewer-password-123');
+    expect(await verifyPassword('viewer-password-123', hash)).toBe(true);
+    expect(await verifyPassword('viewer-password-124', hash)).toBe(false);
+    const users = parseUsersFile(`users:\n  - name: vera\n    role: viewer\n    passwordHash: "${hash}"\n`, 'test');
+    const fileAuth = createAuthenticator({ ...config, users }, () => now);
+    const vera = await fileAuth.checkCredentials('vera', 'viewer-password-123');
+    expect(vera).toMatchObject({ name: 'vera', role: 'viewer' });
+    expect(await fileAuth.checkCredentials('vera', 'wrong')).toBeUndefined();
+    expect(await fileAuth.checkCredentials('nobody', 'viewer-password-123')).toBeUndefined();
+    expect(fileAuth.fromSession(cookieOf(fileAuth.sessionCookie(vera!)))).toMatchObject({ name: 'vera', role: 'viewer' });
+  });
+
+  it('refuses a users file with a plain password, an unknown role or a duplicate', () => {
+    expect(() => parseUsersFile('users:\n  - name: a\n    role: operator\n    passwordHash: hunter2hunter2\n', 'f')).toThrow(/passwordHash: not a password hash/);
+    expect(() => parseUsersFile('users:\n  - name: a\n    role: admin\n    passwordHash: x\n', 'f')).toThrow(/role/);
+    expect(() => parseUsersFile('{"users": [{"name": "a", "role": "viewer", "password": "x"}]}', 'f')).toThrow(/password/);
+  });
+
+  it('parses HTTP Basic credentials', () => {
     const header = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-    expect(auth.authenticate({ authorization: header('ops', 'a-long-enough-password') })).toBe('ops');
-    expect(auth.authenticate({ authorization: header('ops', 'wrong-password-here') })).toBeUndefined();
     expect(parseBasicAuth(header('u', 'p:with:colons'))).toEqual({ user: 'u', password: 'p:with:colons' });
     expect(parseBasicAuth('Bearer abc')).toBeUndefined();
   });
@@ -61,6 +94,15 @@ describe('safeNext', () => {
     ['/a b', '/'],
   ])('%j → %j', (input, expected) => {
     expect(safeNext(input)).toBe(expected);
+  });
+  it.each([
+    ['/cm/runs/x', '/cm/runs/x'],
+    ['/cm', '/cm'],
+    ['/runs/x', '/cm/'],
+    ['/cm/login', '/cm/'],
+    ['/cmx/runs', '/cm/'],
+  ])('under base path /cm: %j → %j', (input, expected) => {
+    expect(safeNext(input, '/cm')).toBe(expected);
   });
 });
 

@@ -1,11 +1,14 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { emptyCounts, type OperationResult, type Run } from '@simplecm/domain';
-import type { RunHost } from '@simplecm/store';
+import type { AuditRecord, RunHost, RunLaunch } from '@simplecm/store';
 import { createDashboardApp } from '../create-dashboard-app';
 import { InvalidPageTokenError, type DashboardData } from '../dashboard-data';
 import { loginThrottle } from '../login-throttle';
 import { resolveDashboardOptions } from '../dashboard-options';
+import type { RunControl } from '../run-control';
+import type { DashboardUser } from '../users';
 
 // The whole app on a real socket, with the store replaced by an in-memory fake: auth, routing,
 // validation and escaping without Cassandra. The integration tests run it on the real stack.
@@ -53,6 +56,8 @@ const op: OperationResult = {
   durationMs: 27,
 };
 
+const launches = new Map<string, RunLaunch>();
+const audited: AuditRecord[] = [];
 const data: DashboardData = {
   listRuns: async () => [run(RUNNING, 'running'), run(RUN, 'finished')],
   getRun: async (id) => (id === RUN ? run(RUN, 'finished') : id === RUNNING ? run(RUNNING, 'running') : undefined),
@@ -65,7 +70,31 @@ const data: DashboardData = {
   getRunHost: async (_id, hostname) => (hostname === 'host5' ? { ...host('host5', 'failed'), worker: 'w-7', cause: 'module-failed: motd exited 1' } : undefined),
   pageHostHistory: async () => ({ items: [{ runId: RUN, mode: 'apply', status: 'failed', startedAt: null, endedAt: null, cause: null }] }),
   readRunProgress: async () => ({ hostsDone: 2, hostsFailed: 1, counts: { ...emptyCounts(), ok: 7, failed: 1 } }),
+  getLaunches: async (ids) => new Map([...launches].filter(([id]) => ids.includes(id))),
+  recordLaunch: async (launch) => {
+    launches.set(launch.runId, launch);
+  },
+  getHost: async (hostname) => (hostname === 'host5' ? { hostname, address: '127.10.0.5', port: 22, user: 'root', keyName: 'id_ed25519', groups: ['web'], vars: { motd: evil }, hostKeys: [], become: null } : undefined),
+  getOperations: async (hostname) => (hostname === 'host5' ? [{ seq: 0, name: 'motd', module: 'file_contains', attributes: { path: '/etc/motd' } }] : []),
+  latestStateRevision: async () => ({ revisionId: REVISION, appliedAt: new Date('2026-11-25T20:00:00Z'), appliedBy: 'alice', digest: 'd', gitCommit: null, summary: '+1 host' }),
+  getStateRevision: async (id) => (id === REVISION ? { revisionId: REVISION, appliedAt: new Date('2026-11-25T20:00:00Z'), appliedBy: 'alice', digest: 'd', gitCommit: null, summary: '+1 host' } : undefined),
+  listAudit: async ({ limit }) => audited.slice().reverse().slice(0, limit),
+  recordAudit: async (entry) => {
+    const record = { ...entry, eventId: RUN, at: new Date() };
+    audited.push(record);
+    return record;
+  },
 };
+
+async function listen(app: Express): Promise<{ server: Server; base: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+async function stop(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+}
 
 describe('dashboard app (fake store)', () => {
   let server: Server;
@@ -75,15 +104,9 @@ describe('dashboard app (fake store)', () => {
   beforeAll(async () => {
     const config = resolveDashboardOptions({ ...credentials, port: 0 });
     // Generous: these tests send wrong passwords on purpose; the throttle has its own tests below.
-    const app = createDashboardApp(config, { data, queues: [], throttle: loginThrottle({ maxFailures: 1_000 }), log: (l) => logged.push(l) });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listen(createDashboardApp(config, { data, queues: [], throttle: loginThrottle({ maxFailures: 1_000 }), log: (l) => logged.push(l) })));
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => stop(server));
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers, redirect: 'manual' });
 
@@ -128,7 +151,11 @@ describe('dashboard app (fake store)', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/e1270960/);
 
-    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    const refused = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(refused.status).toBe(403);
+    const { csrfToken } = (await (await get('/api/session', { cookie })).json()) as { csrfToken: string };
+    const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrfToken }), redirect: 'manual' });
+    expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
   });
 
@@ -165,8 +192,8 @@ describe('dashboard app (fake store)', () => {
   });
 
   it('shows the state revision a run converged, or none', async () => {
-    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).toMatch(new RegExp(`<dt>State revision</dt><dd class="mono">${REVISION}</dd>`));
-    expect(await (await get(`/runs/${RUNNING}`, { authorization: basic })).text()).toMatch(/<dt>State revision<\/dt><dd class="mono"><span class="muted">none<\/span><\/dd>/);
+    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).toMatch(new RegExp(`<dt>State revision</dt><dd class="mono" data-state-revision>${REVISION}<br><span class="muted">applied .* by alice`));
+    expect(await (await get(`/runs/${RUNNING}`, { authorization: basic })).text()).toMatch(/<dt>State revision<\/dt><dd class="mono" data-state-revision><span class="muted">none<\/span><\/dd>/);
     expect(await (await get('/', { authorization: basic })).text()).toContain(`<span title="${REVISION}">5d1c7e40</span>`);
     expect(await (await get(`/api/runs/${RUN}`, { authorization: basic })).json()).toMatchObject({ stateRevision: REVISION });
   });
@@ -242,9 +269,9 @@ describe('dashboard app: Basic throttling and the queue board guard', () => {
   });
 
   /** One request from a chosen loopback address, so the throttle sees two different clients. */
-  const request = (port: string, from: string, method: string, path: string, authorization = basic, forwardedFor?: string) =>
+  const request = (port: string, from: string, method: string, path: string, authorization = basic, forwardedFor?: string, csrf?: string) =>
     new Promise<number>((resolve, reject) => {
-      const headers = { authorization, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+      const headers = { authorization, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}), ...(csrf ? { 'x-xsrf-token': csrf } : {}) };
       const req = http.request({ host: '127.0.0.1', port, method, path, localAddress: from, headers }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -297,9 +324,171 @@ describe('dashboard app: Basic throttling and the queue board guard', () => {
       ['PUT', '/queues/api/queues/hosts/clean/completed'],
       ['PUT', '/queues/api/queues/results/j1/retry'],
     ];
-    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!)).not.toBe(403);
+    const token = async (p: string) => ((await (await fetch(`http://127.0.0.1:${p}/api/session`, { headers: { authorization: basic } })).json()) as { csrfToken: string }).csrfToken;
+    const csrf = await token(port);
+    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!, basic, undefined, csrf)).not.toBe(403);
+    // Without the CSRF token even an allowed action is refused.
+    for (const [method, path] of allowed) expect(await request(port, '127.0.0.1', method!, path!)).toBe(403);
 
     const readOnly = await start(false);
-    for (const [method, path] of allowed) expect(await request(readOnly, '127.0.0.1', method!, path!)).toBe(403);
+    const readOnlyCsrf = await token(readOnly);
+    for (const [method, path] of allowed) expect(await request(readOnly, '127.0.0.1', method!, path!, basic, undefined, readOnlyCsrf)).toBe(403);
+  });
+});
+
+describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake store)', () => {
+  let server: Server;
+  let base: string;
+  const calls: string[] = [];
+  const LAUNCHED = '0a270960-e90b-11f1-b0af-80eed155dd86';
+  // A RunControl that records what it was asked (the real one submits to the resident master).
+  const control: RunControl = {
+    launch: async (request, by) => {
+      calls.push(`launch ${request.target} check=${request.check} tags=${request.tags.join(',')} by ${by.user}`);
+      if (request.target === 'nothing*') throw new Error('no host matches nothing*');
+      return { runId: LAUNCHED, hostCount: 5 };
+    },
+    relaunchFailed: async (runId, by) => {
+      calls.push(`relaunch ${runId} by ${by.user}`);
+      return { runId: LAUNCHED, hostCount: 1 };
+    },
+    cancel: async (runId, by) => {
+      calls.push(`cancel ${runId} by ${by.user}`);
+    },
+  };
+  const users: DashboardUser[] = [
+    { name: 'vera', role: 'viewer', credential: { kind: 'password', password: 'viewer-password-1' } },
+    { name: 'otto', role: 'operator', credential: { kind: 'password', password: 'operator-password-1' } },
+  ];
+
+  beforeAll(async () => {
+    // Behind a proxy on this machine: under /cm, the client address from X-Forwarded-For.
+    const config = { ...resolveDashboardOptions({ ...credentials, port: 0, basePath: '/cm', trustProxy: 'loopback' }), users };
+    ({ server, base } = await listen(createDashboardApp(config, { data, queues: [], control, throttle: loginThrottle({ maxFailures: 1_000 }) })));
+  });
+  afterAll(() => stop(server));
+
+  const login = async (user: string, password: string) => {
+    const res = await fetch(`${base}/cm/login`, { method: 'POST', body: new URLSearchParams({ username: user, password, next: '/cm/' }), redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/cm/');
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const session = (await (await fetch(`${base}/cm/api/session`, { headers: { cookie } })).json()) as { csrfToken: string; role: string };
+    return { cookie, csrf: session.csrfToken, role: session.role };
+  };
+  const post = (path: string, cookie: string, form: Record<string, string>) => fetch(base + path, { method: 'POST', headers: { cookie }, body: new URLSearchParams(form), redirect: 'manual' });
+
+  it('serves everything under the base path: links, assets, redirects, cookie path', async () => {
+    const anon = await fetch(`${base}/cm/runs/${RUN}`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(anon.headers.get('location')).toBe(`/cm/login?${new URLSearchParams({ next: `/cm/runs/${RUN}` })}`);
+    expect(await (await fetch(`${base}/cm/login`)).text()).toContain('action="/cm/login"');
+    expect((await fetch(`${base}/runs/${RUN}`, { redirect: 'manual' })).status).toBe(404);
+    const { cookie } = await login('vera', 'viewer-password-1');
+    const ok = await fetch(`${base}/cm/login`, { method: 'POST', body: new URLSearchParams({ username: 'vera', password: 'viewer-password-1' }), redirect: 'manual' });
+    expect(ok.headers.get('set-cookie')).toMatch(/Path=\/cm;/);
+    const page = await (await fetch(`${base}/cm/runs/${RUN}`, { headers: { cookie } })).text();
+    const hrefs = [...page.matchAll(/(?:href|action|src)="([^"#]*)/g)].map((m) => m[1]!).filter((h) => h.startsWith('/'));
+    expect(hrefs.length).toBeGreaterThan(10);
+    expect(hrefs.filter((h) => !h.startsWith('/cm/'))).toEqual([]);
+    expect(page).toContain('data-base="/cm"');
+    const css = /href="(\/cm\/assets\/dashboard\.css\?v=[0-9a-f]+)"/.exec(page)?.[1];
+    expect((await fetch(base + css!, { headers: { cookie } })).status).toBe(200);
+    const search = await fetch(`${base}/cm/hosts?hostname=host5`, { headers: { cookie }, redirect: 'manual' });
+    expect(search.headers.get('location')).toBe('/cm/hosts/host5');
+  });
+
+  it('a viewer reads but has no launch, relaunch or cancel control, and is refused 403 even with the token', async () => {
+    const { cookie, csrf, role } = await login('vera', 'viewer-password-1');
+    expect(role).toBe('viewer');
+    const runs = await (await fetch(`${base}/cm/`, { headers: { cookie } })).text();
+    expect(runs).not.toContain('/cm/launch');
+    expect(runs).not.toContain('/cm/audit');
+    const run = await (await fetch(`${base}/cm/runs/${RUN}`, { headers: { cookie } })).text();
+    expect(run).not.toMatch(/data-action="(relaunch|cancel)"/);
+    const before = calls.length;
+    expect((await post('/cm/launch', cookie, { _csrf: csrf, target: 'all' })).status).toBe(403);
+    expect((await post(`/cm/runs/${RUN}/relaunch`, cookie, { _csrf: csrf })).status).toBe(403);
+    expect((await post(`/cm/runs/${RUNNING}/cancel`, cookie, { _csrf: csrf })).status).toBe(403);
+    expect((await fetch(`${base}/cm/audit`, { headers: { cookie } })).status).toBe(403);
+    expect(calls.length).toBe(before);
+    expect(audited.at(-1)).toMatchObject({ actor: 'vera', action: 'refused', subject: `POST /cm/runs/${RUNNING}/cancel`, detail: 'role viewer: needs operator' });
+  });
+
+  it('refuses a POST without the CSRF token, with a wrong one or with another session\'s, and audits the refusal', async () => {
+    const a = await login('otto', 'operator-password-1');
+    const b = await login('otto', 'operator-password-1');
+    const before = calls.length;
+    expect((await post('/cm/launch', a.cookie, { target: 'all' })).status).toBe(403);
+    expect((await post('/cm/launch', a.cookie, { target: 'all', _csrf: 'x'.repeat(43) })).status).toBe(403);
+    expect((await post('/cm/launch', a.cookie, { target: 'all', _csrf: b.csrf })).status).toBe(403);
+    const cross = await fetch(`${base}/cm/launch`, { method: 'POST', headers: { cookie: a.cookie, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, body: new URLSearchParams({ target: 'all', _csrf: a.csrf }), redirect: 'manual' });
+    expect(cross.status).toBe(403);
+    expect(calls.length).toBe(before);
+    expect(audited.some((r) => r.action === 'refused' && r.actor === 'otto' && /CSRF/.test(r.detail))).toBe(true);
+  });
+
+  it('an operator launches, relaunches and cancels; each is recorded with who and shown', async () => {
+    const { cookie, csrf } = await login('otto', 'operator-password-1');
+    const form = await (await fetch(`${base}/cm/launch`, { headers: { cookie } })).text();
+    expect(form).toContain(`name="_csrf" value="${csrf}"`);
+    const launched = await post('/cm/launch', cookie, { _csrf: csrf, target: 'web*', tags: 'motd, ssh', check: '1' });
+    expect(launched.status).toBe(303);
+    expect(launched.headers.get('location')).toBe(`/cm/runs/${LAUNCHED}`);
+    expect(calls.at(-1)).toBe('launch web* check=true tags=motd,ssh by otto');
+    expect(launches.get(LAUNCHED)).toMatchObject({ launchedBy: 'otto', relaunchOf: null, address: expect.stringMatching(/127\.0\.0\.1/) });
+
+    const refused = await post('/cm/launch', cookie, { _csrf: csrf, target: 'nothing*' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('no host matches nothing*');
+
+    const run = await (await fetch(`${base}/cm/runs/${RUN}`, { headers: { cookie } })).text();
+    expect(run).toContain('data-action="relaunch"');
+    expect((await post(`/cm/runs/${RUN}/relaunch`, cookie, { _csrf: csrf })).status).toBe(303);
+    expect(calls.at(-1)).toBe(`relaunch ${RUN} by otto`);
+    expect(launches.get(LAUNCHED)).toMatchObject({ relaunchOf: RUN });
+    const running = await (await fetch(`${base}/cm/runs/${RUNNING}`, { headers: { cookie } })).text();
+    expect(running).toContain('data-action="cancel"');
+    expect((await post(`/cm/runs/${RUNNING}/cancel`, cookie, { _csrf: csrf })).status).toBe(303);
+    expect(calls.at(-1)).toBe(`cancel ${RUNNING} by otto`);
+
+    const audit = await (await fetch(`${base}/cm/audit`, { headers: { cookie } })).text();
+    for (const action of ['login', 'launch', 'relaunch', 'cancel', 'refused']) expect(audit).toContain(`data-audit-action="${action}"`);
+    expect(audited.filter((r) => r.action === 'launch').map((r) => r.outcome)).toEqual(['ok', 'failed']);
+  });
+
+  it('records failed log-ins and log-outs in the audit log', async () => {
+    await fetch(`${base}/cm/login`, { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.9' }, body: new URLSearchParams({ username: 'mallory', password: 'guess-guess-guess' }), redirect: 'manual' });
+    expect(audited.at(-1)).toMatchObject({ actor: 'mallory', action: 'login-failed', outcome: 'refused', address: '203.0.113.9' });
+    const { cookie, csrf } = await login('vera', 'viewer-password-1');
+    expect((await post('/cm/logout', cookie, { _csrf: csrf })).headers.get('location')).toBe('/cm/login');
+    expect(audited.at(-1)).toMatchObject({ actor: 'vera', action: 'logout', outcome: 'ok' });
+  });
+
+  it('filters runs by status, mode, target, who and date, and hosts by name', async () => {
+    const { cookie } = await login('vera', 'viewer-password-1');
+    const runs = async (q: string) => (await (await fetch(`${base}/cm/?${q}`, { headers: { cookie } })).text()).match(/href="\/cm\/runs\/([0-9a-f-]+)"/g)?.length ?? 0;
+    expect(await runs('')).toBe(2);
+    expect(await runs('status=running')).toBe(1);
+    expect(await runs('status=finished&mode=apply')).toBe(1);
+    expect(await runs('mode=check')).toBe(0);
+    expect(await runs('target=al')).toBe(2);
+    expect(await runs('who=cli')).toBe(2);
+    expect(await runs('who=otto')).toBe(0);
+    expect(await runs('from=2026-11-25&to=2026-11-25')).toBe(2);
+    expect(await runs('from=2026-11-26')).toBe(0);
+    expect((await fetch(`${base}/cm/?from=yesterday`, { headers: { cookie } })).status).toBe(400);
+    const hosts = await (await fetch(`${base}/cm/runs/${RUN}?name=st5`, { headers: { cookie } })).text();
+    expect(hosts).toContain('>host5<');
+    expect(hosts).not.toContain('>host1<');
+  });
+
+  it('shows a host\'s desired state (inventory record, vars escaped, operations, latest revision)', async () => {
+    const { cookie } = await login('vera', 'viewer-password-1');
+    const page = await (await fetch(`${base}/cm/hosts/host5`, { headers: { cookie } })).text();
+    expect(page).toContain('127.10.0.5:22');
+    expect(page).toContain('file_contains');
+    expect(page).toContain(REVISION);
+    expect(page).not.toContain(evil);
+    expect(await (await fetch(`${base}/cm/hosts/host9`, { headers: { cookie } })).text()).toContain('host9 is not in the inventory');
   });
 });

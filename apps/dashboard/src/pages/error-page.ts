@@ -10,7 +10,7 @@ export function errorPage(ctx: PageContext, status: number, message: string): Sa
     body: html`<div class="panel error-page">
   <h1>${status} · ${title}</h1>
   <p class="message">${message}</p>
-  <p><a class="button" href="/">Back to runs</a></p>
+  <p><a class="button" href="${ctx.links.home}">Back to runs</a></p>
 </div>`,
   });
 }

@@ -2,7 +2,6 @@ import { hostStatusOf, OUTPUT_LIMIT_BYTES, type OperationResult, type Run } from
 import { formatDuration, formatTime, plural, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
 import { layout, type PageContext } from './layout';
-import { links } from './links';
 
 export interface HostRunPageData {
   readonly run: Run;
@@ -47,7 +46,7 @@ export function hostRunPage(ctx: PageContext, { run, hostname, operations, worke
 ${operations.map(
   (op) => html`<tr class="row-${op.status}">
   <td class="num mono">${op.seq}</td>
-  <td class="wrap"><a href="${links.runHost(run.runId, hostname, op.seq)}">${op.name}</a></td>
+  <td class="wrap"><a href="${ctx.links.runHost(run.runId, hostname, op.seq)}">${op.name}</a></td>
   <td class="mono">${op.module}</td>
   <td>${statusBadge(op.status)}</td>
   <td class="num mono">${op.exitCode ?? '—'}</td>
@@ -60,16 +59,16 @@ ${operations.map(
   return layout(ctx, {
     title: `${hostname} in run ${run.runId.slice(0, 8)}`,
     crumbs: [
-      { label: 'Runs', href: links.runs() },
-      { label: html`<span class="mono">${run.runId.slice(0, 8)}</span>`, href: links.run(run.runId) },
+      { label: 'Runs', href: ctx.links.runs() },
+      { label: html`<span class="mono">${run.runId.slice(0, 8)}</span>`, href: ctx.links.run(run.runId) },
       { label: hostname },
     ],
     body: html`<section class="panel">
   <div class="summary-line"><h1 class="mono">${hostname}</h1>${statusBadge(status)}</div>
-  <p class="muted">${plural(operations.length, 'operation')} in run <a class="mono" href="${links.run(run.runId)}">${run.runId}</a> (${run.mode}, started ${formatTime(run.createdAt)}) · <a href="${links.host(hostname)}">history of ${hostname}</a></p>
+  <p class="muted">${plural(operations.length, 'operation')} in run <a class="mono" href="${ctx.links.run(run.runId)}">${run.runId}</a> (${run.mode}, started ${formatTime(run.createdAt)}) · <a href="${ctx.links.host(hostname)}">history of ${hostname}</a></p>
   ${worker ? html`<p class="muted">converged by worker <span class="mono">${worker}</span></p>` : ''}
   ${cause ? html`<p class="cause mono">${cause}</p>` : ''}
-  ${firstFailure ? html`<p><a class="button jump s-${firstFailure.status}" href="${links.runHost(run.runId, hostname, firstFailure.seq)}">Go to the ${firstFailure.status} operation: #${firstFailure.seq} ${firstFailure.name}</a></p>` : ''}
+  ${firstFailure ? html`<p><a class="button jump s-${firstFailure.status}" href="${ctx.links.runHost(run.runId, hostname, firstFailure.seq)}">Go to the ${firstFailure.status} operation: #${firstFailure.seq} ${firstFailure.name}</a></p>` : ''}
 </section>
 ${index}
 <h2>Operations</h2>

@@ -5,7 +5,7 @@ import { html, trusted, type SafeHtml } from '../html';
  * The only page served without a login. Its CSS is inline (assets need a login too), allowed
  * by its hash in the page's Content-Security-Policy.
  */
-export function loginPage(assets: Assets, { next, error }: { next: string; error?: string }): SafeHtml {
+export function loginPage(assets: Assets, { next, error, basePath = '' }: { next: string; error?: string; basePath?: string }): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -16,7 +16,7 @@ export function loginPage(assets: Assets, { next, error }: { next: string; error
 <style>${trusted(assets.css.body)}</style>
 </head>
 <body>
-<form class="login" method="post" action="/login">
+<form class="login" method="post" action="${basePath}/login">
   <h1>SimpleCM</h1>
   <p class="muted">Run history and queues. Log in to continue.</p>
   ${error ? html`<p class="error" role="alert">${error}</p>` : ''}

@@ -58,6 +58,36 @@ describe('processing a host job', () => {
     expect(held.size).toBe(0);
   });
 
+  it('hands the result off once when converging hands it off itself (before it removes the host journal)', async () => {
+    const order: string[] = [];
+    const { steps, handedOff } = fakeSteps({
+      async converge(_job, handOff) {
+        await handOff(converged('ok'));
+        order.push('journal removed');
+        return converged('ok');
+      },
+      addResult: async (_job, result) => {
+        order.push('handed off');
+        handedOff.push(result);
+      },
+    });
+    await expect(processHostJob(data, first, steps)).resolves.toEqual({ kind: 'converged', status: 'ok' });
+    expect(handedOff).toHaveLength(1);
+    expect(order).toEqual(['handed off', 'journal removed']);
+  });
+
+  it('retries a connection lost while the host ran (the retry attaches to the journal), without a result', async () => {
+    const lost = new SshError('unreachable', 'web1', 'connection lost while the driver ran');
+    const { steps, handedOff, held } = fakeSteps({
+      converge: async () => {
+        throw lost;
+      },
+    });
+    await expect(processHostJob(data, first, steps)).rejects.toBe(lost);
+    expect(handedOff).toEqual([]);
+    expect(held.size).toBe(0);
+  });
+
   it('leaves a host another run holds alone, saying who holds it', async () => {
     const { steps, held, converging } = fakeSteps();
     held.set('web1', 'job0#w2');

@@ -3,7 +3,7 @@ import { compileWorkerOptions } from '../worker-options';
 
 describe('worker fault-handling options', () => {
   it('defaults to a 60 s lock checked every 30 s', () => {
-    expect(compileWorkerOptions([], {})).toMatchObject({ lockDurationMs: 60_000, stalledIntervalMs: 30_000, maxStalledCount: 2, busyRetryMs: 5_000, retryMaxDelayMs: 60_000, shutdownGraceMs: 30_000 });
+    expect(compileWorkerOptions([], {})).toMatchObject({ lockDurationMs: 10_000, stalledIntervalMs: 5_000, maxStalledCount: 2, busyRetryMs: 5_000, retryMaxDelayMs: 60_000, shutdownGraceMs: 30_000 });
   });
 
   it('takes flags over the environment', () => {

@@ -1,14 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, newFrameMarker, type DriverOperation, type DriverOptions } from '../driver-script';
-import { createFrameParser, type OperationFrame } from '../frames';
+import { createDriverStreamParser } from '../driver-stream';
+import type { OperationFrame } from '../frames';
+import { journalKey } from '../host-journal';
 
-// The driver runs in a real local bash here (the same script workers send over SSH).
+// The driver runs in a real local bash here (the same script workers send over SSH), its
+// journals under a private directory of the test's.
 const prelude = 'set -euo pipefail\nsimplecm_change() { printf "%s\\n" "$1" >> "$SIMPLECM_CHANGES"; [ "$SIMPLECM_CHECK" = 0 ]; }\n';
+const journalRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'simplecm-journal-test-'));
+afterAll(() => fs.rmSync(journalRoot, { recursive: true, force: true }));
 
-function runLocally(ops: DriverOperation[], options: Omit<DriverOptions, 'marker'>, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
+function runLocally(ops: DriverOperation[], options: Omit<DriverOptions, 'marker' | 'journalKey'>, limit = 1024): Promise<{ frames: OperationFrame[]; exit: number | null; leftover: string }> {
   const frames: OperationFrame[] = [];
   const marker = newFrameMarker();
-  const parser = createFrameParser(limit, marker, (f) => frames.push(f));
+  const parser = createDriverStreamParser(limit, (f) => frames.push(f));
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', DRIVER_COMMAND], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdout.on('data', (chunk: Buffer) => {
@@ -18,7 +27,7 @@ function runLocally(ops: DriverOperation[], options: Omit<DriverOptions, 'marker
     });
     child.on('error', reject);
     child.on('close', (exit) => resolve({ frames, exit, leftover: parser.leftover() }));
-    child.stdin.end(buildDriverScript(ops, { ...options, outputLimitBytes: limit, marker }));
+    child.stdin.end(buildDriverScript(ops, { journalRoot, ...options, outputLimitBytes: limit, marker, journalKey: journalKey(randomUUID(), 'local') }));
   });
 }
 
@@ -211,7 +220,7 @@ describe('driver script', () => {
 
     it('are in the driver once, whatever the number of operations, and every operation can call them', async () => {
       const ops = [0, 1, 2].map((seq) => ({ seq, script: `${header}greet op${seq}`, timeoutSeconds: 30 }));
-      const script = buildDriverScript(ops, { mode: 'apply', keepGoing: false, marker: newFrameMarker(), functions });
+      const script = buildDriverScript(ops, { mode: 'apply', keepGoing: false, marker: newFrameMarker(), functions, journalKey: journalKey(randomUUID(), 'local') });
       expect(script.split('greet() {')).toHaveLength(2);
       const { frames } = await runLocally(ops, { mode: 'apply', keepGoing: false, functions });
       expect(frames.map((f) => [f.exitCode, f.stdout.toString()])).toEqual([

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { shellQuote } from '@simplecm/kernel';
+
+/**
+ * The host journal: what the driver keeps on the host, per run and host job, so that a host job
+ * delivered again (its worker died, its connection was lost) picks up where the first delivery
+ * stands instead of running operations a second time.
+ *
+ * Layout, under a root directory only its owner can reach (JOURNAL_ROOT_SH, checked 0700 and
+ * owned by the SSH user before use), one directory per host job named by `journalKey`:
+ *   marker   the frame marker of the journal's frames (the first delivery's)
+ *   lock     held (flock) by the driver for as long as it runs: free = no driver alive
+ *   pid      the driver's pid (to stop it at the host deadline)
+ *   current  the seq of the operation last started
+ *   f.<seq>  the complete frame of an operation (written before its seq is listed in `done`)
+ *   done     the seqs whose frames are complete, one a line, in order
+ *   end      the driver's exit code, written when it finished (not when it died)
+ *   diag     what the driver printed on stderr
+ * plus the driver's working files (op.sh, out, err, changes). See driver-script.ts for who
+ * writes what and when.
+ */
+
+/** The journal directory's name for one host job: the same on every delivery of it, hex only. */
+export function journalKey(runId: string, hostname: string): string {
+  return createHash('sha256').update(`${runId}\0${hostname}`).digest('hex').slice(0, 32);
+}
+
+const JOURNAL_KEY_PATTERN = /^[0-9a-f]{32}$/;
+
+/**
+ * Journals older than this (minutes since their directory last changed) are removed by a later
+ * driver on the host: one driver in EXPIRY_SWEEP_ODDS looks for them when it ends.
+ */
+export const JOURNAL_EXPIRY_MINUTES = 24 * 60;
+
+/** 1 in this many drivers sweeps expired journals (the sweep's test runs drivers until one did). */
+export const EXPIRY_SWEEP_ODDS = 16;
+
+/**
+ * Shell that sets `__r` to the journal root: `override` if given (tests), else
+ * /var/lib/simplecm/journal for root and ~/.simplecm/journal for another SSH user.
+ */
+export function journalRootShell(override?: string): string {
+  if (override !== undefined) return `__r=${shellQuote(override)}`;
+  return 'if [ "$EUID" = 0 ]; then __r=/var/lib/simplecm/journal; else __r=$HOME/.simplecm/journal; fi';
+}
+
+function journalDirShell(key: string, rootOverride?: string): string {
+  if (!JOURNAL_KEY_PATTERN.test(key)) throw new Error('the journal key must come from journalKey()');
+  return `${journalRootShell(rootOverride)}; __j=$__r/${key}`;
+}
+
+/**
+ * Removes a host job's journal: run once its result is handed to the results queue. Removing a
+ * journal that is not there is not an error.
+ */
+export function forgetJournalCommand(key: string, rootOverride?: string): string {
+  return `${journalDirShell(key, rootOverride)}; [ ! -d "$__j" ] || [ -L "$__j" ] || rm -rf -- "$__j"`;
+}
+
+/**
+ * Stops a host job's driver (the host deadline passed): its journal is marked finished with exit
+ * 124 first, so nothing resumes it, then the driver gets TERM (its watchdog stops the operation
+ * that runs). The worker's channel then receives the frames of what finished.
+ */
+export function stopDriverCommand(key: string, rootOverride?: string): string {
+  return `${journalDirShell(key, rootOverride)}; [ -d "$__j" ] && [ ! -L "$__j" ] && [ -s "$__j/pid" ] || exit 0; [ -e "$__j/end" ] || echo 124 > "$__j/end"; read -r __p < "$__j/pid" && kill -TERM -- "$__p" 2> /dev/null; exit 0`;
+}
+
+/** What the launcher needs of the driver's options (driver-script.ts). */
+interface JournalScriptOptions {
+  readonly marker: string;
+  readonly journalKey: string;
+  readonly journalRoot?: string;
+}
+
+/**
+ * The launcher: the part of the driver script that runs on the SSH channel (from the private
+ * directory DRIVER_COMMAND made, which it removes when it ends). It
+ * 1. checks the journal root (a directory of the SSH user, mode 0700, not a link), making it
+ *    if missing with umask 077;
+ * 2. for this host job's journal: none yet → creates it (0700) with this delivery's marker and
+ *    starts the driver; finished (`end`) → nothing to run; a driver holds the lock → waits for it;
+ *    no driver and not finished (the host restarted, or the driver was killed) → starts the
+ *    driver again, which runs only the operations that have no complete frame (the one that
+ *    was interrupted runs again: its outcome was never known);
+ * 3. writes the journal's marker on the first line, then the complete frames in operation order,
+ *    the driver's stderr on stderr, and exits with the driver's exit code (1 if it died).
+ * The driver is started with setsid (a session of its own) and a bash of its own that reads the
+ * same script with the argument `drive` (top-level code, read as it runs: a driver of thousands
+ * of operations never holds them all parsed at once), its stdin and stdout away from the
+ * channel: a lost connection ends the launcher (SIGPIPE) but not the driver. (A systemd-logind
+ * with KillUserProcesses=yes ends every process of a session's scope when it closes, setsid or
+ * not: keep it off on managed hosts, the default on Debian and RHEL.)
+ */
+export function journalLauncherLines(options: JournalScriptOptions, seqs: readonly number[]): string[] {
+  if (!JOURNAL_KEY_PATTERN.test(options.journalKey)) throw new Error('the journal key must come from journalKey()');
+  const marker = shellQuote(options.marker);
+  return [
+    journalRootShell(options.journalRoot),
+    `__key=${options.journalKey}`,
+    'if [ "${1-}" != drive ]; then',
+    '  __d=${0%/*}',
+    '  trap \'rm -rf -- "$__d"\' EXIT',
+    '  if [ ! -d "$__r" ]; then (umask 077 && mkdir -p -- "$__r") || exit 125; fi',
+    '  if [ -L "$__r" ] || [ ! -O "$__r" ] || [ "$(stat -c %a -- "$__r")" != 700 ]; then',
+    '    echo "simplecm: the journal directory $__r must belong to the SSH user, with mode 0700" >&2; exit 125',
+    '  fi',
+    '  __j=$__r/$__key __start=',
+    '  if mkdir -m 0700 -- "$__j" 2> /dev/null; then',
+    `    printf '%s\\n' ${marker} > "$__j/marker"; : > "$__j/done"; __start=1`,
+    '  elif [ -L "$__j" ] || [ ! -d "$__j" ] || [ ! -O "$__j" ]; then',
+    '    echo "simplecm: the journal $__j does not belong to the SSH user" >&2; exit 125',
+    '  elif [ -e "$__j/end" ]; then',
+    '    :',
+    '  elif flock -n "$__j/lock" true; then',
+    `    [ -s "$__j/marker" ] || printf '%s\\n' ${marker} > "$__j/marker"`,
+    '    [ -e "$__j/done" ] || : > "$__j/done"',
+    '    __cur=; [ -s "$__j/current" ] && read -r __cur < "$__j/current"',
+    '    echo "simplecm: the driver of this host job ended without finishing (host restarted?)${__cur:+ while operation $__cur ran}; operations without a complete frame run again" >> "$__j/diag"',
+    '    __start=1',
+    '  else',
+    '    flock "$__j/lock" true',
+    '  fi',
+    '  if [ -n "$__start" ]; then',
+    '    setsid bash --noprofile --norc "$0" drive < /dev/null > /dev/null 2>> "$__j/diag" &',
+    '    wait "$!"',
+    '  fi',
+    '  read -r __mk < "$__j/marker" || exit 125',
+    '  printf \'%s\\n\' "$__mk"',
+    '  __ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
+    `  __fs=(); for __s in ${seqs.join(' ')}; do [[ -z \${__ok[__s]-} ]] || __fs+=("$__j/f.$__s"); done`,
+    '  (( ${#__fs[@]} == 0 )) || cat -- "${__fs[@]}"',
+    '  [ ! -s "$__j/diag" ] || cat -- "$__j/diag" >&2',
+    '  __rc=; [ ! -e "$__j/end" ] || read -r __rc < "$__j/end"',
+    '  [ -n "$__rc" ] || { echo "simplecm: the driver ended without finishing" >&2; exit 1; }',
+    '  exit "$__rc"',
+    'fi',
+  ];
+}
+
+/**
+ * The driver's prologue (argument `drive`): takes the journal's lock for as long as it runs (a
+ * second driver of the same host job leaves at once), records its pid, reads the journal's
+ * marker and which operations already have a complete frame. `__replay` restores what an
+ * operation that finished before reported (its exit code, whether it changed something: the
+ * handlers and the stop after a failure depend on them); `__end` records the exit code, starts
+ * removing expired journals (sometimes, in the background, without the lock) and exits.
+ */
+export function journalDriverLines(): string[] {
+  return [
+    '__j=$__r/$__key __d=$__r/$__key',
+    'exec {__lk}>> "$__j/lock" || exit 125',
+    'flock -n "$__lk" || exit 0',
+    // SIGHUP changes nothing (a handler, not an ignored signal: what the driver starts gets the default).
+    'trap : HUP',
+    'echo "$$" > "$__j/pid"',
+    'read -r __mk < "$__j/marker" || exit 125',
+    '__ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
+    '__replay() {',
+    '  local m s t0 ms o e c',
+    '  { read -r m; read -r m s __rc t0 ms o e c; } < "$__j/f.$1"',
+    '  (( __rc >= 0 )) || __rc=0',
+    '  (( __rc != 0 || c == 0 )) || __chg[$1]=1',
+    '}',
+    '__end() {',
+    '  echo "$1" > "$__j/end"',
+    // One driver in EXPIRY_SWEEP_ODDS looks (a find costs a fork and a walk of the root).
+    `  if (( RANDOM % ${EXPIRY_SWEEP_ODDS} == 0 )); then ( exec {__lk}>&-; find "$__r" -mindepth 1 -maxdepth 1 -type d -mmin +${JOURNAL_EXPIRY_MINUTES} -exec flock -n {}/lock rm -rf -- {} \\; ) < /dev/null > /dev/null 2>&1 & fi`,
+    '  exit "$1"',
+    '}',
+  ];
+}
+
+/**
+ * One operation's step in the driver: replayed if the journal has its frame, else run with its
+ * frame written to `f.<seq>` and listed in `done` once complete.
+ */
+export function journalStep(seq: number, body: string): string {
+  return `if [[ -n \${__ok[${seq}]-} ]]; then __replay ${seq}; else echo ${seq} > "$__j/current"; { ${body}; } > "$__j/f.${seq}"; echo ${seq} >> "$__j/done"; fi`;
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { HostResult, Operation } from '@simplecm/domain';
+import { loadModules, resolveModulesDir } from '@simplecm/modules';
+import type { HostJobData } from '@simplecm/queue';
+import { hostKeyPolicy, journalKey, loadKnownHosts, SshError } from '@simplecm/ssh';
+import { stackPaths } from '@simplecm/stack';
+import { convergeHost, type ConvergeContext } from '@simplecm/worker';
+import { onHost, stackHost } from '../support/system';
+
+// A host job whose SSH connection the worker drops in the middle of the host (the test hook of
+// convergeHost), then delivered again: the second delivery attaches to the host's journal. Runs
+// on the shared stack without stopping anything: only this test's own connection is dropped.
+const HOST = 2;
+const journalDir = (runId: string) => `/var/lib/simplecm/journal/${journalKey(runId, `host${HOST}`)}`;
+
+function context(onDriverStarted?: ConvergeContext['onDriverStarted']): ConvergeContext {
+  return {
+    modules: loadModules(resolveModulesDir(undefined)),
+    hostKeys: hostKeyPolicy(loadKnownHosts(stackPaths.knownHosts)),
+    privateKey: () => fs.readFileSync(`${stackPaths.keysDir}/stack`),
+    connectTimeoutMs: 10_000,
+    hostDeadlineMs: 300_000,
+    outputLimitBytes: 65_536,
+    workerName: 'journal-test',
+    onDriverStarted,
+  };
+}
+
+async function linesOf(file: string): Promise<string[]> {
+  return (await onHost(HOST, `cat ${file} 2>/dev/null || true`)).stdout.split('\n').filter(Boolean);
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe('host journal over SSH', () => {
+  const tag = randomUUID();
+  const file = `/var/tmp/simplecm-journal-test/${tag}`;
+  afterAll(() => onHost(HOST, `rm -f ${file}`));
+
+  // Each operation appends its name to the file: a line per execution.
+  const mark = (seq: number, name: string, then = ''): Operation => ({
+    seq,
+    name,
+    module: 'command',
+    attributes: { command: `mkdir -p /var/tmp/simplecm-journal-test && echo ${name} >> ${file}${then}` },
+    become: null,
+  });
+
+  it('a connection dropped mid-host is retried and attaches: every operation ran once, every result is there, the journal is gone after the hand-off', async () => {
+    const runId = randomUUID();
+    const job: HostJobData = {
+      runId,
+      host: stackHost(HOST),
+      operations: [mark(0, 'first'), mark(1, 'second', ' && sleep 3'), mark(2, 'third')],
+      options: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 60 },
+      hostCount: 1,
+    };
+    let drop: (() => void) | undefined;
+    const first = convergeHost(job, context((d) => (drop = d)));
+    await until('the second operation to start', async () => (await linesOf(file)).includes('second'));
+    drop!();
+    const lost = await first.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(lost).toBeInstanceOf(SshError);
+    expect((lost as SshError).retryable).toBe(true);
+
+    const handedOff: HostResult[] = [];
+    const result = await convergeHost(job, context(), undefined, async (r) => {
+      handedOff.push(r);
+    });
+    expect(result.status).toBe('changed');
+    expect(result.operations.map((o) => [o.seq, o.status])).toEqual([
+      [0, 'changed'],
+      [1, 'changed'],
+      [2, 'changed'],
+    ]);
+    expect(handedOff).toHaveLength(1);
+    expect(await linesOf(file)).toEqual(['first', 'second', 'third']);
+    expect((await onHost(HOST, `test -e ${journalDir(runId)} && echo kept || echo gone`)).stdout.trim()).toBe('gone');
+  }, 120_000);
+
+  it('without a hand-off the journal stays, and a later delivery of the same host job runs nothing', async () => {
+    const runId = randomUUID();
+    const job: HostJobData = {
+      runId,
+      host: stackHost(HOST),
+      operations: [mark(0, `again-${runId}`)],
+      options: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 60 },
+      hostCount: 1,
+    };
+    await convergeHost(job, context());
+    const mode = (await onHost(HOST, `stat -c %a ${journalDir(runId)} /var/lib/simplecm/journal`)).stdout.trim().split('\n');
+    expect(mode).toEqual(['700', '700']);
+    const again = await convergeHost(job, context(), undefined, async () => undefined);
+    expect(again.operations.map((o) => o.status)).toEqual(['changed']);
+    expect((await linesOf(file)).filter((l) => l === `again-${runId}`)).toHaveLength(1);
+  }, 120_000);
+});
