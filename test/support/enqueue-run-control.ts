@@ -1,11 +1,12 @@
 import type { RunControl } from '@simplecm/dashboard';
+import { startProcess } from '@simplecm/stack';
 import type { TestSystem } from './system';
 
 /**
  * A RunControl for tests that plans with the real master code: each launch runs the `enqueue`
  * command as a process on the test system (its keyspace, queue prefix and signing key), as
  * `simplecm run --local` does. The dashboard's production RunControl submits to the resident
- * master instead (issue 17); cancel has no command on this branch, so it is refused here.
+ * master instead (issue 17); cancel runs the `cancel` command (simplecm cancel) as a process.
  */
 export function enqueueRunControl(system: TestSystem): RunControl {
   const enqueue = async (args: string[]) => {
@@ -23,8 +24,11 @@ export function enqueueRunControl(system: TestSystem): RunControl {
         ...(request.tags.length > 0 ? ['--tags', request.tags.join(',')] : []),
       ]),
     relaunchFailed: (runId) => enqueue(['--rerun-failed', runId]),
-    cancel: async () => {
-      throw new Error('cancel is not wired on this branch: it comes with the resident master (issue 17)');
+    cancel: async (runId) => {
+      const started = startProcess('cancel', [runId], system.env);
+      system.processes.push(started);
+      const code = await started.exited;
+      if (code !== 0) throw new Error(`cancel exited ${code}: ${started.output().trim().split('\n').slice(-3).join(' / ')}`);
     },
   };
 }

@@ -120,6 +120,9 @@ export async function onHost(n: number, command: string): Promise<{ stdout: stri
   }
 }
 
+/** Where a root SSH user's host journals live (packages/ssh, host-journal.ts), relative to /. */
+const HOST_JOURNAL_DIR = 'var/lib/simplecm/journal';
+
 /**
  * Everything host N has written since it started, read from its overlay's upper dir on this
  * machine: path, type, mode, size, mtime and content digest of every entry. Two equal
@@ -133,7 +136,12 @@ export function hostFingerprint(n: number): string {
       const file = path.join(dir, name);
       const st = fs.lstatSync(file);
       const digest = st.isFile() ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : st.isSymbolicLink() ? fs.readlinkSync(file) : '';
-      lines.push(`${path.relative(upper, file)} ${st.mode.toString(8)} ${st.size} ${st.mtimeMs} ${digest}`);
+      const rel = path.relative(upper, file);
+      // The journal root is SimpleCM's own bookkeeping (as the driver's directory under /tmp is):
+      // every host job, check mode included, adds and removes its journal there, so its mtime
+      // moves. What is in it is still listed: a journal left behind shows up.
+      const mtime = rel === HOST_JOURNAL_DIR ? '-' : st.mtimeMs;
+      lines.push(`${rel} ${st.mode.toString(8)} ${st.size} ${mtime} ${digest}`);
       if (st.isDirectory()) walk(file);
     }
   };

@@ -25,10 +25,14 @@ export interface ToolCommand {
 export type CliCommand = AppCommand | ToolCommand;
 
 export const cliCommands: Readonly<Record<string, CliCommand>> = {
-  run: { kind: 'app', app: 'enqueue', prefix: [], summary: 'plan a run and enqueue one job per host (--limit, --check, --diff, --rerun-failed, --wait, --json)' },
+  run: { kind: 'app', app: 'enqueue', prefix: [], summary: 'plan a run and enqueue one job per host, through a resident master when one runs (--limit, --check, --diff, --rerun-failed, --wait, --json, --local)' },
   exec: { kind: 'app', app: 'exec', prefix: [], summary: "ad-hoc: run one module on the hosts of a pattern (-m MODULE -a 'k=v'), the desired state left alone" },
+  master: { kind: 'app', app: 'master', prefix: [], summary: 'the resident master: plan and enqueue run requests (long-running; run several)', longRunning: true },
+  cancel: { kind: 'app', app: 'cancel', prefix: [], summary: "cancel a run: remove its waiting hosts, let running ones finish" },
+  schedule: { kind: 'app', app: 'schedule', prefix: [], summary: 'runs on a timer, planned by the masters: add|list|remove|pause|resume' },
   runs: { kind: 'app', app: 'read', prefix: ['runs'], summary: 'list recent runs' },
   results: { kind: 'app', app: 'read', prefix: ['results'], summary: "a run's hosts, or one host's operations" },
+  drift: { kind: 'app', app: 'read', prefix: ['drift'], summary: 'hosts whose latest check run found changes to make, since when (--limit, --json)' },
   state: { kind: 'app', app: 'state', prefix: [], summary: 'the desired state as files: validate|diff|apply|export|import-ansible|revisions|seed' },
   worker: { kind: 'app', app: 'worker', prefix: [], summary: 'take host jobs and converge hosts over SSH (long-running)', longRunning: true },
   'results-consumer': { kind: 'app', app: 'results-consumer', prefix: [], summary: 'write outcomes to Cassandra (long-running)', longRunning: true },

@@ -37,6 +37,8 @@ export function runStatusBadge(run: Pick<Run, 'status' | 'counts'>): SafeHtml {
       return troubled ? html`<span class="badge s-failed">finished, failures</span>` : html`<span class="badge s-ok">finished</span>`;
     case 'failed':
       return html`<span class="badge s-failed">failed</span>`;
+    case 'cancelled':
+      return html`<span class="badge s-skipped">cancelled</span>`;
     default:
       return assertNever(run.status);
   }

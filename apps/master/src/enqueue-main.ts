@@ -1,10 +1,19 @@
-import { ConfigError, wantsHelp } from '@simplecm/config';
-import { troubledHostStatuses, type HostStatus, type RunTarget } from '@simplecm/domain';
-import { EmptyTargetError } from './enqueue';
+import { randomUUID } from 'node:crypto';
+import { wantsHelp } from '@simplecm/config';
+import { liveMasters, redisConnection } from '@simplecm/queue';
 import { compileEnqueueOptions, enqueueHelp } from './enqueue-options';
+import { failedHostsOf } from './failed-hosts';
 import { exitWith, runMaster } from './master-run';
+import { submitRunRequest } from './submit-run-request';
 
-/** Exit codes (EXIT_CODES_HELP): 0 done (and with --wait, nothing failed); 1 hosts failed; 2 bad input or empty target; 3 Redis or Cassandra unavailable. */
+/**
+ * Exit codes (EXIT_CODES_HELP): 0 done (and with --wait, nothing failed); 1 hosts failed; 2 bad
+ * input or empty target; 3 Redis or Cassandra unavailable.
+ *
+ * When a resident master is running (`simplecm master`, seen by its heartbeat) the run is
+ * submitted to it as a run request; with `--local`, or when none is running, it is planned in
+ * this process as before.
+ */
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (wantsHelp(argv)) {
@@ -12,33 +21,41 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = compileEnqueueOptions(argv, process.env);
+  // The request id: also the run key, so a resubmitted request joins its run.
+  const requestId = options.runKey ?? randomUUID();
   return runMaster(options, {
     name: 'enqueue',
     target: async ({ runs, results }) => (options.rerunFailed === undefined ? options.target : failedHostsOf(options.rerunFailed, runs.getRun, results.pageRunHosts)),
     source: (inventory) => inventory,
     recordsStateRevision: true,
     showOutput: false,
+    submit: async ({ redis, redisConfig, prefix, runId, say }) => {
+      if (options.local) return undefined;
+      const masters = await liveMasters(redis, prefix);
+      if (masters.length === 0) return undefined;
+      if (runId === undefined) say(`request ${requestId}: submitted to the masters (${masters.length} running)`);
+      // QueueEvents blocks on XREAD: a connection of its own that retries forever.
+      const blocking = redisConnection(redisConfig, { blocking: true });
+      try {
+        return await submitRunRequest(
+          { redis, blocking },
+          prefix,
+          {
+            target: options.target,
+            rerunFailed: options.rerunFailed,
+            runId: runId ?? options.runId,
+            runKey: options.runKey,
+            options: options.run,
+            selection: options.selection,
+            connectAttempts: options.connectAttempts,
+          },
+          { requestId, source: 'cli' },
+        );
+      } finally {
+        blocking.disconnect();
+      }
+    },
   });
-}
-
-/** The hosts that failed, were unreachable or had their job rejected in run `runId`, as a target; an EmptyTargetError when there are none. */
-async function failedHostsOf(
-  runId: string,
-  getRun: (runId: string) => Promise<unknown>,
-  pageRunHosts: (runId: string, o: { pageSize: number; page?: string; status: HostStatus }) => Promise<{ items: ReadonlyArray<{ hostname: string }>; nextPage?: string }>,
-): Promise<RunTarget> {
-  if ((await getRun(runId)) === undefined) throw new ConfigError(`--rerun-failed: there is no run ${runId}`);
-  const hosts: string[] = [];
-  for (const status of troubledHostStatuses) {
-    let page: string | undefined;
-    do {
-      const p = await pageRunHosts(runId, { pageSize: 500, page, status });
-      hosts.push(...p.items.map((h) => h.hostname));
-      page = p.nextPage;
-    } while (page !== undefined);
-  }
-  if (hosts.length === 0) throw new EmptyTargetError(`--rerun-failed: run ${runId} has no failed, unreachable or rejected host; nothing was recorded or enqueued`);
-  return { kind: 'hosts', hosts: [...new Set(hosts)].sort() };
 }
 
 exitWith('enqueue', main);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
-import { groupNameSchema, hostnameSchema, parseHostPattern, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
-import { errorMessage } from '@simplecm/kernel';
+import { groupNameSchema, hostnameSchema, hostPatternTextSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
 import type { MasterRunConfig } from './master-run';
 
@@ -59,6 +58,12 @@ export interface EnqueueOptions {
    * in check mode (`--check`). @defaultValue `false`
    */
   diff?: boolean;
+  /**
+   * `--local`: plan and enqueue in this process even when a resident master (`simplecm master`)
+   * is running; without it the run is submitted to the masters when one is, else planned here.
+   * @defaultValue `false`
+   */
+  local?: boolean;
   /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
   /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
@@ -72,6 +77,8 @@ export interface EnqueueConfig extends MasterRunConfig {
   readonly target: RunTarget;
   /** `--rerun-failed`: the run whose failed, unreachable and rejected hosts are the target (then `target` is all, narrowed by the caller). */
   readonly rerunFailed: string | undefined;
+  /** `--local`: plan in this process even when a resident master runs. */
+  readonly local: boolean;
 }
 
 const runIdText = z.string().regex(RUN_ID_PATTERN, 'must be a run id printed by enqueue');
@@ -82,13 +89,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   group: textSetting({ flag: 'group', valueName: 'GROUP', about: 'only the hosts of this group' }, groupNameSchema),
   limit: textSetting(
     { flag: 'limit', valueName: 'PATTERN', about: "only the hosts the pattern selects: names, groups, globs, '&' (and), '!' (not), e.g. 'web:&eu:!web3'" },
-    z.string().superRefine((text, ctx) => {
-      try {
-        parseHostPattern(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: errorMessage(error) });
-      }
-    }),
+    hostPatternTextSchema,
   ),
   rerunFailed: textSetting({ flag: 'rerun-failed', valueName: 'RUN_ID', about: 'only the hosts that failed, were unreachable or rejected in that run' }, runIdText),
   // Tag names have the charset of group names.
@@ -109,6 +110,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   wait: switchSetting({ flag: 'wait', about: 'show progress until every host is done, then a recap; exit 1 if any host failed' }),
   json: switchSetting({ flag: 'json', about: 'one JSON object on stdout (run id, run, hosts; with --diff operations), other lines on stderr' }),
   diff: switchSetting({ flag: 'diff', about: 'wait, then show per host and operation a unified diff of what file_content, file_contains and line_absent would change (with --check)' }),
+  local: switchSetting({ flag: 'local', about: 'plan in this process even when a resident master is running (the default when none is)' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
   signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
@@ -123,6 +125,7 @@ const enqueueDefaults = {
   batchSize: 200,
   batchPauseMs: 0,
   wait: false,
+  local: false,
   json: false,
   diff: false,
   jobTtlSeconds: HOST_JOB_TTL_SECONDS,
@@ -154,6 +157,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     batchSize: o.batchSize,
     batchPauseMs: o.batchPauseMs,
     wait: o.wait || o.diff,
+    local: o.local,
     json: o.json,
     diff: o.diff,
     modulesDir: o.modulesDir,

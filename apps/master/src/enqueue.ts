@@ -20,6 +20,8 @@ export interface EnqueueDeps extends PlanSource {
   /** Called once the run is recorded, before any job is added (so a crash after it can be resumed). */
   readonly onRunCreated?: (runId: string, hostCount: number) => void;
   readonly onProgress?: (enqueued: number, total: number) => void;
+  /** Whether the run is being cancelled (`simplecm cancel`): checked before each batch; no batch is added after it says yes. */
+  readonly isCancelled?: (runId: string) => Promise<boolean>;
   /** The id of the newest state revision (null when none): recorded as the one the run converges. */
   readonly latestStateRevision?: () => Promise<string | null>;
 }
@@ -50,6 +52,8 @@ export interface EnqueueRunOptions {
   readonly spoolDir?: string;
   /** Only these operations are sent (`--tags`, `--skip-tags`); default all. Shown in the run's target. */
   readonly selection?: TagSelection;
+  /** Who asked, shown at the end of the run's target (`schedule:nightly`); default nothing. */
+  readonly origin?: string;
 }
 
 /**
@@ -83,7 +87,7 @@ export async function enqueueRun(deps: EnqueueDeps, target: RunTarget, options: 
     // Pass one checked each host's part of its job; this is the rest, the same for every host.
     const runPart = hostJobRunSchema.safeParse({ runId: id, options, hostCount });
     if (!runPart.success) throw new Error(`run ${id}: workers would refuse its host jobs: ${describeJobIssues(runPart.error)}`);
-    await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}`, hostCount, stateRevision });
+    await deps.createRun({ runId: id, mode: options.mode, target: `${describeTarget(target)}${describeSelection(selection)}${settings.origin ? ` ${settings.origin}` : ''}`, hostCount, stateRevision });
     deps.onRunCreated?.(id, hostCount);
     await addHostJobs(deps, spool.read(settings.batchSize ?? 200), { runId: id, options, hostCount }, settings);
     return { runId: id, hostCount, stateRevision };
@@ -115,6 +119,7 @@ async function addHostJobs(
   const inFlight: Array<Promise<void>> = [];
   try {
     for await (const batch of batches) {
+      if (deps.isCancelled && (await deps.isCancelled(runId))) break;
       const adding = add(batch);
       // Awaited below; until then a failure must not count as unhandled.
       adding.catch(() => undefined);

@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
-import { CommandExit, ConfigError, connectionConfigFromEnv } from '@simplecm/config';
+import type { Redis } from 'ioredis';
+import { CommandExit, connectionConfigFromEnv, type RedisConfig } from '@simplecm/config';
 import type { OperationResult, Run, RunTarget } from '@simplecm/domain';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir, type ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunProgress, redisConnection, type HostJobData, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunCancel, readRunProgress, redisConnection, type HostJobData, type RunOptions } from '@simplecm/queue';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type InventoryStore, type ResultStore, type RunHost, type RunStore } from '@simplecm/store';
 import { formatOperationOutput, operationDiff, painterFor, progressReporter } from '@simplecm/terminal';
-import { EmptyTargetError, enqueueRun } from './enqueue';
-import { InvalidDesiredStateError, isDesiredStateProblem, type PlanSource } from './plan-run';
+import { enqueueRun, type EnqueuedRun } from './enqueue';
+import type { PlanSource } from './plan-run';
 import { formatRecap } from './recap';
+import { isBadInputError } from './bad-input';
+import { RunRequestRefusedError } from './submit-run-request';
 import type { TagSelection } from './select-operations';
 
 /** What `run` and `exec` share: how to reach the services, sign, enqueue, wait and report. */
@@ -46,6 +49,17 @@ export interface MasterRunPlan {
   readonly recordsStateRevision: boolean;
   /** After the wait, each host's operations with their stdout and stderr (exec). */
   readonly showOutput: boolean;
+  /**
+   * Hands the run to a resident master instead (`run` when one is running): its answer, or
+   * undefined to plan here. Called again with the run id after Redis reconnected.
+   */
+  readonly submit?: (c: {
+    readonly redis: Redis;
+    readonly redisConfig: RedisConfig;
+    readonly prefix: string;
+    readonly runId: string | undefined;
+    readonly say: (line: string) => void;
+  }) => Promise<EnqueuedRun | undefined>;
 }
 
 /** `run --json` / `exec --json`: what is printed on stdout, one object. */
@@ -88,7 +102,10 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
     const ks = connection.cassandra.keyspace;
     const runs = runStore(cassandra, ks);
     const results = resultStore(cassandra, ks);
-    const target = await plan.target({ runs, results });
+    const prefix = connection.redis.prefix;
+    // A resident master takes the run when one is running (simplecm run); else it is planned here.
+    const submitted = await plan.submit?.({ redis, redisConfig: connection.redis, prefix, runId: undefined, say });
+    const target = submitted ? { kind: 'all' as const } : await plan.target({ runs, results });
     const enqueueProgress = progressReporter(process.stderr, { label: 'hosts enqueued' });
     const runKey = config.runKey;
     const deps = {
@@ -101,15 +118,18 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, connection.redis.prefix, runKey, candidate)).runId,
       onProgress: (n: number, total: number) => enqueueProgress.update({ done: n, failed: 0, total }),
       latestStateRevision: plan.recordsStateRevision ? async () => (await latestStateRevision(cassandra, ks))?.revisionId ?? null : undefined,
+      isCancelled: async (id: string) => (await readRunCancel(redis, prefix, id)) !== undefined,
     };
     const settings = { connectAttempts: config.connectAttempts, batchSize: config.batchSize, batchPauseMs: config.batchPauseMs, selection: config.selection };
-    const { runId, hostCount, stateRevision } = await enqueueRun(
-      // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
-      { ...deps, onRunCreated: (id, n) => say(`run ${id}: enqueuing ${n} host job(s)`) },
-      target,
-      config.run,
-      { ...settings, runId: config.runId },
-    );
+    const { runId, hostCount, stateRevision } =
+      submitted ??
+      (await enqueueRun(
+        // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
+        { ...deps, onRunCreated: (id, n) => say(`run ${id}: enqueuing ${n} host job(s)`) },
+        target,
+        config.run,
+        { ...settings, runId: config.runId },
+      ));
     enqueueProgress.done();
     say(`run ${runId}: ${hostCount} host job(s) enqueued (${config.run.mode}, state revision ${stateRevision ?? 'none'})`);
     const summary = { runId, mode: config.run.mode, hostCount, stateRevision };
@@ -134,13 +154,16 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
       try {
         if (reconnected) {
           reconnected = false;
-          await enqueueRun({ ...deps, onProgress: undefined }, target, config.run, { ...settings, runId });
+          if (submitted) await plan.submit?.({ redis, redisConfig: connection.redis, prefix, runId, say });
+          else await enqueueRun({ ...deps, onProgress: undefined }, target, config.run, { ...settings, runId });
           console.error(`${plan.name}: Redis reconnected; the jobs of run ${runId} are all there`);
         }
-        const p = await readRunProgress(redis, connection.redis.prefix, runId);
+        const [p, cancel] = await Promise.all([readRunProgress(redis, prefix, runId), readRunCancel(redis, prefix, runId)]);
         outage = false;
         bar.update({ done: p.hostsDone, failed: p.hostsFailed, total: hostCount });
         if (p.hostsDone >= hostCount) break;
+        // Cancelled (simplecm cancel): the hosts taken out will never be done.
+        if (cancel?.state === 'cancelled' && p.hostsDone + cancel.hostsCancelled >= hostCount) break;
       } catch (error) {
         noteOutage(error);
       }
@@ -178,7 +201,7 @@ export function exitWith(name: string, main: () => Promise<number>): void {
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {
-      const badInput = error instanceof ConfigError || error instanceof InvalidDesiredStateError || error instanceof EmptyTargetError || isDesiredStateProblem(error);
+      const badInput = isBadInputError(error) || (error instanceof RunRequestRefusedError && error.badInput);
       console.error(`${name}: ${errorMessage(error).split('\n').slice(0, badInput ? undefined : 1).join('\n')}`);
       process.exit(badInput ? CommandExit.badInput : CommandExit.unavailable);
     },

@@ -9,7 +9,7 @@ export function formatRecap(run: Run, hosts: readonly RunHost[], more: boolean, 
   return [
     formatTable(runHostColumns, hosts, paint),
     more ? `… more hosts: simplecm results ${run.runId}` : '',
-    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts; operations ${operationStatuses.map(count).join(' ')}`,
+    `${describeRun(run)}: ${run.hostsDone}/${run.hostCount} hosts${run.hostsCancelled ? ` (${run.hostsCancelled} cancelled)` : ''}; operations ${operationStatuses.map(count).join(' ')}`,
   ]
     .filter(Boolean)
     .join('\n');

@@ -1,4 +1,5 @@
-import { SimpleCmError } from '@simplecm/kernel';
+import { z } from 'zod';
+import { errorMessage, SimpleCmError } from '@simplecm/kernel';
 
 /**
  * Host patterns, as Ansible's `--limit` reads them: `web:&eu:!web3` is every host of group web
@@ -80,3 +81,12 @@ function globToRegExp(glob: string): RegExp {
   }
   return new RegExp(`^${out}$`);
 }
+
+/** A host pattern as text (a `--limit` flag), checked by parsing it. */
+export const hostPatternTextSchema = z.string().superRefine((text, ctx) => {
+  try {
+    parseHostPattern(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: errorMessage(error) });
+  }
+});

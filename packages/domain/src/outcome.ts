@@ -45,7 +45,8 @@ export const RunMode = { apply: 'apply', check: 'check', adhoc: 'adhoc' } as con
 export type RunMode = (typeof RunMode)[keyof typeof RunMode];
 export const runModeSchema = z.enum(RunMode);
 
-export const RunStatus = { running: 'running', finished: 'finished', failed: 'failed' } as const;
+/** `cancelled`: `simplecm cancel` removed the hosts still waiting; those running finished (Run.hostsCancelled). */
+export const RunStatus = { running: 'running', finished: 'finished', failed: 'failed', cancelled: 'cancelled' } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 export const runStatusSchema = z.enum(RunStatus);
 

@@ -43,6 +43,8 @@ export interface Run {
   readonly status: RunStatus;
   readonly counts: OutcomeCounts;
   readonly hostsDone: number;
+  /** Hosts a cancel took out before they ran (never enqueued, or removed while waiting); absent: none. hostsDone + hostsCancelled = hostCount once cancelled. */
+  readonly hostsCancelled?: number;
   readonly finishedAt: Date | null;
   /** The state revision (an `apply` of a state directory) the run converged; null when none was applied. */
   readonly stateRevision: string | null;

@@ -13,4 +13,8 @@ export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';
 export * from './redis-acl';
+export * from './run-request';
+export * from './master-presence';
+export * from './run-cancel';
+export * from './run-schedule';
 export * from './queue-metrics';

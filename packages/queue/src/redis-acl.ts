@@ -1,5 +1,6 @@
 import { assertNever } from '@simplecm/kernel';
-import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+import { mastersKey } from './master-presence';
+import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
 
 /**
  * Least-privilege Redis users (ACL), one per role. Rules are Redis 7 `ACL SETUSER` tokens; the
@@ -11,7 +12,8 @@ import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
  * role gets the commands BullMQ needs and only the keys of its own part:
  *
  * - master: the hosts queue in full (adding a job increments `<prefix>:hosts:id`), run keys,
- *   run progress read-only.
+ *   run progress read-only; the run-requests queue, master heartbeats, cancel marks and
+ *   schedules (the resident master, `run`, `cancel`, `schedule`).
  * - worker: the hosts queue's keys a consumer touches, *not* `<prefix>:hosts:id` (every BullMQ
  *   add script increments it, so `Queue.add` on the hosts queue is refused); the results queue
  *   in full (it adds result jobs); host locks; run progress read-only.
@@ -63,7 +65,18 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
   let keys: string[];
   switch (role) {
     case 'master':
-      keys = [`~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:run-key:*`, `%R~${progress}`];
+      // Also what `simplecm master`, `run` (submitting), `cancel` and `schedule` touch: the run
+      // requests queue (its job schedulers included), master heartbeats, cancel marks, schedules.
+      keys = [
+        `~${prefix}:${HOSTS_QUEUE}:*`,
+        `~${prefix}:run-key:*`,
+        `%R~${progress}`,
+        `~${prefix}:${RUN_REQUESTS_QUEUE}:*`,
+        `~${mastersKey(prefix)}`,
+        `~${prefix}:run:*:cancel`,
+        `~${prefix}:schedules`,
+        `~${prefix}:schedule:*`,
+      ];
       break;
     case 'worker':
       keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`];

@@ -11,5 +11,6 @@ export * from './cassandra-client';
 export * from './store-errors';
 export * from './desired-state-store';
 export * from './state-revisions';
+export * from './drift';
 export * from './audit-log';
 export * from './run-launches';

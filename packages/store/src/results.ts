@@ -1,6 +1,7 @@
 import { types, type Client } from 'cassandra-driver';
 import { countStatuses, type HostResult, type HostStatus, type OperationResult, type OutcomeCounts, type RunMode } from '@simplecm/domain';
 import { countsFromRow, fromResultRow } from './rows';
+import { driftStatements } from './drift';
 
 /** One host's line in a run: its outcome without the operations' output. */
 export interface RunHost {
@@ -98,6 +99,8 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
       },
       { query: q.insertByStatus, params: [runId, result.status, hostname] },
       { query: q.insertHostRun, params: [hostname, runId, mode, result.status, started, ended, result.cause] },
+      // A check is a drift probe; an apply that converged the host clears its drift (drift.ts).
+      ...driftStatements(ks, result, mode, runId),
     ];
   }
 
@@ -183,9 +186,10 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
  */
 export function hostResultBytes(result: HostResult): number {
   const key = 16 + result.hostname.length;
-  let bytes = 3 * (key + 64) + result.worker.length + (result.cause?.length ?? 0);
+  // Three host rows plus, at most, two drift rows (drift.ts) that may name every operation.
+  let bytes = 5 * (key + 64) + result.worker.length + (result.cause?.length ?? 0);
   for (const o of result.operations) {
-    bytes += key + 64 + o.name.length + o.module.length + Buffer.byteLength(o.stdout) + Buffer.byteLength(o.stderr);
+    bytes += key + 64 + 2 * o.name.length + o.module.length + Buffer.byteLength(o.stdout) + Buffer.byteLength(o.stderr);
     for (const c of o.changes) bytes += 4 + Buffer.byteLength(c);
   }
   return bytes;

@@ -189,7 +189,7 @@ export function fromResultRow(row: types.Row): OperationResult {
   });
 }
 
-const runStatusSchema = z.enum(['running', 'finished', 'failed']) satisfies z.ZodType<RunStatus>;
+const runStatusSchema = z.enum(['running', 'finished', 'failed', 'cancelled']) satisfies z.ZodType<RunStatus>;
 const countSchema = z.number().int().min(0);
 
 /** A `runs` row as the domain's Run; counts not yet written read as 0, a status not yet written as running. */
@@ -202,6 +202,7 @@ const runRowSchema = z.object({
   status: runStatusSchema,
   counts: z.object({ ok: countSchema, changed: countSchema, failed: countSchema, skipped: countSchema, unreachable: countSchema, rejected: countSchema }),
   hostsDone: countSchema,
+  hostsCancelled: countSchema.optional(),
   finishedAt: z.date().nullable(),
   stateRevision: z.string().nullable(),
 }) satisfies z.ZodType<Run>;
@@ -217,6 +218,7 @@ export function fromRunRow(row: types.Row): Run {
     status: row.get('status') ?? 'running',
     counts: countsFromRow(row),
     hostsDone: row.get('hosts_done') ?? 0,
+    ...(row.get('hosts_cancelled') == null ? {} : { hostsCancelled: row.get('hosts_cancelled') }),
     finishedAt: row.get('finished_at') ?? null,
     stateRevision: row.get('state_revision') ?? null,
   }, `runs row for run ${runId}`);

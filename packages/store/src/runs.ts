@@ -36,6 +36,14 @@ export interface RunProgress {
   readonly finished: boolean;
 }
 
+/** The end of a cancelled run: its counts once the hosts that were running finished. */
+export interface RunCancellation {
+  readonly hostCount: number;
+  readonly hostsDone: number;
+  readonly hostsCancelled: number;
+  readonly counts: OutcomeCounts;
+}
+
 export interface RunStore {
   createRun(run: NewRun): Promise<void>;
   /**
@@ -43,6 +51,11 @@ export interface RunStore {
    * hostsDone, so concurrent or replayed writers can only move progress forward.
    */
   recordRunProgress(runId: string, progress: RunProgress): Promise<void>;
+  /**
+   * Marks the run cancelled with its final counts, written with a timestamp above any progress
+   * write (those stop at t0 + 2·hostCount + 1), so a late progress write cannot undo it.
+   */
+  recordRunCancelled(runId: string, c: RunCancellation): Promise<void>;
   getRun(runId: string): Promise<Run | undefined>;
   /** Newest first; pass the last id of a page as `before` for the next one. */
   listRuns(opts: { limit: number; before?: string }): Promise<Run[]>;
@@ -57,6 +70,7 @@ export function runStore(client: Client, keyspace: string): RunStore {
     insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, count_rejected, hosts_done, state_revision) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0, 0, ?) USING TIMESTAMP ?`,
     insertIndex: `INSERT INTO ${ks}.runs_by_month (month, run_id) VALUES (?, ?)`,
     progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, count_rejected = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
+    cancelled: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, count_rejected = ?, hosts_done = ?, hosts_cancelled = ?, status = 'cancelled', finished_at = ? WHERE run_id = ?`,
     getRun: `SELECT * FROM ${ks}.runs WHERE run_id = ?`,
     page: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? LIMIT ?`,
     pageBefore: `SELECT run_id FROM ${ks}.runs_by_month WHERE month = ? AND run_id < ? LIMIT ?`,
@@ -87,6 +101,12 @@ export function runStore(client: Client, keyspace: string): RunStore {
     );
   }
 
+  async function recordRunCancelled(runId: string, r: RunCancellation): Promise<void> {
+    const c = r.counts;
+    const ts = t0(runId).add(r.hostCount * 2 + 2);
+    await client.execute(q.cancelled, [ts, c.ok, c.changed, c.failed, c.skipped, c.unreachable, c.rejected, r.hostsDone, r.hostsCancelled, new Date(), runId], prepared);
+  }
+
   async function getRun(runId: string): Promise<Run | undefined> {
     const row = (await client.execute(q.getRun, [runId], prepared)).first();
     return row ? fromRunRow(row) : undefined;
@@ -110,5 +130,5 @@ export function runStore(client: Client, keyspace: string): RunStore {
     return runs.filter((r): r is Run => r !== undefined);
   }
 
-  return { createRun, recordRunProgress, getRun, listRuns };
+  return { createRun, recordRunProgress, recordRunCancelled, getRun, listRuns };
 }

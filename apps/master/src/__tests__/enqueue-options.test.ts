@@ -16,6 +16,7 @@ describe('enqueue flags', () => {
       batchSize: 200,
       batchPauseMs: 0,
       wait: false,
+      local: false,
       json: false,
       diff: false,
       modulesDir: undefined,

@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+
+/**
+ * Cancelling a run (`simplecm cancel`): a mark in Redis, `<prefix>:run:<runId>:cancel`, a hash
+ * whose `state` is `cancelling` from the moment the cancel starts (a master planning the run
+ * adds no batch after it sees it) and `cancelled` with `hosts` (the number of hosts taken out)
+ * once the hosts that were running have finished. `enqueue --wait` reads it to stop waiting.
+ */
+export type RunCancelMark = { readonly state: 'cancelling' } | { readonly state: 'cancelled'; readonly hostsCancelled: number };
+
+const TTL_SECONDS = 7 * 24 * 3600;
+
+export function runCancelKey(prefix: string, runId: string): string {
+  return `${prefix}:run:${runId}:cancel`;
+}
+
+/** Starts cancelling (a no-op when the run is already cancelling or cancelled). */
+export async function markRunCancelling(redis: Redis, prefix: string, runId: string): Promise<void> {
+  const key = runCancelKey(prefix, runId);
+  await redis.multi().hsetnx(key, 'state', 'cancelling').expire(key, TTL_SECONDS).exec();
+}
+
+/** Records the end of the cancel: `hostsCancelled` hosts never ran. */
+export async function markRunCancelled(redis: Redis, prefix: string, runId: string, hostsCancelled: number): Promise<void> {
+  const key = runCancelKey(prefix, runId);
+  await redis.multi().hset(key, 'state', 'cancelled', 'hosts', String(hostsCancelled)).expire(key, TTL_SECONDS).exec();
+}
+
+export async function readRunCancel(redis: Redis, prefix: string, runId: string): Promise<RunCancelMark | undefined> {
+  const [state, hosts] = await redis.hmget(runCancelKey(prefix, runId), 'state', 'hosts');
+  if (state === 'cancelled') return { state, hostsCancelled: Number(hosts ?? 0) };
+  if (state === 'cancelling') return { state };
+  return undefined;
+}
+
+/** The run's jobs that are not done: host jobs waiting (any waiting state) or running, and result jobs not yet recorded. */
+export interface PendingRunJobs {
+  /** Ids of host jobs not yet taken (waiting, paused, delayed for a retry, prioritized). */
+  readonly waiting: string[];
+  /** Ids of host jobs a worker holds. */
+  readonly active: string[];
+  /** Result jobs of the run still on the results queue. */
+  readonly results: number;
+}
+
+/**
+ * Reads BullMQ's lists and sets of both queues directly and keeps the ids of run `runId` (job
+ * ids carry the run id, see hostJobId/resultJobId), so no job payload is read. Each list is read
+ * whole: O(jobs in the queue), fine for an operator's command. All keys share the prefix's hash
+ * tag, so this works on a cluster.
+ */
+export async function pendingJobsOfRun(redis: Redis, prefix: string, runId: string): Promise<PendingRunJobs> {
+  const ofRun = (ids: string[]) => ids.filter((id) => id.includes(`.${runId}.host.`));
+  const lists = async (queue: string, names: readonly string[], zsets: readonly string[]): Promise<string[][]> =>
+    Promise.all([...names.map((n) => redis.lrange(`${prefix}:${queue}:${n}`, 0, -1)), ...zsets.map((z) => redis.zrange(`${prefix}:${queue}:${z}`, 0, -1))]);
+  const [waitingLists, activeList, resultLists] = await Promise.all([
+    lists(HOSTS_QUEUE, ['wait', 'paused'], ['delayed', 'prioritized']),
+    redis.lrange(`${prefix}:${HOSTS_QUEUE}:active`, 0, -1),
+    lists(RESULTS_QUEUE, ['wait', 'paused', 'active'], ['delayed', 'prioritized']),
+  ]);
+  return { waiting: ofRun(waitingLists.flat()), active: ofRun(activeList), results: ofRun(resultLists.flat()).length };
+}
