@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { ConfigError, connectionConfigFromEnv, parseCli, wantsHelp } from '@simplecm/config';
 import { RUN_ID_PATTERN } from '@simplecm/domain';
 import { closeAll, type Releaser } from '@simplecm/kernel';
-import { HOSTS_QUEUE, markRunCancelled, markRunCancelling, pendingJobsOfRun, probeRedis, readRunProgress, redisConnection } from '@simplecm/queue';
+import { cancelDepsOf, cancelRun } from '@simplecm/control';
+import { HOSTS_QUEUE, probeRedis, redisConnection } from '@simplecm/queue';
 import { connectCassandraWithin, runStore } from '@simplecm/store';
-import { cancelRun } from './cancel-run';
 import { runCommand } from './run-command';
 
 const USAGE = 'usage: simplecm cancel <runId> [--json] [--connect-timeout S]';
@@ -48,20 +48,15 @@ async function main(): Promise<number> {
     const runs = runStore(cassandra, config.cassandra.keyspace);
     let told = false;
     const outcome = await cancelRun(
-      {
-        getRun: runs.getRun,
-        markCancelling: (id) => markRunCancelling(redis, prefix, id),
-        markCancelled: (id, n) => markRunCancelled(redis, prefix, id, n),
-        pendingJobs: (id) => pendingJobsOfRun(redis, prefix, id),
-        // 0 when the job is locked: a worker took it between the read and the removal.
-        removeHostJob: async (jobId) => (await hostsQueue.remove(jobId)) === 1,
-        readProgress: (id) => readRunProgress(redis, prefix, id),
-        recordRunCancelled: runs.recordRunCancelled,
-        onWaiting: (running, results) => {
-          if (!told && !flags.json) console.error(`cancel: waiting for ${running} running host(s) and ${results} result(s) to be recorded`);
-          told = true;
+      cancelDepsOf(
+        { redis, prefix, hostsQueue, runs },
+        {
+          onWaiting: (running, results) => {
+            if (!told && !flags.json) console.error(`cancel: waiting for ${running} running host(s) and ${results} result(s) to be recorded`);
+            told = true;
+          },
         },
-      },
+      ),
       runId,
     );
     if (flags.json) {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { wantsHelp } from '@simplecm/config';
-import { liveMasters, redisConnection } from '@simplecm/queue';
+import { liveMasters, redisConnection, submitRunRequest } from '@simplecm/queue';
 import { compileEnqueueOptions, enqueueHelp } from './enqueue-options';
 import { failedHostsOf } from './failed-hosts';
 import { exitWith, runMaster } from './master-run';
-import { submitRunRequest } from './submit-run-request';
+import { toRunRequest } from './run-plan-request';
 
 /**
  * Exit codes (EXIT_CODES_HELP): 0 done (and with --wait, nothing failed); 1 hosts failed; 2 bad
@@ -40,16 +40,18 @@ async function main(): Promise<number> {
         return await submitRunRequest(
           { redis, blocking },
           prefix,
-          {
-            target: options.target,
-            rerunFailed: options.rerunFailed,
-            runId: runId ?? options.runId,
-            runKey: options.runKey,
-            options: options.run,
-            selection: options.selection,
-            connectAttempts: options.connectAttempts,
-          },
-          { requestId, source: 'cli' },
+          toRunRequest(
+            {
+              target: options.target,
+              rerunFailed: options.rerunFailed,
+              runId: runId ?? options.runId,
+              runKey: options.runKey,
+              options: options.run,
+              selection: options.selection,
+              connectAttempts: options.connectAttempts,
+            },
+            { requestId, source: 'cli' },
+          ),
         );
       } finally {
         blocking.disconnect();

@@ -5,14 +5,13 @@ import { CommandExit, connectionConfigFromEnv, type RedisConfig } from '@simplec
 import type { OperationResult, Run, RunTarget } from '@simplecm/domain';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir, type ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunCancel, readRunProgress, redisConnection, type HostJobData, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunCancel, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobData, type RunOptions } from '@simplecm/queue';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type InventoryStore, type ResultStore, type RunHost, type RunStore } from '@simplecm/store';
 import { formatOperationOutput, operationDiff, painterFor, progressReporter } from '@simplecm/terminal';
 import { enqueueRun, type EnqueuedRun } from './enqueue';
 import type { PlanSource } from './plan-run';
 import { formatRecap } from './recap';
 import { isBadInputError } from './bad-input';
-import { RunRequestRefusedError } from './submit-run-request';
 import type { TagSelection } from './select-operations';
 
 /** What `run` and `exec` share: how to reach the services, sign, enqueue, wait and report. */

@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '@simplecm/kernel';
 import {
+  BAD_INPUT_MARK,
   describeJobIssues,
   getSchedule,
   lastScheduleRun,
@@ -18,7 +19,7 @@ import {
 import { isBadInputError } from './bad-input';
 import { fireSchedule, type FiringOutcome } from './fire-schedule';
 import type { RunPlanner } from './run-planner';
-import { BAD_INPUT_MARK, fromRunRequest } from './submit-run-request';
+import { fromRunRequest } from './run-plan-request';
 
 export interface RunRequestWorkerOptions {
   readonly concurrency: number;

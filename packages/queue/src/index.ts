@@ -14,6 +14,7 @@ export * from './result-mac';
 export * from './probe-redis';
 export * from './redis-acl';
 export * from './run-request';
+export * from './submit-run-request';
 export * from './master-presence';
 export * from './run-cancel';
 export * from './run-schedule';

@@ -1,7 +1,7 @@
 import { parseEvery, runRequestJobId, runRequestSchema, type Schedule } from '@simplecm/queue';
 import { fireSchedule, type ScheduleDeps } from '../fire-schedule';
 import type { RunPlan } from '../run-planner';
-import { fromRunRequest, toRunRequest } from '../submit-run-request';
+import { fromRunRequest, toRunRequest } from '../run-plan-request';
 
 const plan: RunPlan = {
   target: { kind: 'pattern', pattern: 'web:!web3' },
