@@ -4,7 +4,7 @@ import { errorMessage } from '@simplecm/kernel';
 import type { AuditAction } from './audit';
 import type { DashboardData } from './dashboard-data';
 import { plural } from './format';
-import { HttpError } from './http-error';
+import { HttpError, type HttpErrorCode } from './http-error';
 import { auditPage } from './pages/audit-page';
 import { launchPage } from './pages/launch-page';
 import type { PageContext } from './pages/layout';
@@ -31,6 +31,15 @@ const AUDIT_PAGE_SIZE = 100;
  * `/audit`. Each needs the operator role (403 otherwise); the POSTs passed the CSRF guard before
  * they get here, are audited (ok, refused or failed) and record who launched the run.
  */
+/** The code of a failed action: the run control's own when it gave one (HttpError), else bad request. */
+function codeOf(error: unknown): HttpErrorCode {
+  return error instanceof HttpError ? error.code : 'bad-request';
+}
+
+function statusOf(error: unknown): number {
+  return error instanceof HttpError ? error.status : 400;
+}
+
 export function controlRoutes(deps: { data: DashboardData; control?: RunControl; audit: AuditAction; context: (res: Response) => PageContext }): Router {
   const { data, control, audit, context } = deps;
   const router = Router();
@@ -91,7 +100,8 @@ export function controlRoutes(deps: { data: DashboardData; control?: RunControl;
       launched = await runControl.launch(request, by);
     } catch (error) {
       await audit(req, { actor: by.user, action: 'launch', subject: request.target, outcome: 'failed', detail: `${detail}: ${errorMessage(error)}` });
-      return send(res, 400, launchPage(context(res), { error: `The run was not launched: ${errorMessage(error)}`, values }));
+      // A refusal the run control qualified keeps its status (503: no resident master); others are the request's.
+      return send(res, statusOf(error), launchPage(context(res), { error: `The run was not launched: ${errorMessage(error)}`, values }));
     }
     await data.recordLaunch({ runId: launched.runId, launchedBy: by.user, launchedAt: new Date(), address: by.address, relaunchOf: null });
     await audit(req, { actor: by.user, action: 'launch', subject: launched.runId, outcome: 'ok', detail: `target ${request.target}, ${detail}, ${plural(launched.hostCount, 'host')}` });
@@ -107,7 +117,7 @@ export function controlRoutes(deps: { data: DashboardData; control?: RunControl;
       launched = await runControl.relaunchFailed(runId, by);
     } catch (error) {
       await audit(req, { actor: by.user, action: 'relaunch', subject: runId, outcome: 'failed', detail: errorMessage(error) });
-      throw new HttpError('bad-request', `Relaunch of ${runId} failed: ${errorMessage(error)}`, { cause: error });
+      throw new HttpError(codeOf(error), `Relaunch of ${runId} failed: ${errorMessage(error)}`, { cause: error });
     }
     await data.recordLaunch({ runId: launched.runId, launchedBy: by.user, launchedAt: new Date(), address: by.address, relaunchOf: runId });
     await audit(req, { actor: by.user, action: 'relaunch', subject: runId, outcome: 'ok', detail: `new run ${launched.runId}, ${plural(launched.hostCount, 'host')}` });
@@ -122,7 +132,7 @@ export function controlRoutes(deps: { data: DashboardData; control?: RunControl;
       await runControl.cancel(runId, by);
     } catch (error) {
       await audit(req, { actor: by.user, action: 'cancel', subject: runId, outcome: 'failed', detail: errorMessage(error) });
-      throw new HttpError('bad-request', `Cancelling ${runId} failed: ${errorMessage(error)}`, { cause: error });
+      throw new HttpError(codeOf(error), `Cancelling ${runId} failed: ${errorMessage(error)}`, { cause: error });
     }
     await audit(req, { actor: by.user, action: 'cancel', subject: runId, outcome: 'ok' });
     res.redirect(303, context(res).links.run(runId));

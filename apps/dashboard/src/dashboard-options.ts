@@ -21,6 +21,9 @@ export const MIN_PASSWORD_LENGTH = 12;
  * - `--session-hours` / SIMPLECM_DASHBOARD_SESSION_HOURS: how long a login lasts, default 12.
  * - `--queue-actions` / SIMPLECM_DASHBOARD_QUEUE_ACTIONS=1: let Bull Board retry, remove, pause…
  *   Default off: Bull Board is read-only.
+ * - `--run-control` / SIMPLECM_DASHBOARD_RUN_CONTROL=1: operators may launch, relaunch and cancel
+ *   runs; a resident master (`simplecm master`) plans them. Its Redis user then needs
+ *   redisAclRules('dashboard', prefix, { runControl: true }). Default off: those controls hidden.
  * - `--secure-cookie` / SIMPLECM_DASHBOARD_SECURE_COOKIE=1: mark the session cookie Secure, for a
  *   dashboard served over HTTPS by a proxy. Default off (plain HTTP on 127.0.0.1).
  * - `--trust-proxy` / SIMPLECM_DASHBOARD_TRUST_PROXY: express' `trust proxy`, for a dashboard behind
@@ -52,6 +55,12 @@ export interface DashboardOptions {
   sessionHours?: number;
   /** @defaultValue `false` (Bull Board read-only) */
   queueActions?: boolean;
+  /**
+   * Launch, relaunch and cancel runs through the resident master (`simplecm master`): run
+   * requests on the run-requests queue, `simplecm cancel`'s cancel. @defaultValue `false` (those
+   * controls hidden, 503)
+   */
+  runControl?: boolean;
   /** @defaultValue `false` */
   secureCookie?: boolean;
   /** Hosts per page on a run's page. @defaultValue `100` */
@@ -81,6 +90,7 @@ export interface DashboardConfig {
   readonly sessionSecret: string;
   readonly sessionTtlMs: number;
   readonly queueActions: boolean;
+  readonly runControl: boolean;
   readonly secureCookie: boolean;
   readonly hostsPageSize: number;
   readonly runsPageSize: number;
@@ -114,6 +124,7 @@ const dashboardSettings: SettingSpec<DashboardOptions> = {
   sessionSecret: textSetting({ env: 'SIMPLECM_DASHBOARD_SESSION_SECRET' }, z.string().min(32, 'at least 32 characters')),
   sessionHours: intSetting({ flag: 'session-hours', env: 'SIMPLECM_DASHBOARD_SESSION_HOURS' }, 1, 24 * 30),
   queueActions: switchSetting({ flag: 'queue-actions', env: 'SIMPLECM_DASHBOARD_QUEUE_ACTIONS' }),
+  runControl: switchSetting({ flag: 'run-control', env: 'SIMPLECM_DASHBOARD_RUN_CONTROL' }),
   secureCookie: switchSetting({ flag: 'secure-cookie', env: 'SIMPLECM_DASHBOARD_SECURE_COOKIE' }),
   hostsPageSize: intSetting({}, 1, 1_000),
   runsPageSize: intSetting({}, 1, 500),
@@ -140,6 +151,7 @@ function dashboardDefaults() {
     sessionSecret: randomBytes(32).toString('base64url'),
     sessionHours: 12,
     queueActions: false,
+    runControl: false,
     secureCookie: false,
     hostsPageSize: 100,
     runsPageSize: 25,

@@ -10,3 +10,4 @@ export * from './password-hash';
 export * from './users';
 export * from './run-control';
 export * from './audit';
+export * from './queue-run-control';

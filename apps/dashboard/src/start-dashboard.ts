@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
-import { exportQueueMetrics, HOSTS_QUEUE, redisConnection, RESULTS_QUEUE } from '@simplecm/queue';
-import { connectCassandra } from '@simplecm/store';
+import { exportQueueMetrics, HOSTS_QUEUE, redisConnection, RESULTS_QUEUE, runRequestSubmitter } from '@simplecm/queue';
+import { connectCassandra, runStore } from '@simplecm/store';
 import { loadModules, redactSensitiveAttributes, resolveModulesDir } from '@simplecm/modules';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
 import { createProcessMetrics, startOpsServer, type OpsEndpoints } from '@simplecm/telemetry';
@@ -14,6 +14,7 @@ import { dashboardData } from './dashboard-data';
 import { hostJobDataRedactor } from './job-data-redactor';
 import { createLimitedServer } from './http-server-limits';
 import type { RunControl } from './run-control';
+import { queueRunControl } from './queue-run-control';
 
 export type DashboardState = 'listening' | 'closing' | 'closed';
 
@@ -58,7 +59,10 @@ export async function startDashboard(
     control,
   }: {
     log?: (line: string) => void;
-    /** Launch, relaunch and cancel; without one those controls are hidden (see run-control.ts). */
+    /**
+     * Launch, relaunch and cancel; without one those controls are hidden (see run-control.ts).
+     * @defaultValue with `config.runControl`, the resident master's (queue-run-control.ts); else none
+     */
     control?: RunControl;
   } = {},
 ): Promise<Dashboard> {
@@ -69,8 +73,18 @@ export async function startDashboard(
     const redis = redisConnection(connections.redis);
     releasers.push(() => redis.disconnect());
     const prefix = connections.redis.prefix;
-    const queues = [HOSTS_QUEUE, RESULTS_QUEUE].map((name) => new Queue(name, { connection: redis, prefix }));
+    const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix });
+    const queues = [hostsQueue, new Queue(RESULTS_QUEUE, { connection: redis, prefix })];
     releasers.push(() => Promise.all(queues.map((q) => q.close())));
+    let runControl = control;
+    if (runControl === undefined && config.runControl) {
+      // QueueEvents blocks on XREAD: a connection of its own that retries forever.
+      const blocking = redisConnection(connections.redis, { blocking: true });
+      releasers.push(() => blocking.disconnect());
+      const submitter = runRequestSubmitter({ redis, blocking }, prefix);
+      releasers.push(() => submitter.close());
+      runControl = queueRunControl({ redis, prefix, submitter, hostsQueue, runs: runStore(cassandra, connections.cassandra.keyspace) });
+    }
 
     const ops: OpsEndpoints = {
       registry: createProcessMetrics().registry,
@@ -88,7 +102,7 @@ export async function startDashboard(
       formatJobData: hostJobDataRedactor(modules),
       ops,
       log,
-      control,
+      control: runControl,
     });
     if (config.metricsPort !== undefined) {
       const metricsServer = await startOpsServer(ops, { host: config.metricsHost, port: config.metricsPort });

@@ -20,7 +20,8 @@ import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
  * - results: the results queue's consumer keys (not `id`); run progress read-write.
  * - dashboard: both queues and run progress, with no command that writes (see READ_COMMANDS);
  *   with `--queue-actions` (retry, clean, pause, resume) the consumer keys of both queues with
- *   the write commands, still not `id`.
+ *   the write commands, still not `id`; with `--run-control` the same, plus the run-requests
+ *   queue in full, cancel marks, and master heartbeats read-only (it never enqueues a host job).
  *
  * What a key pattern cannot express is in docs/security.md ("Redis users").
  */
@@ -31,6 +32,12 @@ export const redisRoles: readonly RedisRole[] = Object.values(RedisRole);
 export interface RedisAclOptions {
   /** The dashboard may retry, clean, pause and resume jobs (`--queue-actions`). @defaultValue false */
   readonly queueActions?: boolean;
+  /**
+   * The dashboard launches, relaunches and cancels runs (`--run-control`): it adds run requests
+   * and reads their answers, reads master heartbeats, removes waiting host jobs and writes cancel
+   * marks. @defaultValue false
+   */
+  readonly runControl?: boolean;
 }
 
 /**
@@ -58,7 +65,7 @@ function consumerKeys(prefix: string, queue: string, jobPrefix: string): string[
 }
 
 /** The `ACL SETUSER` rules (after the user name, password and `on`) of `role` on queue prefix `prefix`. */
-export function redisAclRules(role: RedisRole, prefix: string, { queueActions = false }: RedisAclOptions = {}): string[] {
+export function redisAclRules(role: RedisRole, prefix: string, { queueActions = false, runControl = false }: RedisAclOptions = {}): string[] {
   const hostsConsumer = consumerKeys(prefix, HOSTS_QUEUE, 'run.');
   const resultsConsumer = consumerKeys(prefix, RESULTS_QUEUE, 'result.');
   const progress = `${prefix}:run:*`;
@@ -85,8 +92,10 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       keys = [...resultsConsumer, `~${progress}`];
       break;
     case 'dashboard':
-      if (!queueActions) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, ...READ_COMMANDS];
+      if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, ...READ_COMMANDS];
       keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`];
+      // Submitting a request adds a job (`<prefix>:run-requests:id` included); cancel removes host jobs (consumer keys above).
+      if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`);
       break;
     default:
       return assertNever(role);

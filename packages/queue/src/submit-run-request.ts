@@ -26,27 +26,49 @@ export interface RunRequestConnections {
   readonly blocking: Redis;
 }
 
-/**
- * Puts a run request on the run-requests queue and waits for a master's answer (the run id and
- * host count, once every host job is enqueued). The same request id submitted again while its
- * job is kept adds nothing and gets the same answer. What `simplecm run` and the dashboard's
- * launch both do; the request is checked here as the masters will check it.
- */
-export async function submitRunRequest(connections: RunRequestConnections, prefix: string, request: RunRequest): Promise<RunRequestAnswer> {
-  const data = runRequestSchema.parse(request);
+/** Submits run requests over one Queue and one QueueEvents kept open (a long-lived front end: the dashboard). */
+export interface RunRequestSubmitter {
+  /**
+   * Puts a run request on the run-requests queue and waits for a master's answer (the run id
+   * and host count, once every host job is enqueued). The same request id submitted again while
+   * its job is kept adds nothing and gets the same answer. The request is checked here as the
+   * masters will check it.
+   */
+  submit(request: RunRequest): Promise<RunRequestAnswer>;
+  /** Closes the queue and the events reader (which disconnects `blocking`). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function runRequestSubmitter(connections: RunRequestConnections, prefix: string): RunRequestSubmitter {
   const queue = new Queue<RunRequest>(RUN_REQUESTS_QUEUE, { connection: connections.redis, prefix });
   const events = new QueueEvents(RUN_REQUESTS_QUEUE, { connection: connections.blocking, prefix });
+  let closing: Promise<void> | undefined;
+  return {
+    async submit(request) {
+      const data = runRequestSchema.parse(request);
+      await events.waitUntilReady();
+      const job = await queue.add('run', data, runRequestJobOptions(data.requestId));
+      try {
+        return runRequestAnswerSchema.parse(await job.waitUntilFinished(events));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (reason.startsWith(BAD_INPUT_MARK)) throw new RunRequestRefusedError(reason.slice(BAD_INPUT_MARK.length), true);
+        throw new RunRequestRefusedError(`the master failed request ${data.requestId}: ${reason}`, false);
+      }
+    },
+    close() {
+      closing ??= Promise.allSettled([events.close(), queue.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+/** One request, as `simplecm run` sends it: a submitter opened for it and closed after the answer. */
+export async function submitRunRequest(connections: RunRequestConnections, prefix: string, request: RunRequest): Promise<RunRequestAnswer> {
+  const submitter = runRequestSubmitter(connections, prefix);
   try {
-    await events.waitUntilReady();
-    const job = await queue.add('run', data, runRequestJobOptions(data.requestId));
-    try {
-      return runRequestAnswerSchema.parse(await job.waitUntilFinished(events));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (reason.startsWith(BAD_INPUT_MARK)) throw new RunRequestRefusedError(reason.slice(BAD_INPUT_MARK.length), true);
-      throw new RunRequestRefusedError(`the master failed request ${data.requestId}: ${reason}`, false);
-    }
+    return await submitter.submit(request);
   } finally {
-    await Promise.allSettled([events.close(), queue.close()]);
+    await submitter.close();
   }
 }

@@ -30,6 +30,16 @@ describe('Redis role rules', () => {
     expect(redisAclRules('dashboard', 'p', { queueActions: true })).toContain('+@write');
   });
 
+  it('a dashboard with run control submits run requests and cancels, but never reaches the hosts queue id counter', () => {
+    const rules = redisAclRules('dashboard', 'p', { runControl: true });
+    expect(rules).toContain('+@write');
+    expect(keysOf(rules)).toEqual(expect.arrayContaining(['~p:run-requests:*', '%R~p:masters', '~p:run:*:cancel', '~p:hosts:wait']));
+    expect(keysOf(rules)).not.toContain('~p:hosts:id');
+    expect(keysOf(rules)).not.toContain('~p:hosts:*');
+    expect(keysOf(rules).every((k) => /^(%R)?~p:/.test(k))).toBe(true);
+    expect(keysOf(redisAclRules('dashboard', 'p', { queueActions: true }))).not.toContain('~p:run-requests:*');
+  });
+
   it('makes ACL SETUSER arguments and ACL file lines from the same rules', () => {
     const args = redisAclUserArgs('simplecm-worker', { sha256: 'ab'.repeat(32) }, ['resetkeys', '~p:x']);
     expect(args).toEqual(['simplecm-worker', 'reset', 'on', `#${'ab'.repeat(32)}`, 'resetkeys', '~p:x']);

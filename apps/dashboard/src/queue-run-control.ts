@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { cancelDepsOf, cancelRun } from '@simplecm/control';
+import { liveMasters, type RunRequest, type RunRequestSubmitter } from '@simplecm/queue';
+import type { RunStore } from '@simplecm/store';
+import { HttpError } from './http-error';
+import { launchRunRequest, relaunchRunRequest, type RequestStamp } from './launch-run-request';
+import type { LaunchedRun, RunControl } from './run-control';
+
+/** What the page shows (503) when no master's heartbeat is current. */
+export const NO_MASTER_MESSAGE = 'no resident master is running: start `simplecm master`';
+
+export interface QueueRunControlDeps {
+  /** Reads master heartbeats and the run's jobs, writes cancel marks. */
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Puts run requests on the run-requests queue and waits for the answers (the caller closes it). */
+  readonly submitter: RunRequestSubmitter;
+  /** Where a cancel removes the waiting host jobs of the run. */
+  readonly hostsQueue: Queue;
+  readonly runs: Pick<RunStore, 'getRun' | 'recordRunCancelled'>;
+  /** @defaultValue a random UUID and Date.now() */
+  readonly stamp?: () => RequestStamp;
+  /** How often a cancel looks again at the hosts still running. @defaultValue 500 */
+  readonly cancelPollMs?: number;
+}
+
+/**
+ * The dashboard's RunControl over the resident master: launch and relaunch become run requests
+ * on the `run-requests` queue, answered by a master once every host job is enqueued; the
+ * dashboard never plans a run (it holds no job signing key). Cancel is `simplecm cancel`'s
+ * cancelRun. With no master alive a launch is refused at once (503) rather than left waiting.
+ */
+export function queueRunControl(deps: QueueRunControlDeps): RunControl {
+  const { redis, prefix, submitter, runs } = deps;
+  const stamp = deps.stamp ?? (() => ({ requestId: randomUUID(), now: Date.now() }));
+  const submit = async (request: RunRequest): Promise<LaunchedRun> => {
+    if ((await liveMasters(redis, prefix)).length === 0) throw new HttpError('unavailable', NO_MASTER_MESSAGE);
+    const { runId, hostCount } = await submitter.submit(request);
+    return { runId, hostCount };
+  };
+  return {
+    launch: (request, by) => submit(launchRunRequest(request, by, stamp())),
+    async relaunchFailed(runId, by) {
+      const run = await runs.getRun(runId);
+      if (!run) throw new HttpError('not-found', `There is no run ${runId}.`);
+      if (run.mode === 'adhoc') throw new HttpError('bad-request', `Run ${runId} is an ad-hoc command: run it again with \`simplecm exec\`.`);
+      return submit(relaunchRunRequest(runId, run.mode, by, stamp()));
+    },
+    async cancel(runId) {
+      await cancelRun(cancelDepsOf({ redis, prefix, hostsQueue: deps.hostsQueue, runs }), runId, { pollMs: deps.cancelPollMs });
+    },
+  };
+}
