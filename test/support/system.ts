@@ -120,8 +120,8 @@ export async function onHost(n: number, command: string): Promise<{ stdout: stri
   }
 }
 
-/** Where a root SSH user's host journals live (packages/ssh, host-journal.ts), relative to /. */
-const HOST_JOURNAL_DIR = 'var/lib/simplecm/journal';
+/** Where a root SSH user's host journals live (packages/ssh, host-journal.ts), and its parents, relative to /. */
+const JOURNAL_ROOT_AND_PARENTS = new Set(['var', 'var/lib', 'var/lib/simplecm', 'var/lib/simplecm/journal']);
 
 /**
  * Everything host N has written since it started, read from its overlay's upper dir on this
@@ -138,10 +138,11 @@ export function hostFingerprint(n: number): string {
       const digest = st.isFile() ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : st.isSymbolicLink() ? fs.readlinkSync(file) : '';
       const rel = path.relative(upper, file);
       // The journal root is SimpleCM's own bookkeeping (as the driver's directory under /tmp is):
-      // every host job, check mode included, adds and removes its journal there, so its mtime
-      // moves. What is in it is still listed: a journal left behind shows up.
-      const mtime = rel === HOST_JOURNAL_DIR ? '-' : st.mtimeMs;
-      lines.push(`${rel} ${st.mode.toString(8)} ${st.size} ${mtime} ${digest}`);
+      // the first host job on a host makes it (so its parents appear in the overlay), and every
+      // host job, check mode included, adds and removes its journal there. Those directories are
+      // not compared; what is in them is: a journal left behind, or a file an operation wrote
+      // under /var/lib, shows up.
+      if (!JOURNAL_ROOT_AND_PARENTS.has(rel)) lines.push(`${rel} ${st.mode.toString(8)} ${st.size} ${st.mtimeMs} ${digest}`);
       if (st.isDirectory()) walk(file);
     }
   };
