@@ -27,6 +27,7 @@ export default async function globalTeardown(): Promise<void> {
       { header: 'lost', value: (r) => r.lost, align: 'right' },
       { header: 'host re-runs', value: (r) => n(r.hostRerun), align: 'right' },
       { header: 'operations executed twice', value: (r) => n(r.opsRunTwice), align: 'right' },
+      { header: 're-run after reboot (expected)', value: (r) => n(r.opsRerunAfterReboot), align: 'right' },
       { header: 'recovery s', value: (r) => (r.recoverySeconds === undefined ? '-' : r.recoverySeconds.toFixed(1)), align: 'right' },
     ],
     rows,

@@ -368,6 +368,11 @@ export interface FaultRow {
    * to a log there): every line beyond the first of an operation counts, where the test counted.
    */
   readonly opsRunTwice?: number;
+  /**
+   * Operations run again because the host went down while they ran (their outcome was never
+   * known): expected, not counted in `opsRunTwice`.
+   */
+  readonly opsRerunAfterReboot?: number;
   /** Seconds from the fault to the run being finished, where the test measured it. */
   readonly recoverySeconds?: number;
   readonly note?: string;
@@ -407,7 +412,7 @@ export async function measureRun(client: CassandraClient, keyspace: string, runI
 }
 
 /** Measures the run and appends its row to the table's rows file; returns the row for assertions. */
-export async function recordFaultRow(client: CassandraClient, keyspace: string, runId: string, fault: string, expectedOps: ReadonlyMap<string, number>, extra: Pick<FaultRow, 'hostRerun' | 'opsRunTwice' | 'recoverySeconds' | 'note'> = {}): Promise<FaultRow> {
+export async function recordFaultRow(client: CassandraClient, keyspace: string, runId: string, fault: string, expectedOps: ReadonlyMap<string, number>, extra: Pick<FaultRow, 'hostRerun' | 'opsRunTwice' | 'opsRerunAfterReboot' | 'recoverySeconds' | 'note'> = {}): Promise<FaultRow> {
   const row: FaultRow = { fault, ...(await measureRun(client, keyspace, runId, expectedOps)), ...extra };
   fs.mkdirSync(faultsArtifactsDir, { recursive: true });
   fs.appendFileSync(faultRowsFile, `${JSON.stringify(row)}\n`);

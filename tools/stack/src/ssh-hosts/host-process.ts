@@ -22,25 +22,41 @@ export interface HostProcess {
   readonly unshare: number;
   /** Its child: host-init.sh, which execs sshd (PID 1 inside the host). */
   readonly sshd: number | undefined;
+  /** unshare's command line: a reboot starts the host again with it. */
+  readonly argv: readonly string[];
 }
 
-/** Our hosts' unshare processes, found by their command line (host-init.sh + host dir). */
+/** The real path of a file, or the path itself when it does not exist. */
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * Our hosts' unshare processes, found by their command line (a host-init.sh and a host dir of
+ * this stack's hosts dir, compared by real path: a checkout whose `.stack` links to another's
+ * finds the hosts that checkout started).
+ */
 export function hostProcesses(): Map<number, HostProcess> {
   const found = new Map<number, HostProcess>();
-  const prefix = stackPaths.hostsDir + path.sep + 'host';
+  const prefix = realPath(stackPaths.hostsDir) + path.sep + 'host';
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = readProc(entry, 'cmdline');
-    if (!cmdline || !cmdline.includes(HOST_INIT)) continue;
-    const argv = cmdline.split('\0');
+    if (!cmdline || !cmdline.includes(path.basename(HOST_INIT))) continue;
+    const argv = cmdline.replace(/\0$/, '').split('\0');
     if (!argv[0]?.endsWith('unshare')) continue;
-    const dirArg = argv[argv.indexOf(HOST_INIT) + 1];
-    if (!dirArg?.startsWith(prefix)) continue;
-    const n = Number(dirArg.slice(prefix.length));
+    const init = argv.findIndex((arg) => path.basename(arg) === path.basename(HOST_INIT));
+    const dirArg = init < 0 ? undefined : argv[init + 1];
+    if (!dirArg || !realPath(dirArg).startsWith(prefix)) continue;
+    const n = Number(realPath(dirArg).slice(prefix.length));
     const pid = Number(entry);
     if (!Number.isInteger(n) || n < 1 || !isAlive(pid)) continue;
     const child = firstChild(pid);
-    found.set(n, { n, unshare: pid, sshd: isAlive(child) ? child : undefined });
+    found.set(n, { n, unshare: pid, sshd: isAlive(child) ? child : undefined, argv });
   }
   return found;
 }
@@ -74,16 +90,27 @@ function logTail(n: number): string {
 
 export async function startHost(n: number, clientPub: string, tools: Tools): Promise<void> {
   prepareHost(n, clientPub, tools.sshd);
+  const argv = [
+    tools.unshare,
+    ...['--mount', '--uts', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--'],
+    ...['/bin/sh', HOST_INIT, hostDir(n), hostName(n), tools.sshd],
+  ];
+  await bootHost(n, argv, 'w');
+}
+
+/**
+ * Starts host n with the unshare command line `argv` on the upper dir it has (prepareHost made
+ * it) and waits until its sshd listens. `logFlags`: 'a' keeps the sshd log of an earlier boot
+ * (a reboot), 'w' starts it afresh.
+ */
+export async function bootHost(n: number, argv: readonly string[], logFlags: 'a' | 'w'): Promise<void> {
   const dir = hostDir(n);
-  const out = fs.openSync(path.join(dir, 'sshd.log'), 'w');
+  const out = fs.openSync(path.join(dir, 'sshd.log'), logFlags);
   let child: ChildProcess;
   try {
     child = spawn(
-      tools.unshare,
-      [
-        '--mount', '--uts', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--',
-        '/bin/sh', HOST_INIT, dir, hostName(n), tools.sshd,
-      ],
+      argv[0]!,
+      argv.slice(1),
       // Its own session: the host outlives this process. A bare environment: sshd
       // builds each session's environment itself, nothing of ours should leak in.
       { detached: true, stdio: ['ignore', out, out], cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
@@ -101,7 +128,7 @@ export async function startHost(n: number, clientPub: string, tools: Tools): Pro
   for (;;) {
     if (exited) throw new StackError(`${hostName(n)}: ${exited}: ${logTail(n)}`);
     sshdPid = firstChild(pid);
-    if (sshdPid !== undefined && sshdListening(sshdPid, tools.sshd)) break;
+    if (sshdPid !== undefined && sshdListening(sshdPid, argv[argv.length - 1]!)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL'); // --kill-child takes the host down with it
       throw new StackError(`${hostName(n)}: sshd did not listen on ${hostAddress(n)}:${HOST_PORT} within 30 s: ${logTail(n)}`);
@@ -127,26 +154,36 @@ function sshdListening(pid: number, sshd: string): boolean {
   return fs.existsSync(`/proc/${pid}/root/run/sshd.pid`);
 }
 
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  try {
+    if (isAlive(pid)) process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+}
+
+/**
+ * A power cut: SIGKILL to the host's PID 1 (the kernel kills every other process of its PID
+ * namespace with it) and to unshare; resolves once unshare is gone, and with it the host's mount
+ * namespace and overlay mount. The upper dir stays as it is.
+ */
+export async function killHost(p: HostProcess): Promise<void> {
+  signal(p.sshd, 'SIGKILL');
+  signal(p.unshare, 'SIGKILL');
+  await waitFor(`host${p.n} to die`, () => !isAlive(p.unshare) && !isAlive(p.sshd), { timeoutMs: 5_000, intervalMs: 20 });
+}
+
 /**
  * sshd is PID 1 of the host: SIGTERM makes it exit, the kernel kills the rest of the
  * host, unshare (which ignores SIGTERM itself) follows, and the namespaces go.
  */
 export async function stopHost(p: HostProcess): Promise<void> {
-  const signal = (pid: number | undefined, sig: NodeJS.Signals) => {
-    try {
-      if (isAlive(pid)) process.kill(pid, sig);
-    } catch {
-      /* gone */
-    }
-  };
   if (p.sshd !== undefined) signal(p.sshd, 'SIGTERM');
   else signal(p.unshare, 'SIGKILL'); // still in host-init.sh: --kill-child kills it
   try {
     await waitFor(`host${p.n} to stop`, () => !isAlive(p.unshare), { timeoutMs: 5_000, intervalMs: 20 });
   } catch {
-    signal(p.sshd, 'SIGKILL');
-    signal(p.unshare, 'SIGKILL');
-    await waitFor(`host${p.n} to stop after SIGKILL`, () => !isAlive(p.unshare), { timeoutMs: 5_000, intervalMs: 20 });
+    await killHost(p);
   }
   wipeHost(p.n);
 }

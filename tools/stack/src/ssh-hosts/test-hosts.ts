@@ -6,7 +6,8 @@
  * mount namespace, chrooted into a copy-on-write overlay of the machine's `/`
  * (see host-init.sh). Writes on a host land in `.stack/hosts/hostN/upper` and nowhere
  * else; `hostsDown`/`resetHost` throw that away, so hosts are ephemeral, while the host
- * keys (and so known_hosts) and the client key stay.
+ * keys (and so known_hosts) and the client key stay. `rebootHost` kills a host and starts it
+ * again on the same upper dir (a power cut and a reboot: files persist, /tmp does not).
  *
  * Layout of `.stack/hosts/hostN/`:
  *   ssh_host_ed25519_key{,.pub}, machine-id  kept across restarts
@@ -37,7 +38,7 @@ import { type ComponentStatus, StackError } from '../stack-error';
 import { hostDirNumbers, readInventoryCount, writeInventoryFiles } from './host-inventory';
 import { ensureClientKey, ensureHostKey } from './host-keys';
 import { leakedOverlays, wipeHost } from './host-overlay';
-import { type HostProcess, hostProcesses, requireTools, startHost, stopHost } from './host-process';
+import { bootHost, type HostProcess, hostProcesses, killHost, requireTools, startHost, stopHost } from './host-process';
 import { withHostsLock } from './hosts-lock';
 import { describePid } from './proc-files';
 import { socketOwner, tcpListeners } from './socket-forensics';
@@ -182,5 +183,21 @@ export async function resetHost(n: number): Promise<void> {
     if (p) await stopHost(p);
     await ensureHostKey(n);
     await startHost(n, (await ensureClientKey()).pub, tools);
+  });
+}
+
+/**
+ * Host n reboots after a power cut: every process of it is SIGKILLed (sshd, sessions, whatever
+ * they started, detached or not), then it boots again on the same upper dir, so its files persist
+ * (/tmp, /run and /dev/shm are fresh tmpfs, as after a reboot), with the same address and host
+ * key. Resolves once its sshd listens again.
+ */
+export async function rebootHost(n: number): Promise<void> {
+  requireTools();
+  await withHostsLock(async () => {
+    const p = hostProcesses().get(n);
+    if (!p) throw new StackError(`${hostName(n)} is not running: nothing to reboot`);
+    await killHost(p);
+    await bootHost(n, p.argv, 'a');
   });
 }
