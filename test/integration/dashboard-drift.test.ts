@@ -72,6 +72,9 @@ describe('dashboard drift page on the stack', () => {
   it('shows each host’s latest drift result on its page', async () => {
     const drifted = await page(`/hosts/${name(1)}`);
     expect(drifted).toContain('data-host-drift="drifted"');
+    const row = rows(await page('/drift')).find((r) => r.host === name(1));
+    const since = /<time datetime="([^"]+)"/.exec(row!.cells)?.[1];
+    expect(drifted).toContain(`Drifted since <time datetime="${since}">`);
     expect(drifted).toContain('<li>managed marker exists</li><li>nginx running</li>');
     expect(drifted).toContain(`href="/runs/${checkRun}/hosts/${name(1)}"`);
     const inSync = await page(`/hosts/${name(4)}`);

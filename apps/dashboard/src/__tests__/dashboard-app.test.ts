@@ -101,7 +101,7 @@ const data: DashboardData = {
   getHostDrift: async (hostname) => {
     const found = drifted.find((d) => d.hostname === hostname);
     if (found) return found;
-    return hostname === 'host1' ? { hostname, checkedAt: new Date('2026-11-26T09:00:00Z'), runId: RUN, mode: 'apply', pending: 0, pendingOperations: [], lastCleanAt: new Date('2026-11-26T09:00:00Z') } : undefined;
+    return hostname === 'host1' ? { hostname, checkedAt: new Date('2026-11-26T09:00:00Z'), runId: RUN, mode: 'apply', pending: 0, pendingOperations: [], lastCleanAt: new Date('2026-11-26T09:00:00Z'), driftedSince: null } : undefined;
   },
 };
 
@@ -557,6 +557,7 @@ describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake st
     const page = async (hostname: string) => (await (await fetch(`${base}/cm/hosts/${hostname}`, { headers: { cookie } })).text());
     const host5 = await page('host5');
     expect(host5).toContain('data-host-drift="drifted"');
+    expect(host5).toContain('Drifted since <time datetime="2026-11-25T08:00:00.000Z">');
     expect(host5).toContain('2 pending changes');
     expect(host5).toContain('<li>motd</li>');
     expect(host5).toContain(`href="/cm/runs/${RUN}/hosts/host5"`);

@@ -1,4 +1,4 @@
-import type { DriftedHost, HostDrift } from '@simplecm/store';
+import type { DriftedHost, HostDriftStatus } from '@simplecm/store';
 import { formatTime } from '../format';
 import { html, type SafeHtml } from '../html';
 import { layout, type PageContext } from './layout';
@@ -53,7 +53,7 @@ ${table}`,
 }
 
 /** The host page's panel: the host's latest conclusive check, drifted or in sync. */
-export function hostDriftPanel(ctx: PageContext, hostname: string, drift: HostDrift | undefined): SafeHtml {
+export function hostDriftPanel(ctx: PageContext, hostname: string, drift: HostDriftStatus | undefined): SafeHtml {
   if (!drift) return html`<section class="panel" data-host-drift="unknown"><h2>Drift</h2><p class="muted">No conclusive check run of ${hostname} recorded yet.</p></section>`;
   if (drift.pending === 0) {
     return html`<section class="panel" data-host-drift="in-sync"><h2>Drift</h2>
@@ -61,7 +61,7 @@ export function hostDriftPanel(ctx: PageContext, hostname: string, drift: HostDr
 </section>`;
   }
   return html`<section class="panel" data-host-drift="drifted"><h2>Drift</h2>
-  <p>Drifted: ${drift.pending} pending ${drift.pending === 1 ? 'change' : 'changes'} at the last check, ${formatTime(drift.checkedAt)} (run ${runLink(ctx, hostname, drift.runId)}). Last in sync: ${drift.lastCleanAt ? formatTime(drift.lastCleanAt) : 'never'}; <a href="${ctx.links.drift()}">all drifted hosts</a>.</p>
+  <p>Drifted since ${formatTime(drift.driftedSince)}: ${drift.pending} pending ${drift.pending === 1 ? 'change' : 'changes'} at the last check, ${formatTime(drift.checkedAt)} (run ${runLink(ctx, hostname, drift.runId)}). Last in sync: ${drift.lastCleanAt ? formatTime(drift.lastCleanAt) : 'never'}; <a href="${ctx.links.drift()}">all drifted hosts</a>.</p>
   <ul class="pending-operations">${drift.pendingOperations.map((op) => html`<li>${op}</li>`)}</ul>
 </section>`;
 }

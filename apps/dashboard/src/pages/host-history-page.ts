@@ -1,5 +1,5 @@
 import type { Host, Operation } from '@simplecm/domain';
-import type { HostDrift, HostRun, Page, StateRevisionRecord } from '@simplecm/store';
+import type { HostDriftStatus, HostRun, Page, StateRevisionRecord } from '@simplecm/store';
 import { durationBetween, formatDuration, formatTime, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
 import { hostDriftPanel } from './drift-page';
@@ -13,7 +13,7 @@ export interface HostHistoryPageData {
   /** The host's desired state: its inventory record (undefined when not in the inventory), operations, and the latest revision. */
   readonly desired: { readonly host?: Host; readonly operations: readonly Operation[]; readonly revision: StateRevisionRecord | null };
   /** The host's latest conclusive check; undefined when never checked. */
-  readonly drift?: HostDrift;
+  readonly drift?: HostDriftStatus;
 }
 
 function desiredState(ctx: PageContext, hostname: string, { host, operations, revision }: HostHistoryPageData['desired']): SafeHtml {
