@@ -6,6 +6,7 @@ import { auditAction } from './audit';
 import { createAuthenticator, XSRF_COOKIE } from './authenticator';
 import { controlRoutes } from './control-routes';
 import { csrfGuard } from './csrf-guard';
+import { driftRoutes } from './drift-routes';
 import type { DashboardConfig } from './dashboard-options';
 import { InvalidPageTokenError, type DashboardData } from './dashboard-data';
 import { HttpError } from './http-error';
@@ -96,6 +97,7 @@ export function createDashboardApp(config: DashboardConfig, deps: DashboardAppDe
   );
   site.use(controlRoutes({ data: deps.data, control: deps.control, audit, context }));
   site.use(runHistoryRoutes(deps.data, config, context));
+  site.use(driftRoutes(deps.data, context));
 
   site.use((req, _res, next) => next(new HttpError('not-found', `Nothing at ${req.originalUrl.split('?')[0]}.`)));
   app.use(base || '/', site);

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
 import {
   auditLogStore,
+  driftStore,
   inventoryStore,
   isInvalidPageState,
   latestStateRevision,
@@ -11,6 +12,7 @@ import {
   stateRevisionStore,
   type AuditLogStore,
   type CassandraClient,
+  type DriftStore,
   type InventoryStore,
   type PageOptions,
   type ResultStore,
@@ -37,6 +39,10 @@ export interface DashboardData {
   /** A recorded state revision by id (among the latest 500); undefined when not found. */
   getStateRevision(revisionId: string): Promise<StateRevisionRecord | undefined>;
   listAudit: AuditLogStore['list'];
+  /** Hosts whose latest conclusive check found something to change, in host name order. */
+  listDrifted: DriftStore['listDrifted'];
+  /** A host's latest conclusive check (or converging apply); undefined when never checked. */
+  getHostDrift: DriftStore['getHostDrift'];
   recordAudit: AuditLogStore['record'];
 }
 
@@ -66,6 +72,7 @@ export function dashboardData(cassandra: CassandraClient, keyspace: string, redi
   const inventory = inventoryStore(cassandra, keyspace);
   const revisions = stateRevisionStore(cassandra, keyspace);
   const audit = auditLogStore(cassandra, keyspace);
+  const drift = driftStore(cassandra, keyspace);
   return {
     listRuns: runs.listRuns,
     getRun: runs.getRun,
@@ -82,5 +89,7 @@ export function dashboardData(cassandra: CassandraClient, keyspace: string, redi
     getStateRevision: async (revisionId) => (await revisions.listRevisions(500)).find((r) => r.revisionId === revisionId),
     listAudit: audit.list,
     recordAudit: audit.record,
+    listDrifted: drift.listDrifted,
+    getHostDrift: drift.getHostDrift,
   };
 }

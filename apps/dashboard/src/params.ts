@@ -49,6 +49,8 @@ export const runQuerySchema = z.object({
   size: positiveInt(1_000).optional(),
 });
 export const hostQuerySchema = z.object({ page: pageTokenSchema.optional(), n: positiveInt(1_000_000).optional() });
+/** The drift page: host names containing `name`. */
+export const driftQuerySchema = z.object({ name: z.preprocess(emptyAsUndefined, z.string().trim().max(253).optional()) });
 export const hostSearchSchema = z.object({ hostname: z.string().trim().pipe(hostnameSchema) });
 
 /** Parses route params or a query string; a bad value is a 400 naming the parameter. */

@@ -156,13 +156,14 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
   router.get('/hosts/:hostname', async (req, res) => {
     const { hostname } = parseInput(hostParamsSchema, req.params, 'path');
     const query = parseInput(hostQuerySchema, req.query, 'query');
-    const [history, host, operations, revision] = await Promise.all([
+    const [history, host, operations, revision, drift] = await Promise.all([
       data.pageHostHistory(hostname, { pageSize: config.runsPageSize, page: query.page }),
       data.getHost(hostname),
       data.getOperations(hostname),
       data.latestStateRevision(),
+      data.getHostDrift(hostname),
     ]);
-    send(res, hostHistoryPage(context(res), { hostname, history, page: query.page, n: query.n ?? 1, desired: { host, operations, revision } }));
+    send(res, hostHistoryPage(context(res), { hostname, history, page: query.page, n: query.n ?? 1, desired: { host, operations, revision }, drift }));
   });
 
   router.get('/api/runs/:runId', async (req, res) => {

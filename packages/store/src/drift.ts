@@ -55,10 +55,15 @@ export interface DriftedHost extends HostDrift {
   readonly driftedSince: Date;
 }
 
+/** A host's latest conclusive check with since when it has drifted; null when it is in sync. */
+export interface HostDriftStatus extends HostDrift {
+  readonly driftedSince: Date | null;
+}
+
 export interface DriftStore {
   /** Every host whose latest conclusive check found something to change, in host name order. */
   listDrifted(): Promise<DriftedHost[]>;
-  getHostDrift(hostname: string): Promise<HostDrift | undefined>;
+  getHostDrift(hostname: string): Promise<HostDriftStatus | undefined>;
 }
 
 export function driftStore(client: Client, keyspace: string): DriftStore {
@@ -76,6 +81,11 @@ export function driftStore(client: Client, keyspace: string): DriftStore {
     pendingOperations: (row.get('pending_ops') as string[] | null) ?? [],
     lastCleanAt: (row.get('last_clean_at') as Date | null) ?? null,
   });
+  /** The first drifted check after the host was last clean (the latest check when history has none). */
+  const driftedSince = async (d: HostDrift): Promise<Date> => {
+    const first = (await client.execute(q.since, [d.hostname, d.lastCleanAt ?? new Date(0)], { prepare: true })).first();
+    return (first?.get('checked_at') as Date | undefined) ?? d.checkedAt;
+  };
   return {
     async listDrifted() {
       const drifted: HostDrift[] = [];
@@ -83,16 +93,13 @@ export function driftStore(client: Client, keyspace: string): DriftStore {
         for (const row of rows) if (Number(row.get('pending') ?? 0) > 0) drifted.push(fromRow(row));
       }
       drifted.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
-      return Promise.all(
-        drifted.map(async (d) => {
-          const first = (await client.execute(q.since, [d.hostname, d.lastCleanAt ?? new Date(0)], { prepare: true })).first();
-          return { ...d, driftedSince: (first?.get('checked_at') as Date | undefined) ?? d.checkedAt };
-        }),
-      );
+      return Promise.all(drifted.map(async (d) => ({ ...d, driftedSince: await driftedSince(d) })));
     },
     async getHostDrift(hostname) {
       const row = (await client.execute(q.one, [hostname], { prepare: true })).first();
-      return row ? fromRow(row) : undefined;
+      if (!row) return undefined;
+      const drift = fromRow(row);
+      return { ...drift, driftedSince: drift.pending > 0 ? await driftedSince(drift) : null };
     },
   };
 }

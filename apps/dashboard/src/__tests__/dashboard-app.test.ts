@@ -2,7 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { emptyCounts, type OperationResult, type Run } from '@simplecm/domain';
-import type { AuditRecord, RunHost, RunLaunch } from '@simplecm/store';
+import type { AuditRecord, DriftedHost, RunHost, RunLaunch } from '@simplecm/store';
 import { createDashboardApp } from '../create-dashboard-app';
 import { InvalidPageTokenError, type DashboardData } from '../dashboard-data';
 import { loginThrottle } from '../login-throttle';
@@ -56,6 +56,19 @@ const op: OperationResult = {
   durationMs: 27,
 };
 
+// host5 drifted in a finished run (with a revision), web-01 in the running one (none yet).
+const drift = (hostname: string, runId: string, pendingOperations: string[]): DriftedHost => ({
+  hostname,
+  checkedAt: new Date('2026-11-26T08:00:00Z'),
+  runId,
+  mode: 'check',
+  pending: pendingOperations.length,
+  pendingOperations,
+  lastCleanAt: new Date('2026-11-24T08:00:00Z'),
+  driftedSince: new Date('2026-11-25T08:00:00Z'),
+});
+const drifted: DriftedHost[] = [drift('host5', RUN, ['motd', evil]), drift('web-01', RUNNING, ['nginx config'])];
+
 const launches = new Map<string, RunLaunch>();
 const audited: AuditRecord[] = [];
 const data: DashboardData = {
@@ -84,6 +97,12 @@ const data: DashboardData = {
     audited.push(record);
     return record;
   },
+  listDrifted: async () => drifted.slice(),
+  getHostDrift: async (hostname) => {
+    const found = drifted.find((d) => d.hostname === hostname);
+    if (found) return found;
+    return hostname === 'host1' ? { hostname, checkedAt: new Date('2026-11-26T09:00:00Z'), runId: RUN, mode: 'apply', pending: 0, pendingOperations: [], lastCleanAt: new Date('2026-11-26T09:00:00Z'), driftedSince: null } : undefined;
+  },
 };
 
 async function listen(app: Express): Promise<{ server: Server; base: string }> {
@@ -110,7 +129,7 @@ describe('dashboard app (fake store)', () => {
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers, redirect: 'manual' });
 
-  const routes = ['/', `/runs/${RUN}`, `/runs/${RUN}/hosts/host5`, '/hosts/host5', `/api/runs/${RUN}`, '/queues', '/queues/api/queues', '/assets/dashboard.css', '/assets/live.js', '/nothing'];
+  const routes = ['/', `/runs/${RUN}`, `/runs/${RUN}/hosts/host5`, '/hosts/host5', `/api/runs/${RUN}`, '/drift', '/queues', '/queues/api/queues', '/assets/dashboard.css', '/assets/live.js', '/nothing'];
 
   it.each(routes)('refuses %s without credentials, showing no data', async (path) => {
     const api = await get(path);
@@ -490,5 +509,62 @@ describe('dashboard app: roles, CSRF, launch, audit, base path, filters (fake st
     expect(page).toContain(REVISION);
     expect(page).not.toContain(evil);
     expect(await (await fetch(`${base}/cm/hosts/host9`, { headers: { cookie } })).text()).toContain('host9 is not in the inventory');
+  });
+
+  it('a viewer reads the drift page: every drifted host with its check, operations (escaped), run and revision, under the base path', async () => {
+    const { cookie } = await login('vera', 'viewer-password-1');
+    const runs = await (await fetch(`${base}/cm/`, { headers: { cookie } })).text();
+    expect(runs).toContain('href="/cm/drift"');
+    const res = await fetch(`${base}/cm/drift`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const page = await res.text();
+    expect([...page.matchAll(/data-drifted-host="([^"]+)"/g)].map((m) => m[1])).toEqual(['host5', 'web-01']);
+    const row = page.slice(page.indexOf('data-drifted-host="host5"'), page.indexOf('data-drifted-host="web-01"'));
+    expect(row).toContain('href="/cm/hosts/host5"');
+    expect(row).toContain(`href="/cm/runs/${RUN}/hosts/host5"`);
+    expect(row).toContain('2026-11-25 08:00:00 UTC');
+    expect(row).toContain('2026-11-26 08:00:00 UTC');
+    expect(row).toMatch(/<td class="num">2<\/td>/);
+    expect(row).toContain('motd, &lt;script&gt;');
+    expect(row).toContain(`title="${REVISION}"`);
+    expect(page.slice(page.indexOf('data-drifted-host="web-01"'))).toMatch(/<span class="muted">none<\/span>/);
+    expect(page).not.toContain(evil);
+    expect(page).toMatch(/<a href="\/cm\/drift" class="current">Drift<\/a>/);
+  });
+
+  it('filters the drift page by host name, says when nothing matches or nothing drifted, and refuses a bad filter', async () => {
+    const { cookie } = await login('vera', 'viewer-password-1');
+    const hosts = async (q: string) => [...(await (await fetch(`${base}/cm/drift${q}`, { headers: { cookie } })).text()).matchAll(/data-drifted-host="([^"]+)"/g)].map((m) => m[1]);
+    expect(await hosts('?name=WEB')).toEqual(['web-01']);
+    expect(await hosts('?name=')).toEqual(['host5', 'web-01']);
+    const none = await (await fetch(`${base}/cm/drift?name=db`, { headers: { cookie } })).text();
+    expect(none).toContain('No drifted host matches <code>db</code>');
+    expect(none).toContain('value="db"');
+    expect((await fetch(`${base}/cm/drift?name=${'x'.repeat(300)}`, { headers: { cookie } })).status).toBe(400);
+    const saved = drifted.splice(0);
+    try {
+      const empty = await (await fetch(`${base}/cm/drift`, { headers: { cookie } })).text();
+      expect(empty).toContain('data-drift-empty');
+      expect(empty).toContain('No drifted host: every host');
+    } finally {
+      drifted.push(...saved);
+    }
+  });
+
+  it('shows a host\'s latest drift result on its page: drifted with its operations, in sync, or never checked', async () => {
+    const { cookie } = await login('vera', 'viewer-password-1');
+    const page = async (hostname: string) => (await (await fetch(`${base}/cm/hosts/${hostname}`, { headers: { cookie } })).text());
+    const host5 = await page('host5');
+    expect(host5).toContain('data-host-drift="drifted"');
+    expect(host5).toContain('Drifted since <time datetime="2026-11-25T08:00:00.000Z">');
+    expect(host5).toContain('2 pending changes');
+    expect(host5).toContain('<li>motd</li>');
+    expect(host5).toContain(`href="/cm/runs/${RUN}/hosts/host5"`);
+    expect(host5).not.toContain(evil);
+    const host1 = await page('host1');
+    expect(host1).toContain('data-host-drift="in-sync"');
+    expect(host1).toContain('In sync as of <time datetime="2026-11-26T09:00:00.000Z">');
+    expect(await page('host9')).toContain('data-host-drift="unknown"');
   });
 });

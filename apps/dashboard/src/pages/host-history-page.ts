@@ -1,7 +1,8 @@
 import type { Host, Operation } from '@simplecm/domain';
-import type { HostRun, Page, StateRevisionRecord } from '@simplecm/store';
+import type { HostDriftStatus, HostRun, Page, StateRevisionRecord } from '@simplecm/store';
 import { durationBetween, formatDuration, formatTime, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
+import { hostDriftPanel } from './drift-page';
 import { layout, type PageContext } from './layout';
 
 export interface HostHistoryPageData {
@@ -11,6 +12,8 @@ export interface HostHistoryPageData {
   readonly n: number;
   /** The host's desired state: its inventory record (undefined when not in the inventory), operations, and the latest revision. */
   readonly desired: { readonly host?: Host; readonly operations: readonly Operation[]; readonly revision: StateRevisionRecord | null };
+  /** The host's latest conclusive check; undefined when never checked. */
+  readonly drift?: HostDriftStatus;
 }
 
 function desiredState(ctx: PageContext, hostname: string, { host, operations, revision }: HostHistoryPageData['desired']): SafeHtml {
@@ -38,7 +41,7 @@ function desiredState(ctx: PageContext, hostname: string, { host, operations, re
 }
 
 /** `/hosts/:hostname`: the host's outcome in every run that touched it, newest first, paged. */
-export function hostHistoryPage(ctx: PageContext, { hostname, history, page, n, desired }: HostHistoryPageData): SafeHtml {
+export function hostHistoryPage(ctx: PageContext, { hostname, history, page, n, desired, drift }: HostHistoryPageData): SafeHtml {
   const table =
     history.items.length === 0
       ? html`<div class="table-box"><p class="empty">${page ? 'No older runs.' : html`No run has recorded a result for <code>${hostname}</code>.`}</p></div>`
@@ -61,6 +64,7 @@ ${history.items.map(
     title: hostname,
     crumbs: [{ label: 'Runs', href: ctx.links.runs() }, { label: 'Hosts' }, { label: hostname }],
     body: html`<h1 class="mono">${hostname}</h1>
+${page ? '' : hostDriftPanel(ctx, hostname, drift)}
 ${page ? '' : desiredState(ctx, hostname, desired)}
 <h2>Run history</h2>
 <p class="muted">Every run that touched this host, newest first. Page ${n}.</p>

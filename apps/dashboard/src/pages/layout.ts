@@ -25,7 +25,7 @@ export interface LayoutOptions {
   /** Load assets/live.js (live progress, auto-refresh). */
   readonly live?: boolean;
   /** Which top-bar entry is current. @defaultValue `'runs'` */
-  readonly section?: 'runs' | 'launch' | 'audit';
+  readonly section?: 'runs' | 'drift' | 'launch' | 'audit';
 }
 
 /** A form's hidden CSRF field: every POST form of the dashboard carries it. */
@@ -37,7 +37,7 @@ export function isOperator(ctx: PageContext): boolean {
   return ctx.identity.role === 'operator';
 }
 
-/** The page shell: top bar (runs, launch, audit, queues, host search, log out), breadcrumbs, content. */
+/** The page shell: top bar (runs, drift, launch, audit, queues, host search, log out), breadcrumbs, content. */
 export function layout(ctx: PageContext, { title, crumbs = [], body, live = false, section = 'runs' }: LayoutOptions): SafeHtml {
   const l = ctx.links;
   const trail = crumbs.map((c, i) => html`${i > 0 ? html`<span class="sep">›</span>` : ''}${c.href ? html`<a href="${c.href}">${c.label}</a>` : html`<span>${c.label}</span>`}`);
@@ -55,7 +55,7 @@ ${live ? html`<script src="${l.base}${assetUrl(ctx.assets.liveJs)}" defer></scri
 <body data-base="${l.base}">
 <header class="top">
   <a class="brand" href="${l.home}">SimpleCM</a>
-  <nav><a href="${l.home}" class="${current('runs')}">Runs</a>${isOperator(ctx) && ctx.canControl ? html`<a href="${l.launch}" class="${current('launch')}">Launch</a>` : ''}${isOperator(ctx) ? html`<a href="${l.audit()}" class="${current('audit')}">Audit</a>` : ''}<a href="${l.queues}">Queues</a></nav>
+  <nav><a href="${l.home}" class="${current('runs')}">Runs</a><a href="${l.drift()}" class="${current('drift')}">Drift</a>${isOperator(ctx) && ctx.canControl ? html`<a href="${l.launch}" class="${current('launch')}">Launch</a>` : ''}${isOperator(ctx) ? html`<a href="${l.audit()}" class="${current('audit')}">Audit</a>` : ''}<a href="${l.queues}">Queues</a></nav>
   <span class="spacer"></span>
   <form class="host-search" action="${l.hostSearch}" method="get" role="search">
     <input name="hostname" placeholder="Host: host name" aria-label="Host name" autocomplete="off" spellcheck="false">

@@ -35,6 +35,7 @@ export function createLinks(basePath: string) {
     host: (hostname: string, q: { page?: string; n?: number } = {}) =>
       `${b}/hosts/${encodeURIComponent(hostname)}${query({ page: q.page, n: q.n && q.n > 1 ? q.n : undefined })}`,
     hostSearch: `${b}/hosts`,
+    drift: (q: { name?: string } = {}) => `${b}/drift${query({ name: q.name })}`,
     queues: `${b}/queues`,
     audit: (before?: string) => `${b}/audit${query({ before })}`,
     launch: `${b}/launch`,
