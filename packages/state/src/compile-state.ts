@@ -103,6 +103,10 @@ function checkPlays(plays: readonly Play[], inventory: Inventory, roles: Readonl
   const groups = new Set<string>([ALL_GROUP, ...inventory.groups.keys()]);
   for (const h of inventory.hosts.values()) h.groups.forEach((g) => groups.add(g));
   for (const g of inventory.groups.values()) g.children.forEach((c) => groups.add(c));
+  // A play's `hosts` names a group or a host: a host named like a group would make it mean both.
+  for (const h of inventory.hosts.values()) {
+    if (groups.has(h.hostname)) problems.push({ ...h.at, message: `host "${h.hostname}" has the name of a group, so a play's hosts: "${h.hostname}" would mean both; rename one of them` });
+  }
   for (const play of plays) {
     for (const t of play.targets) {
       if (!groups.has(t) && !inventory.hosts.has(t)) problems.push({ ...play.targetsAt, message: `hosts: "${t}" is neither a group nor a host of the inventory` });

@@ -178,6 +178,11 @@ describe('compileState problems (file:line:column: message)', () => {
     expect(lines).toEqual(['site.yaml:1:10: hosts: "nowhere" is neither a group nor a host of the inventory', 'site.yaml:2:10: roles: no role "ghost" (expected roles/ghost.yaml)']);
   });
 
+  it('a host named like a group (a play\'s hosts would mean both)', () => {
+    const { lines } = compileFiles({ 'inventory.yaml': 'hosts:\n  a: { key: k, groups: [db] }\n  db: { key: k }\n', 'site.yaml': '[]\n' });
+    expect(lines).toEqual(['inventory.yaml:3:3: host "db" has the name of a group, so a play\'s hosts: "db" would mean both; rename one of them']);
+  });
+
   it('duplicate operation names within a host (two roles)', () => {
     const op = '- name: same\n  module: file_exists\n  attributes: { path: /a }\n';
     const { lines } = compileFiles({ 'inventory.yaml': inventory, 'site.yaml': '- hosts: web\n  roles: [a, b]\n', 'roles/a.yaml': op, 'roles/b.yaml': op });
