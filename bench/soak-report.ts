@@ -9,6 +9,8 @@ export interface SoakSample {
   readonly wallMs: number;
   /** The worker's CPU time (user + system) during the run, s (absent in soaks before it was kept). */
   readonly workerCpuS?: number;
+  /** Operations of the run that were not ok or changed (a host disturbed during the run), when any. */
+  readonly opsNotDone?: number;
   /** Resident memory after the run finished (VmRSS), MB. */
   readonly workerRssMb: number;
   /** Peak resident memory during the run (VmHWM, reset before it), MB. */
@@ -67,6 +69,7 @@ const mb = (v: number) => v.toFixed(0);
 export function renderSoakReport(settings: SoakSettings, samples: readonly SoakSample[], chartFile = 'soak.svg'): string {
   const every = Math.max(1, Math.ceil(samples.length / 20));
   const cpu = samples.flatMap((s) => (s.workerCpuS === undefined ? [] : [s.workerCpuS]));
+  const disturbed = samples.filter((s) => (s.opsNotDone ?? 0) > 0);
   const shown = samples.filter((s, i) => i % every === 0 || i === samples.length - 1);
   const trend = (name: string, values: number[]) => {
     const t = soakTrend(values);
@@ -89,7 +92,8 @@ export function renderSoakReport(settings: SoakSettings, samples: readonly SoakS
     '',
     `Highest worker peak of all ${samples.length} runs: ${mb(Math.max(...samples.map((s) => s.workerPeakMb)))} MB; highest consumer peak: ${mb(Math.max(...samples.map((s) => s.consumerPeakMb)))} MB. ` +
       `Run wall time, median: ${(median(samples.map((s) => s.wallMs)) / 1000).toFixed(1)} s` +
-      (cpu.length > 0 ? `; worker CPU per run, median: ${median(cpu).toFixed(2)} s.` : '.'),
+      (cpu.length > 0 ? `; worker CPU per run, median: ${median(cpu).toFixed(2)} s.` : '.') +
+      (disturbed.length > 0 ? ` Runs with operations not ok or changed (a host disturbed): ${disturbed.map((s) => `run ${s.run} (${s.opsNotDone})`).join(', ')}.` : ''),
     '',
     '## By run',
     '',
