@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { formatCommandHelp, intSetting, REDIS_ENV, readSettings, resolveSettings, switchSetting, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 import { OUTPUT_LIMIT_BYTES } from '@simplecm/domain';
+import { HEAP_GROWTH_PERCENT_DEFAULT } from '@simplecm/telemetry';
 
 /**
  * Worker settings, each from a flag, else an environment variable, else the default.
@@ -113,7 +114,7 @@ function workerDefaults() {
     jobPublicKeys: '/etc/simple-cm/job-keys',
     resultKeyFile: '/etc/simple-cm/result.key',
     metricsHost: '127.0.0.1',
-    heapGrowthPercent: 50,
+    heapGrowthPercent: HEAP_GROWTH_PERCENT_DEFAULT,
   } satisfies WorkerOptions;
 }
 
