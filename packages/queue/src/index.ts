@@ -19,3 +19,5 @@ export * from './master-presence';
 export * from './run-cancel';
 export * from './run-schedule';
 export * from './queue-metrics';
+export * from './sealed-values';
+export * from './host-job-reader';
