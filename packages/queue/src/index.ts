@@ -8,7 +8,6 @@ export * from './progress';
 export * from './backoff';
 export * from './host-lock';
 export * from './run-key';
-export * from './canonical-json';
 export * from './job-signature';
 export * from './result-mac';
 export * from './probe-redis';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalJson, hostJobId, jobSigner, jobVerifier, readPublicKeys, type JobVerifier, type SignedPayload } from '..';
+import { hostJobId, jobSigner, jobVerifier, readPublicKeys, type JobVerifier, type SignedPayload } from '..';
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -19,19 +19,6 @@ const data = () => ({
   hostCount: 1,
 });
 const NOW = 1_800_000_000_000;
-
-describe('canonical JSON', () => {
-  it('sorts keys at every depth, has no whitespace and is the same whatever the key order', () => {
-    expect(canonicalJson({ b: 1, a: [{ z: true, y: null }, 'x'], c: undefined })).toBe('{"a":[{"y":null,"z":true},"x"],"b":1}');
-    expect(canonicalJson({ a: [{ y: null, z: true }, 'x'], b: 1 })).toBe(canonicalJson({ b: 1, a: [{ z: true, y: null }, 'x'] }));
-    expect(canonicalJson('é\n"')).toBe('"é\\n\\""');
-  });
-
-  it('refuses what JSON cannot carry', () => {
-    expect(() => canonicalJson({ a: Number.NaN })).toThrow(/not a JSON number/);
-    expect(() => canonicalJson({ a: 1n })).toThrow(/bigint/);
-  });
-});
 
 describe('host job signatures', () => {
   const current = keyPair();
