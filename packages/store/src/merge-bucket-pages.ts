@@ -29,11 +29,11 @@ interface BucketState<T> {
  * exactly from its last key (`after` of the next call), with no gap and no repeat.
  *
  * Rows are spread evenly over the buckets (a hash), so each bucket is first asked for its share
- * of the page and a little more. A bucket that may still hold rows before the page's end (it
- * filled its slice and its last key is below the (pageSize + 1)-th key merged so far) is asked
- * for the rest it could contribute; after that second round every bucket either ran out or
- * reaches past the page, so nothing below the page's end is unread. One more row than the page
- * tells whether another page follows (so the last page is never followed by an empty one).
+ * of the page and a margin. A bucket that may still hold rows before the page's end (it filled
+ * its slices and its last key is below the (pageSize + 1)-th key merged so far) is asked for more,
+ * until every bucket either ran out or reaches past that key: then nothing below the page's end
+ * is unread. One more row than the page tells whether another page follows (so the last page is
+ * never followed by an empty one).
  */
 export async function mergeBucketPages<T>(
   buckets: ReadonlyArray<BucketSlice<T>>,
@@ -51,14 +51,19 @@ export async function mergeBucketPages<T>(
     state.rows.push(...rows);
     if (rows.length < limit) state.exhausted = true;
   };
-  const share = Math.min(need, Math.ceil(need / Math.max(buckets.length, 1)) + 2);
+  // A bucket's count among the first `need` rows is about binomial, mean m = need / B: its first
+  // slice covers m plus two standard deviations, so few buckets need a second read.
+  const mean = need / Math.max(buckets.length, 1);
+  const share = Math.min(need, Math.ceil(mean + 2 * Math.sqrt(mean)) + 2);
   await Promise.all(states.map((_, i) => read(i, share)));
   for (;;) {
     const merged = states.flatMap((s) => s.rows).sort((a, b) => compareKeys(key(a), key(b)));
     const bound = merged.length >= need ? key(merged[need - 1]!) : undefined;
     const lagging = states.flatMap((s, i) => (!s.exhausted && (bound === undefined || compareKeys(key(s.rows.at(-1)!), bound) < 0) ? [i] : []));
     if (lagging.length === 0) return { items: merged.slice(0, pageSize), more: merged.length > pageSize };
-    // A bucket contributes at most `need` rows to the page: with that many read, its last key is past the bound.
-    await Promise.all(lagging.map((i) => read(i, need - states[i]!.rows.length)));
+    // As many rows again as the bucket gave so far, up to `need` in all (a bucket contributes at
+    // most `need` rows to the page: with that many read, its last key is past the bound), so a
+    // bucket is read at most 1 + log2(need / share) more times.
+    await Promise.all(lagging.map((i) => read(i, Math.min(need - states[i]!.rows.length, states[i]!.rows.length))));
   }
 }
