@@ -63,7 +63,8 @@ describe('enqueue flags', () => {
     expect(() => compileEnqueueOptions(argv, env)).toThrow(message);
   });
 
-  it('refuses to enqueue without a signing key', () => {
-    expect(() => compileEnqueueOptions([], {})).toThrow(/SIMPLECM_JOB_SIGNING_KEY/);
+  it('needs no signing key to compile: a run submitted to a resident master is signed there', () => {
+    expect(compileEnqueueOptions([], {}).signingKeyFile).toBeUndefined();
+    expect(compileEnqueueOptions(['--local'], {})).toMatchObject({ local: true, signingKeyFile: undefined });
   });
 });
