@@ -181,10 +181,13 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     // sshd (StrictModes) accepted the key: the hosts converged above; its copy is root's and 0600.
     const [host2] = await containersOf('host2', env());
     expect((await mustDocker(['exec', host2!, 'stat', '-c', '%U %a', '/root/.ssh/authorized_keys'], env())).trim()).toBe('root 600');
-    // Each master's container mounts only the job signing key; the run's (kept from the sample run) nothing; the image has no key.
+    // Each master's container mounts only the job signing key and the seal public key; the run's (kept from the sample run) nothing; the image has no key.
     for (const id of await containersOf('master', env())) {
       const mounts = JSON.parse(await mustDocker(['inspect', '-f', '{{json .Mounts}}', id], env())) as Array<{ Type: string; Name?: string; Destination: string }>;
-      expect(mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination }))).toEqual([{ type: 'volume', name: `${project}_job-signing-key`, destination: '/etc/simple-cm/signing' }]);
+      expect(mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination })).sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
+        { type: 'volume', name: `${project}_seal-public-key`, destination: '/etc/simple-cm/seal-public' },
+        { type: 'volume', name: `${project}_job-signing-key`, destination: '/etc/simple-cm/signing' },
+      ]);
     }
     expect(sampleRunMounts).toEqual([]);
     const inImage = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', 'simplecm/app:0.1.0', '-c', 'ls -A /etc/simple-cm 2>&1; find / -xdev \\( -name "stack" -o -name "id_*" \\) -path "*key*" 2>/dev/null'], env());

@@ -76,6 +76,12 @@ describe('the resident master (simplecm master)', () => {
     expect(run.output().trim().split('\n')).toEqual([expect.stringMatching(/^enqueue: SIMPLECM_JOB_SIGNING_KEY is not set: planning in this process \(--local/)]);
   }, 120_000);
 
+  it("--local without the workers' seal key is refused too (sensitive values would reach Redis as they are), exit 2", async () => {
+    const run = startEnqueue(system, ['--local', '--hosts', 'host1'], { SIMPLECM_SEAL_PUBLIC_KEY: '' });
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toMatch(/^enqueue: SIMPLECM_SEAL_PUBLIC_KEY/m);
+  }, 120_000);
+
   it('a request id (--run-key) submitted twice at once is one run, each host enqueued and converged once', async () => {
     const key = `master-key-${Date.now()}`;
     const a = startEnqueue(system, ['--run-key', key, '--wait']);

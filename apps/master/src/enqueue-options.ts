@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, hostPatternTextSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
+import { sealKeySetting } from './host-job-signer';
 import type { MasterRunConfig } from './master-run';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
@@ -71,6 +72,8 @@ export interface EnqueueOptions {
    * needed only to plan in this process (`--local`, or no resident master running).
    */
   signingKeyFile?: string;
+  /** SIMPLECM_SEAL_PUBLIC_KEY: the workers' X25519 public key (PEM file) sensitive attribute values are sealed to; needed only to plan here. */
+  sealKeyFile?: string;
   /** SIMPLECM_JOB_TTL_SECONDS: workers refuse a host job this long after it was enqueued. @defaultValue `86400` */
   jobTtlSeconds?: number;
 }
@@ -119,6 +122,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
     { env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; needed only to plan here (--local, or no master running)' },
     z.string().min(1),
   ),
+  sealKeyFile: sealKeySetting,
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
 };
 
@@ -168,6 +172,8 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     diff: o.diff,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
+    // Like the signing key, checked only when planning here (master-run.ts).
+    sealKeyFile: o.sealKeyFile,
     jobTtlSeconds: o.jobTtlSeconds,
     selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CommandExit, ConfigError, connectionConfigFromEnv, type RedisConfig } from '@simplecm/config';
 import type { OperationResult, Run, RunTarget } from '@simplecm/domain';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir, type ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunCancel, readRunEvents, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, probeRedis, readRunCancel, readRunEvents, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import { readHostJobSigner, requireSealKey, type HostJobSigner } from './host-job-signer';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type InventoryStore, type ResultStore, type RunHost, type RunStore } from '@simplecm/store';
 import { formatOperationOutput, operationDiff, painterFor, progressReporter } from '@simplecm/terminal';
 import { enqueueRun, type EnqueuedRun } from './enqueue';
@@ -28,6 +28,8 @@ export interface MasterRunConfig {
   readonly modulesDir: string | undefined;
   /** Needed only to plan here (`--local`, exec, no master running): a run handed to a master is signed there. */
   readonly signingKeyFile: string | undefined;
+  /** The workers' seal public key (SIMPLECM_SEAL_PUBLIC_KEY); like the signing key, needed only to plan here. */
+  readonly sealKeyFile: string | undefined;
   readonly jobTtlSeconds: number;
   readonly selection: TagSelection;
   /** `--json`: one JSON object on stdout (see MasterRunJson); every other line goes to stderr. */
@@ -97,13 +99,13 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
   const modules = loadModules(resolveModulesDir(config.modulesDir));
   plan.check?.(modules);
   // Planning here signs every host job; a run handed to a resident master needs no signing key.
-  // Without a submit hook it is surely planned here: the key is checked before connecting.
-  let signer = plan.submit === undefined ? localSigner(config) : undefined;
+  // Without a submit hook it is surely planned here: the keys are checked before connecting.
+  let signer = plan.submit === undefined ? localSigner(modules, config) : undefined;
   // Both services are checked before anything is recorded: a run row is created only once Redis answered.
   await probeRedis(connection.redis, config.connectTimeoutMs);
   const cassandra = await connectCassandraWithin(connection.cassandra, config.connectTimeoutMs);
   const redis = redisConnection(connection.redis);
-  const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
+  const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
   const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
   // With --json, stdout holds the JSON alone.
   const say = (line: string) => (config.json ? console.error(line) : console.log(line));
@@ -122,7 +124,7 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
       ...plan.source(inventoryStore(cassandra, ks)),
       modules,
       hostsQueue,
-      signer: (signer ??= localSigner(config)),
+      signer: (signer ??= localSigner(modules, config)),
       createRun: runs.createRun,
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, connection.redis.prefix, runKey, candidate)).runId,
@@ -213,14 +215,15 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
 }
 
 /**
- * The signer of host jobs planned in this process. Without SIMPLECM_JOB_SIGNING_KEY that is bad
- * input (exit 2, one line): only a resident master can plan the run then.
+ * The signer (and sealer) of host jobs planned in this process. Without SIMPLECM_JOB_SIGNING_KEY
+ * (or SIMPLECM_SEAL_PUBLIC_KEY) that is bad input (exit 2, one line): only a resident master can
+ * plan the run then.
  */
-function localSigner(config: MasterRunConfig): JobSigner {
+function localSigner(modules: ModuleRegistry, config: MasterRunConfig): HostJobSigner {
   if (config.signingKeyFile === undefined) {
     throw new ConfigError('SIMPLECM_JOB_SIGNING_KEY is not set: planning in this process (--local, or no resident master running) signs every host job with it; set it, or submit to a running `simplecm master`');
   }
-  return jobSigner(readFileSync(config.signingKeyFile), config.jobTtlSeconds * 1000);
+  return readHostJobSigner(modules, { signingKeyFile: config.signingKeyFile, sealKeyFile: requireSealKey(config.sealKeyFile), jobTtlSeconds: config.jobTtlSeconds });
 }
 
 /**
