@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
 import { isStoreUnreachable } from '@simplecm/store';
-import { cappedBackoffStrategy, describeJobIssues, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
+import { cappedBackoffStrategy, describeJobIssues, publishRunEvent, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { resultWriter } from './result-writer';
@@ -60,6 +60,7 @@ export function startResultsConsumer(
       },
       recordRunProgress: (runId, progress) => store.current().runs.recordRunProgress(runId, progress),
       countHosts: async (runId, hosts) => (await recordHostsProgress(progressConnection, redis.prefix, runId, hosts)).snapshot,
+      announceProgress: (runId, s) => publishRunEvent(progressConnection, redis.prefix, runId, { kind: 'progress', hostsDone: s.hostsDone, hostsFailed: s.hostsFailed }),
     },
     { batchHosts: options.batchHosts, batchBytes: options.batchBytes },
   );

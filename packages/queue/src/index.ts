@@ -15,6 +15,7 @@ export * from './redis-acl';
 export * from './run-request';
 export * from './submit-run-request';
 export * from './master-presence';
+export * from './run-events';
 export * from './run-cancel';
 export * from './run-schedule';
 export * from './queue-metrics';

@@ -64,11 +64,12 @@ describe('enqueue flags', () => {
     expect(() => compileEnqueueOptions(argv, env)).toThrow(message);
   });
 
-  it('refuses to enqueue without a signing key', () => {
-    expect(() => compileEnqueueOptions([], {})).toThrow(/SIMPLECM_JOB_SIGNING_KEY/);
+  it('needs no signing key to compile: a run submitted to a resident master is signed there', () => {
+    expect(compileEnqueueOptions([], {}).signingKeyFile).toBeUndefined();
+    expect(compileEnqueueOptions(['--local'], {})).toMatchObject({ local: true, signingKeyFile: undefined });
   });
 
-  it("refuses to enqueue without the workers' seal key: sensitive values would reach Redis as they are", () => {
-    expect(() => compileEnqueueOptions([], { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' })).toThrow(/SIMPLECM_SEAL_PUBLIC_KEY/);
+  it("compiles without the workers' seal key too: like the signing key it is checked only when planning here (master-run.ts)", () => {
+    expect(compileEnqueueOptions([], { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' }).sealKeyFile).toBeUndefined();
   });
 });
