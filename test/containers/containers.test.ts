@@ -287,7 +287,7 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     const row = await recordFaultRow(cassandra, 'simplecm', runId, 'worker container killed mid-host (docker kill; results container killed too)', new Map(entries.map((e) => [e.host.hostname, e.operations.length])), {
       opsRunTwice,
       recoverySeconds,
-      note: 'recovery: docker kill of the worker → the master reports the run finished (the results container is started again after 3 s)',
+      note: 'recovery: docker kill of the worker → the one-shot run (enqueue --wait) reports the run finished (the results container is started again after 3 s)',
     }, containerFaultRowsFile);
     saveArtifact('killed-run.json', row);
     log(`operations executed twice on the hosts: ${opsRunTwice}; recovery ${recoverySeconds.toFixed(1)} s`);
