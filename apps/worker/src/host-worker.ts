@@ -13,6 +13,7 @@ import {
   hostJobSizeProblem,
   isHostCounted,
   jobVerifier,
+  liveOutputPublisher,
   readPublicKeys,
   readResultKey,
   resultSealer,
@@ -22,6 +23,7 @@ import {
   resultJobOptions,
   type HostJobData,
   type JobVerifier,
+  type LiveOutputPublisher,
   type ResultJobData,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
@@ -56,7 +58,28 @@ export interface WorkerTelemetry {
 }
 
 /** What converging needs, resolved once per worker process from its options. */
-function convergeContext(options: WorkerConfig, log: (line: string) => void, metrics?: ProcessMetrics): ConvergeContext {
+/**
+ * Publishes each operation to its run's live output stream without waiting for Redis (the frame
+ * reading goes on); a failure is logged once until publishing works again (the results still
+ * carry every operation).
+ */
+function livePublishing(publisher: LiveOutputPublisher, log: (line: string) => void): NonNullable<ConvergeContext['onOperation']> {
+  let failing = false;
+  return (job, result) => {
+    publisher.publish(job.runId, job.host.hostname, result).then(
+      () => {
+        if (failing) log('live output: publishing again');
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) log(`live output not published (the results still carry it): ${coerceError(error).message}`);
+        failing = true;
+      },
+    );
+  };
+}
+
+function convergeContext(options: WorkerConfig, log: (line: string) => void, metrics?: ProcessMetrics, onOperation?: ConvergeContext['onOperation']): ConvergeContext {
   return {
     modules: loadModules(resolveModulesDir(options.modulesDir)),
     hostKeys: hostKeyPolicy(loadKnownHosts(options.knownHostsFile), {
@@ -69,6 +92,7 @@ function convergeContext(options: WorkerConfig, log: (line: string) => void, met
     outputLimitBytes: options.outputLimitBytes,
     workerName: options.name,
     log,
+    onOperation,
     onConnected: metrics ? (ms) => metrics.sshConnectSeconds.observe(ms / 1000) : undefined,
   };
 }
@@ -96,7 +120,9 @@ function parseHostJob(job: Job): HostJobData {
  */
 export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log, telemetry: WorkerTelemetry = {}): HostWorker {
   const { metrics, redisOutage } = telemetry;
-  const ctx = convergeContext(options, log, metrics);
+  // Modules and known hosts are read before anything connects; the live publisher is set once Redis is.
+  let live: ConvergeContext['onOperation'];
+  const ctx = convergeContext(options, log, metrics, (job, result) => live?.(job, result));
   // Read before anything connects: a worker without a trusted key would refuse every job.
   const verifier: JobVerifier = jobVerifier(readPublicKeys(options.jobPublicKeys));
   const sealer = resultSealer(readResultKey(options.resultKeyFile));
@@ -106,6 +132,7 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   queueConnection.on('error', (error: Error) => redisOutage?.down(error));
   queueConnection.on('ready', () => redisOutage?.up());
   const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
+  live = options.liveOutputOff ? undefined : livePublishing(liveOutputPublisher(queueConnection, redis.prefix), log);
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
   const shutdown = new AbortController();
   let state: HostWorkerState = 'running';

@@ -60,6 +60,12 @@ export interface WorkerOptions {
   metricsPort?: number;
   /** `--metrics-host` / SIMPLECM_WORKER_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
   metricsHost?: string;
+  /**
+   * `--live-output-off` / SIMPLECM_WORKER_LIVE_OUTPUT_OFF=1: do not publish each operation's
+   * result to the run's live output stream as it finishes (the dashboard then shows a host's
+   * operations only once the host is done). @defaultValue `false`: published
+   */
+  liveOutputOff?: boolean;
 }
 
 const path = z.string().min(1);
@@ -83,6 +89,7 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, path),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
+  liveOutputOff: switchSetting({ flag: 'live-output-off', env: 'SIMPLECM_WORKER_LIVE_OUTPUT_OFF' }),
 };
 
 function workerDefaults() {
@@ -103,6 +110,7 @@ function workerDefaults() {
     jobPublicKeys: '/etc/simple-cm/job-keys',
     resultKeyFile: '/etc/simple-cm/result.key',
     metricsHost: '127.0.0.1',
+    liveOutputOff: false,
   } satisfies WorkerOptions;
 }
 

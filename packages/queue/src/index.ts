@@ -19,3 +19,4 @@ export * from './master-presence';
 export * from './run-cancel';
 export * from './run-schedule';
 export * from './queue-metrics';
+export * from './live-output';

@@ -1,4 +1,5 @@
 import { assertNever } from '@simplecm/kernel';
+import { liveOutputKey } from './live-output';
 import { mastersKey } from './master-presence';
 import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
 
@@ -16,9 +17,11 @@ import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
  *   schedules (the resident master, `run`, `cancel`, `schedule`).
  * - worker: the hosts queue's keys a consumer touches, *not* `<prefix>:hosts:id` (every BullMQ
  *   add script increments it, so `Queue.add` on the hosts queue is refused); the results queue
- *   in full (it adds result jobs); host locks; run progress read-only.
+ *   in full (it adds result jobs); host locks; run progress read-only; live output streams
+ *   (`<prefix>:live:*`, it appends each operation as it finishes).
  * - results: the results queue's consumer keys (not `id`); run progress read-write.
- * - dashboard: both queues and run progress, with no command that writes (see READ_COMMANDS);
+ * - dashboard: both queues, run progress and live output streams read-only, with no command
+ *   that writes (see READ_COMMANDS);
  *   with `--queue-actions` (retry, clean, pause, resume) the consumer keys of both queues with
  *   the write commands, still not `id`; with `--run-control` the same, plus the run-requests
  *   queue in full, cancel marks, and master heartbeats read-only (it never enqueues a host job).
@@ -69,6 +72,7 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
   const hostsConsumer = consumerKeys(prefix, HOSTS_QUEUE, 'run.');
   const resultsConsumer = consumerKeys(prefix, RESULTS_QUEUE, 'result.');
   const progress = `${prefix}:run:*`;
+  const live = liveOutputKey(prefix, '*');
   let keys: string[];
   switch (role) {
     case 'master':
@@ -86,14 +90,14 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       ];
       break;
     case 'worker':
-      keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`];
+      keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`, `~${live}`];
       break;
     case 'results':
       keys = [...resultsConsumer, `~${progress}`];
       break;
     case 'dashboard':
-      if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, ...READ_COMMANDS];
-      keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`];
+      if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, `%R~${live}`, ...READ_COMMANDS];
+      keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`, `%R~${live}`];
       // Submitting a request adds a job (`<prefix>:run-requests:id` included); cancel removes host jobs (consumer keys above).
       if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`);
       break;

@@ -3,6 +3,7 @@ import type { Page, RunHost, RunLaunch, StateRevisionRecord } from '@simplecm/st
 import { countCells, headWithCounts, durationBetween, formatDuration, formatTime, plural, progressBar, runStatusBadge, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
 import { csrfField, isOperator, layout, type PageContext } from './layout';
+import { liveOperationsPanel } from './live-operations';
 
 export interface RunPageData {
   readonly run: Run;
@@ -100,6 +101,7 @@ ${hosts.items.map((h) => hostRow(ctx, run, h))}
     crumbs: [{ label: 'Runs', href: ctx.links.runs() }, { label: html`<span class="mono">${run.runId}</span>` }],
     body: html`${summary(ctx, run, launch, revision, now)}
 ${actions(ctx, run)}
+${run.status === 'running' ? liveOperationsPanel(run.runId) : ''}
 <div class="toolbar">
   <nav class="filters" aria-label="Filter hosts by outcome">${filters}</nav>
   <form class="name-filter" method="get" action="${ctx.links.run(run.runId)}">${status ? html`<input type="hidden" name="status" value="${status}">` : ''}<input name="name" value="${name ?? ''}" placeholder="Host name contains" aria-label="Host name contains"><button type="submit">Filter</button></form>
