@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { connectionConfigFromEnv } from '@simplecm/config';
-import { hashPassword, resolveDashboardOptions, startDashboard, type Dashboard } from '@simplecm/dashboard';
 import { beatMaster, redisConnection, RUN_REQUESTS_QUEUE, type RunRequest } from '@simplecm/queue';
 import { runStore } from '@simplecm/store';
 import { killHard, waitUntil, withRedis } from '../support/faults';
 import { startMaster } from '../support/master';
+import { startOperatorDashboard, type OperatorDashboard } from '../support/operator-dashboard';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // A launch from the dashboard never waits without limit (--launch-take-timeout,
@@ -17,25 +14,19 @@ import { createTestSystem, type TestSystem } from '../support/system';
 // real master process killed with SIGKILL; no SSH host is needed (nothing is planned).
 describe('dashboard launch: a bounded wait for the master', () => {
   let system: TestSystem;
-  let dashboard: Dashboard;
-  let dir: string;
+  let served: OperatorDashboard;
   const operator = { user: 'olga', password: 'olga-operator-password-3' };
 
   beforeAll(async () => {
     system = await createTestSystem('dashbound');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashbound-'));
-    const users = path.join(dir, 'users.yaml');
-    fs.writeFileSync(users, `users:\n  - name: ${operator.user}\n    role: operator\n    passwordHash: "${await hashPassword(operator.password)}"\n`);
-    const config = resolveDashboardOptions({ usersFile: users, port: 0, runControl: true, loginMaxFailures: 1_000, launchTakeTimeoutMs: 2_000, launchAnswerTimeoutMs: 4_000 });
-    dashboard = await startDashboard(config, connectionConfigFromEnv(system.env), { log: () => undefined });
+    served = await startOperatorDashboard(system, operator, { runControl: true, launchTakeTimeoutMs: 2_000, launchAnswerTimeoutMs: 4_000 });
   }, 120_000);
   afterAll(async () => {
-    await dashboard?.close();
+    await served?.close();
     await system?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const url = (p: string) => new URL(p, dashboard.url).toString();
+  const url = (p: string) => new URL(p, served.dashboard.url).toString();
   async function login(): Promise<{ cookie: string; csrf: string }> {
     const res = await fetch(url('/login'), { method: 'POST', body: new URLSearchParams({ username: operator.user, password: operator.password, next: '/' }), redirect: 'manual' });
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
