@@ -138,9 +138,17 @@ describe('Redis users per role', () => {
 
   it('the worker appends live output, the dashboard reads it and cannot write it; no other role appends', async () => {
     const op = { seq: 1, name: 'say', module: 'command', status: 'ok' as const, exitCode: 0, stdout: 'hi\n', stdoutTruncated: false, stderr: '', stderrTruncated: false, changes: [], startedAt: 1, durationMs: 2 };
-    await liveOutputPublisher(as(user('worker')), prefix).publish(RUN_ID, 'web1', op);
+    const sent: Array<Error | undefined> = [];
+    const publisher = liveOutputPublisher(as(user('worker')), prefix, { onSent: (e) => sent.push(e) });
+    publisher.publish(RUN_ID, 'web1', op);
+    publisher.publish(RUN_ID, 'web2', { ...op, stdout: 'x'.repeat(5_000) });
+    await publisher.flush();
+    expect(sent).toEqual([undefined]);
+    // Both in one entry, read back as two; the long output cut and marked so.
     const read = await readLiveOutput(as(user('dashboard')), prefix, RUN_ID);
-    expect(read.entries.map((e) => e.operation)).toEqual([{ ...op, hostname: 'web1' }]);
+    expect(read.entries.map((e) => e.operation)).toEqual([{ ...op, hostname: 'web1' }, { ...op, hostname: 'web2', stdout: 'x'.repeat(4_096), stdoutTruncated: true }]);
+    expect(new Set(read.entries.map((e) => e.id)).size).toBe(1);
+    expect(await readLiveOutput(as(user('dashboard')), prefix, RUN_ID, { after: read.last })).toEqual({ entries: [], last: read.last, more: false });
     const key = liveOutputKey(prefix, RUN_ID);
     await expect(as(user('dashboard')).xadd(key, '*', 'op', '{}')).rejects.toThrow(NOPERM);
     await expect(as(user('dashboard', true)).xadd(key, '*', 'op', '{}')).rejects.toThrow(NOPERM);

@@ -23,7 +23,6 @@ import {
   resultJobOptions,
   type HostJobData,
   type JobVerifier,
-  type LiveOutputPublisher,
   type ResultJobData,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
@@ -58,24 +57,13 @@ export interface WorkerTelemetry {
 }
 
 /** What converging needs, resolved once per worker process from its options. */
-/**
- * Publishes each operation to its run's live output stream without waiting for Redis (the frame
- * reading goes on); a failure is logged once until publishing works again (the results still
- * carry every operation).
- */
-function livePublishing(publisher: LiveOutputPublisher, log: (line: string) => void): NonNullable<ConvergeContext['onOperation']> {
+/** What a failure to publish live output tells: logged once until publishing works again (the results still carry every operation). */
+function liveOutcomeLog(log: (line: string) => void): (error: Error | undefined) => void {
   let failing = false;
-  return (job, result) => {
-    publisher.publish(job.runId, job.host.hostname, result).then(
-      () => {
-        if (failing) log('live output: publishing again');
-        failing = false;
-      },
-      (error: unknown) => {
-        if (!failing) log(`live output not published (the results still carry it): ${coerceError(error).message}`);
-        failing = true;
-      },
-    );
+  return (error) => {
+    if (error && !failing) log(`live output not published (the results still carry it): ${error.message}`);
+    if (!error && failing) log('live output: publishing again');
+    failing = error !== undefined;
   };
 }
 
@@ -132,7 +120,10 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   queueConnection.on('error', (error: Error) => redisOutage?.down(error));
   queueConnection.on('ready', () => redisOutage?.up());
   const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
-  live = options.liveOutputOff ? undefined : livePublishing(liveOutputPublisher(queueConnection, redis.prefix), log);
+  if (!options.liveOutputOff) {
+    const publisher = liveOutputPublisher(queueConnection, redis.prefix, { onSent: liveOutcomeLog(log) });
+    live = (job, result) => publisher.publish(job.runId, job.host.hostname, result);
+  }
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
   const shutdown = new AbortController();
   let state: HostWorkerState = 'running';

@@ -15,8 +15,11 @@ import { hostnameSchema, operationResultSchema, type OperationResult } from '@si
  * notification: a reader that comes late (a page opened mid-run) still reads every entry.
  */
 
-/** Entries a run's stream keeps, at least (MAXLEN ~ trims in whole radix-tree nodes). */
-export const LIVE_OUTPUT_MAX_ENTRIES = 10_000;
+/**
+ * Entries a run's stream keeps, at least (MAXLEN ~ trims in whole radix-tree nodes); each entry
+ * carries up to LIVE_OUTPUT_OPS_PER_ENTRY operations.
+ */
+export const LIVE_OUTPUT_MAX_ENTRIES = 1_000;
 /** Seconds a run's stream lives after its last entry. */
 export const LIVE_OUTPUT_TTL_SECONDS = 3_600;
 /** Characters of stdout and of stderr an entry carries, at most (64 KiB each in the result). */
@@ -48,22 +51,88 @@ export function toLiveOperation(hostname: string, result: OperationResult): Live
   return { ...result, hostname, stdout, stdoutTruncated, stderr, stderrTruncated };
 }
 
-export interface LiveOutputPublisher {
-  /**
-   * Appends the operation to the run's stream and renews its expiry (one round trip, not
-   * awaited by the caller's frame reading: the promise is for errors and tests).
-   */
-  publish(runId: string, hostname: string, result: OperationResult): Promise<void>;
+export interface LiveOutputPublisherOptions {
+  /** How long an operation may wait to be sent with others of its run. @defaultValue 100 */
+  readonly flushMs?: number;
+  /** Entries a run's stream keeps (MAXLEN ~). @defaultValue LIVE_OUTPUT_MAX_ENTRIES */
+  readonly maxEntries?: number;
+  /** Told each send's outcome: undefined when it was written, else why not. @defaultValue ignored */
+  readonly onSent?: (error: Error | undefined) => void;
 }
 
-export function liveOutputPublisher(redis: Redis, prefix: string, maxEntries = LIVE_OUTPUT_MAX_ENTRIES): LiveOutputPublisher {
+export interface LiveOutputPublisher {
+  /**
+   * Queues the operation; within `flushMs` it is sent with the others of its run queued
+   * meanwhile, as one stream entry of up to LIVE_OUTPUT_OPS_PER_ENTRY operations (one XADD,
+   * and an EXPIRE at most every LIVE_OUTPUT_EXPIRE_EVERY_MS per run). Never waits and never
+   * throws: the frame reading goes on; see `onSent`.
+   */
+  publish(runId: string, hostname: string, result: OperationResult): void;
+  /** Sends what is queued now (tests, the bench; a worker's last 100 ms are not worth a wait). */
+  flush(): Promise<void>;
+}
+
+/** Operations one stream entry carries, at most (field `op`, once per operation). */
+export const LIVE_OUTPUT_OPS_PER_ENTRY = 20;
+/** A run's expiry is renewed by a publisher at most this often. */
+const LIVE_OUTPUT_EXPIRE_EVERY_MS = 60_000;
+
+/**
+ * Batching is what keeps the cost down: a warm host's ten operations finish within a few
+ * milliseconds, and a worker converges dozens of hosts of the same run at once, so most of a
+ * run's operations share an XADD (bench/live-output-cost.ts).
+ */
+export function liveOutputPublisher(redis: Redis, prefix: string, { flushMs = 100, maxEntries = LIVE_OUTPUT_MAX_ENTRIES, onSent = () => undefined }: LiveOutputPublisherOptions = {}): LiveOutputPublisher {
+  let queued = new Map<string, string[]>();
+  const expiredAt = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+
+  function send(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = queued;
+    queued = new Map();
+    const now = Date.now();
+    const sends: Array<Promise<unknown>> = [];
+    for (const [key, entries] of batch) {
+      for (let i = 0; i < entries.length; i += LIVE_OUTPUT_OPS_PER_ENTRY) {
+        const fields = entries.slice(i, i + LIVE_OUTPUT_OPS_PER_ENTRY).flatMap((json) => ['op', json]);
+        sends.push(redis.xadd(key, 'MAXLEN', '~', maxEntries, '*', ...fields));
+      }
+      if (now - (expiredAt.get(key) ?? 0) >= LIVE_OUTPUT_EXPIRE_EVERY_MS) {
+        expiredAt.set(key, now);
+        sends.push(redis.expire(key, LIVE_OUTPUT_TTL_SECONDS));
+      }
+    }
+    // Runs whose expiry was renewed long ago are forgotten (a worker lives through many runs).
+    for (const [key, at] of expiredAt) if (now - at > LIVE_OUTPUT_TTL_SECONDS * 1000) expiredAt.delete(key);
+    return Promise.all(sends).then(
+      () => onSent(undefined),
+      (error: unknown) => onSent(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
   return {
-    async publish(runId, hostname, result) {
+    publish(runId, hostname, result) {
       const key = liveOutputKey(prefix, runId);
-      const entry = JSON.stringify(toLiveOperation(hostname, result));
-      await redis.multi().xadd(key, 'MAXLEN', '~', maxEntries, '*', 'op', entry).expire(key, LIVE_OUTPUT_TTL_SECONDS).exec();
+      const entries = queued.get(key) ?? [];
+      if (entries.length === 0) queued.set(key, entries);
+      entries.push(JSON.stringify(toLiveOperation(hostname, result)));
+      if (!timer) {
+        timer = setTimeout(() => void send(), flushMs);
+        timer.unref();
+      }
     },
+    flush: send,
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stream ids as Redis makes them (`<ms>-<n>`); `0` reads from the start. */
@@ -77,8 +146,9 @@ export interface LiveReadOptions {
 }
 
 /**
- * Reads a run's entries after `after` (XRANGE, exclusive start), oldest first. An entry that
- * does not parse is skipped. `last` is the id to read after next time (the input when none);
+ * Reads a run's entries after `after` (XRANGE, exclusive start), oldest first: one LiveEntry per
+ * operation (an entry of several operations gives several with its id). One that does not parse
+ * is skipped. `last` is the id to read after next time (the input when none);
  * `more` says the read stopped at `count` (read again at once).
  */
 export async function readLiveOutput(redis: Redis, prefix: string, runId: string, { after = '0', count = 200 }: LiveReadOptions = {}): Promise<{ entries: LiveEntry[]; last: string; more: boolean }> {
@@ -88,16 +158,11 @@ export async function readLiveOutput(redis: Redis, prefix: string, runId: string
   let last = after;
   for (const [id, fields] of raw) {
     last = id;
-    const at = fields.indexOf('op');
-    if (at < 0 || at + 1 >= fields.length) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(fields[at + 1] as string);
-    } catch {
-      continue;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] !== 'op') continue;
+      const parsed = liveOperationSchema.safeParse(parseJson(fields[i + 1] as string));
+      if (parsed.success) entries.push({ id, operation: parsed.data });
     }
-    const parsed = liveOperationSchema.safeParse(json);
-    if (parsed.success) entries.push({ id, operation: parsed.data });
   }
   return { entries, last, more: raw.length === count };
 }
