@@ -93,7 +93,7 @@
   }
 
   // One operation as it finished: a <details> keyed by host and seq (a re-sent entry replaces it).
-  function operationBox(op, showHost) {
+  function operationBox(op, runId, showHost) {
     const box = document.createElement('details');
     box.className = `live-op op-${op.status}`;
     box.setAttribute('data-live-op', `${op.hostname}#${op.seq}`);
@@ -101,13 +101,15 @@
     if (op.status === 'failed') box.open = true;
     const head = document.createElement('summary');
     const parts = [];
-    if (showHost) parts.push([op.hostname, 'mono']);
+    // The host's page: its live operations while it runs, its recorded ones after.
+    if (showHost) parts.push([op.hostname, 'mono', `${document.body.getAttribute('data-base') || ''}/runs/${encodeURIComponent(runId)}/hosts/${encodeURIComponent(op.hostname)}`]);
     parts.push([`#${op.seq}`, 'seq'], [op.name, 'name'], [op.module, 'module'], [op.status, `badge s-${op.status}`]);
     parts.push([`exit ${op.exitCode === null ? '—' : op.exitCode} · ${formatDuration(op.durationMs)}`, 'muted']);
-    for (const [text, cls] of parts) {
-      const span = document.createElement('span');
+    for (const [text, cls, href] of parts) {
+      const span = document.createElement(href ? 'a' : 'span');
       span.className = cls;
       span.textContent = text;
+      if (href) span.href = href;
       head.append(span, ' ');
     }
     box.append(head);
@@ -140,7 +142,7 @@
         const live = await response.json();
         failures = 0;
         for (const op of live.entries) {
-          const box = operationBox(op, !host);
+          const box = operationBox(op, runId, !host);
           const old = list.querySelector(`[data-live-op="${CSS.escape(`${op.hostname}#${op.seq}`)}"]`);
           if (old) old.replaceWith(box);
           else list.append(box);
