@@ -134,17 +134,20 @@ export function journalLauncherLines(options: JournalScriptOptions, seqs: readon
     '  read -r __mk < "$__j/marker" || exit 125',
     '  printf \'%s\\n\' "$__mk"',
     // Each frame is sent once its line is in `done` (complete), while the driver still runs, so
-    // the worker sees each operation as it finishes; a last pass after the driver ended. Waits
-    // with `read -t` on a pipe nobody writes (no process per wait).
+    // the worker sees each operation as it finishes; a last pass after the driver ended. The
+    // frames a pass finds go out in one `cat`. Between passes it waits with `read -t` on a pipe
+    // nobody writes (no process per wait): 10 ms at first and after each new frame, growing to
+    // FRAME_POLL_SECONDS while nothing new comes (a host of quick operations is not held back).
     `  __want=(); for __s in ${seqs.join(' ')}; do __want[__s]=1; done`,
-    '  __sent=0 __tick=',
+    `  __sent=0 __tick= __w=0 __waits=(0.01 0.02 0.05 0.1 ${FRAME_POLL_SECONDS})`,
     '  while :; do',
     '    __live=; [ -z "$__dp" ] || ! kill -0 "$__dp" 2> /dev/null || __live=1',
     '    mapfile -t __dl < "$__j/done"',
-    '    for (( ; __sent < ${#__dl[@]}; __sent++ )); do __s=${__dl[__sent]}; [[ -z ${__want[__s]-} ]] || cat -- "$__j/f.$__s"; done',
+    '    __fs=(); for (( ; __sent < ${#__dl[@]}; __sent++ )); do __s=${__dl[__sent]}; [[ -z ${__want[__s]-} ]] || __fs+=("$__j/f.$__s"); done',
+    '    if (( ${#__fs[@]} > 0 )); then cat -- "${__fs[@]}"; __w=0; elif (( __w < ${#__waits[@]} - 1 )); then __w=$((__w + 1)); fi',
     '    [ -n "$__live" ] || break',
     '    [ -n "$__tick" ] || exec {__tick}<> <(:)',
-    `    read -r -t ${FRAME_POLL_SECONDS} -u "$__tick" __x || :`,
+    '    read -r -t "${__waits[__w]}" -u "$__tick" __x || :',
     '  done',
     '  [ -z "$__dp" ] || wait "$__dp" || :',
     '  [ ! -s "$__j/diag" ] || cat -- "$__j/diag" >&2',
