@@ -7,7 +7,7 @@ import { startResultsConsumer, storeSession, compileResultsOptions, type Results
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { countStatuses, emptyCounts, type HostResult, type OperationResult, type OutcomeCounts } from '@simplecm/domain';
 import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData } from '@simplecm/queue';
-import { connectCassandra, newRunId, runStore } from '@simplecm/store';
+import { connectCassandra, hostBucket, newRunId, resultStore, runStore } from '@simplecm/store';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // The results consumer writes the results it holds together (multi-host batches, one progress
@@ -185,5 +185,36 @@ describe('results consumer writing results in groups', () => {
     expect(after).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });
     expect(first).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });
     expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId])).toBe(20);
+  });
+
+  it('writes a run of B buckets to its buckets, each host in hostBucket(hostname, B), readable in host order', async () => {
+    const runId = newRunId();
+    const runs = runStore(system.cassandra, system.keyspace);
+    const hostCount = 60;
+    await runs.createRun({ runId, mode: 'apply', target: 'results buckets', hostCount, bucketCount: 4 });
+    const results = Array.from({ length: hostCount }, (_, i) => hostResult(runId, 2000 + i));
+    await queue.addBulk(results.map((r) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount }, opts: resultJobOptions(r.runId, r.hostname) })));
+    consumer ??= await startConsumer();
+    const run = await waitFor('the run to finish', async () => {
+      const r = await runs.getRun(runId);
+      return r?.status === 'finished' ? r : undefined;
+    });
+    expect(run).toMatchObject({ hostsDone: hostCount, counts: sumCounts(results) });
+    expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId])).toBe(0);
+    for (let bucket = 0; bucket < 4; bucket++) {
+      const expected = results.filter((r) => hostBucket(r.hostname, 4) === bucket).length;
+      expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts_bucketed WHERE run_id = ? AND bucket = ?`, [runId, bucket])).toBe(expected);
+    }
+    const store = resultStore(system.cassandra, system.keyspace);
+    const names: string[] = [];
+    let page: string | undefined;
+    do {
+      const got = await store.pageRunHosts(runId, { pageSize: 7, page });
+      names.push(...got.items.map((h) => h.hostname));
+      page = got.nextPage;
+    } while (page);
+    expect(names).toEqual(results.map((r) => r.hostname).sort());
+    const failed = (await store.pageRunHosts(runId, { pageSize: 100, status: 'failed' })).items.map((h) => h.hostname);
+    expect(failed).toEqual(results.filter((r) => r.status === 'failed').map((r) => r.hostname).sort());
   });
 });
