@@ -74,6 +74,9 @@ export interface LiveOutputPublisher {
 
 /** Operations one stream entry carries, at most (field `op`, once per operation). */
 export const LIVE_OUTPUT_OPS_PER_ENTRY = 20;
+/** ioredis states of a connection that lost Redis (not one still opening). */
+const DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
+
 /** A run's expiry is renewed by a publisher at most this often. */
 const LIVE_OUTPUT_EXPIRE_EVERY_MS = 60_000;
 
@@ -92,6 +95,12 @@ export function liveOutputPublisher(redis: Redis, prefix: string, { flushMs = 10
     timer = undefined;
     const batch = queued;
     queued = new Map();
+    // While Redis is away the batch is dropped, not queued in ioredis' offline queue for the
+    // length of the outage (the results carry every operation).
+    if (DOWN_STATES.has(redis.status)) {
+      onSent(new Error(`Redis is ${redis.status}; ${[...batch.values()].reduce((n, e) => n + e.length, 0)} operation(s) not published`));
+      return Promise.resolve();
+    }
     const now = Date.now();
     const sends: Array<Promise<unknown>> = [];
     for (const [key, entries] of batch) {
