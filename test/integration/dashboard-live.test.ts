@@ -124,6 +124,9 @@ describe('dashboard: live output, relaunch and cancel in a browser', () => {
     expect(run?.status).toBe('cancelled');
     expect((run?.hostsDone ?? 0) + (run?.hostsCancelled ?? 0)).toBe(5);
     expect(run?.hostsCancelled).toBeGreaterThanOrEqual(1);
+    // The page says the same: done / hosts, and how many the cancel took out.
+    await expect(tab.locator('[data-live="hosts-done"]').textContent()).resolves.toBe(String(run?.hostsDone));
+    await expect(tab.locator('[data-hosts-cancelled]').textContent()).resolves.toBe(`${run?.hostsCancelled} cancelled`);
     await screenshot(tab, 'live-03-cancelled');
   }, 180_000);
 

@@ -40,7 +40,7 @@ function summary(ctx: PageContext, run: Run, launch: RunLaunch | undefined, revi
     <div><dt>State revision</dt><dd class="mono" data-state-revision>${run.stateRevision ?? html`<span class="muted">none</span>`}${revision ? html`<br><span class="muted">applied ${formatTime(revision.appliedAt)} by ${revision.appliedBy ?? '?'}${revision.gitCommit ? ` · git ${revision.gitCommit.slice(0, 12)}` : ''}</span>${revision.summary ? html`<br><span class="muted">${revision.summary}</span>` : ''}` : ''}</dd></div>
     <div><dt>Started</dt><dd>${formatTime(run.createdAt)}</dd></div>
     <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd${running ? html` data-live="elapsed"` : ''}>${formatDuration(duration)}</dd></div>
-    <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}</dd></div>
+    <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}${run.status === 'cancelled' ? html` · <span data-hosts-cancelled>${run.hostsCancelled ?? 0} cancelled</span>` : ''}</dd></div>
   </dl>
   ${progressBar(run.hostsDone, run.hostCount, run.counts)}
   <div class="summary-line"><span class="muted">Operations:</span> ${counts}</div>
