@@ -73,6 +73,12 @@ function expectSigningKeyOnlyInMaster(all: Record<string, Service>, jobKeysSourc
   // The workers verify (public keys) and seal results (result key); the results consumers check the seal.
   expect(all.worker!.volumes).toEqual(expect.arrayContaining(['job-public-keys:/etc/simple-cm/job-public-keys:ro', 'result-key:/etc/simple-cm/result:ro']));
   expect(all.results!.volumes).toEqual(['result-key:/etc/simple-cm/result:ro']);
+  // The seal private keys only where workers run (and the keys step that copies them); the seal public key in the master.
+  const mounts = (prefix: string) => Object.entries(all).filter(([, service]) => (service.volumes ?? []).some((v) => v.startsWith(prefix))).map(([name]) => name).sort();
+  expect(mounts('seal-keys:')).toEqual(['keys', 'worker']);
+  expect(mounts('seal-public-key:')).toEqual(['keys', 'master']);
+  expect(all.worker!.environment!.SIMPLECM_SEAL_PRIVATE_KEYS).toBe('/etc/simple-cm/seal-keys');
+  expect(all.master!.environment!.SIMPLECM_SEAL_PUBLIC_KEY).toBe('/etc/simple-cm/seal-public/seal-public.pem');
   expect(all.dashboard!.volumes).toBeUndefined();
   for (const name of ['worker', 'results', 'master']) expect(all[name]!.depends_on).toMatchObject({ keys: { condition: 'service_completed_successfully' } });
 }
@@ -158,10 +164,13 @@ describe('docker-compose.yml', () => {
       'job-signing-key:/signing',
       'result-key:/result',
       'job-public-keys:/job-public-keys',
+      'seal-public-key:/seal-public',
+      'seal-keys:/seal-keys',
     ]);
-    // Only the keys step sees the operator's key directories; the master mounts the signing key alone.
+    // Only the keys step sees the operator's key directories; the master mounts the signing key and the seal public key alone.
     for (const [name, service] of Object.entries(services)) if (name !== 'keys') expect((service.volumes ?? []).filter((v) => /^\.\/secrets\/(keys|job-keys):/.test(v))).toEqual([]);
-    expect(services.master!.volumes).toEqual(['job-signing-key:/etc/simple-cm/signing:ro']);
+    expect(services.master!.volumes).toEqual(['job-signing-key:/etc/simple-cm/signing:ro', 'seal-public-key:/etc/simple-cm/seal-public:ro']);
+    expect(services.keys!.entrypoint!.join(' ')).toContain('install -o 10001 -g 10001 -m 0400 /run/job-keys-source/seal-private/*.pem /seal-keys/');
   });
 
   it('gives the job signing key to the master alone: no worker, results consumer or dashboard gets it (both layouts)', () => {
@@ -305,6 +314,8 @@ describe('deploy/k8s', () => {
     expect(mounting('simplecm-job-signing-key')).toEqual(['simplecm-master']);
     expect(mounting('simplecm-job-public-keys')).toEqual(['simplecm-worker']);
     expect(mounting('simplecm-result-key')).toEqual(['simplecm-results', 'simplecm-worker']);
+    expect(mounting('simplecm-seal-keys')).toEqual(['simplecm-worker']);
+    expect(mounting('simplecm-seal-public-key')).toEqual(['simplecm-master']);
     for (const workload of workloads) {
       const pod = workload.spec!.template!.spec;
       // A 0440 Secret is readable by the non-root user through the pod's fsGroup.

@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { startResultsConsumer, storeSession, compileResultsOptions, type ResultsConsumer } from '@simplecm/results';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { countStatuses, emptyCounts, type HostResult, type OperationResult, type OutcomeCounts } from '@simplecm/domain';
-import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData } from '@simplecm/queue';
+import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData, type ResultJobWire } from '@simplecm/queue';
 import { connectCassandra, hostBucket, newRunId, resultStore, runStore } from '@simplecm/store';
 import { createTestSystem, type TestSystem } from '../support/system';
 
@@ -72,20 +72,20 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 const resultKeyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'result-key-')), 'result.key');
 writeFileSync(resultKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 const sealer = resultSealer(readResultKey(resultKeyFile));
-function sealed<J extends { name: string; data: ResultJobData; opts: { jobId?: string } }>(job: J): J {
+function sealed<J extends { name: string; data: ResultJobData; opts: { jobId?: string } }>(job: J): Omit<J, 'data'> & { data: ResultJobWire } {
   return { ...job, data: sealer.seal(job.opts.jobId ?? '', job.data) };
 }
 
 describe('results consumer writing results in groups', () => {
   let system: TestSystem;
-  let queue: Queue<ResultJobData>;
+  let queue: Queue<ResultJobWire>;
   let queueRedis: ReturnType<typeof redisConnection>;
   let consumer: ResultsConsumer | undefined;
 
   beforeAll(async () => {
     system = await createTestSystem('results-groups');
     queueRedis = redisConnection(connectionConfigFromEnv(system.env).redis);
-    queue = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueRedis, prefix: system.prefix });
+    queue = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueRedis, prefix: system.prefix });
   }, 120_000);
 
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe('results consumer writing results in groups', () => {
     const malformed = { ...job({ ...refused, runId: 'not-a-uuid', hostname: 'rc-malformed' }, 'malformed-result'), opts: { jobId: 'malformed-result', attempts: 1_000, removeOnFail: false } };
     // And one a worker sealed, then edited in Redis (a failed host made `ok`): refused, never written.
     const sealedOne = job({ ...refused, hostname: 'rc-tampered', status: 'failed' }, 'tampered-result');
-    const tampered = { ...sealedOne, data: { ...sealedOne.data, result: { ...sealedOne.data.result, status: 'ok' as const } }, opts: { jobId: 'tampered-result', attempts: 1_000, removeOnFail: false } };
+    const tampered = { ...sealedOne, data: { ...sealedOne.data, payload: sealedOne.data.payload.replace('"status":"failed"', '"status":"ok"') }, opts: { jobId: 'tampered-result', attempts: 1_000, removeOnFail: false } };
     await queue.addBulk([...results.map((r) => job(r)), ...again, bad, malformed, tampered]);
 
     consumer = await startConsumer();

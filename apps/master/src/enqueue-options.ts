@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, hostPatternTextSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
+import { requireSealKey, sealKeySetting } from './host-job-signer';
 import type { MasterRunConfig } from './master-run';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
@@ -68,6 +69,8 @@ export interface EnqueueOptions {
   modulesDir?: string;
   /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
   signingKeyFile?: string;
+  /** SIMPLECM_SEAL_PUBLIC_KEY: the workers' X25519 public key (PEM file) sensitive attribute values are sealed to; required. */
+  sealKeyFile?: string;
   /** SIMPLECM_JOB_TTL_SECONDS: workers refuse a host job this long after it was enqueued. @defaultValue `86400` */
   jobTtlSeconds?: number;
 }
@@ -113,6 +116,7 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   local: switchSetting({ flag: 'local', about: 'plan in this process even when a resident master is running (the default when none is)' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
   signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
+  sealKeyFile: sealKeySetting,
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
 };
 
@@ -162,6 +166,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     diff: o.diff,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
+    sealKeyFile: requireSealKey(o.sealKeyFile),
     jobTtlSeconds: o.jobTtlSeconds,
     selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CommandExit, connectionConfigFromEnv, type RedisConfig } from '@simplecm/config';
 import type { OperationResult, Run, RunTarget } from '@simplecm/domain';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir, type ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunCancel, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobData, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, probeRedis, readRunCancel, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import { readHostJobSigner } from './host-job-signer';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type InventoryStore, type ResultStore, type RunHost, type RunStore } from '@simplecm/store';
 import { formatOperationOutput, operationDiff, painterFor, progressReporter } from '@simplecm/terminal';
 import { enqueueRun, type EnqueuedRun } from './enqueue';
@@ -26,6 +26,8 @@ export interface MasterRunConfig {
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
   readonly signingKeyFile: string;
+  /** The workers' seal public key (SIMPLECM_SEAL_PUBLIC_KEY). */
+  readonly sealKeyFile: string;
   readonly jobTtlSeconds: number;
   readonly selection: TagSelection;
   /** `--json`: one JSON object on stdout (see MasterRunJson); every other line goes to stderr. */
@@ -88,12 +90,12 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
   const connection = connectionConfigFromEnv(process.env);
   const modules = loadModules(resolveModulesDir(config.modulesDir));
   plan.check?.(modules);
-  const signer = jobSigner(readFileSync(config.signingKeyFile), config.jobTtlSeconds * 1000);
+  const signer = readHostJobSigner(modules, config);
   // Both services are checked before anything is recorded: a run row is created only once Redis answered.
   await probeRedis(connection.redis, config.connectTimeoutMs);
   const cassandra = await connectCassandraWithin(connection.cassandra, config.connectTimeoutMs);
   const redis = redisConnection(connection.redis);
-  const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
+  const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
   const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
   // With --json, stdout holds the JSON alone.
   const say = (line: string) => (config.json ? console.error(line) : console.log(line));

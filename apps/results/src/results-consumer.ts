@@ -66,12 +66,12 @@ export function startResultsConsumer(
 
   async function processResult(job: Job): Promise<void> {
     // Anyone who can write to Redis can add a result job: only what a worker sealed is written.
-    const forged = sealer.check(job.id ?? '', job.data);
-    if (forged !== null) {
-      log(`result job ${job.id} refused, not written: ${forged}`);
-      throw new UnrecoverableError(`result job ${job.id} refused: ${forged}`);
+    const opened = sealer.open(job.id ?? '', job.data);
+    if (typeof opened === 'string') {
+      log(`result job ${job.id} refused, not written: ${opened}`);
+      throw new UnrecoverableError(`result job ${job.id} refused: ${opened}`);
     }
-    const parsed = resultJobDataSchema.safeParse(job.data);
+    const parsed = resultJobDataSchema.safeParse(opened.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);
     }

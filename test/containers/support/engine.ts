@@ -45,16 +45,21 @@ export function newState(): SuiteState {
   // masters' signing key, its public key for the workers, the results' HMAC key (all 0600 but the public key).
   const jobKeys = path.join(secretsDir, 'job-keys');
   fs.mkdirSync(path.join(jobKeys, 'public'), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.join(jobKeys, 'seal-private'), { mode: 0o700 });
   for (const args of [
     ['genpkey', '-algorithm', 'ed25519', '-out', path.join(jobKeys, 'signing.pem')],
     ['pkey', '-in', path.join(jobKeys, 'signing.pem'), '-pubout', '-out', path.join(jobKeys, 'public', 'master-1.pem')],
     ['rand', '-base64', '-out', path.join(jobKeys, 'result.key'), '32'],
+    // The workers' seal key pair: private keys for the workers, the public key for the masters.
+    ['genpkey', '-algorithm', 'x25519', '-out', path.join(jobKeys, 'seal-private', 'seal-1.pem')],
+    ['pkey', '-in', path.join(jobKeys, 'seal-private', 'seal-1.pem'), '-pubout', '-out', path.join(jobKeys, 'seal-public.pem')],
   ]) {
     const r = spawnSync('openssl', args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
   }
   fs.chmodSync(path.join(jobKeys, 'signing.pem'), 0o600);
   fs.chmodSync(path.join(jobKeys, 'result.key'), 0o600);
+  fs.chmodSync(path.join(jobKeys, 'seal-private', 'seal-1.pem'), 0o600);
   const secret = () => crypto.randomBytes(24).toString('hex');
   const env = {
     DOCKER_HOST: 'unix:///run/simplecm-docker/docker.sock',

@@ -1,7 +1,7 @@
 import { ConfigError } from '@simplecm/config';
 import { compileEnqueueOptions } from '../enqueue-options';
 
-const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' };
+const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem', SIMPLECM_SEAL_PUBLIC_KEY: '/keys/seal.pem' };
 
 describe('enqueue flags', () => {
   it('defaults to an apply of every host', () => {
@@ -21,6 +21,7 @@ describe('enqueue flags', () => {
       diff: false,
       modulesDir: undefined,
       signingKeyFile: '/keys/signing.pem',
+      sealKeyFile: '/keys/seal.pem',
       jobTtlSeconds: 86_400,
       selection: { tags: undefined, skipTags: undefined },
     });
@@ -65,5 +66,9 @@ describe('enqueue flags', () => {
 
   it('refuses to enqueue without a signing key', () => {
     expect(() => compileEnqueueOptions([], {})).toThrow(/SIMPLECM_JOB_SIGNING_KEY/);
+  });
+
+  it("refuses to enqueue without the workers' seal key: sensitive values would reach Redis as they are", () => {
+    expect(() => compileEnqueueOptions([], { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' })).toThrow(/SIMPLECM_SEAL_PUBLIC_KEY/);
   });
 });
