@@ -67,6 +67,12 @@ export interface WorkerOptions {
   metricsPort?: number;
   /** `--metrics-host` / SIMPLECM_WORKER_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
   metricsHost?: string;
+  /**
+   * `--live-output-off` / SIMPLECM_WORKER_LIVE_OUTPUT_OFF=1: do not publish each operation's
+   * result to the run's live output stream as it finishes (the dashboard then shows a host's
+   * operations only once the host is done). @defaultValue `false`: published
+   */
+  liveOutputOff?: boolean;
 }
 
 const path = z.string().min(1);
@@ -91,6 +97,7 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   sealKeys: textSetting({ flag: 'seal-keys', env: 'SIMPLECM_SEAL_PRIVATE_KEYS' }, path),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
+  liveOutputOff: switchSetting({ flag: 'live-output-off', env: 'SIMPLECM_WORKER_LIVE_OUTPUT_OFF' }),
 };
 
 function workerDefaults() {
@@ -112,6 +119,7 @@ function workerDefaults() {
     resultKeyFile: '/etc/simple-cm/result.key',
     sealKeys: '/etc/simple-cm/seal-keys',
     metricsHost: '127.0.0.1',
+    liveOutputOff: false,
   } satisfies WorkerOptions;
 }
 

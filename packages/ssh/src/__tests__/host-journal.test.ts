@@ -25,6 +25,8 @@ afterEach(() => {
 interface Delivery {
   readonly child: ChildProcess;
   readonly marker: string;
+  /** The frames received so far (live). */
+  readonly frames: readonly OperationFrame[];
   readonly done: Promise<{ frames: OperationFrame[]; exit: number | null; stderr: string; streamMarker: string | undefined }>;
 }
 
@@ -42,7 +44,7 @@ function deliver(key: string, ops: DriverOperation[], keepGoing = false): Delive
     child.on('error', reject);
     child.on('close', (exit) => resolve({ frames, exit, stderr, streamMarker: parser.marker() }));
   });
-  return { child, marker, done };
+  return { child, marker, frames, done };
 }
 
 /** An operation that appends its name to the log, then waits for `gate` to exist (if given). */
@@ -103,6 +105,19 @@ describe('host journal', () => {
       [2, 0, 'c-out\n'],
     ]);
     expect(logLines()).toEqual(['a', 'b', 'c']);
+  }, 30_000);
+
+  it('sends each frame as its operation finishes, while the driver still runs the next', async () => {
+    const key = journalKey(randomUUID(), 'host1');
+    const delivery = deliver(key, [step(0, 'a'), step(1, 'b', `${work}/gate`)]);
+    // b waits for the gate, which only exists once a's frame has arrived: a frame sent at the end would never come.
+    await until('a\'s frame while b runs', () => delivery.frames.some((f) => f.seq === 0));
+    expect(logLines()).toEqual(['a', 'b']);
+    expect(delivery.frames.map((f) => f.seq)).toEqual([0]);
+    fs.writeFileSync(`${work}/gate`, '');
+    const { frames, exit } = await delivery.done;
+    expect(exit).toBe(0);
+    expect(frames.map((f) => [f.seq, f.stdout.toString()])).toEqual([[0, 'a-out\n'], [1, 'b-out\n']]);
   }, 30_000);
 
   it('a finished journal is only read: a third delivery runs nothing and gets the same frames', async () => {
