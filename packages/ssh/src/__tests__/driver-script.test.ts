@@ -75,6 +75,25 @@ describe('driver script', () => {
     expect(frames[1]!.stdout.toString()).toBe('next\n');
   });
 
+  it('caps the output kept on the host while the operation runs: first bytes kept, the cut said, the exit status untouched', async () => {
+    // 40 writes of 64 KiB (2.5 MiB in all) at most every 0.05 s, each followed by the size of the
+    // file behind the operation's own stdout, sampled by the operation (to stderr, capped too,
+    // but far below the limit). Without the cap the file ends at 2.5 MiB; with it the watchdog
+    // cuts it back to the limit every 0.1 s, so it never holds more than a few writes.
+    const write = 'head -c 65536 /dev/zero | tr "\\0" a';
+    const body = `printf first; for i in $(seq 40); do ${write}; stat -L -c %s /proc/self/fd/1 >&2; sleep 0.05; done; exit 3`;
+    const { frames } = await runLocally([op(0, body), op(1, 'echo next')], { mode: 'apply', keepGoing: true }, 16_384);
+    const [capped] = frames;
+    expect(capped!.exitCode).toBe(3);
+    expect(capped!.stdoutTruncated).toBe(true);
+    expect(capped!.stdout.length).toBe(16_384);
+    expect(capped!.stdout.subarray(0, 8).toString()).toBe('firstaaa');
+    const sizes = capped!.stderr.toString().trim().split('\n').map(Number);
+    expect(sizes).toHaveLength(40);
+    expect(Math.max(...sizes)).toBeLessThan(1024 * 1024);
+    expect(frames[1]!.stdout.toString()).toBe('next\n');
+  }, 30_000);
+
   it('kills an operation that runs past its timeout', async () => {
     const { frames } = await runLocally([op(0, 'sleep 30', 1)], { mode: 'apply', keepGoing: false });
     expect(frames[0]!.exitCode).toBe(124);
