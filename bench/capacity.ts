@@ -28,7 +28,7 @@ import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import type { HostResult, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobId, resultSealer, type HostJobData, type ResultJobData } from '@simplecm/queue';
+import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobId, resultSealer, type HostJobData, type ResultJobWire } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
 import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds } from './capacity-probes';
@@ -261,7 +261,7 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   await runStore(cassandra, keyspace).createRun({ runId, mode: 'apply', target: 'capacity', hostCount: hosts });
   const queueConnection = redisConnection(config.redis);
   const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: queueConnection, prefix });
-  const resultsQueue = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix });
+  const resultsQueue = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix });
   const consumers = Array.from({ length: flags.consumers }, () => startProcess('results-consumer', [], env));
   // Timing starts once the consumers are connected: their start-up is no part of a run's cost.
   for (const consumer of consumers) {

@@ -1,29 +1,36 @@
 /**
- * Cost of host job signatures and result MACs per host job, in µs of CPU: the master signs once
- * per host job, a worker verifies once and seals its result once, a consumer checks the result.
- * Then the share of a run's CPU that is, per process, for a run of RUN_HOSTS hosts whose
- * processes used the CPU seconds given (default: the 200-host warm row of docs/performance.md,
- * 1 worker: worker 1.23 s, results 0.22 s, enqueue 0.39 s).
+ * Cost of host job signatures, sealed values and result MACs per host job, in µs of CPU: the
+ * master seals and signs once per host job (serialising its payload once), a worker verifies
+ * the payload bytes and parses them once (what BullMQ's own parse of the job's data no longer
+ * does), opens the sealed values, and seals its result once; a consumer checks the result and
+ * parses it. Then the share of a run's CPU that is, per process, for a run of RUN_HOSTS hosts
+ * whose processes used the CPU seconds given (default: the 200-host warm row of
+ * docs/performance.md, 1 worker: worker 1.23 s, results 0.22 s, enqueue 0.39 s).
  * Run: npx tsx bench/job-signing-cost.ts [jobs] [hosts workerCpuS resultsCpuS enqueueCpuS]
- * (default 2000 jobs, 10 operations a host; one pass to warm up, then one measured).
+ * (default 2000 jobs, 10 operations a host, one sensitive value a host; one pass to warm up,
+ * then one measured).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { hostJobId, jobSigner, jobVerifier, resultJobId, resultSealer } from '@simplecm/queue';
+import { hostJobDataSchema, hostJobId, hostJobReader, jobSigner, jobVerifier, resultJobId, resultSealer, sealOperations, valueOpener, valueSealer, type PlacedValue } from '@simplecm/queue';
 
 const jobs = Number(process.argv[2] ?? 2000);
 const [runHosts, workerCpuS, resultsCpuS, enqueueCpuS] = [200, 1.23, 0.22, 0.39].map((fallback, i) => Number(process.argv[3 + i] ?? fallback)) as [number, number, number, number];
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const signer = jobSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }), 3_600_000);
-const verifier = jobVerifier([publicKey.export({ type: 'spki', format: 'pem' })]);
-const sealer = resultSealer(randomBytes(32));
+const signing = generateKeyPairSync('ed25519');
+const sealing = generateKeyPairSync('x25519');
+const signer = jobSigner(signing.privateKey.export({ type: 'pkcs8', format: 'pem' }), 3_600_000);
+const sealer = valueSealer(sealing.publicKey.export({ type: 'spki', format: 'pem' }));
+const readHostJob = hostJobReader(jobVerifier([signing.publicKey.export({ type: 'spki', format: 'pem' })]), valueOpener([sealing.privateKey.export({ type: 'pkcs8', format: 'pem' })]));
+const resultMac = resultSealer(randomBytes(32));
 const RUN = '6f1c2d3e-1a2b-11f0-8a3b-0242ac120002';
 const data = (i: number) => ({
   runId: RUN,
   host: { hostname: `web${i}`, address: '10.0.0.1', port: 22, user: 'root', keyName: 'k', groups: ['web'], vars: { env: 'prod' }, hostKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI'], become: null },
   operations: Array.from({ length: 10 }, (_, seq) => ({ seq, name: `op${seq}`, module: 'file_content', attributes: { path: `/etc/app/${seq}.conf`, content: 'x'.repeat(200) }, tags: ['web'] })),
-  options: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 },
+  options: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 } as const,
   hostCount: jobs,
 });
+/** One sensitive value a host (the first operation's content), as a master finds it. */
+const SENSITIVE = [{ op: 0, attribute: 'content', value: 'x'.repeat(200) }];
 const result = (i: number) => ({
   result: { runId: RUN, hostname: `web${i}`, status: 'ok', worker: 'w', startedAt: 1, endedAt: 2, cause: null, operations: Array.from({ length: 10 }, (_, seq) => ({ seq, name: `op${seq}`, module: 'file_content', status: 'ok', exitCode: 0, stdout: 'y'.repeat(500), stdoutTruncated: false, stderr: '', stderrTruncated: false, changes: [], startedAt: 1, durationMs: 1 })) },
   mode: 'apply',
@@ -37,25 +44,36 @@ function cpuMicros<T>(fn: () => T): [number, T] {
   return [used.user + used.system, value];
 }
 
-function measure() {
+function measure(sensitive: readonly PlacedValue[]) {
   const inputs = Array.from({ length: jobs }, (_, i) => data(i));
-  const [signUs, signed] = cpuMicros(() => inputs.map((d, i) => signer.sign(hostJobId(RUN, `web${i}`), d)));
+  const ids = inputs.map((_, i) => hostJobId(RUN, `web${i}`));
+  const [signUs, signed] = cpuMicros(() =>
+    inputs.map((d, i) => {
+      const { operations, sealed } = sealOperations(sealer, ids[i]!, d.operations, sensitive);
+      return signer.sign(ids[i]!, { ...d, operations, sealed });
+    }),
+  );
+  // What BullMQ stores (JSON of the job's data) and gives the worker back (its parse): not counted.
   const fromRedis = signed.map((s) => JSON.parse(JSON.stringify(s)) as unknown);
-  const [verifyUs, refusals] = cpuMicros(() => fromRedis.filter((d, i) => verifier.verify(hostJobId(RUN, `web${i}`), d, hostJobId(RUN, `web${i}`)) !== null).length);
+  const [verifyUs, refusals] = cpuMicros(() => fromRedis.filter((d, i) => readHostJob(ids[i]!, d).kind !== 'valid').length);
+  // The schema check the worker made before this change too (of the object BullMQ parsed).
+  const payloads = signed.map((s) => JSON.parse(s.payload) as unknown);
+  const [zodUs] = cpuMicros(() => payloads.forEach((p) => hostJobDataSchema.parse(p)));
   const results = Array.from({ length: jobs }, (_, i) => result(i));
-  const [sealUs, sealed] = cpuMicros(() => results.map((r, i) => sealer.seal(resultJobId(RUN, `web${i}`), r)));
-  const [checkUs, bad] = cpuMicros(() => sealed.filter((r, i) => sealer.check(resultJobId(RUN, `web${i}`), r) !== null).length);
+  const [sealUs, sealed] = cpuMicros(() => results.map((r, i) => resultMac.seal(resultJobId(RUN, `web${i}`), r)));
+  const [checkUs, bad] = cpuMicros(() => sealed.filter((r, i) => typeof resultMac.open(resultJobId(RUN, `web${i}`), r) === 'string').length);
   if (refusals + bad > 0) throw new Error(`${refusals} jobs and ${bad} results did not verify`);
-  return { signUs, verifyUs, sealUs, checkUs };
+  return { signUs, verifyUs: verifyUs - zodUs, zodUs, sealUs, checkUs };
 }
 
-measure(); // JIT and key set-up out of the way, as in a process that has run a while
-const { signUs, verifyUs, sealUs, checkUs } = measure();
 const per = (us: number) => (us / jobs).toFixed(1);
 const share = (us: number, cpuS: number) => `${((((us / jobs) * runHosts) / 1e6 / cpuS) * 100).toFixed(1)} %`;
-console.log(`${jobs} host jobs of 10 operations, CPU µs per job:`);
-console.log(`  master: sign ${per(signUs)}`);
-console.log(`  worker: verify ${per(verifyUs)} + seal result ${per(sealUs)}`);
-console.log(`  consumer: check result ${per(checkUs)}`);
-console.log(`share of a ${runHosts}-host run's CPU (worker ${workerCpuS} s, results ${resultsCpuS} s, enqueue ${enqueueCpuS} s):`);
-console.log(`  master ${share(signUs, enqueueCpuS)} · worker ${share(verifyUs + sealUs, workerCpuS)} · consumer ${share(checkUs, resultsCpuS)}`);
+for (const [label, sensitive] of [['no sensitive value', []], ['one sensitive value each', SENSITIVE]] as const) {
+  measure(sensitive); // JIT and key set-up out of the way, as in a process that has run a while
+  const { signUs, verifyUs, zodUs, sealUs, checkUs } = measure(sensitive);
+  console.log(`${jobs} host jobs of 10 operations, ${label}, CPU µs per job:`);
+  console.log(`  master: ${sensitive.length > 0 ? 'seal + ' : ''}sign ${per(signUs)}`);
+  console.log(`  worker: verify + parse${sensitive.length > 0 ? ' + open' : ''} ${per(verifyUs)} (besides the schema check, ${per(zodUs)}, made before too) + seal result ${per(sealUs)}`);
+  console.log(`  consumer: check + parse result ${per(checkUs)}`);
+  console.log(`  share of a ${runHosts}-host run's CPU (worker ${workerCpuS} s, results ${resultsCpuS} s, enqueue ${enqueueCpuS} s): master ${share(signUs, enqueueCpuS)} · worker ${share(verifyUs + sealUs, workerCpuS)} · consumer ${share(checkUs, resultsCpuS)}`);
+}

@@ -7,7 +7,7 @@
 import { Queue } from 'bullmq';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { OperationResult } from '@simplecm/domain';
-import { readResultKey, RESULTS_QUEUE, redisConnection, resultJobId, resultSealer, type ResultJobData } from '@simplecm/queue';
+import { readResultKey, RESULTS_QUEUE, redisConnection, resultJobId, resultSealer, type ResultJobData, type ResultJobWire } from '@simplecm/queue';
 import { newRunId } from '@simplecm/store';
 import type { BenchOptions } from '../bench-options';
 import { createBenchSystem, type BenchSystem } from '../bench-system';
@@ -41,7 +41,7 @@ export async function fillResultsQueue(system: BenchSystem, n: number): Promise<
   const runId = newRunId();
   await system.runs.createRun({ runId, mode: 'apply', target: 'bench results', hostCount: n });
   const redis = redisConnection(connectionConfigFromEnv(system.env).redis);
-  const queue = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: redis, prefix: system.prefix });
+  const queue = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: redis, prefix: system.prefix });
   // Sealed as workers seal them: the consumer refuses results without the MAC.
   const sealer = resultSealer(readResultKey(system.env.SIMPLECM_RESULT_KEY ?? ''));
   try {

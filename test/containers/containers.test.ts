@@ -20,7 +20,7 @@ import {
   mustDocker,
   project,
   readState,
-  startMaster,
+  startRun,
   waitHealthy,
   type SuiteState,
 } from './support/engine';
@@ -102,16 +102,19 @@ function saveArtifact(name: string, value: unknown): void {
 
 describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)', () => {
   let sampleRunId: string;
-  let sampleMasterMounts: unknown[] = ['not looked at'];
+  let sampleRunMounts: unknown[] = ['not looked at'];
 
-  it('(1) converges the sample desired state with three worker containers: the master is a one-shot container', async () => {
+  it('(1) converges the sample desired state with three worker containers: a one-shot run container submits it to the two resident masters', async () => {
     expect(await containersOf('worker', env())).toHaveLength(3);
+    expect(await containersOf('master', env())).toHaveLength(2);
     // Kept after it exits (no --rm) to look at its mounts, then removed.
-    const master = startMaster(['enqueue', '--wait'], env(), 'simplecm-local-sample-master');
+    const master = startRun(['enqueue', '--wait'], env(), 'simplecm-local-sample-run');
     const code = await master.exited;
     const output = master.output();
-    sampleMasterMounts = JSON.parse(await mustDocker(['inspect', '-f', '{{json .Mounts}}', 'simplecm-local-sample-master'], env())) as unknown[];
-    await mustDocker(['rm', 'simplecm-local-sample-master'], env());
+    sampleRunMounts = JSON.parse(await mustDocker(['inspect', '-f', '{{json .Mounts}}', 'simplecm-local-sample-run'], env())) as unknown[];
+    await mustDocker(['rm', 'simplecm-local-sample-run'], env());
+    // Planned by a master: the run container has no signing key.
+    expect(output).toMatch(/submitted to the masters \(2 running\)/);
     saveArtifact('sample-run.txt', output);
     log(`sample run recap:\n${output.split('\n').slice(-12).join('\n')}`);
     // host5 fails on purpose (a file in a missing directory): enqueue --wait exits 1.
@@ -138,7 +141,7 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
   });
 
   it('(1) a second apply of the sample state changes nothing, and the reload handler does not fire again', async () => {
-    const master = startMaster(['enqueue', '--wait', '--hosts', 'host1,host2,host3,host4'], env());
+    const master = startRun(['enqueue', '--wait', '--hosts', 'host1,host2,host3,host4'], env());
     const code = await master.exited;
     const output = master.output();
     log(`second sample run recap:\n${output.split('\n').slice(-7).join('\n')}`);
@@ -178,10 +181,15 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     // sshd (StrictModes) accepted the key: the hosts converged above; its copy is root's and 0600.
     const [host2] = await containersOf('host2', env());
     expect((await mustDocker(['exec', host2!, 'stat', '-c', '%U %a', '/root/.ssh/authorized_keys'], env())).trim()).toBe('root 600');
-    // The master's container (kept from the sample run) mounted only the job signing key, and its image has no key.
-    expect((sampleMasterMounts as Array<{ Type: string; Name?: string; Destination: string }>).map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination }))).toEqual([
-      { type: 'volume', name: `${project}_job-signing-key`, destination: '/etc/simple-cm/signing' },
-    ]);
+    // Each master's container mounts only the job signing key and the seal public key; the run's (kept from the sample run) nothing; the image has no key.
+    for (const id of await containersOf('master', env())) {
+      const mounts = JSON.parse(await mustDocker(['inspect', '-f', '{{json .Mounts}}', id], env())) as Array<{ Type: string; Name?: string; Destination: string }>;
+      expect(mounts.map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination })).sort((a, b) => a.destination.localeCompare(b.destination))).toEqual([
+        { type: 'volume', name: `${project}_seal-public-key`, destination: '/etc/simple-cm/seal-public' },
+        { type: 'volume', name: `${project}_job-signing-key`, destination: '/etc/simple-cm/signing' },
+      ]);
+    }
+    expect(sampleRunMounts).toEqual([]);
     const inImage = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', 'simplecm/app:0.1.0', '-c', 'ls -A /etc/simple-cm 2>&1; find / -xdev \\( -name "stack" -o -name "id_*" \\) -path "*key*" 2>/dev/null'], env());
     expect(inImage.stdout).toMatch(/No such file or directory\n$/);
   });
@@ -250,7 +258,7 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
   it('(3) a worker container and a results-consumer container killed mid-run: nothing lost, nothing doubled', async () => {
     const entries = longRun('killed', 15, 4);
     await putDesiredState(entries);
-    const master = startMaster(['enqueue', '--wait', '--group', 'killed'], env());
+    const master = startRun(['enqueue', '--wait', '--group', 'killed'], env());
     const runId = await waitUntil('the master to print its run id', () => runIdOf(master.output()), { timeoutMs: 120_000, detail: master.output });
     // Every worker busy (three workers × concurrency 2): the one killed holds host jobs.
     await waitUntil('five host jobs active', async () => (await activeHostJobs()) >= 5, { timeoutMs: 120_000, detail: master.output });
@@ -284,7 +292,7 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     const entries = longRun('scaled', total, 8);
     await putDesiredState(entries);
     expect(await containersOf('worker', env())).toHaveLength(3);
-    const master = startMaster(['enqueue', '--wait', '--group', 'scaled'], env());
+    const master = startRun(['enqueue', '--wait', '--group', 'scaled'], env());
     const runId = await waitUntil('the master to print its run id', () => runIdOf(master.output()), { timeoutMs: 120_000, detail: master.output });
     await waitUntil('host jobs active', async () => (await activeHostJobs()) >= 1, { timeoutMs: 120_000, detail: master.output });
     await mustCompose(['up', '-d', '--no-build', '--no-recreate', '--scale', 'worker=6'], env());

@@ -1,4 +1,4 @@
-import { pendingJobsOfRun } from '@simplecm/queue';
+import { pendingJobsOfRun, readRunEvents, RUN_EVENTS_START } from '@simplecm/queue';
 import { runStore } from '@simplecm/store';
 import { startProcess } from '@simplecm/stack';
 import { allHostJobIds, sleepOp, startEnqueue, waitUntil, withRedis } from '../support/faults';
@@ -38,7 +38,9 @@ describe('simplecm cancel', () => {
     expect(run!.counts.changed + run!.counts.ok).toBe(1);
     // Only the host that ran still has a job; the waiting ones were removed.
     expect((await allHostJobIds(system)).filter((id) => id.includes(runId))).toHaveLength(1);
-    // `run --wait` learns of the cancel and ends with the recap.
+    // `run --wait` learns of the cancel (the cancel's run event) and ends with the recap.
+    const { events } = await withRedis(system, (redis) => readRunEvents(redis, system.prefix, runId, RUN_EVENTS_START, 1));
+    expect(events).toContainEqual({ kind: 'cancelled', hostsCancelled: 2 });
     expect(await waiter.exited).toBe(0);
     expect(waiter.output()).toMatch(/1\/3 hosts \(2 cancelled\)/);
 

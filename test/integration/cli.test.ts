@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resultStore, runStore } from '@simplecm/store';
+import { newRunId, resultStore, runStore } from '@simplecm/store';
 import { startProcess } from '@simplecm/stack';
 import { runJsonSchema, simplecm } from '../support/simplecm';
 import { createTestSystem, type TestSystem } from '../support/system';
@@ -96,6 +96,37 @@ describe('simplecm', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no failed, unreachable or rejected host/);
     expect(await runCount()).toBe(before);
+  });
+
+  it('results pages and --rerun-failed read a run of 3 buckets in host order (issue 20)', async () => {
+    const runId = newRunId();
+    const hosts = Array.from({ length: 12 }, (_, i) => `host${i + 1}`);
+    const failed = new Set(['host2', 'host4']);
+    await runStore(system.cassandra, system.keyspace).createRun({ runId, mode: 'apply', target: 'all', hostCount: hosts.length, bucketCount: 3 });
+    const at = Date.UTC(2026, 10, 29);
+    await resultStore(system.cassandra, system.keyspace).recordHostResults(
+      hosts.map((hostname) => ({ result: { runId, hostname, status: failed.has(hostname) ? 'failed' : 'ok', worker: 'w', startedAt: at, endedAt: at + 1, cause: null, operations: [] }, mode: 'apply' as const })),
+    );
+    const seen: string[] = [];
+    let page: string | undefined;
+    do {
+      const out = await simplecm(['results', runId, '--page-size', '5', '--json', ...(page ? ['--page', page] : [])], system.env);
+      expect(out.code).toBe(0);
+      const body = resultsJsonSchema.extend({ nextPage: z.string().optional() }).parse(JSON.parse(out.stdout));
+      seen.push(...body.items.map((h) => h.hostname));
+      page = body.nextPage;
+    } while (page);
+    expect(seen).toEqual([...hosts].sort());
+    const text = await simplecm(['results', runId, '--status', 'failed', '--page-size', '1'], system.env);
+    expect(text.stdout).toMatch(/host2\b/);
+    expect(text.stdout).not.toMatch(/host4\b/);
+    const token = /next page: .* --status failed --page-size 1 --page ([0-9a-f]+)/.exec(text.stdout)?.[1];
+    const second = await simplecm(['results', runId, '--status', 'failed', '--page-size', '1', '--page', token!], system.env);
+    expect(second.stdout).toMatch(/host4\b/);
+    expect(second.stdout).not.toMatch(/next page/);
+    const rerun = await simplecm(['run', '--rerun-failed', runId, '--wait'], system.env);
+    expect(rerun.code).toBe(0);
+    expect(await hostsOf(/run ([0-9a-f-]{36})/.exec(rerun.stdout)![1]!)).toEqual(['host2', 'host4']);
   });
 
   it('runs --json and results --json have their documented shapes', async () => {

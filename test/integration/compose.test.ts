@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { compileDashboardOptions } from '@simplecm/dashboard';
-import { compileEnqueueOptions } from '@simplecm/master';
+import { compileEnqueueOptions, compileMasterOptions } from '@simplecm/master';
 import { compileResultsOptions } from '@simplecm/results';
 import { compileWorkerOptions } from '@simplecm/worker';
 import { redisRoles } from '@simplecm/queue';
@@ -23,6 +23,8 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
+  scale?: number;
+  profiles?: string[];
   healthcheck?: unknown;
   networks?: string[];
   network_mode?: string;
@@ -69,10 +71,16 @@ function expectSigningKeyOnlyInMaster(all: Record<string, Service>, jobKeysSourc
     expect({ name, env, volumes }).toEqual({ name, ...expected });
   }
   expect(all.master!.environment!.SIMPLECM_JOB_SIGNING_KEY).toBe(jobKeyPaths.signingKeyFile);
-  for (const name of ['worker', 'results', 'dashboard', 'schema', 'cassandra-auth']) expect({ name, env: all[name]!.environment?.SIMPLECM_JOB_SIGNING_KEY }).toEqual({ name, env: undefined });
+  for (const name of ['worker', 'results', 'dashboard', 'schema', 'cassandra-auth', 'run']) expect({ name, env: all[name]!.environment?.SIMPLECM_JOB_SIGNING_KEY }).toEqual({ name, env: undefined });
   // The workers verify (public keys) and seal results (result key); the results consumers check the seal.
   expect(all.worker!.volumes).toEqual(expect.arrayContaining(['job-public-keys:/etc/simple-cm/job-public-keys:ro', 'result-key:/etc/simple-cm/result:ro']));
   expect(all.results!.volumes).toEqual(['result-key:/etc/simple-cm/result:ro']);
+  // The seal private keys only where workers run (and the keys step that copies them); the seal public key in the master.
+  const mounts = (prefix: string) => Object.entries(all).filter(([, service]) => (service.volumes ?? []).some((v) => v.startsWith(prefix))).map(([name]) => name).sort();
+  expect(mounts('seal-keys:')).toEqual(['keys', 'worker']);
+  expect(mounts('seal-public-key:')).toEqual(['keys', 'master']);
+  expect(all.worker!.environment!.SIMPLECM_SEAL_PRIVATE_KEYS).toBe('/etc/simple-cm/seal-keys');
+  expect(all.master!.environment!.SIMPLECM_SEAL_PUBLIC_KEY).toBe('/etc/simple-cm/seal-public/seal-public.pem');
   expect(all.dashboard!.volumes).toBeUndefined();
   for (const name of ['worker', 'results', 'master']) expect(all[name]!.depends_on).toMatchObject({ keys: { condition: 'service_completed_successfully' } });
 }
@@ -117,7 +125,7 @@ describe('docker-compose.yml', () => {
 
   it('gives every SimpleCM process an environment its configuration accepts', () => {
     const apps = Object.entries(services).filter(([, s]) => s.image?.startsWith('simplecm/app'));
-    expect(apps.map(([n]) => n).sort()).toEqual(['cassandra-auth', 'dashboard', 'keys', 'master', 'results', 'schema', 'worker']);
+    expect(apps.map(([n]) => n).sort()).toEqual(['cassandra-auth', 'dashboard', 'keys', 'master', 'results', 'run', 'schema', 'worker']);
     for (const [name, service] of apps) {
       const env = interpolate(service.environment);
       // The image runs bin/app.cjs, whose first argument names the app (the schema job's too);
@@ -136,12 +144,15 @@ describe('docker-compose.yml', () => {
       expect(config.cassandra.contactPoints).toHaveLength(3);
       expect(config.cassandra.username).toBe('simplecm');
       // Each process on its role's Redis user (docker/redis-users.acl); the one-shot steps use no Redis.
-      const role = ({ worker: 'worker', results: 'results', dashboard: 'dashboard', master: 'master' } as Record<string, string>)[name];
+      // `run` submits to the masters and reads the run's progress and events: the master's user.
+      const role = ({ worker: 'worker', results: 'results', dashboard: 'dashboard', master: 'master', run: 'master' } as Record<string, string>)[name];
       expect({ name, url: service.environment?.SIMPLECM_REDIS_URL === undefined ? undefined : config.redis.url }).toEqual({ name, url: role ? `redis://simplecm-${role}:a-${role}-password@redis:6379` : undefined });
       if (name === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, knownHostsFile: '/etc/simple-cm/known/known_hosts', jobPublicKeys: jobKeyPaths.jobPublicKeys, resultKeyFile: jobKeyPaths.resultKeyFile });
       if (name === 'results') expect(compileResultsOptions(args, env)).toMatchObject({ resultKeyFile: jobKeyPaths.resultKeyFile });
       if (name === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
-      if (name === 'master') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true, signingKeyFile: jobKeyPaths.signingKeyFile });
+      if (name === 'master') expect(compileMasterOptions(args, env)).toMatchObject({ signingKeyFile: jobKeyPaths.signingKeyFile });
+      // The one-shot run needs no key: the masters plan and sign.
+      if (name === 'run') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true, local: false, signingKeyFile: undefined });
     }
   });
 
@@ -158,10 +169,27 @@ describe('docker-compose.yml', () => {
       'job-signing-key:/signing',
       'result-key:/result',
       'job-public-keys:/job-public-keys',
+      'seal-public-key:/seal-public',
+      'seal-keys:/seal-keys',
     ]);
-    // Only the keys step sees the operator's key directories; the master mounts the signing key alone.
+    // Only the keys step sees the operator's key directories; the master mounts the signing key and the seal public key alone.
     for (const [name, service] of Object.entries(services)) if (name !== 'keys') expect((service.volumes ?? []).filter((v) => /^\.\/secrets\/(keys|job-keys):/.test(v))).toEqual([]);
-    expect(services.master!.volumes).toEqual(['job-signing-key:/etc/simple-cm/signing:ro']);
+    expect(services.master!.volumes).toEqual(['job-signing-key:/etc/simple-cm/signing:ro', 'seal-public-key:/etc/simple-cm/seal-public:ro']);
+    expect(services.keys!.entrypoint!.join(' ')).toContain('install -o 10001 -g 10001 -m 0400 /run/job-keys-source/seal-private/*.pem /seal-keys/');
+  });
+
+  it('runs two resident masters in both layouts; the one-shot run waits for them and mounts nothing', () => {
+    expect(services.master!.command).toEqual(['master']);
+    expect(services.master!.deploy?.replicas).toBe(2);
+    expect(services.master!.profiles).toBeUndefined();
+    expect(localServices.master!.scale).toBe(2);
+    expect(localServices.master!.entrypoint!.join(' ')).toMatch(/app\.cjs master --name "master-/);
+    for (const all of [services, localServices]) {
+      expect(all.run!.profiles).toEqual(['run']);
+      expect(all.run!.command).toEqual(['enqueue', '--wait']);
+      expect(all.run!.volumes).toBeUndefined();
+      expect(all.run!.depends_on).toMatchObject({ master: { condition: 'service_healthy' } });
+    }
   });
 
   it('gives the job signing key to the master alone: no worker, results consumer or dashboard gets it (both layouts)', () => {
@@ -189,7 +217,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps the managed hosts on a network of their own: they cannot reach Redis or Cassandra', () => {
-    for (const name of ['redis', 'cassandra1', 'cassandra2', 'cassandra3', 'results', 'dashboard', 'master']) expect({ name, networks: services[name]!.networks }).toEqual({ name, networks: ['backend'] });
+    for (const name of ['redis', 'cassandra1', 'cassandra2', 'cassandra3', 'results', 'dashboard', 'master', 'run']) expect({ name, networks: services[name]!.networks }).toEqual({ name, networks: ['backend'] });
     for (const n of [1, 2, 3, 4, 5]) expect(services[`host${n}`]!.networks).toEqual(['managed']);
     expect(services.worker!.networks).toEqual(['backend', 'managed']);
     expect(services.redis!.command!.join(' ')).toMatch(/--aclfile /);
@@ -260,8 +288,10 @@ describe('deploy/k8s', () => {
 
   it('lists only files that exist and parse, with the workloads SimpleCM needs', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()).toEqual([...kustomization.resources!].sort());
-    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['simplecm-dashboard', 'simplecm-results', 'simplecm-worker']);
-    expect(byKind('Job').map((d) => d.metadata.name)).toEqual(['simplecm-master']);
+    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(['simplecm-dashboard', 'simplecm-master', 'simplecm-results', 'simplecm-worker']);
+    expect(byKind('Job').map((d) => d.metadata.name)).toEqual(['simplecm-run']);
+    // Two resident masters; the one-shot run submits to them.
+    expect((byKind('Deployment').find((d) => d.metadata.name === 'simplecm-master')!.spec as { replicas?: number }).replicas).toBe(2);
     expect(byKind('ScaledObject')).toHaveLength(1);
   });
 
@@ -276,7 +306,7 @@ describe('deploy/k8s', () => {
         for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
         // Redis as the workload's role (the Secret holds one URL per role).
         const redisUrlKey = (container.env ?? []).find((e) => e.name === 'SIMPLECM_REDIS_URL')?.valueFrom?.secretKeyRef?.key;
-        const roleOf: Record<string, string> = { worker: 'worker', 'results-consumer': 'results', dashboard: 'dashboard', enqueue: 'master' };
+        const roleOf: Record<string, string> = { worker: 'worker', 'results-consumer': 'results', dashboard: 'dashboard', enqueue: 'master', master: 'master' };
         if (container.args && roleOf[container.args[0]!]) expect({ app: container.args[0], redisUrlKey }).toEqual({ app: container.args[0], redisUrlKey: `redis-url-${roleOf[container.args[0]!]}` });
         expect(connectionConfigFromEnv(env).cassandra.contactPoints).toHaveLength(3);
         // Like compose: the image's entry point is never replaced, the args name the app.
@@ -286,7 +316,8 @@ describe('deploy/k8s', () => {
         if (app === 'worker') expect(compileWorkerOptions(args, env)).toMatchObject({ concurrency: 50, keysDir: '/etc/simple-cm/keys', knownHostsFile: '/etc/simple-cm/known/known_hosts', jobPublicKeys: jobKeyPaths.jobPublicKeys, resultKeyFile: jobKeyPaths.resultKeyFile });
         if (app === 'results-consumer') expect(compileResultsOptions(args, env)).toMatchObject({ resultKeyFile: jobKeyPaths.resultKeyFile });
         if (app === 'dashboard') expect(compileDashboardOptions(args, env)).toBeDefined();
-        if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true, signingKeyFile: jobKeyPaths.signingKeyFile });
+        if (app === 'enqueue') expect(compileEnqueueOptions(args, env)).toMatchObject({ wait: true, local: false, signingKeyFile: undefined });
+        if (app === 'master') expect(compileMasterOptions(args, env)).toMatchObject({ signingKeyFile: jobKeyPaths.signingKeyFile });
       }
     }
     // Only the workers mount the private key (readable through the pod's fsGroup).
@@ -295,7 +326,7 @@ describe('deploy/k8s', () => {
     expect(withKeys[0]!.spec!.template!.spec.securityContext!.fsGroup).toBe(10001);
   });
 
-  it('gives the job signing key Secret to the master Job alone, the public keys to the workers, the result key to workers and results', () => {
+  it('gives the job signing key Secret to the masters alone, the public keys to the workers, the result key to workers and results', () => {
     const workloads = [...byKind('Deployment'), ...byKind('Job')];
     const mounting = (secretName: string) =>
       workloads
@@ -305,6 +336,8 @@ describe('deploy/k8s', () => {
     expect(mounting('simplecm-job-signing-key')).toEqual(['simplecm-master']);
     expect(mounting('simplecm-job-public-keys')).toEqual(['simplecm-worker']);
     expect(mounting('simplecm-result-key')).toEqual(['simplecm-results', 'simplecm-worker']);
+    expect(mounting('simplecm-seal-keys')).toEqual(['simplecm-worker']);
+    expect(mounting('simplecm-seal-public-key')).toEqual(['simplecm-master']);
     for (const workload of workloads) {
       const pod = workload.spec!.template!.spec;
       // A 0440 Secret is readable by the non-root user through the pod's fsGroup.

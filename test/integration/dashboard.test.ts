@@ -21,12 +21,16 @@ describe('dashboard on the stack', () => {
   let system: TestSystem;
   let dashboard: Dashboard;
   let run: SyntheticRun;
+  /** The same kind of run with its host rows over 3 buckets (issue 20). */
+  let bucketed: SyntheticRun;
   const basic = `Basic ${Buffer.from(`${dashboardCredentials.user}:${dashboardCredentials.password}`).toString('base64')}`;
 
   beforeAll(async () => {
     system = await createTestSystem('dashboard');
     const ks = system.keyspace;
-    run = await writeSyntheticRun({ ...runStore(system.cassandra, ks), ...resultStore(system.cassandra, ks) }, { hosts: 57, failEvery: 10, unreachableEvery: 25 });
+    const stores = { ...runStore(system.cassandra, ks), ...resultStore(system.cassandra, ks) };
+    run = await writeSyntheticRun(stores, { hosts: 57, failEvery: 10, unreachableEvery: 25 });
+    bucketed = await writeSyntheticRun(stores, { hosts: 57, failEvery: 10, unreachableEvery: 25, bucketCount: 3 });
     // Generous lock-out: the first test sends a wrong password to every route on purpose.
     const config = resolveDashboardOptions({ ...dashboardCredentials, port: 0, hostsPageSize: 10, loginMaxFailures: 1_000 });
     dashboard = await startDashboard(config, connectionConfigFromEnv(system.env), { log: () => undefined });
@@ -112,6 +116,17 @@ describe('dashboard on the stack', () => {
     expect(failed.sort()).toEqual([...run.failed].sort());
     const unreachable = await pageThrough(`/runs/${run.runId}?status=unreachable`);
     expect(unreachable.sort()).toEqual([...run.unreachable].sort());
+  });
+
+  it('pages a run of 3 buckets the same way: every host once, in host order, by outcome and by name', async () => {
+    const all = await pageThrough(`/runs/${bucketed.runId}`);
+    expect(all).toEqual([...bucketed.hostnames].sort());
+    expect(await pageThrough(`/runs/${bucketed.runId}?status=failed`)).toEqual([...bucketed.failed].sort());
+    expect(await pageThrough(`/runs/${bucketed.runId}?status=unreachable`)).toEqual([...bucketed.unreachable].sort());
+    const named = all.filter((h) => h.includes('2'));
+    expect(await pageThrough(`/runs/${bucketed.runId}?name=2`)).toEqual(named);
+    const forged = await authed(`/runs/${bucketed.runId}?page=00ff00ff`);
+    expect(forged.status).toBe(400);
   });
 
   it('shows runs newest first with their counts, and the JSON progress', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
-import { HOST_JOB_LIMITS, HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, type HostJobData } from '@simplecm/queue';
+import { HOST_JOB_LIMITS, HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, type HostJobWire } from '@simplecm/queue';
 import { stackPaths } from '@simplecm/stack';
 import { newRunId, resultStore, runStore } from '@simplecm/store';
 import { runFinished } from '../support/faults';
@@ -50,7 +50,7 @@ describe('host job byte caps', () => {
     const signer = jobSigner(readFileSync(stackPaths.jobSigningKey), 3_600_000);
     const data = signer.sign(hostJobId(runId, 'host1'), { runId, host: stackHost(1), operations, options: { mode: 'apply' as const, keepGoing: false, operationTimeoutSeconds: 60 }, hostCount: 1 });
     const redis = redisConnection(connectionConfigFromEnv(system.env).redis);
-    const queue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: system.prefix });
+    const queue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix: system.prefix });
     try {
       await queue.add('host', data, hostJobOptions(runId, 'host1', 1));
     } finally {

@@ -6,7 +6,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
-import { HOSTS_QUEUE, readRunProgress, recordHostProgress, redisAclRules, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
+import { HOSTS_QUEUE, markRunCancelled, publishRunEvent, readRunEvents, readRunProgress, recordHostProgress, redisAclRules, RUN_EVENTS_START, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
 import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
 import { waitUntil } from '../support/faults';
 import { dashboardCredentials, startDashboardProcess } from '../support/browser';
@@ -102,6 +102,20 @@ describe('Redis users per role', () => {
     expect((await readRunProgress(as(user('master')), prefix, RUN_ID)).hostsDone).toBe(1);
     await worker.close();
     await consumer.close();
+  }, 60_000);
+
+  it('run events: the results consumer and a cancel (master) append them, `run --wait` (master) reads them; a worker neither', async () => {
+    const runId = '6f1c2d3e-1a2b-11f0-8a3b-0242ac120003';
+    await publishRunEvent(as(user('results')), prefix, runId, { kind: 'progress', hostsDone: 1, hostsFailed: 0 });
+    await markRunCancelled(as(user('master')), prefix, runId, 2);
+    const read = await readRunEvents(as(user('master'), true), prefix, runId, RUN_EVENTS_START, 1_000);
+    expect(read.events).toEqual([
+      { kind: 'progress', hostsDone: 1, hostsFailed: 0 },
+      { kind: 'cancelled', hostsCancelled: 2 },
+    ]);
+    await expect(publishRunEvent(as(user('worker')), prefix, runId, { kind: 'progress', hostsDone: 9, hostsFailed: 9 })).rejects.toThrow(NOPERM);
+    await expect(publishRunEvent(as(user('dashboard')), prefix, runId, { kind: 'progress', hostsDone: 9, hostsFailed: 9 })).rejects.toThrow(NOPERM);
+    expect((await readRunEvents(admin, prefix, runId, read.lastId, 1)).events).toEqual([]);
   }, 60_000);
 
   it('a worker cannot add a host job, nor can the results consumer or the dashboard; the master cannot touch results', async () => {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { RUN_REQUESTS_QUEUE, runRequestJobId } from '@simplecm/queue';
+import { readRunEvents, RUN_EVENTS_START, RUN_REQUESTS_QUEUE, runRequestJobId } from '@simplecm/queue';
 import { runStore } from '@simplecm/store';
 import { allHostJobIds, linesOnHost, markerOp, startEnqueue, withRedis } from '../support/faults';
 import { startMaster } from '../support/master';
 import { createTestSystem, onHost, putDesiredState, stackHost, type TestSystem } from '../support/system';
 
 const HOSTS = [1, 2, 3];
+/** The job signing key absent from the environment ('' counts as unset): what a CLI-only machine has. */
+const NO_SIGNING_KEY = { SIMPLECM_JOB_SIGNING_KEY: '' };
 
 describe('the resident master (simplecm master)', () => {
   let system: TestSystem;
@@ -33,6 +35,14 @@ describe('the resident master (simplecm master)', () => {
     expect(await runStore(system.cassandra, system.keyspace).getRun(runId!)).toMatchObject({ status: 'finished', hostCount: 3, hostsDone: 3 });
   }, 120_000);
 
+  it('with no master running and no signing key, simplecm run cannot plan: one line, exit 2, nothing recorded', async () => {
+    const runsBefore = (await runStore(system.cassandra, system.keyspace).listRuns({ limit: 100 })).length;
+    const run = startEnqueue(system, ['--wait'], NO_SIGNING_KEY);
+    expect(await run.exited).toBe(2);
+    expect(run.output().trim().split('\n')).toEqual([expect.stringMatching(/^enqueue: SIMPLECM_JOB_SIGNING_KEY is not set: planning in this process .*simplecm master/)]);
+    expect((await runStore(system.cassandra, system.keyspace).listRuns({ limit: 100 })).length).toBe(runsBefore);
+  }, 120_000);
+
   it('with masters running, simplecm run submits a request that one master plans; --wait works as before', async () => {
     await startMaster(system, 'm1');
     await startMaster(system, 'm2');
@@ -46,6 +56,30 @@ describe('the resident master (simplecm master)', () => {
     // Exactly one of the masters planned it.
     const planners = system.processes.filter((p) => p.output().includes(`run ${runId}: 3 host job(s) enqueued (request`));
     expect(planners).toHaveLength(1);
+  }, 120_000);
+
+  it('without the signing key in its environment, simplecm run --wait succeeds through a master (the master signs)', async () => {
+    const run = startEnqueue(system, ['--wait'], NO_SIGNING_KEY);
+    expect({ code: await run.exited, output: run.output() }).toMatchObject({ code: 0 });
+    expect(run.output()).toMatch(/submitted to the masters/);
+    const runId = await run.runId();
+    expect(await runStore(system.cassandra, system.keyspace).getRun(runId)).toMatchObject({ status: 'finished', hostCount: 3, hostsDone: 3 });
+    expect((await Promise.all(HOSTS.map((n) => linesOnHost(n, file)))).map((l) => l.length)).toEqual([1, 1, 1]);
+    // The results consumer announced the run's totals; the last event says every host is done.
+    const { events } = await withRedis(system, (redis) => readRunEvents(redis, system.prefix, runId, RUN_EVENTS_START, 1));
+    expect(events.at(-1)).toEqual({ kind: 'progress', hostsDone: 3, hostsFailed: 0 });
+  }, 120_000);
+
+  it('--local without the signing key fails with one clear line, exit 2, before connecting', async () => {
+    const run = startEnqueue(system, ['--local', '--hosts', 'host1'], NO_SIGNING_KEY);
+    expect(await run.exited).toBe(2);
+    expect(run.output().trim().split('\n')).toEqual([expect.stringMatching(/^enqueue: SIMPLECM_JOB_SIGNING_KEY is not set: planning in this process \(--local/)]);
+  }, 120_000);
+
+  it("--local without the workers' seal key is refused too (sensitive values would reach Redis as they are), exit 2", async () => {
+    const run = startEnqueue(system, ['--local', '--hosts', 'host1'], { SIMPLECM_SEAL_PUBLIC_KEY: '' });
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toMatch(/^enqueue: SIMPLECM_SEAL_PUBLIC_KEY/m);
   }, 120_000);
 
   it('a request id (--run-key) submitted twice at once is one run, each host enqueued and converged once', async () => {

@@ -6,8 +6,8 @@ import { Queue } from 'bullmq';
 import { startResultsConsumer, storeSession, compileResultsOptions, type ResultsConsumer } from '@simplecm/results';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { countStatuses, emptyCounts, type HostResult, type OperationResult, type OutcomeCounts } from '@simplecm/domain';
-import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData } from '@simplecm/queue';
-import { connectCassandra, newRunId, runStore } from '@simplecm/store';
+import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData, type ResultJobWire } from '@simplecm/queue';
+import { connectCassandra, hostBucket, newRunId, resultStore, runStore } from '@simplecm/store';
 import { createTestSystem, type TestSystem } from '../support/system';
 
 // The results consumer writes the results it holds together (multi-host batches, one progress
@@ -72,20 +72,20 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 const resultKeyFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'result-key-')), 'result.key');
 writeFileSync(resultKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 const sealer = resultSealer(readResultKey(resultKeyFile));
-function sealed<J extends { name: string; data: ResultJobData; opts: { jobId?: string } }>(job: J): J {
+function sealed<J extends { name: string; data: ResultJobData; opts: { jobId?: string } }>(job: J): Omit<J, 'data'> & { data: ResultJobWire } {
   return { ...job, data: sealer.seal(job.opts.jobId ?? '', job.data) };
 }
 
 describe('results consumer writing results in groups', () => {
   let system: TestSystem;
-  let queue: Queue<ResultJobData>;
+  let queue: Queue<ResultJobWire>;
   let queueRedis: ReturnType<typeof redisConnection>;
   let consumer: ResultsConsumer | undefined;
 
   beforeAll(async () => {
     system = await createTestSystem('results-groups');
     queueRedis = redisConnection(connectionConfigFromEnv(system.env).redis);
-    queue = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueRedis, prefix: system.prefix });
+    queue = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueRedis, prefix: system.prefix });
   }, 120_000);
 
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe('results consumer writing results in groups', () => {
     const malformed = { ...job({ ...refused, runId: 'not-a-uuid', hostname: 'rc-malformed' }, 'malformed-result'), opts: { jobId: 'malformed-result', attempts: 1_000, removeOnFail: false } };
     // And one a worker sealed, then edited in Redis (a failed host made `ok`): refused, never written.
     const sealedOne = job({ ...refused, hostname: 'rc-tampered', status: 'failed' }, 'tampered-result');
-    const tampered = { ...sealedOne, data: { ...sealedOne.data, result: { ...sealedOne.data.result, status: 'ok' as const } }, opts: { jobId: 'tampered-result', attempts: 1_000, removeOnFail: false } };
+    const tampered = { ...sealedOne, data: { ...sealedOne.data, payload: sealedOne.data.payload.replace('"status":"failed"', '"status":"ok"') }, opts: { jobId: 'tampered-result', attempts: 1_000, removeOnFail: false } };
     await queue.addBulk([...results.map((r) => job(r)), ...again, bad, malformed, tampered]);
 
     consumer = await startConsumer();
@@ -185,5 +185,36 @@ describe('results consumer writing results in groups', () => {
     expect(after).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });
     expect(first).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });
     expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId])).toBe(20);
+  });
+
+  it('writes a run of B buckets to its buckets, each host in hostBucket(hostname, B), readable in host order', async () => {
+    const runId = newRunId();
+    const runs = runStore(system.cassandra, system.keyspace);
+    const hostCount = 60;
+    await runs.createRun({ runId, mode: 'apply', target: 'results buckets', hostCount, bucketCount: 4 });
+    const results = Array.from({ length: hostCount }, (_, i) => hostResult(runId, 2000 + i));
+    await queue.addBulk(results.map((r) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount }, opts: resultJobOptions(r.runId, r.hostname) })));
+    consumer ??= await startConsumer();
+    const run = await waitFor('the run to finish', async () => {
+      const r = await runs.getRun(runId);
+      return r?.status === 'finished' ? r : undefined;
+    });
+    expect(run).toMatchObject({ hostsDone: hostCount, counts: sumCounts(results) });
+    expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId])).toBe(0);
+    for (let bucket = 0; bucket < 4; bucket++) {
+      const expected = results.filter((r) => hostBucket(r.hostname, 4) === bucket).length;
+      expect(await count(`SELECT count(*) FROM ${system.keyspace}.run_hosts_bucketed WHERE run_id = ? AND bucket = ?`, [runId, bucket])).toBe(expected);
+    }
+    const store = resultStore(system.cassandra, system.keyspace);
+    const names: string[] = [];
+    let page: string | undefined;
+    do {
+      const got = await store.pageRunHosts(runId, { pageSize: 7, page });
+      names.push(...got.items.map((h) => h.hostname));
+      page = got.nextPage;
+    } while (page);
+    expect(names).toEqual(results.map((r) => r.hostname).sort());
+    const failed = (await store.pageRunHosts(runId, { pageSize: 100, status: 'failed' })).items.map((h) => h.hostname);
+    expect(failed).toEqual(results.filter((r) => r.status === 'failed').map((r) => r.hostname).sort());
   });
 });

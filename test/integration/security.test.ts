@@ -125,7 +125,8 @@ describe('limits, bad input and secrets', () => {
     const connection = redisConnection({ url: system.env.SIMPLECM_REDIS_URL!, prefix: system.prefix });
     const queue = new Queue(HOSTS_QUEUE, { connection, prefix: system.prefix });
     try {
-      const job = await queue.add('host', { runId: 'r', host: { hostname: 'host1; rm -rf /' }, operations: 'all of them' });
+      // As a host job travels (its payload a JSON string beside the signature), with a payload no master makes.
+      const job = await queue.add('host', { payload: JSON.stringify({ runId: 'r', host: { hostname: 'host1; rm -rf /' }, operations: 'all of them' }) });
       for (let i = 0; i < 100 && !(await job.isFailed()); i++) await new Promise((r) => setTimeout(r, 100));
       const failed = await queue.getJob(job.id!);
       expect(failed!.failedReason).toMatch(/^malformed host job .*host\.hostname/);

@@ -13,14 +13,15 @@ import { onHost, putDesiredState, stackHost, systemOn, type TestSystem } from '.
 
 /**
  * One operation with a `sensitive` value, run on a real host, then looked for everywhere it must
- * not be: every Redis key of the test's prefix, the Cassandra rows of the run, the output of the
+ * not be: every Redis key of the test's prefix (its own host job included: the master seals the
+ * value to the workers' key), the Cassandra rows of the run, the output of the
  * master, worker and results consumer, the dashboard's pages and Bull Board's API, and `ps` on
  * this machine and on the host while the operation runs. The module prints the value to stdout
  * and stderr and names it in a change record, so the worker's redaction has work to do.
  *
- * The one place it is allowed: the host job's own `data` in Redis (the worker needs the value to
- * run the operation; docs/security.md). The test checks it is exactly there, so the scan itself
- * is shown to find what it looks for.
+ * Before the values were sealed the scan found it in exactly one place, the host job's own
+ * `data` in Redis; now it must find it nowhere. That the scan reads job data is shown by what it
+ * does find there: the operation's (not sensitive) path and the sealed section.
  */
 const suffix = randomUUID().slice(0, 8);
 const secret = `SIMPLECM-SECRET-${randomUUID()}`;
@@ -88,7 +89,7 @@ describe('a sensitive value', () => {
     await onHost(1, `rm -f ${target}`).catch(() => undefined);
   });
 
-  it('reaches the host and appears nowhere else: Redis (but its own host job), Cassandra, logs, dashboard, ps', async () => {
+  it('reaches the host and appears nowhere else: Redis (its own host job too), Cassandra, logs, dashboard, ps', async () => {
     system.startWorkers(1);
     system.startResults();
     const master: Started = startProcess('enqueue', [], system.env);
@@ -152,8 +153,12 @@ describe('a sensitive value', () => {
     expect(Object.entries(pages).filter(([, text]) => text.includes(secret)).map(([page]) => page)).toEqual([]);
     expect(dashboard.process.output()).not.toContain(secret);
 
-    // Redis: the value is in its own host job's data and nowhere else under the prefix.
+    // Redis: the value is nowhere under the prefix, not even in its own host job, where it is
+    // sealed; the scan does read that job's data (the path is there, and the sealed section).
     const texts = await redisTexts(redis, system.prefix);
-    expect([...texts.entries()].filter(([, text]) => text.includes(secret)).map(([key]) => key)).toEqual([`${system.prefix}:hosts:${jobId} data`]);
+    expect([...texts.entries()].filter(([, text]) => text.includes(secret)).map(([key]) => key)).toEqual([]);
+    const jobData = texts.get(`${system.prefix}:hosts:${jobId} data`) ?? '';
+    expect(jobData).toContain(target);
+    expect(jobData).toMatch(/\\"sealed\\":\{\\"keyId\\":\\"[0-9a-f]{16}\\"/);
   }, 240_000);
 });

@@ -1,11 +1,11 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, type HostJobData } from '@simplecm/queue';
+import { HOSTS_QUEUE, hostJobId, hostJobOptions, jobSigner, redisConnection, sealOperations, valueSealer, type HostJobData, type HostJobWire, type SignedPayload } from '@simplecm/queue';
 import { hostAddress, stackEnv } from '@simplecm/stack';
 import { newRunId, resultStore, runStore } from '@simplecm/store';
 import { runFinished } from '../support/faults';
@@ -13,9 +13,11 @@ import { onHost, systemOn, type TestSystem } from '../support/system';
 
 /**
  * Host jobs planted directly in Redis, as by anyone who can write to it: unsigned, signed then
- * edited, expired, or filed under another job id. Each runs nothing on its host (no marker file)
+ * edited, expired, or filed under another job id; then jobs signed as they are whose sealed
+ * values do not open (sealed to a key the workers do not hold, or moved from another job). Each runs nothing on its host (no marker file)
  * and the host (and each of its operations) is recorded `rejected`, with the cause; the run still finishes. One job the master
- * key signed as it is runs, so the test can tell a refusal from a worker that runs nothing.
+ * key signed as it is runs (its command sealed, as a master seals a sensitive value, and opened
+ * by the worker), so the test can tell a refusal from a worker that runs nothing.
  */
 const keysDir = mkdtempSync(path.join(os.tmpdir(), 'signed-jobs-'));
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -27,11 +29,11 @@ writeFileSync(path.join(keysDir, 'result.key'), randomBytes(32).toString('base64
 
 const host = (n: number): Host => ({ hostname: `host${n}`, address: hostAddress(n), port: 22, user: 'root', keyName: 'stack', groups: [], vars: {}, hostKeys: [], become: null });
 const marker = (tag: string) => `/tmp/simplecm-signed-${tag}`;
-const touch = (tag: string): Operation[] => [{ seq: 0, name: `touch ${tag}`, module: 'command', attributes: { command: `touch ${marker(tag)}` } }];
+const touch = (tag: string): HostJobData['operations'] => [{ seq: 0, name: `touch ${tag}`, module: 'command', attributes: { command: `touch ${marker(tag)}` } }];
 
 describe('signed host jobs', () => {
   let system: TestSystem;
-  let queue: Queue<HostJobData>;
+  let queue: Queue<HostJobWire>;
   let redis: ReturnType<typeof redisConnection>;
   const suffix = randomUUID().slice(0, 8);
 
@@ -46,7 +48,7 @@ describe('signed host jobs', () => {
       SIMPLECM_RESULT_KEY: path.join(keysDir, 'result.key'),
     });
     redis = redisConnection(connectionConfigFromEnv(system.env).redis);
-    queue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix });
+    queue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix });
   }, 120_000);
 
   afterAll(async () => {
@@ -63,13 +65,20 @@ describe('signed host jobs', () => {
     const signer = jobSigner(signingKey, 3_600_000);
     const data = (n: number, tag: string) => ({ runId, host: host(n), operations: touch(`${tag}-${suffix}`), options, hostCount: 5 });
     const signed = (n: number, tag: string, now?: number) => signer.sign(hostJobId(runId, `host${n}`), data(n, tag), now);
+    // host1's command sealed to the workers' key (the system's), as a master seals a sensitive value.
+    const sealer = valueSealer(readFileSync(system.env.SIMPLECM_SEAL_PUBLIC_KEY!));
+    const validId = hostJobId(runId, 'host1');
+    const valid = data(1, 'valid');
+    const validJob = signer.sign(validId, { ...valid, ...sealOperations(sealer, validId, valid.operations, [{ op: 0, attribute: 'command', value: String(valid.operations[0]!.attributes.command) }]) });
+    expect(validJob.payload).not.toContain(marker(`valid-${suffix}`));
     const edited = signed(3, 'edited');
-    edited.operations[0]!.attributes.command = `touch ${marker(`edited-${suffix}`)}; touch ${marker(`edited-extra-${suffix}`)}`;
+    const editedPayload = JSON.parse(edited.payload) as HostJobData;
+    editedPayload.operations[0]!.attributes.command = `touch ${marker(`edited-${suffix}`)}; touch ${marker(`edited-extra-${suffix}`)}`;
     const opts = (n: number) => hostJobOptions(runId, `host${n}`, 1);
     await queue.addBulk([
-      { name: 'host', data: signed(1, 'valid'), opts: opts(1) },
-      { name: 'host', data: data(2, 'unsigned'), opts: opts(2) },
-      { name: 'host', data: edited, opts: opts(3) },
+      { name: 'host', data: validJob, opts: opts(1) },
+      { name: 'host', data: { payload: JSON.stringify(data(2, 'unsigned')) }, opts: opts(2) },
+      { name: 'host', data: { ...edited, payload: JSON.stringify(editedPayload) }, opts: opts(3) },
       { name: 'host', data: signed(4, 'expired', Date.now() - 7_200_000), opts: opts(4) },
       // Signed for host5 in this run, filed under another id.
       { name: 'host', data: signed(5, 'misfiled'), opts: { ...opts(5), jobId: `forged.${suffix}` } },
@@ -102,5 +111,35 @@ describe('signed host jobs', () => {
       expect((await onHost(n, `test -e ${marker(`${tag}-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('no');
     }
     await onHost(1, `rm -f ${marker(`valid-${suffix}`)}`);
+  }, 180_000);
+
+  it('a signed job whose sealed values do not open runs nothing and is recorded rejected: sealed to a key the workers lack, or moved from another job', async () => {
+    const runId = newRunId();
+    await runStore(system.cassandra, system.keyspace).createRun({ runId, mode: 'apply', target: 'sealed values', hostCount: 2 });
+    const options = { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 60 } as const;
+    const signer = jobSigner(signingKey, 3_600_000);
+    const job = (n: number, tag: string, sealer: ReturnType<typeof valueSealer>, sealedFor = n): SignedPayload => {
+      const data = { runId, host: host(n), operations: touch(`${tag}-${suffix}`), options, hostCount: 2 };
+      const command = String(data.operations[0]!.attributes.command);
+      const sealed = sealOperations(sealer, hostJobId(runId, `host${sealedFor}`), data.operations, [{ op: 0, attribute: 'command', value: command }]);
+      return signer.sign(hostJobId(runId, `host${n}`), { ...data, ...sealed });
+    };
+    const stranger = valueSealer(generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const workers = valueSealer(readFileSync(system.env.SIMPLECM_SEAL_PUBLIC_KEY!));
+    await queue.addBulk([
+      { name: 'host', data: job(1, 'foreign-key', stranger), opts: hostJobOptions(runId, 'host1', 1) },
+      // Sealed for host1's job (its additional data), signed into host2's.
+      { name: 'host', data: job(2, 'moved', workers, 1), opts: hostJobOptions(runId, 'host2', 1) },
+    ]);
+    const run = await runFinished(system, runId);
+    expect(run.hostsDone).toBe(2);
+    const rows = await system.cassandra.execute(`SELECT hostname, status, cause FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId], { prepare: true });
+    expect(Object.fromEntries(rows.rows.map((r) => [r.get('hostname') as string, { status: r.get('status') as string, cause: r.get('cause') as string | null }]))).toEqual({
+      host1: { status: 'rejected', cause: `rejected: sealed to key ${stranger.keyId}, which this worker does not hold` },
+      host2: { status: 'rejected', cause: 'rejected: sealed value of operation #0 attribute command does not open (sealed for another job or place, or altered)' },
+    });
+    for (const [n, tag] of [[1, 'foreign-key'], [2, 'moved']] as const) {
+      expect((await onHost(n, `test -e ${marker(`${tag}-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('no');
+    }
   }, 180_000);
 });

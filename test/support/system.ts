@@ -7,7 +7,8 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Host, Operation } from '@simplecm/domain';
 import { applySchema, connectCassandra, inventoryStore } from '@simplecm/store';
 import { connectHost, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
-import { hostAddress, seed, stackEnv, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
+import os from 'node:os';
+import { generateSealKeys, hostAddress, seed, stackEnv, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 
 /**
  * A SimpleCM installation of its own on the shared stack: its own keyspace and queue prefix,
@@ -34,10 +35,27 @@ export async function createTestSystem(name: string): Promise<TestSystem> {
 }
 
 /**
+ * `env` with seal keys: the stack's (.stack/job-keys, made by `stack up`) when they are there,
+ * else a pair made for this process in a temporary directory (a .stack from before seal keys).
+ */
+function withSealKeys(env: Record<string, string>): Record<string, string> {
+  const have = (name: string) => env[name] !== undefined && fs.existsSync(env[name]!);
+  if (have('SIMPLECM_SEAL_PUBLIC_KEY') && have('SIMPLECM_SEAL_PRIVATE_KEYS')) return env;
+  sealKeysOfThisProcess ??= (() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seal-keys-'));
+    generateSealKeys(path.join(dir, 'private'), path.join(dir, 'public.pem'));
+    return { SIMPLECM_SEAL_PUBLIC_KEY: path.join(dir, 'public.pem'), SIMPLECM_SEAL_PRIVATE_KEYS: path.join(dir, 'private') };
+  })();
+  return { ...env, ...sealKeysOfThisProcess };
+}
+let sealKeysOfThisProcess: Record<string, string> | undefined;
+
+/**
  * The installation behind `createTestSystem` (and the cluster suite's): its keyspace created
  * with the replication `env` names, and the processes started with `env`.
  */
-export async function systemOn(keyspace: string, prefix: string, env: Record<string, string>): Promise<TestSystem> {
+export async function systemOn(keyspace: string, prefix: string, stack: Record<string, string>): Promise<TestSystem> {
+  const env = withSealKeys(stack);
   const config = connectionConfigFromEnv(env);
   const cassandra = await connectCassandra(config.cassandra);
   await applySchema(cassandra, keyspace, config.cassandra.replication);

@@ -33,7 +33,7 @@ export const cliCommands: Readonly<Record<string, CliCommand>> = {
   runs: { kind: 'app', app: 'read', prefix: ['runs'], summary: 'list recent runs' },
   results: { kind: 'app', app: 'read', prefix: ['results'], summary: "a run's hosts, or one host's operations" },
   drift: { kind: 'app', app: 'read', prefix: ['drift'], summary: 'hosts whose latest check run found changes to make, since when (--limit, --json)' },
-  state: { kind: 'app', app: 'state', prefix: [], summary: 'the desired state as files: validate|diff|apply|export|import-ansible|revisions|seed' },
+  state: { kind: 'app', app: 'state', prefix: [], summary: 'the desired state as files: validate|diff|apply|export|import-ansible|revisions|seed|schema (schema: create the tables, apply migrations)' },
   worker: { kind: 'app', app: 'worker', prefix: [], summary: 'take host jobs and converge hosts over SSH (long-running)', longRunning: true },
   'results-consumer': { kind: 'app', app: 'results-consumer', prefix: [], summary: 'write outcomes to Cassandra (long-running)', longRunning: true },
   dashboard: { kind: 'app', app: 'dashboard', prefix: [], summary: 'run history and queues over HTTP (long-running)', longRunning: true },

@@ -12,7 +12,7 @@ import { toRunRequest } from './run-plan-request';
  *
  * When a resident master is running (`simplecm master`, seen by its heartbeat) the run is
  * submitted to it as a run request; with `--local`, or when none is running, it is planned in
- * this process as before.
+ * this process as before. Only planning here needs the job signing key (SIMPLECM_JOB_SIGNING_KEY).
  */
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -29,8 +29,8 @@ async function main(): Promise<number> {
     source: (inventory) => inventory,
     recordsStateRevision: true,
     showOutput: false,
-    submit: async ({ redis, redisConfig, prefix, runId, say }) => {
-      if (options.local) return undefined;
+    // --local: planned here, whatever runs (and the signing key is checked before connecting).
+    submit: options.local ? undefined : async ({ redis, redisConfig, prefix, runId, say }) => {
       const masters = await liveMasters(redis, prefix);
       if (masters.length === 0) return undefined;
       if (runId === undefined) say(`request ${requestId}: submitted to the masters (${masters.length} running)`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, listSetting, readSettings, resolveSettings, switchSetting, textSetting, type SettingSpec } from '@simplecm/config';
 import { groupNameSchema, hostnameSchema, hostPatternTextSchema, RUN_ID_PATTERN, type RunTarget } from '@simplecm/domain';
 import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
+import { sealKeySetting } from './host-job-signer';
 import type { MasterRunConfig } from './master-run';
 
 /** `enqueue` settings, from its flags (and two environment variables), else the default. */
@@ -66,8 +67,13 @@ export interface EnqueueOptions {
   local?: boolean;
   /** `--modules-dir DIR` / SIMPLECM_MODULES_DIR: as the workers'. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
-  /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
+  /**
+   * SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with;
+   * needed only to plan in this process (`--local`, or no resident master running).
+   */
   signingKeyFile?: string;
+  /** SIMPLECM_SEAL_PUBLIC_KEY: the workers' X25519 public key (PEM file) sensitive attribute values are sealed to; needed only to plan here. */
+  sealKeyFile?: string;
   /** SIMPLECM_JOB_TTL_SECONDS: workers refuse a host job this long after it was enqueued. @defaultValue `86400` */
   jobTtlSeconds?: number;
 }
@@ -112,7 +118,11 @@ export const enqueueSettings: SettingSpec<EnqueueOptions> = {
   diff: switchSetting({ flag: 'diff', about: 'wait, then show per host and operation a unified diff of what file_content, file_contains and line_absent would change (with --check)' }),
   local: switchSetting({ flag: 'local', about: 'plan in this process even when a resident master is running (the default when none is)' }),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: 'the modules, as the workers have them (default /etc/simple-cm/modules, else the repo\'s modules/)' }, z.string().min(1)),
-  signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
+  signingKeyFile: textSetting(
+    { env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; needed only to plan here (--local, or no master running)' },
+    z.string().min(1),
+  ),
+  sealKeyFile: sealKeySetting,
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
 };
 
@@ -137,7 +147,7 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
   if ([o.hosts, o.group, o.limit, o.rerunFailed].filter((t) => t !== undefined).length > 1) {
     throw new ConfigError('--hosts, --group, --limit and --rerun-failed: give one of them');
   }
-  if (!o.signingKeyFile) throw new ConfigError('SIMPLECM_JOB_SIGNING_KEY: name the private key host jobs are signed with (workers refuse unsigned jobs)');
+  // No signing key is no error yet: a run submitted to a resident master is signed there (master-run.ts checks it when planning here).
   if (o.runId && o.runKey) throw new ConfigError('--run-id and --run-key: give one or the other');
   const target: RunTarget = o.hosts
     ? { kind: 'hosts', hosts: [...new Set(o.hosts)] }
@@ -162,6 +172,8 @@ export function resolveEnqueueOptions(options: EnqueueOptions): EnqueueConfig {
     diff: o.diff,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
+    // Like the signing key, checked only when planning here (master-run.ts).
+    sealKeyFile: o.sealKeyFile,
     jobTtlSeconds: o.jobTtlSeconds,
     selection: { tags: o.tags && [...new Set(o.tags)], skipTags: o.skipTags && [...new Set(o.skipTags)] },
   };

@@ -2,7 +2,8 @@ import type { Queue } from 'bullmq';
 import { SimpleCmError } from '@simplecm/kernel';
 import { describeTarget, type RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { describeJobIssues, hostJobId, hostJobOptions, hostJobRunSchema, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
+import { describeJobIssues, hostJobId, hostJobOptions, hostJobRunSchema, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import type { HostJobSigner } from './host-job-signer';
 import type { NewRun } from '@simplecm/store';
 import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
 import { createPlanSpool } from './plan-spool';
@@ -10,9 +11,9 @@ import { describeSelection, type TagSelection } from './select-operations';
 
 export interface EnqueueDeps extends PlanSource {
   readonly modules: ModuleRegistry;
-  readonly hostsQueue: Queue<HostJobData>;
-  /** Signs each host job (SIMPLECM_JOB_SIGNING_KEY): workers refuse unsigned ones. */
-  readonly signer: JobSigner;
+  readonly hostsQueue: Queue<HostJobWire>;
+  /** Seals each host job's sensitive values and signs it (SIMPLECM_SEAL_PUBLIC_KEY, SIMPLECM_JOB_SIGNING_KEY): workers refuse unsigned jobs. */
+  readonly signer: HostJobSigner;
   readonly createRun: (run: NewRun) => Promise<void>;
   readonly newRunId: () => string;
   /** For `--run-key`: returns the run id recorded under the key, recording `candidate` if there is none. */

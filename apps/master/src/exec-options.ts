@@ -4,6 +4,7 @@ import { moduleNameSchema, unixUserSchema, type RunTarget } from '@simplecm/doma
 import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
 import type { AdhocRequest } from './adhoc-operation';
 import { enqueueSettings } from './enqueue-options';
+import { requireSealKey } from './host-job-signer';
 import type { MasterRunConfig } from './master-run';
 
 /** `exec` settings (`simplecm exec`): one module on the hosts of a pattern, the desired state left alone. */
@@ -26,6 +27,7 @@ export interface ExecOptions {
   connectTimeoutSeconds?: number;
   modulesDir?: string;
   signingKeyFile?: string;
+  sealKeyFile?: string;
   jobTtlSeconds?: number;
 }
 
@@ -35,7 +37,7 @@ export interface ExecConfig extends MasterRunConfig {
   readonly adhoc: AdhocRequest;
 }
 
-const { limit, operationTimeoutSeconds, connectAttempts, connectTimeoutSeconds, modulesDir, signingKeyFile, jobTtlSeconds, json } = enqueueSettings;
+const { limit, operationTimeoutSeconds, connectAttempts, connectTimeoutSeconds, modulesDir, signingKeyFile, sealKeyFile, jobTtlSeconds, json } = enqueueSettings;
 
 export const execSettings: SettingSpec<ExecOptions> = {
   limit: { ...limit, about: "the hosts: names, groups, globs, '&' (and), '!' (not), 'all'; required" },
@@ -49,6 +51,7 @@ export const execSettings: SettingSpec<ExecOptions> = {
   connectTimeoutSeconds,
   modulesDir,
   signingKeyFile,
+  sealKeyFile,
   jobTtlSeconds,
 };
 
@@ -80,6 +83,7 @@ export function resolveExecOptions(options: ExecOptions): ExecConfig {
     wait: !o.noWait,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
+    sealKeyFile: requireSealKey(o.sealKeyFile),
     jobTtlSeconds: o.jobTtlSeconds,
     selection: {},
     json: o.json,

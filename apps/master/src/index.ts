@@ -3,3 +3,4 @@ export * from './host-job-checker';
 export * from './enqueue';
 export * from './enqueue-options';
 export * from './recap';
+export * from './master-options';

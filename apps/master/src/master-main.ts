@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
+import { readHostJobSigner } from './host-job-signer';
 import { CommandExit, ConfigError, connectionConfigFromEnv, wantsHelp } from '@simplecm/config';
 import { closeAll, coerceError, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { beatMaster, HOSTS_QUEUE, jobSigner, leaveMasters, probeRedis, redisConnection, type HostJobData } from '@simplecm/queue';
+import { beatMaster, HOSTS_QUEUE, leaveMasters, probeRedis, redisConnection, type HostJobWire } from '@simplecm/queue';
 import { connectCassandraWithin } from '@simplecm/store';
 import { createLogger, logFormatFromEnv } from '@simplecm/telemetry';
 import { compileMasterOptions, masterHelp } from './master-options';
@@ -26,13 +26,13 @@ async function main(): Promise<void> {
   const config = connectionConfigFromEnv(process.env);
   const logger = createLogger({ app: 'master', base: { master: options.name }, level: process.env.SIMPLECM_LOG_LEVEL, pretty: logFormatFromEnv(process.env) });
   const modules = loadModules(resolveModulesDir(options.modulesDir));
-  const signer = jobSigner(readFileSync(options.signingKeyFile), options.jobTtlSeconds * 1000);
+  const signer = readHostJobSigner(modules, options);
   await probeRedis(config.redis, options.connectTimeoutMs);
   const cassandra = await connectCassandraWithin(config.cassandra, options.connectTimeoutMs);
   const prefix = config.redis.prefix;
   const redis = redisConnection(config.redis);
   const workerConnection = redisConnection(config.redis, { blocking: true });
-  const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix });
+  const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix });
   const planner = createRunPlanner({ cassandra, keyspace: config.cassandra.keyspace, redis, prefix, hostsQueue, modules, signer }, { batchSize: options.batchSize, batchPauseMs: options.batchPauseMs });
   const worker = startRunRequestWorker(workerConnection, prefix, planner, options, {
     planned: (request, answer) =>

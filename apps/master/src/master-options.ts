@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, REDIS_ENV, readSettings, resolveSettings, textSetting, type SettingSpec } from '@simplecm/config';
 import { HOST_JOB_TTL_SECONDS } from '@simplecm/queue';
+import { requireSealKey, sealKeySetting } from './host-job-signer';
 
 /** `simplecm master` settings, from its flags and environment, else the default. */
 export interface MasterOptions {
@@ -22,6 +23,8 @@ export interface MasterOptions {
   modulesDir?: string;
   /** SIMPLECM_JOB_SIGNING_KEY: the Ed25519 private key (PEM file) host jobs are signed with; required. */
   signingKeyFile?: string;
+  /** SIMPLECM_SEAL_PUBLIC_KEY: the workers' X25519 public key (PEM file) sensitive attribute values are sealed to; required. */
+  sealKeyFile?: string;
   /** SIMPLECM_JOB_TTL_SECONDS: workers refuse a host job this long after it was enqueued. @defaultValue `86400` */
   jobTtlSeconds?: number;
   /** SIMPLECM_ENQUEUE_BATCH_SIZE: host jobs added per Redis round trip. @defaultValue `200` */
@@ -40,6 +43,7 @@ export interface MasterConfig {
   readonly heartbeatMs: number;
   readonly modulesDir: string | undefined;
   readonly signingKeyFile: string;
+  readonly sealKeyFile: string;
   readonly jobTtlSeconds: number;
   readonly batchSize: number;
   readonly batchPauseMs: number;
@@ -54,6 +58,7 @@ const masterSettings: SettingSpec<MasterOptions> = {
   heartbeatMs: intSetting({ env: 'SIMPLECM_MASTER_HEARTBEAT_MS', valueName: 'MS', about: 'how long this master counts as running after each heartbeat' }, 1_000, 600_000),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR', valueName: 'DIR', about: "the modules, as the workers have them (default /etc/simple-cm/modules, else the repo's modules/)" }, z.string().min(1)),
   signingKeyFile: textSetting({ env: 'SIMPLECM_JOB_SIGNING_KEY', valueName: 'FILE', about: 'the Ed25519 private key (PEM) host jobs are signed with; required' }, z.string().min(1)),
+  sealKeyFile: sealKeySetting,
   jobTtlSeconds: intSetting({ env: 'SIMPLECM_JOB_TTL_SECONDS', valueName: 'S', about: 'workers refuse a host job S seconds after it was enqueued' }, 60, 30 * 86_400),
   batchSize: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_SIZE', about: 'host jobs added per Redis round trip' }, 1, 5_000),
   batchPauseMs: intSetting({ env: 'SIMPLECM_ENQUEUE_BATCH_PAUSE_MS', about: 'pause after each batch (a test hook)' }, 0, 600_000),
@@ -82,6 +87,7 @@ export function resolveMasterOptions(options: MasterOptions): MasterConfig {
     heartbeatMs: o.heartbeatMs,
     modulesDir: o.modulesDir,
     signingKeyFile: o.signingKeyFile,
+    sealKeyFile: requireSealKey(o.sealKeyFile),
     jobTtlSeconds: o.jobTtlSeconds,
     batchSize: o.batchSize,
     batchPauseMs: o.batchPauseMs,

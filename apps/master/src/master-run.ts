@@ -1,17 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CommandExit, connectionConfigFromEnv, type RedisConfig } from '@simplecm/config';
+import { CommandExit, ConfigError, connectionConfigFromEnv, type RedisConfig } from '@simplecm/config';
 import type { OperationResult, Run, RunTarget } from '@simplecm/domain';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir, type ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, jobSigner, probeRedis, readRunCancel, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobData, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, probeRedis, readRunCancel, readRunEvents, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import { readHostJobSigner, requireSealKey, type HostJobSigner } from './host-job-signer';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type InventoryStore, type ResultStore, type RunHost, type RunStore } from '@simplecm/store';
 import { formatOperationOutput, operationDiff, painterFor, progressReporter } from '@simplecm/terminal';
 import { enqueueRun, type EnqueuedRun } from './enqueue';
 import type { PlanSource } from './plan-run';
 import { formatRecap } from './recap';
 import { isBadInputError } from './bad-input';
+import { waitForRun } from './wait-for-run';
 import type { TagSelection } from './select-operations';
 
 /** What `run` and `exec` share: how to reach the services, sign, enqueue, wait and report. */
@@ -25,7 +26,10 @@ export interface MasterRunConfig {
   readonly batchPauseMs: number;
   readonly wait: boolean;
   readonly modulesDir: string | undefined;
-  readonly signingKeyFile: string;
+  /** Needed only to plan here (`--local`, exec, no master running): a run handed to a master is signed there. */
+  readonly signingKeyFile: string | undefined;
+  /** The workers' seal public key (SIMPLECM_SEAL_PUBLIC_KEY); like the signing key, needed only to plan here. */
+  readonly sealKeyFile: string | undefined;
   readonly jobTtlSeconds: number;
   readonly selection: TagSelection;
   /** `--json`: one JSON object on stdout (see MasterRunJson); every other line goes to stderr. */
@@ -77,6 +81,12 @@ export interface MasterRunJson {
   readonly operations: ReadonlyArray<{ readonly hostname: string; readonly operations: readonly OperationResult[] }>;
 }
 
+/**
+ * `--wait` learns of progress and of the end from the run's events; with none for this long it
+ * reads the totals itself (an event lost in a Redis restart delays the end by at most this).
+ */
+const WAIT_RECHECK_MS = 5_000;
+
 /** Hosts shown after the wait (recap, diffs, outputs); `simplecm results` pages through the rest. */
 const MAX_SHOWN_HOSTS = 100;
 
@@ -88,12 +98,14 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
   const connection = connectionConfigFromEnv(process.env);
   const modules = loadModules(resolveModulesDir(config.modulesDir));
   plan.check?.(modules);
-  const signer = jobSigner(readFileSync(config.signingKeyFile), config.jobTtlSeconds * 1000);
+  // Planning here signs every host job; a run handed to a resident master needs no signing key.
+  // Without a submit hook it is surely planned here: the keys are checked before connecting.
+  let signer = plan.submit === undefined ? localSigner(modules, config) : undefined;
   // Both services are checked before anything is recorded: a run row is created only once Redis answered.
   await probeRedis(connection.redis, config.connectTimeoutMs);
   const cassandra = await connectCassandraWithin(connection.cassandra, config.connectTimeoutMs);
   const redis = redisConnection(connection.redis);
-  const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
+  const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
   const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
   // With --json, stdout holds the JSON alone.
   const say = (line: string) => (config.json ? console.error(line) : console.log(line));
@@ -107,24 +119,25 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
     const target = submitted ? { kind: 'all' as const } : await plan.target({ runs, results });
     const enqueueProgress = progressReporter(process.stderr, { label: 'hosts enqueued' });
     const runKey = config.runKey;
-    const deps = {
+    // What planning here needs (never called for a run a master planned).
+    const localDeps = () => ({
       ...plan.source(inventoryStore(cassandra, ks)),
       modules,
       hostsQueue,
-      signer,
+      signer: (signer ??= localSigner(modules, config)),
       createRun: runs.createRun,
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, connection.redis.prefix, runKey, candidate)).runId,
       onProgress: (n: number, total: number) => enqueueProgress.update({ done: n, failed: 0, total }),
       latestStateRevision: plan.recordsStateRevision ? async () => (await latestStateRevision(cassandra, ks))?.revisionId ?? null : undefined,
       isCancelled: async (id: string) => (await readRunCancel(redis, prefix, id)) !== undefined,
-    };
+    });
     const settings = { connectAttempts: config.connectAttempts, batchSize: config.batchSize, batchPauseMs: config.batchPauseMs, selection: config.selection };
     const { runId, hostCount, stateRevision } =
       submitted ??
       (await enqueueRun(
         // Printed before any job is added: a master killed half-way can be resumed with --run-id (or its --run-key).
-        { ...deps, onRunCreated: (id, n) => say(`run ${id}: enqueuing ${n} host job(s)`) },
+        { ...localDeps(), onRunCreated: (id, n) => say(`run ${id}: enqueuing ${n} host job(s)`) },
         target,
         config.run,
         { ...settings, runId: config.runId },
@@ -137,37 +150,46 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
       return CommandExit.ok;
     }
 
-    // Redis may restart while we wait (its AOF keeps all but the last second): keep polling, and
+    // Redis may restart while we wait (its AOF keeps all but the last second): keep waiting, and
     // after a reconnection add the run's jobs again — job ids make that a no-op for every job
     // Redis kept, and workers skip a host whose result was already handed off.
     let reconnected = false;
     let outage = false;
     const noteOutage = (error: unknown) => {
-      if (!outage) console.error(`${plan.name}: waiting for Redis (${errorMessage(error)}); still polling`);
+      if (!outage) console.error(`${plan.name}: waiting for Redis (${errorMessage(error)}); still waiting`);
       outage = true;
     };
     redis.on('error', noteOutage);
     redis.on('ready', () => (reconnected = true));
+    // The run's events are read with XREAD BLOCK, which holds its connection: one of its own.
+    const events = redisConnection(connection.redis, { blocking: true });
+    events.on('error', noteOutage);
+    releasers.push(() => events.disconnect());
     const bar = progressReporter(process.stderr);
-    for (;;) {
-      try {
-        if (reconnected) {
+    await waitForRun(
+      {
+        check: async () => {
+          const [progress, cancel] = await Promise.all([readRunProgress(redis, prefix, runId), readRunCancel(redis, prefix, runId)]);
+          outage = false;
+          return { progress, cancel };
+        },
+        next: (afterId, blockMs) => readRunEvents(events, prefix, runId, afterId, blockMs),
+      },
+      hostCount,
+      {
+        recheckMs: WAIT_RECHECK_MS,
+        retryMs: 250,
+        onProgress: (done, failed) => bar.update({ done, failed, total: hostCount }),
+        onError: noteOutage,
+        beforeLook: async () => {
+          if (!reconnected) return;
           reconnected = false;
           if (submitted) await plan.submit?.({ redis, redisConfig: connection.redis, prefix, runId, say });
-          else await enqueueRun({ ...deps, onProgress: undefined }, target, config.run, { ...settings, runId });
+          else await enqueueRun({ ...localDeps(), onProgress: undefined }, target, config.run, { ...settings, runId });
           console.error(`${plan.name}: Redis reconnected; the jobs of run ${runId} are all there`);
-        }
-        const [p, cancel] = await Promise.all([readRunProgress(redis, prefix, runId), readRunCancel(redis, prefix, runId)]);
-        outage = false;
-        bar.update({ done: p.hostsDone, failed: p.hostsFailed, total: hostCount });
-        if (p.hostsDone >= hostCount) break;
-        // Cancelled (simplecm cancel): the hosts taken out will never be done.
-        if (cancel?.state === 'cancelled' && p.hostsDone + cancel.hostsCancelled >= hostCount) break;
-      } catch (error) {
-        noteOutage(error);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+        },
+      },
+    );
     bar.done();
     const run = (await runs.getRun(runId)) ?? null;
     const page = await results.pageRunHosts(runId, { pageSize: MAX_SHOWN_HOSTS });
@@ -190,6 +212,18 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
     // The outcome (or the error that ended it) is what this command reports, not a failed clean-up.
     await closeAll(releasers).catch(() => undefined);
   }
+}
+
+/**
+ * The signer (and sealer) of host jobs planned in this process. Without SIMPLECM_JOB_SIGNING_KEY
+ * (or SIMPLECM_SEAL_PUBLIC_KEY) that is bad input (exit 2, one line): only a resident master can
+ * plan the run then.
+ */
+function localSigner(modules: ModuleRegistry, config: MasterRunConfig): HostJobSigner {
+  if (config.signingKeyFile === undefined) {
+    throw new ConfigError('SIMPLECM_JOB_SIGNING_KEY is not set: planning in this process (--local, or no resident master running) signs every host job with it; set it, or submit to a running `simplecm master`');
+  }
+  return readHostJobSigner(modules, { signingKeyFile: config.signingKeyFile, sealKeyFile: requireSealKey(config.sealKeyFile), jobTtlSeconds: config.jobTtlSeconds });
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, readRunCancel, type HostJobData, type JobSigner, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, readRunCancel, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import type { HostJobSigner } from './host-job-signer';
 import { inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type CassandraClient } from '@simplecm/store';
 import { enqueueRun, type EnqueuedRun } from './enqueue';
 import { failedHostsOf } from './failed-hosts';
@@ -15,9 +16,9 @@ export interface PlannerConnections {
   readonly redis: Redis;
   /** The queue prefix (run keys live under it). */
   readonly prefix: string;
-  readonly hostsQueue: Queue<HostJobData>;
+  readonly hostsQueue: Queue<HostJobWire>;
   readonly modules: ModuleRegistry;
-  readonly signer: JobSigner;
+  readonly signer: HostJobSigner;
 }
 
 /** How pass two adds host jobs (the same for every run of a process). */

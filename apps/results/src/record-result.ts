@@ -9,6 +9,11 @@ export interface RecordResultDeps {
   readonly recordRunProgress: RunStore['recordRunProgress'];
   /** Counts each host once per run, however often its result is delivered; returns the run's totals. */
   readonly countHosts: (runId: string, hosts: readonly HostProgress[]) => Promise<RunProgressSnapshot>;
+  /**
+   * Tells the run's waiters its totals once the runs row covers them (a run event, see
+   * @simplecm/queue's run-events.ts); best effort: waiters re-read the totals now and then.
+   */
+  readonly announceProgress?: (runId: string, snapshot: RunProgressSnapshot) => Promise<void>;
 }
 
 /**
@@ -78,6 +83,8 @@ export async function recordResults(batches: readonly (readonly ResultJobData[])
         const hostCount = Math.max(...group.map((d) => d.hostCount));
         const finished = snapshot.hostsDone >= hostCount;
         await deps.recordRunProgress(runId, { hostsDone: snapshot.hostsDone, counts: snapshot.counts, finished });
+        // After the runs row: a waiter told the run finished reads it finished.
+        await deps.announceProgress?.(runId, snapshot).catch(() => undefined);
         group.forEach((d, i) => outcomes.set(d, { ok: true, finishedRun: finished && i === 0, snapshot }));
       } catch (error) {
         for (const d of group) outcomes.set(d, { ok: false, error });

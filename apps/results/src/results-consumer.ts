@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
 import { isStoreUnreachable } from '@simplecm/store';
-import { cappedBackoffStrategy, describeJobIssues, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
+import { cappedBackoffStrategy, describeJobIssues, publishRunEvent, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { resultWriter } from './result-writer';
@@ -60,18 +60,19 @@ export function startResultsConsumer(
       },
       recordRunProgress: (runId, progress) => store.current().runs.recordRunProgress(runId, progress),
       countHosts: async (runId, hosts) => (await recordHostsProgress(progressConnection, redis.prefix, runId, hosts)).snapshot,
+      announceProgress: (runId, s) => publishRunEvent(progressConnection, redis.prefix, runId, { kind: 'progress', hostsDone: s.hostsDone, hostsFailed: s.hostsFailed }),
     },
     { batchHosts: options.batchHosts, batchBytes: options.batchBytes },
   );
 
   async function processResult(job: Job): Promise<void> {
     // Anyone who can write to Redis can add a result job: only what a worker sealed is written.
-    const forged = sealer.check(job.id ?? '', job.data);
-    if (forged !== null) {
-      log(`result job ${job.id} refused, not written: ${forged}`);
-      throw new UnrecoverableError(`result job ${job.id} refused: ${forged}`);
+    const opened = sealer.open(job.id ?? '', job.data);
+    if (typeof opened === 'string') {
+      log(`result job ${job.id} refused, not written: ${opened}`);
+      throw new UnrecoverableError(`result job ${job.id} refused: ${opened}`);
     }
-    const parsed = resultJobDataSchema.safeParse(job.data);
+    const parsed = resultJobDataSchema.safeParse(opened.data);
     if (!parsed.success) {
       throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);
     }

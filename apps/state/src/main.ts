@@ -8,6 +8,7 @@ import { diffCommand } from './diff-command';
 import { exportCommand } from './export-command';
 import { importAnsibleCommand } from './import-ansible-command';
 import { revisionsCommand } from './revisions-command';
+import { schemaCommand } from './schema-command';
 import { seedCommand } from './seed-command';
 import { validateCommand } from './validate-command';
 
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   export: exportCommand,
   'import-ansible': importAnsibleCommand,
   revisions: revisionsCommand,
+  schema: schemaCommand,
   seed: seedCommand,
 };
 
@@ -29,7 +31,7 @@ function usage(): string {
     Object.entries(commands)
       .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
       .join('\n'),
-    'options of every command that reads or writes Cassandra (diff, apply, seed, export, revisions):\n  --connect-timeout S  give up on an unreachable Cassandra after S seconds (exit 3); default 10; env SIMPLECM_CONNECT_TIMEOUT',
+    'options of every command that reads or writes Cassandra (diff, apply, seed, export, revisions, schema):\n  --connect-timeout S  give up on an unreachable Cassandra after S seconds (exit 3); default 10; env SIMPLECM_CONNECT_TIMEOUT',
     `environment:\n${[...CASSANDRA_ENV, CONNECT_TIMEOUT_ENV].map((e) => `  ${e}`).join('\n')}`,
     'examples:\n  simplecm state validate examples/demo-state\n  simplecm state diff examples/demo-state --connect-timeout 5\n  simplecm state apply examples/demo-state',
     EXIT_CODES_HELP.replace('a host failed or was unreachable', 'diff: the state differs'),

@@ -5,14 +5,13 @@ import { closeAll, coerceError } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
   cappedBackoffStrategy,
-  describeJobIssues,
   HOSTS_QUEUE,
-  hostJobDataSchema,
+  hostJobReader,
   hostLocks,
-  hostJobId,
-  hostJobSizeProblem,
   isHostCounted,
   jobVerifier,
+  parseHostJobPayload,
+  readPemKeys,
   readPublicKeys,
   readResultKey,
   resultSealer,
@@ -20,9 +19,10 @@ import {
   redisConnection,
   resultJobId,
   resultJobOptions,
+  valueOpener,
   type HostJobData,
-  type JobVerifier,
   type ResultJobData,
+  type ResultJobWire,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
@@ -81,13 +81,6 @@ function observeHost(metrics: ProcessMetrics, result: ResultJobData['result']): 
   }
 }
 
-/** A host job's payload, parsed where it enters the worker; a malformed one fails at once, for good. */
-function parseHostJob(job: Job): HostJobData {
-  const parsed = hostJobDataSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`malformed host job ${job.id}: ${describeJobIssues(parsed.error)}`);
-  return parsed.data;
-}
-
 /**
  * The host worker: BullMQ wiring around processHostJob (process-host-job.ts), which says what
  * happens to each host job. Here: the hosts queue's Worker and the results queue, what each
@@ -98,14 +91,15 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const { metrics, redisOutage } = telemetry;
   const ctx = convergeContext(options, log, metrics);
   // Read before anything connects: a worker without a trusted key would refuse every job.
-  const verifier: JobVerifier = jobVerifier(readPublicKeys(options.jobPublicKeys));
+  // So would one without its seal keys every job with a sensitive value.
+  const readHostJob = hostJobReader(jobVerifier(readPublicKeys(options.jobPublicKeys)), valueOpener(readPemKeys(options.sealKeys, 'PRIVATE KEY')));
   const sealer = resultSealer(readResultKey(options.resultKeyFile));
   const queueConnection = redisConnection(redis);
   // Outages are reported once per change of state, not once per reconnection attempt.
   const redisError = (error: Error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`worker error: ${error.message}`));
   queueConnection.on('error', (error: Error) => redisOutage?.down(error));
   queueConnection.on('ready', () => redisOutage?.up());
-  const results = new Queue<ResultJobData>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
+  const results = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
   const shutdown = new AbortController();
   let state: HostWorkerState = 'running';
@@ -130,16 +124,19 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   };
 
   async function processJob(job: Job, token?: string): Promise<string> {
-    const data = parseHostJob(job);
-    // Checked before anything is rendered or connected: a job the master did not sign as it is
-    // runs nothing; its host is recorded `rejected` so the run still finishes.
-    // A job past the byte caps (one the master would not have enqueued) is refused the same way.
-    const refusal = hostJobSizeProblem(job.data) ?? verifier.verify(job.id ?? '', job.data, hostJobId(data.runId, data.host.hostname));
-    if (refusal !== null) {
+    // Checked before anything is rendered or connected (host-job-reader.ts): a malformed job
+    // fails at once, for good; one the master did not sign as it is, past the byte caps, expired,
+    // or whose sealed values do not open runs nothing, and its host is recorded `rejected` so
+    // the run still finishes.
+    const reading = readHostJob(job.id ?? '', job.data);
+    if (reading.kind === 'malformed') throw new UnrecoverableError(`malformed host job ${job.id}: ${reading.message}`);
+    if (reading.kind === 'refused') {
+      const { data, refusal } = reading;
       log(`${data.host.hostname}: host job ${job.id} refused: ${refusal}`);
       await steps.addResult(data, rejectedResult(data, options.name, refusal));
       return 'rejected';
     }
+    const { data } = reading;
     const outcome = await processHostJob(data, { owner: `${job.id}#${token ?? options.name}`, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, steps);
     switch (outcome.kind) {
       case 'busy':
@@ -177,8 +174,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   worker.on('failed', (job, error) => {
     log(`host job ${job?.id ?? '?'} failed: ${error.message}`);
     if (job?.finishedOn === undefined) return; // will be retried
-    const parsed = hostJobDataSchema.safeParse(job.data);
-    if (!parsed.success) return; // malformed: there is no run or host to record it under
+    const parsed = parseHostJobPayload(job.data);
+    if (typeof parsed === 'string') return; // malformed: there is no run or host to record it under
     recordGivenUp(parsed.data, error, job.processedOn ?? Date.now(), steps).catch((raw: unknown) => log(`host job ${job.id}: outcome not recorded: ${coerceError(raw).message}`));
   });
   worker.on('error', redisError);

@@ -54,6 +54,13 @@ export interface WorkerOptions {
   /** `--result-key` / SIMPLECM_RESULT_KEY: file of the key results are authenticated with (shared with the results consumers). @defaultValue `'/etc/simple-cm/result.key'` */
   resultKeyFile?: string;
   /**
+   * `--seal-keys` / SIMPLECM_SEAL_PRIVATE_KEYS: the workers' X25519 private keys (a PEM file, or a
+   * directory of `*.pem`, several while the key is rotated) that open the sensitive values masters
+   * seal into host jobs; a job whose values do not open is refused and its host recorded
+   * `rejected`. Only workers hold them. @defaultValue `'/etc/simple-cm/seal-keys'`
+   */
+  sealKeys?: string;
+  /**
    * `--metrics-port` / SIMPLECM_WORKER_METRICS_PORT: serve /metrics, /healthz and /readyz on this
    * port (0: any free port, logged at start). @defaultValue none: no HTTP server
    */
@@ -81,6 +88,7 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   shutdownGraceMs: intSetting({ flag: 'shutdown-grace', env: 'SIMPLECM_SHUTDOWN_GRACE_MS' }, 0, 86_400_000),
   jobPublicKeys: textSetting({ flag: 'job-public-keys', env: 'SIMPLECM_JOB_PUBLIC_KEYS' }, path),
   resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, path),
+  sealKeys: textSetting({ flag: 'seal-keys', env: 'SIMPLECM_SEAL_PRIVATE_KEYS' }, path),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
 };
@@ -102,6 +110,7 @@ function workerDefaults() {
     shutdownGraceMs: 30_000,
     jobPublicKeys: '/etc/simple-cm/job-keys',
     resultKeyFile: '/etc/simple-cm/result.key',
+    sealKeys: '/etc/simple-cm/seal-keys',
     metricsHost: '127.0.0.1',
   } satisfies WorkerOptions;
 }

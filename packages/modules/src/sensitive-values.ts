@@ -42,3 +42,33 @@ export function redactSensitiveAttributes<T extends Pick<Operation, 'module' | '
   }
   return attributes ? { ...op, attributes } : op;
 }
+
+/** A sensitive value of a list of operations, at its place: what a master seals (the shape of @simplecm/queue's PlacedValue). */
+export interface SensitivePlace {
+  /** Index of the operation in the list. */
+  readonly op: number;
+  readonly attribute: string;
+  /** Index in the attribute's list, when it is a list. */
+  readonly item?: number;
+  readonly value: string | number | boolean;
+}
+
+/**
+ * Every value of `operations` that its module declares `sensitive` (each item of a list), with
+ * its place; empty strings are left out (nothing to hide). Unknown modules have none.
+ */
+export function sensitivePlaces(registry: ModuleRegistry, operations: ReadonlyArray<Pick<Operation, 'module' | 'attributes'>>): SensitivePlace[] {
+  const places: SensitivePlace[] = [];
+  operations.forEach((op, index) => {
+    const module = registry.modules.get(op.module);
+    if (!module) return;
+    for (const [attribute, spec] of Object.entries(module.attributes)) {
+      if (spec.sensitive !== true) continue;
+      const value = op.attributes[attribute];
+      if (value === undefined || value === '') continue;
+      if (!Array.isArray(value)) places.push({ op: index, attribute, value });
+      else value.forEach((item, i) => item !== '' && places.push({ op: index, attribute, item: i, value: item }));
+    }
+  });
+  return places;
+}

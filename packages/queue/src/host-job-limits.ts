@@ -53,9 +53,8 @@ export const limitedOperationsSchema = z.array(limitedOperationSchema).max(HOST_
   error: (issue) => `${Array.isArray(issue.input) ? issue.input.length : 'too many'} operations, more than the ${HOST_JOB_LIMITS.maxOperations} a host job may carry`,
 });
 
-/** Why a host job's data (as read from Redis) is too big for a worker, or undefined. */
-export function hostJobSizeProblem(data: unknown): string | undefined {
-  const bytes = jsonBytes(data);
+/** Why a host job of this many bytes (its payload as read from Redis, sealed values counted as the values) is too big for a worker, or undefined. */
+export function hostJobSizeProblem(bytes: number): string | undefined {
   return bytes > HOST_JOB_LIMITS.maxHostJobBytes ? `host job of ${bytes} bytes, more than the ${HOST_JOB_LIMITS.maxHostJobBytes} a host job may have` : undefined;
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { hostSchema, runIdSchema, runModeSchema } from '@simplecm/domain';
 import { CAPPED_BACKOFF } from './backoff';
 import { limitedOperationsSchema } from './host-job-limits';
-import { jobSignatureSchema } from './job-signature';
+import { sealedValuesSchema } from './sealed-values';
 
 /**
  * The host job: one per (run, host) on the hosts queue, added by the master, parsed by the
@@ -22,7 +22,8 @@ export type RunOptions = z.infer<typeof runOptionsSchema>;
 
 /**
  * The payload of one host job: everything a worker needs, so workers never read Cassandra.
- * Carries a key *name* only; the key stays on the workers.
+ * Carries a key *name* only; the key stays on the workers. It travels as a JSON string inside
+ * the job, signed as those bytes (hostJobWireSchema, job-signature.ts).
  */
 export const hostJobDataSchema = z.object({
   runId: runIdSchema,
@@ -34,8 +35,11 @@ export const hostJobDataSchema = z.object({
   hostCount: z.number().int().min(1),
   /** Epoch ms after which workers refuse the job (set when the master signs it). */
   expiresAt: z.number().int().optional(),
-  /** The master's Ed25519 signature (job-signature.ts); workers refuse a job without a valid one. */
-  signature: jobSignatureSchema.optional(),
+  /**
+   * The sensitive attribute values, sealed to the workers' key (sealed-values.ts); in
+   * `operations` each of them is ''. Absent when the job has none (and once a worker opened them).
+   */
+  sealed: sealedValuesSchema.optional(),
 });
 export type HostJobData = z.infer<typeof hostJobDataSchema>;
 
@@ -44,7 +48,19 @@ export type HostJobData = z.infer<typeof hostJobDataSchema>;
  * checks per host with the `host` and `operations` fields above): run id, options and host
  * count, the same for every host of a run, checked once per run.
  */
-export const hostJobRunSchema = hostJobDataSchema.omit({ host: true, operations: true, expiresAt: true, signature: true });
+export const hostJobRunSchema = hostJobDataSchema.omit({ host: true, operations: true, expiresAt: true, sealed: true });
+
+/**
+ * A host job as it sits in Redis: the payload (hostJobDataSchema) as the JSON string the master
+ * signed, and the master's Ed25519 signature over the job id and that string. Workers check the
+ * signature over the bytes as read and parse them once (host-job-reader.ts).
+ */
+export const hostJobWireSchema = z.object({
+  payload: z.string(),
+  /** Checked by the worker's verifier (jobSignatureSchema); a job without one is refused. */
+  signature: z.unknown().optional(),
+});
+export type HostJobWire = z.infer<typeof hostJobWireSchema>;
 
 /** Default lifetime of a signed host job: workers refuse it a day after it was enqueued. */
 export const HOST_JOB_TTL_SECONDS = 24 * 3600;

@@ -1,6 +1,7 @@
 import { assertNever } from '@simplecm/kernel';
 import { mastersKey } from './master-presence';
 import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
+import { runEventsKey } from './run-events';
 
 /**
  * Least-privilege Redis users (ACL), one per role. Rules are Redis 7 `ACL SETUSER` tokens; the
@@ -12,16 +13,19 @@ import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
  * role gets the commands BullMQ needs and only the keys of its own part:
  *
  * - master: the hosts queue in full (adding a job increments `<prefix>:hosts:id`), run keys,
- *   run progress read-only; the run-requests queue, master heartbeats, cancel marks and
- *   schedules (the resident master, `run`, `cancel`, `schedule`).
+ *   run progress read-only; the run-requests queue, master heartbeats, cancel marks, run events
+ *   (`cancel` appends the end of a cancel, `run --wait` reads them) and schedules (the resident
+ *   master, `run`, `cancel`, `schedule`).
  * - worker: the hosts queue's keys a consumer touches, *not* `<prefix>:hosts:id` (every BullMQ
  *   add script increments it, so `Queue.add` on the hosts queue is refused); the results queue
  *   in full (it adds result jobs); host locks; run progress read-only.
- * - results: the results queue's consumer keys (not `id`); run progress read-write.
+ * - results: the results queue's consumer keys (not `id`); run progress and run events
+ *   (`<prefix>:run:<id>:events`, under the same pattern) read-write.
  * - dashboard: both queues and run progress, with no command that writes (see READ_COMMANDS);
  *   with `--queue-actions` (retry, clean, pause, resume) the consumer keys of both queues with
  *   the write commands, still not `id`; with `--run-control` the same, plus the run-requests
- *   queue in full, cancel marks, and master heartbeats read-only (it never enqueues a host job).
+ *   queue in full, cancel marks and run events, and master heartbeats read-only (it never
+ *   enqueues a host job).
  *
  * What a key pattern cannot express is in docs/security.md ("Redis users").
  */
@@ -69,6 +73,8 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
   const hostsConsumer = consumerKeys(prefix, HOSTS_QUEUE, 'run.');
   const resultsConsumer = consumerKeys(prefix, RESULTS_QUEUE, 'result.');
   const progress = `${prefix}:run:*`;
+  // Run events (run-events.ts): the results consumer's under `progress`; a cancel appends one too.
+  const runEvents = `~${runEventsKey(prefix, '*')}`;
   let keys: string[];
   switch (role) {
     case 'master':
@@ -81,6 +87,7 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
         `~${prefix}:${RUN_REQUESTS_QUEUE}:*`,
         `~${mastersKey(prefix)}`,
         `~${prefix}:run:*:cancel`,
+        runEvents,
         `~${prefix}:schedules`,
         `~${prefix}:schedule:*`,
       ];
@@ -95,7 +102,7 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, ...READ_COMMANDS];
       keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`];
       // Submitting a request adds a job (`<prefix>:run-requests:id` included); cancel removes host jobs (consumer keys above).
-      if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`);
+      if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`, runEvents);
       break;
     default:
       return assertNever(role);

@@ -1,18 +1,25 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { canonicalJson } from './canonical-json';
+import { z } from 'zod';
 import { JobKeyError } from './job-signature';
 
 /**
  * Result job authentication: HMAC-SHA256, with a key shared by workers and results consumers
- * (SIMPLECM_RESULT_KEY), over canonicalJson of the job id and its data without the MAC. Why a
- * MAC and not per-worker signatures: docs/security.md.
+ * (SIMPLECM_RESULT_KEY). The worker serialises the result job's data once and MACs the job id
+ * and those exact bytes; the job carries the payload string and the MAC, and the consumer checks
+ * the MAC over the bytes as read before it parses them. Why a MAC and not per-worker
+ * signatures: docs/security.md.
  */
+
+/** A result job as it sits in Redis: its data (resultJobDataSchema) as a JSON string, and the MAC. */
+export const resultJobWireSchema = z.object({ payload: z.string(), mac: z.string().max(100) });
+export type ResultJobWire = z.infer<typeof resultJobWireSchema>;
+
 export interface ResultSealer {
-  /** The data with its `mac` added. */
-  seal<T extends Record<string, unknown>>(jobId: string, data: T): T & { readonly mac: string };
-  /** Null when the job is as a worker sealed it, else why not. */
-  check(jobId: string, data: unknown): string | null;
+  /** The data serialised once, with the MAC of the job id and those bytes. */
+  seal(jobId: string, data: Readonly<Record<string, unknown>>): ResultJobWire;
+  /** The data (parsed JSON, not yet checked against its schema) when the job is as a worker sealed it, else why not (a string). */
+  open(jobId: string, raw: unknown): { readonly data: unknown } | string;
 }
 
 /** Bytes a key must have at least. */
@@ -20,19 +27,25 @@ const MIN_KEY_BYTES = 32;
 
 export function resultSealer(key: Buffer): ResultSealer {
   if (key.length < MIN_KEY_BYTES) throw new JobKeyError(`result key: at least ${MIN_KEY_BYTES} bytes are needed, not ${key.length}`);
-  const macOf = (jobId: string, data: Readonly<Record<string, unknown>>): Buffer => {
-    const { mac: _notMacced, ...macced } = data;
-    return createHmac('sha256', key).update(canonicalJson({ jobId, data: macced })).digest();
-  };
+  const macOf = (jobId: string, payload: string): Buffer => createHmac('sha256', key).update(`simplecm result\n${jobId}\n`).update(payload).digest();
   return {
-    seal: (jobId, data) => ({ ...data, mac: macOf(jobId, data).toString('base64') }),
-    check(jobId, data) {
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'result data is not an object';
-      const record = data as Record<string, unknown>;
+    seal(jobId, data) {
+      const payload = JSON.stringify(data);
+      return { payload, mac: macOf(jobId, payload).toString('base64') };
+    },
+    open(jobId, raw) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'result data is not an object';
+      const record = raw as Record<string, unknown>;
+      if (typeof record.payload !== 'string') return 'result without a payload';
       if (typeof record.mac !== 'string') return 'result without a MAC';
       const given = Buffer.from(record.mac, 'base64');
-      const expected = macOf(jobId, record);
-      return given.length === expected.length && timingSafeEqual(given, expected) ? null : 'bad MAC: the result is not as a worker sent it';
+      const expected = macOf(jobId, record.payload);
+      if (!(given.length === expected.length && timingSafeEqual(given, expected))) return 'bad MAC: the result is not as a worker sent it';
+      try {
+        return { data: JSON.parse(record.payload) as unknown };
+      } catch {
+        return 'result payload is not JSON';
+      }
     },
   };
 }

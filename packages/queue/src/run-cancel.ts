@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+import { appendRunEvent } from './run-events';
 
 /**
  * Cancelling a run (`simplecm cancel`): a mark in Redis, `<prefix>:run:<runId>:cancel`, a hash
  * whose `state` is `cancelling` from the moment the cancel starts (a master planning the run
  * adds no batch after it sees it) and `cancelled` with `hosts` (the number of hosts taken out)
- * once the hosts that were running have finished. `enqueue --wait` reads it to stop waiting.
+ * once the hosts that were running have finished. `enqueue --wait` reads it to stop waiting
+ * (told by a `cancelled` run event, run-events.ts).
  */
 export type RunCancelMark = { readonly state: 'cancelling' } | { readonly state: 'cancelled'; readonly hostsCancelled: number };
 
@@ -21,10 +23,11 @@ export async function markRunCancelling(redis: Redis, prefix: string, runId: str
   await redis.multi().hsetnx(key, 'state', 'cancelling').expire(key, TTL_SECONDS).exec();
 }
 
-/** Records the end of the cancel: `hostsCancelled` hosts never ran. */
+/** Records the end of the cancel: `hostsCancelled` hosts never ran; tells the run's waiters (run-events.ts) in the same MULTI. */
 export async function markRunCancelled(redis: Redis, prefix: string, runId: string, hostsCancelled: number): Promise<void> {
   const key = runCancelKey(prefix, runId);
-  await redis.multi().hset(key, 'state', 'cancelled', 'hosts', String(hostsCancelled)).expire(key, TTL_SECONDS).exec();
+  const marked = redis.multi().hset(key, 'state', 'cancelled', 'hosts', String(hostsCancelled)).expire(key, TTL_SECONDS);
+  await appendRunEvent(marked, prefix, runId, { kind: 'cancelled', hostsCancelled }).exec();
 }
 
 export async function readRunCancel(redis: Redis, prefix: string, runId: string): Promise<RunCancelMark | undefined> {

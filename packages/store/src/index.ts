@@ -14,3 +14,6 @@ export * from './state-revisions';
 export * from './drift';
 export * from './audit-log';
 export * from './run-launches';
+export * from './schema-migrations';
+export * from './run-buckets';
+export * from './merged-page-token';

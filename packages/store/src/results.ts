@@ -1,19 +1,11 @@
 import { types, type Client } from 'cassandra-driver';
-import { countStatuses, type HostResult, type HostStatus, type OperationResult, type OutcomeCounts, type RunMode } from '@simplecm/domain';
-import { countsFromRow, fromResultRow } from './rows';
+import type { HostResult, HostStatus, OperationResult, RunMode } from '@simplecm/domain';
+import { fromResultRow } from './rows';
 import { driftStatements } from './drift';
+import { runBucketLookup } from './run-bucket-lookup';
+import { runHostRows, type Page, type PageOptions, type RunHost, type Statement } from './run-host-rows';
 
-/** One host's line in a run: its outcome without the operations' output. */
-export interface RunHost {
-  readonly runId: string;
-  readonly hostname: string;
-  readonly status: HostStatus;
-  readonly worker: string;
-  readonly startedAt: Date | null;
-  readonly endedAt: Date | null;
-  readonly cause: string | null;
-  readonly counts: OutcomeCounts;
-}
+export type { Page, PageOptions, RunHost } from './run-host-rows';
 
 /** A host's entry in its history across runs. */
 export interface HostRun {
@@ -23,18 +15,6 @@ export interface HostRun {
   readonly startedAt: Date | null;
   readonly endedAt: Date | null;
   readonly cause: string | null;
-}
-
-/** A page of rows and the opaque token for the next page (absent on the last page). */
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextPage?: string;
-}
-
-export interface PageOptions {
-  readonly pageSize: number;
-  /** Token from the previous page's `nextPage`. */
-  readonly page?: string;
 }
 
 /** A host's result and the mode of its run: what the results consumer writes. */
@@ -66,17 +46,14 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
   const ks = keyspace;
   const q = {
     insertResult: `INSERT INTO ${ks}.operation_results (run_id, hostname, seq, name, module, status, exit_code, stdout, stdout_truncated, stderr, stderr_truncated, changes, started_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    insertRunHost: `INSERT INTO ${ks}.run_hosts (run_id, hostname, status, worker, started_at, ended_at, cause, count_ok, count_changed, count_failed, count_skipped, count_unreachable, count_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    insertByStatus: `INSERT INTO ${ks}.run_hosts_by_status (run_id, status, hostname) VALUES (?, ?, ?)`,
     insertHostRun: `INSERT INTO ${ks}.host_runs (hostname, run_id, mode, status, started_at, ended_at, cause) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    runHosts: `SELECT * FROM ${ks}.run_hosts WHERE run_id = ?`,
-    runHostsByStatus: `SELECT hostname FROM ${ks}.run_hosts_by_status WHERE run_id = ? AND status = ?`,
-    runHost: `SELECT * FROM ${ks}.run_hosts WHERE run_id = ? AND hostname = ?`,
     results: `SELECT * FROM ${ks}.operation_results WHERE run_id = ? AND hostname = ?`,
     history: `SELECT * FROM ${ks}.host_runs WHERE hostname = ?`,
   };
 
-  type Statement = { query: string; params: unknown[] };
+  // Where a run's host rows go and are read from depends on its bucket count B (run-host-rows.ts).
+  const runHosts = runHostRows(client, ks);
+  const bucketsOf = runBucketLookup(client, ks);
 
   // The run id parsed once per host rather than by the driver once per row.
   function operationRows(result: HostResult, runId: types.Uuid): Statement[] {
@@ -87,18 +64,11 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     }));
   }
 
-  function hostRows(result: HostResult, mode: RunMode, runId: types.Uuid): Statement[] {
+  function hostRows(result: HostResult, mode: RunMode, runId: types.Uuid, buckets: number): Statement[] {
     const { hostname } = result;
-    const counts = countStatuses(result.operations.map((o) => o.status));
-    const started = new Date(result.startedAt);
-    const ended = new Date(result.endedAt);
     return [
-      {
-        query: q.insertRunHost,
-        params: [runId, hostname, result.status, result.worker, started, ended, result.cause, counts.ok, counts.changed, counts.failed, counts.skipped, counts.unreachable, counts.rejected],
-      },
-      { query: q.insertByStatus, params: [runId, result.status, hostname] },
-      { query: q.insertHostRun, params: [hostname, runId, mode, result.status, started, ended, result.cause] },
+      ...runHosts.statements(result, runId, buckets),
+      { query: q.insertHostRun, params: [hostname, runId, mode, result.status, new Date(result.startedAt), new Date(result.endedAt), result.cause] },
       // A check is a drift probe; an apply that converged the host clears its drift (drift.ts).
       ...driftStatements(ks, result, mode, runId),
     ];
@@ -108,45 +78,27 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
     // The operation rows share one partition: an unlogged batch is one write there, and a
     // single-partition batch is not size-checked, so 10 × 2 × 64 KiB of output still fits.
     const runId = types.Uuid.fromString(result.runId);
+    const buckets = await bucketsOf(result.runId);
     if (result.operations.length > 0) await client.batch(operationRows(result, runId), { prepare: true, logged: false });
-    await client.batch(hostRows(result, mode, runId), { prepare: true, logged: false });
+    await client.batch(hostRows(result, mode, runId, buckets), { prepare: true, logged: false });
   }
 
   async function recordHostResults(writes: readonly HostResultWrite[]): Promise<void> {
     if (writes.length === 0) return;
     if (writes.length === 1) return recordHostResult(writes[0]!.result, writes[0]!.mode);
+    const runIds = [...new Set(writes.map((w) => w.result.runId))];
+    const buckets = new Map(await Promise.all(runIds.map(async (id) => [id, await bucketsOf(id)] as const)));
     await client.batch(
       writes.flatMap(({ result, mode }) => {
         const runId = types.Uuid.fromString(result.runId);
-        return [...operationRows(result, runId), ...hostRows(result, mode, runId)];
+        return [...operationRows(result, runId), ...hostRows(result, mode, runId, buckets.get(result.runId)!)];
       }),
       { prepare: true, logged: false },
     );
   }
 
-  function fromRunHostRow(row: types.Row): RunHost {
-    return {
-      runId: row.get('run_id').toString(),
-      hostname: row.get('hostname'),
-      status: row.get('status'),
-      worker: row.get('worker') ?? '',
-      startedAt: row.get('started_at') ?? null,
-      endedAt: row.get('ended_at') ?? null,
-      cause: row.get('cause') ?? null,
-      counts: countsFromRow(row),
-    };
-  }
-
-  async function pageRunHosts(runId: string, { pageSize, page, status }: PageOptions & { status?: HostStatus }): Promise<Page<RunHost>> {
-    const options = { prepare: true, fetchSize: pageSize, pageState: page };
-    if (status === undefined) {
-      const rs = await client.execute(q.runHosts, [runId], options);
-      return { items: rs.rows.map(fromRunHostRow), nextPage: rs.pageState ?? undefined };
-    }
-    const rs = await client.execute(q.runHostsByStatus, [runId, status], options);
-    const rows = await Promise.all(rs.rows.map((r) => client.execute(q.runHost, [runId, r.get('hostname')], { prepare: true })));
-    const items = rows.map((r) => r.first()).filter((r): r is types.Row => r !== null).map(fromRunHostRow);
-    return { items, nextPage: rs.pageState ?? undefined };
+  async function pageRunHosts(runId: string, opts: PageOptions & { status?: HostStatus }): Promise<Page<RunHost>> {
+    return runHosts.page(runId, await bucketsOf(runId), opts);
   }
 
   async function getOperationResults(runId: string, hostname: string): Promise<OperationResult[]> {
@@ -156,8 +108,7 @@ export function resultStore(client: Client, keyspace: string): ResultStore {
   }
 
   async function getRunHost(runId: string, hostname: string): Promise<RunHost | undefined> {
-    const row = (await client.execute(q.runHost, [runId, hostname], { prepare: true })).first();
-    return row ? fromRunHostRow(row) : undefined;
+    return runHosts.get(runId, await bucketsOf(runId), hostname);
   }
 
   async function pageHostHistory(hostname: string, { pageSize, page }: PageOptions): Promise<Page<HostRun>> {

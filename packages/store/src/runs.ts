@@ -1,6 +1,7 @@
 import { types, type Client } from 'cassandra-driver';
 import type { OutcomeCounts, Run, RunMode } from '@simplecm/domain';
 import { fromRunRow } from './rows';
+import { MAX_RUN_BUCKETS, runBucketCount } from './run-buckets';
 
 /** A new run id: a time-based UUID, so ids sort by creation time. */
 export function newRunId(): string {
@@ -28,6 +29,11 @@ export interface NewRun {
   readonly hostCount: number;
   /** The latest state revision when the run was planned (latestStateRevision), null when none. */
   readonly stateRevision?: string | null;
+  /**
+   * B, the partitions the run's host rows are spread over (run-buckets.ts); default
+   * runBucketCount(hostCount). Recorded on the run row when above 1; none recorded means 1.
+   */
+  readonly bucketCount?: number;
 }
 
 export interface RunProgress {
@@ -68,6 +74,8 @@ export function runStore(client: Client, keyspace: string): RunStore {
   const ks = keyspace;
   const q = {
     insertRun: `INSERT INTO ${ks}.runs (run_id, created_at, mode, target, host_count, status, count_ok, count_changed, count_failed, count_skipped, count_unreachable, count_rejected, hosts_done, state_revision) VALUES (?, ?, ?, ?, ?, 'running', 0, 0, 0, 0, 0, 0, 0, ?) USING TIMESTAMP ?`,
+    // B > 1 only: a run of B = 1 writes exactly the row it wrote before buckets existed.
+    insertBuckets: `UPDATE ${ks}.runs USING TIMESTAMP ? SET bucket_count = ? WHERE run_id = ?`,
     insertIndex: `INSERT INTO ${ks}.runs_by_month (month, run_id) VALUES (?, ?)`,
     progress: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, count_rejected = ?, hosts_done = ?, status = ?, finished_at = ? WHERE run_id = ?`,
     cancelled: `UPDATE ${ks}.runs USING TIMESTAMP ? SET count_ok = ?, count_changed = ?, count_failed = ?, count_skipped = ?, count_unreachable = ?, count_rejected = ?, hosts_done = ?, hosts_cancelled = ?, status = 'cancelled', finished_at = ? WHERE run_id = ?`,
@@ -82,9 +90,12 @@ export function runStore(client: Client, keyspace: string): RunStore {
 
   async function createRun(run: NewRun): Promise<void> {
     const createdAt = runCreatedAt(run.runId);
+    const buckets = run.bucketCount ?? runBucketCount(run.hostCount);
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_RUN_BUCKETS) throw new RangeError(`run ${run.runId}: bucket count ${buckets} is not in 1…${MAX_RUN_BUCKETS}`);
     await client.batch(
       [
         { query: q.insertRun, params: [run.runId, createdAt, run.mode, run.target, run.hostCount, run.stateRevision ?? null, t0(run.runId)] },
+        ...(buckets > 1 ? [{ query: q.insertBuckets, params: [t0(run.runId), buckets, run.runId] }] : []),
         { query: q.insertIndex, params: [monthOf(createdAt), run.runId] },
       ],
       { prepare: true, logged: true },

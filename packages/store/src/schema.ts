@@ -1,6 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import fs from 'node:fs';
-import { schemaFile } from './cql-files';
+import { migrationsDir, schemaFile } from './cql-files';
+import { applyMigrations, listMigrations, type MigrationReport } from './schema-migrations';
 
 /** Splits a CQL file into statements: whole-line `--` comments dropped, `;` at line end terminates. */
 export function cqlStatements(text: string): string[] {
@@ -16,13 +17,28 @@ export function cqlStatements(text: string): string[] {
 
 const keyspacePattern = /^[a-z][a-z0-9_]{0,47}$/;
 
-/** Creates the keyspace and tables if absent (idempotent). */
-export async function applySchema(client: Client, keyspace: string, replication: string): Promise<void> {
+/** Where applySchema reads its CQL; the shipped files by default (a test points it elsewhere). */
+export interface SchemaFiles {
+  readonly schemaFile?: string;
+  readonly migrationsDir?: string;
+}
+
+/**
+ * Brings a keyspace to the current schema (idempotent): creates the keyspace and the base tables
+ * if absent (cql/schema.cql), then applies the migrations it has not had yet
+ * (cql/migrations/NNNN_name.cql, in order; see schema-migrations.ts). A keyspace made by an
+ * older version is migrated; applying again is a no-op.
+ */
+export async function applySchema(client: Client, keyspace: string, replication: string, files: SchemaFiles = {}): Promise<MigrationReport> {
   if (!keyspacePattern.test(keyspace)) throw new Error(`invalid keyspace name "${keyspace}": lower case letters, digits, underscores`);
-  const text = fs.readFileSync(schemaFile, 'utf8').replaceAll('{{keyspace}}', keyspace).replaceAll('{{replication}}', replication);
-  for (const statement of cqlStatements(text)) {
-    await client.execute(statement, [], { prepare: false });
-  }
+  // Listed first: a misnamed or duplicate migration file stops the apply before anything is written.
+  const migrations = listMigrations(files.migrationsDir ?? migrationsDir);
+  const run = async (file: string) => {
+    const text = fs.readFileSync(file, 'utf8').replaceAll('{{keyspace}}', keyspace).replaceAll('{{replication}}', replication);
+    for (const statement of cqlStatements(text)) await client.execute(statement, [], { prepare: false });
+  };
+  await run(files.schemaFile ?? schemaFile);
+  return applyMigrations(client, keyspace, migrations, run);
 }
 
 /** Runs a CQL file of data statements (seed data) in the given keyspace. */

@@ -1,4 +1,5 @@
 import { errors, types } from 'cassandra-driver';
+import { InvalidPageStateError } from './merged-page-token';
 
 /**
  * What callers of the store tell apart in the driver's failures, so that no app needs the
@@ -25,7 +26,11 @@ export function isStoreUnavailable(error: unknown): boolean {
   return error instanceof errors.ResponseError && [c.serverError, c.unavailableException, c.overloaded, c.isBootstrapping, c.writeTimeout, c.readTimeout, c.writeFailure].includes(code as number);
 }
 
-/** Cassandra's answer to a forged or corrupt paging state (a page token): a protocol error. */
+/**
+ * A forged or corrupt page token: Cassandra's answer to a bad paging state (a protocol error), or
+ * the store's own refusal of a token of a page merged across buckets (merged-page-token.ts).
+ */
 export function isInvalidPageState(error: unknown): boolean {
+  if (error instanceof InvalidPageStateError) return true;
   return error instanceof errors.ResponseError && error.code === types.responseErrorCodes.protocolError;
 }

@@ -3,6 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
+import { liveMasters } from '@simplecm/queue';
 
 /**
  * The containers suite's view of its Docker engine (docker/engine.sh) and of the local compose
@@ -45,16 +47,21 @@ export function newState(): SuiteState {
   // masters' signing key, its public key for the workers, the results' HMAC key (all 0600 but the public key).
   const jobKeys = path.join(secretsDir, 'job-keys');
   fs.mkdirSync(path.join(jobKeys, 'public'), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.join(jobKeys, 'seal-private'), { mode: 0o700 });
   for (const args of [
     ['genpkey', '-algorithm', 'ed25519', '-out', path.join(jobKeys, 'signing.pem')],
     ['pkey', '-in', path.join(jobKeys, 'signing.pem'), '-pubout', '-out', path.join(jobKeys, 'public', 'master-1.pem')],
     ['rand', '-base64', '-out', path.join(jobKeys, 'result.key'), '32'],
+    // The workers' seal key pair: private keys for the workers, the public key for the masters.
+    ['genpkey', '-algorithm', 'x25519', '-out', path.join(jobKeys, 'seal-private', 'seal-1.pem')],
+    ['pkey', '-in', path.join(jobKeys, 'seal-private', 'seal-1.pem'), '-pubout', '-out', path.join(jobKeys, 'seal-public.pem')],
   ]) {
     const r = spawnSync('openssl', args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
   }
   fs.chmodSync(path.join(jobKeys, 'signing.pem'), 0o600);
   fs.chmodSync(path.join(jobKeys, 'result.key'), 0o600);
+  fs.chmodSync(path.join(jobKeys, 'seal-private', 'seal-1.pem'), 0o600);
   const secret = () => crypto.randomBytes(24).toString('hex');
   const env = {
     DOCKER_HOST: 'unix:///run/simplecm-docker/docker.sock',
@@ -124,13 +131,14 @@ export async function containersOf(service: string, env: Record<string, string>,
 }
 
 /**
- * Starts a one-shot `docker-compose run --no-deps --rm -T master …` (kept under a name if asked);
+ * Starts a one-shot `docker-compose run --no-deps --rm -T run …` (`simplecm run`, submitted to
+ * the resident masters; kept under a name if asked);
  * its output so far, its exit. --no-deps: the layout is up, and starting the schema job again
  * would run `state seed`, whose prune drops the hosts a test wrote since.
  */
-export function startMaster(args: readonly string[], env: Record<string, string>, keepAs?: string): { output: () => string; exited: Promise<number> } {
+export function startRun(args: readonly string[], env: Record<string, string>, keepAs?: string): { output: () => string; exited: Promise<number> } {
   const how = keepAs ? ['--name', keepAs] : ['--rm'];
-  const child = spawn('docker-compose', ['-p', project, '-f', composeFile, 'run', '--no-deps', ...how, '-T', 'master', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('docker-compose', ['-p', project, '-f', composeFile, 'run', '--no-deps', ...how, '-T', 'run', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
@@ -157,7 +165,22 @@ export function clientEnv(state: SuiteState): Record<string, string> {
 /** `docker-compose up -d` with `workers` workers; returns once the long-running services are healthy. */
 export async function composeUp(state: SuiteState, workers: number): Promise<void> {
   await mustCompose(['up', '-d', '--no-build', '--scale', `worker=${workers}`], state.env, 600_000);
-  await waitHealthy(state, ['redis', 'cassandra', 'results', 'dashboard', 'worker']);
+  await waitHealthy(state, ['redis', 'cassandra', 'results', 'dashboard', 'worker', 'master']);
+  await waitForMasters(state, 2);
+}
+
+/** Waits until `n` resident masters announce themselves (their heartbeats): `run` submits to them, it has no signing key. */
+export async function waitForMasters(state: SuiteState, n: number, timeoutMs = 120_000): Promise<void> {
+  const redis = new Redis(clientEnv(state).SIMPLECM_REDIS_URL!, { maxRetriesPerRequest: 1 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while ((await liveMasters(redis, 'simplecm')).length < n) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${n} masters announced themselves after ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Waits until every running container of these services reports healthy. */

@@ -16,4 +16,5 @@ export * from './ssh-hosts/stack-host';
 export * from './ssh-hosts/test-hosts';
 export * from './app-processes';
 export * from './seed';
+export { generateSealKeys } from './job-keys';
 export * from './debian-packages';

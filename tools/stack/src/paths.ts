@@ -27,6 +27,10 @@ export const stackPaths = {
   jobSigningKey: path.join(stateDir, 'job-keys', 'signing.pem'),
   /** The public keys workers trust, one `*.pem` a key (several while a key is rotated). */
   jobPublicKeysDir: path.join(stateDir, 'job-keys', 'public'),
+  /** The workers' X25519 private keys that open sealed sensitive values, `<date>.pem` 0600 in a 0700 directory (several while a key is rotated): workers only. */
+  sealPrivateKeysDir: path.join(stateDir, 'job-keys', 'seal-private'),
+  /** The public key masters seal sensitive values to (the newest pair's). */
+  sealPublicKey: path.join(stateDir, 'job-keys', 'seal-public.pem'),
   /** The key workers and results consumers authenticate result jobs with (0600). */
   resultKey: path.join(stateDir, 'job-keys', 'result.key'),
   /** The Redis role users' passwords and URLs (redis-users.ts), 0600 files in a 0700 directory. */

@@ -42,6 +42,9 @@ export function stackEnv(keyspace = DEFAULT_KEYSPACE): Record<string, string> {
     SIMPLECM_JOB_SIGNING_KEY: stackPaths.jobSigningKey,
     SIMPLECM_JOB_PUBLIC_KEYS: stackPaths.jobPublicKeysDir,
     SIMPLECM_RESULT_KEY: stackPaths.resultKey,
+    // Likewise: masters get the seal public key, workers the private keys (docs/security.md).
+    SIMPLECM_SEAL_PUBLIC_KEY: stackPaths.sealPublicKey,
+    SIMPLECM_SEAL_PRIVATE_KEYS: stackPaths.sealPrivateKeysDir,
   };
 }
 

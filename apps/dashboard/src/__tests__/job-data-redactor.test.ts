@@ -28,6 +28,14 @@ describe("Bull Board's view of a host job", () => {
     expect(data.operations[0]!.attributes.password).toBe('s3cret-value');
   });
 
+  it('shows a job as it travels (payload string and signature) with its payload parsed, sensitive places as ***', () => {
+    const payload = { runId: 'r', operations: [{ seq: 0, name: 'db', module: 'db_user', attributes: { name: 'alice', password: '', keys: ['', ''] } }], sealed: { keyId: '0123456789abcdef' } };
+    const shown = redact({ payload: JSON.stringify(payload), signature: { keyId: '0123456789abcdef', value: 'sig' } }) as typeof payload & { signature: unknown };
+    expect(shown.operations[0]!.attributes).toEqual({ name: 'alice', password: '***', keys: ['***', '***'] });
+    expect(shown.signature).toEqual({ keyId: '0123456789abcdef', value: 'sig' });
+    expect(redact({ payload: 'not json', mac: 'm' })).toEqual({ payload: 'not json', mac: 'm' });
+  });
+
   it('shows what is not a host job as it is', () => {
     const result = { result: { hostname: 'h', operations: [] }, mac: 'x' };
     expect(redact(result)).toBe(result);

@@ -14,6 +14,8 @@ export interface SyntheticRunOptions {
   /** Results written at once. @defaultValue 32 */
   readonly concurrency?: number;
   readonly hostname?: (i: number) => string;
+  /** The run's bucket count B (store: run-buckets.ts). @defaultValue the store's rule for `hosts` (1 up to 50,000) */
+  readonly bucketCount?: number;
 }
 
 export interface SyntheticRun {
@@ -71,10 +73,10 @@ function operations(i: number, hostname: string, fate: 'ok' | 'failed' | 'unreac
  */
 export async function writeSyntheticRun(
   stores: Pick<RunStore, 'createRun' | 'recordRunProgress'> & Pick<ResultStore, 'recordHostResult'>,
-  { hosts, failEvery = 10, unreachableEvery = 25, longOutput = false, mode = 'apply', concurrency = 32, hostname = defaultHostname }: SyntheticRunOptions,
+  { hosts, failEvery = 10, unreachableEvery = 25, longOutput = false, mode = 'apply', concurrency = 32, hostname = defaultHostname, bucketCount }: SyntheticRunOptions,
 ): Promise<SyntheticRun> {
   const runId = newRunId();
-  await stores.createRun({ runId, mode, target: 'group:web', hostCount: hosts });
+  await stores.createRun({ runId, mode, target: 'group:web', hostCount: hosts, bucketCount });
   const hostnames = Array.from({ length: hosts }, (_, i) => hostname(i + 1));
   const fates = hostnames.map((_, i) => ((i + 1) % unreachableEvery === 0 ? 'unreachable' : (i + 1) % failEvery === 0 ? 'failed' : 'ok') as 'ok' | 'failed' | 'unreachable');
   // Every other failing host (the first, third…) has its long stderr marked as cut on the host.

@@ -58,7 +58,7 @@ describe('adhocOperation', () => {
 });
 
 describe('compileExecOptions', () => {
-  const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/job.pem' };
+  const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/job.pem', SIMPLECM_SEAL_PUBLIC_KEY: '/keys/seal.pem' };
   it('reads -m and -a as --module and --args, mode adhoc, waits by default', () => {
     const c = compileExecOptions(['--limit', 'web:!host3', '-m', 'command', '-a', 'uptime'], env);
     expect(c).toMatchObject({ target: { kind: 'pattern', pattern: 'web:!host3' }, adhoc: { module: 'command', args: 'uptime' }, run: { mode: 'adhoc' }, wait: true });

@@ -1,7 +1,7 @@
 import { ConfigError } from '@simplecm/config';
 import { compileEnqueueOptions } from '../enqueue-options';
 
-const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' };
+const env = { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem', SIMPLECM_SEAL_PUBLIC_KEY: '/keys/seal.pem' };
 
 describe('enqueue flags', () => {
   it('defaults to an apply of every host', () => {
@@ -21,6 +21,7 @@ describe('enqueue flags', () => {
       diff: false,
       modulesDir: undefined,
       signingKeyFile: '/keys/signing.pem',
+      sealKeyFile: '/keys/seal.pem',
       jobTtlSeconds: 86_400,
       selection: { tags: undefined, skipTags: undefined },
     });
@@ -63,7 +64,12 @@ describe('enqueue flags', () => {
     expect(() => compileEnqueueOptions(argv, env)).toThrow(message);
   });
 
-  it('refuses to enqueue without a signing key', () => {
-    expect(() => compileEnqueueOptions([], {})).toThrow(/SIMPLECM_JOB_SIGNING_KEY/);
+  it('needs no signing key to compile: a run submitted to a resident master is signed there', () => {
+    expect(compileEnqueueOptions([], {}).signingKeyFile).toBeUndefined();
+    expect(compileEnqueueOptions(['--local'], {})).toMatchObject({ local: true, signingKeyFile: undefined });
+  });
+
+  it("compiles without the workers' seal key too: like the signing key it is checked only when planning here (master-run.ts)", () => {
+    expect(compileEnqueueOptions([], { SIMPLECM_JOB_SIGNING_KEY: '/keys/signing.pem' }).sealKeyFile).toBeUndefined();
   });
 });

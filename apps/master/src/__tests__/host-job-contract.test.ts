@@ -3,15 +3,20 @@ import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Host, Operation, RunTarget } from '@simplecm/domain';
 import { loadModules } from '@simplecm/modules';
-import { HOST_JOB_LIMITS, hostJobDataSchema, hostJobSizeProblem, jobSigner, MAX_HOST_JOB_OPERATIONS, type HostJobData } from '@simplecm/queue';
+import { HOST_JOB_LIMITS, hostJobReader, jobVerifier, MAX_HOST_JOB_OPERATIONS, valueOpener, type HostJobWire } from '@simplecm/queue';
 import type { NewRun } from '@simplecm/store';
 import { enqueueRun, type EnqueueDeps } from '../enqueue';
 import { hostJobChecker } from '../host-job-checker';
+import { hostJobSigner } from '../host-job-signer';
 import { InvalidDesiredStateError } from '../plan-run';
 
 const modules = loadModules(path.resolve(__dirname, '../../../../modules'));
 const RUN_ID = '6f1c2d3e-1a2b-11f0-8a3b-0242ac120002';
-const signer = jobSigner(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), 60_000);
+const signing = generateKeyPairSync('ed25519');
+const sealing = generateKeyPairSync('x25519');
+const signer = hostJobSigner(modules, { signingKey: signing.privateKey.export({ type: 'pkcs8', format: 'pem' }), sealKey: sealing.publicKey.export({ type: 'spki', format: 'pem' }), ttlMs: 60_000 });
+/** The workers' own reading of a job (signature, size, sealed values), with the keys that match the master's. */
+const readHostJob = hostJobReader(jobVerifier([signing.publicKey.export({ type: 'spki', format: 'pem' })]), valueOpener([sealing.privateKey.export({ type: 'pkcs8', format: 'pem' })]));
 const run = { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 300 } as const;
 
 const host = (name: string): Host => ({ hostname: name, address: '10.0.0.1', port: 22, user: 'root', keyName: 'k', groups: [], vars: {}, hostKeys: [], become: null });
@@ -24,14 +29,14 @@ const bigFiles = (count: number, bytes: number): Operation[] =>
 /** An in-memory inventory and a queue that only records what is added: what enqueue does with them is the test. */
 function fakeMaster(inventory: Record<string, number>, operationsOf: (hostname: string, count: number) => Operation[] = (_, count) => operations(count)) {
   const created: NewRun[] = [];
-  const added: Array<{ data: HostJobData }> = [];
+  const added: Array<{ data: HostJobWire; opts: { jobId?: string } }> = [];
   const deps: EnqueueDeps = {
     modules,
     async *streamHosts(_target: RunTarget) {
       for (const name of Object.keys(inventory)) yield host(name);
     },
     getOperations: async (hostname) => operationsOf(hostname, inventory[hostname] ?? 0),
-    hostsQueue: { addBulk: async (jobs: Array<{ data: HostJobData }>) => void added.push(...jobs) } as unknown as Queue<HostJobData>,
+    hostsQueue: { addBulk: async (jobs: typeof added) => void added.push(...jobs) } as unknown as Queue<HostJobWire>,
     createRun: async (r) => void created.push(r),
     newRunId: () => RUN_ID,
     signer,
@@ -53,7 +58,7 @@ describe('the host-job contract, as the master applies it', () => {
     const { deps, created, added } = fakeMaster({ small: 2, full: MAX_HOST_JOB_OPERATIONS });
     await expect(enqueueRun(deps, { kind: 'all' }, run)).resolves.toEqual({ runId: RUN_ID, hostCount: 2, stateRevision: null });
     expect(created).toHaveLength(1);
-    expect(added.map((job) => hostJobDataSchema.safeParse(job.data).success)).toEqual([true, true]);
+    expect(added.map((job) => readHostJob(job.opts.jobId ?? '', job.data).kind)).toEqual(['valid', 'valid']);
   });
 
   it('refuses an attribute value past its byte cap: exit-2 problem naming host, operation and attribute, nothing recorded or enqueued', async () => {
@@ -85,10 +90,12 @@ describe('the host-job contract, as the master applies it', () => {
     const count = Math.floor((HOST_JOB_LIMITS.maxHostJobBytes - HOST_JOB_LIMITS.envelopeBytes) / (each + 200)) - 1;
     const { deps, added } = fakeMaster({ heavy: count }, (_, n) => bigFiles(n, each));
     await enqueueRun(deps, { kind: 'all' }, run);
-    const data = added[0]!.data;
-    expect(hostJobDataSchema.safeParse(data).success).toBe(true);
-    expect(hostJobSizeProblem(data)).toBeUndefined();
-    expect(hostJobSizeProblem({ ...data, operations: [...data.operations, ...bigFiles(3, each)] })).toMatch(/^host job of \d+ bytes, more than the 8388608 a host job may have$/);
+    const { data, opts } = added[0]!;
+    expect(readHostJob(opts.jobId ?? '', data).kind).toBe('valid');
+    // Three values more, signed as a master key would: the workers refuse it by its size.
+    const payload = JSON.parse(data.payload) as { operations: Operation[] };
+    const bigger = signer.sign(opts.jobId ?? '', { ...payload, operations: [...payload.operations, ...bigFiles(3, each)] } as Parameters<typeof signer.sign>[1]);
+    expect(readHostJob(opts.jobId ?? '', bigger)).toMatchObject({ kind: 'refused', refusal: expect.stringMatching(/^host job of \d+ bytes, more than the 8388608 a host job may have$/) });
   });
 
   it('parses a list of operations shared by hosts once, and every host on its own', () => {
