@@ -70,6 +70,13 @@ export function stopDriverCommand(key: string, rootOverride?: string): string {
 /** How often the launcher looks for frames the driver completed, while it runs. */
 const FRAME_POLL_SECONDS = 0.2;
 
+/**
+ * The first line of the stderr of an operation that was running when an earlier driver of its
+ * host job ended without finishing (the host restarted, the driver was killed): it ran again.
+ * `simplecm results --host` shows it in the operation's stderr.
+ */
+export const INTERRUPTED_NOTE = 'simplecm: this operation was running when the host job\'s driver ended without finishing (host restarted?); its outcome was never known, so it ran again';
+
 /** What the launcher needs of the driver's options (driver-script.ts). */
 interface JournalScriptOptions {
   readonly marker: string;
@@ -176,6 +183,11 @@ export function journalDriverLines(): string[] {
     'echo "$$" > "$__j/pid"',
     'read -r __mk < "$__j/marker" || exit 125',
     '__ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
+    // The operation that was running when an earlier driver of this host job ended without
+    // finishing (`current` without a complete frame): it runs again, and its stderr says why first.
+    `__intr=${shellQuote(INTERRUPTED_NOTE)}`,
+    '__int=-1; [ ! -s "$__j/current" ] || read -r __int < "$__j/current" || __int=-1',
+    '[[ $__int =~ ^[0-9]+$ && -z ${__ok[__int]-} ]] || __int=-1',
     '__replay() {',
     '  local m s t0 ms o e c',
     '  { read -r m; read -r m s __rc t0 ms o e c; } < "$__j/f.$1"',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { buildDriverScript, DRIVER_COMMAND, newFrameMarker, type DriverOperation } from '../driver-script';
 import { createDriverStreamParser } from '../driver-stream';
 import type { OperationFrame } from '../frames';
-import { forgetJournalCommand, journalKey, stopDriverCommand } from '../host-journal';
+import { forgetJournalCommand, INTERRUPTED_NOTE, journalKey, stopDriverCommand } from '../host-journal';
 
 // The attach logic of the host journal, in a real local bash: deliveries of one host job (same
 // journal key, each with its marker), the first one cut off or its driver killed on the way.
@@ -153,6 +153,10 @@ describe('host journal', () => {
     expect(frames[0]!.changes.toString()).toBe('x\n');
     expect(logLines()).toEqual(['a', 'b', 'b', 'handler']); // b was interrupted: its outcome was never known
     expect(stderr).toMatch(/ended without finishing .*while operation 1 ran/);
+    // The operation that ran again says so first in its own stderr (the results show it); the others do not.
+    expect(frames[1]!.stderr.toString()).toBe(`${INTERRUPTED_NOTE}\n`);
+    expect(frames[1]!.stdout.toString()).toBe('b-out\n');
+    expect(frames[2]!.stderr.toString()).toBe('');
   }, 30_000);
 
   it('a failure that stopped the run stays the end of it on the next delivery', async () => {
