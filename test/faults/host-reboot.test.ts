@@ -1,3 +1,4 @@
+import { INTERRUPTED_NOTE } from '@simplecm/ssh';
 import { rebootHost } from '@simplecm/stack';
 import { resultStore } from '@simplecm/store';
 import { createTestSystem, onHost, putDesiredState, stackHost, type TestSystem } from '../support/system';
@@ -23,7 +24,7 @@ describe('a host reboots in the middle of a run', () => {
   // No restoreStack: this test touches only host5, and rebootHost returns once it is up again.
   afterAll(() => closeFaultSystem(system));
 
-  it('power cut during operation 2 of 4: the retry resumes the journal, op 2 runs again (expected), the others once', async () => {
+  it('power cut during operation 2 of 4: the retry resumes the journal, op 2 runs again (expected, and its stderr says so), the others once', async () => {
     // /var/tmp is on the host's disk (its overlay upper dir): the log survives the reboot, /tmp would not.
     const file = '/var/tmp/faults/host-reboot';
     await onHost(5, `rm -f ${file}`);
@@ -50,6 +51,10 @@ describe('a host reboots in the middle of a run', () => {
     expect(outputOf(system.processes)).toMatch(/host5: attached to the journal/);
     const recorded = (await resultStore(system.cassandra, system.keyspace).pageRunHosts(runId, { pageSize: 10 })).items;
     expect(recorded.map((h) => h.status)).toEqual(['changed']);
+    // What `simplecm results <run> --host host5` shows: op2's stderr starts with the driver's note
+    // that it was running when the host went down and ran again; the others have none.
+    const ops = await resultStore(system.cassandra, system.keyspace).getOperationResults(runId, 'host5');
+    expect(ops.map((o) => o.stderr.startsWith(INTERRUPTED_NOTE))).toEqual([false, true, false, false]);
     const row = await recordFaultRow(system.cassandra, system.keyspace, runId, 'host5 rebooted (SIGKILL all) mid-operation (retry, journal resumed)', expectedOpsOf(entries), {
       hostRerun: 0,
       opsRunTwice: executedTwice(finished),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { HostResult, Operation } from '@simplecm/domain';
+import { OUTPUT_LIMIT_BYTES, type HostResult, type Operation } from '@simplecm/domain';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import type { HostJobData } from '@simplecm/queue';
 import { hostKeyPolicy, journalKey, loadKnownHosts, SshError } from '@simplecm/ssh';
@@ -21,7 +21,7 @@ function context(onDriverStarted?: ConvergeContext['onDriverStarted']): Converge
     privateKey: () => fs.readFileSync(`${stackPaths.keysDir}/stack`),
     connectTimeoutMs: 10_000,
     hostDeadlineMs: 300_000,
-    outputLimitBytes: 65_536,
+    outputLimitBytes: OUTPUT_LIMIT_BYTES,
     workerName: 'journal-test',
     onDriverStarted,
   };
@@ -103,5 +103,44 @@ describe('host journal over SSH', () => {
     const again = await convergeHost(job, context(), undefined, async () => undefined);
     expect(again.operations.map((o) => o.status)).toEqual(['changed']);
     expect((await linesOf(file)).filter((l) => l === `again-${runId}`)).toHaveLength(1);
+  }, 120_000);
+});
+
+// An operation that prints without end (`yes` for three seconds: ~500 MB/s on the stack's hosts
+// here, so ~1.5 GB without the cap) on a real host: the file the driver keeps its stdout in,
+// sampled on the host every 10 ms while it runs, never holds more than the output limit, the
+// cap's slack and what `yes` writes before the driver's watchdog runs again (a 10 ms tick while
+// the file grows, longer when the host's CPUs are busy: on this 2-core machine shared with other
+// work, up to ~60 MB was seen); the result keeps the first bytes, says they were cut, and keeps
+// the operation's own exit status. Nothing of the shared stack is stopped.
+const BOUND = 256 * 1024 * 1024;
+
+describe('output kept on the host is capped while it streams', () => {
+  it('yes for three seconds: the kept file stays under the bound, the result has the first 64 KiB, says it was cut, exit status 3', async () => {
+    const runId = randomUUID();
+    const out = `/var/lib/simplecm/journal/${journalKey(runId, `host${HOST}`)}/out`;
+    const job: HostJobData = {
+      runId,
+      host: stackHost(HOST),
+      operations: [{ seq: 0, name: 'endless output', module: 'command', attributes: { command: 'timeout 3 yes || true; echo end-of-yes >&2; exit 3' }, become: null }],
+      options: { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 60 },
+      hostCount: 1,
+    };
+    // The sampler starts first and waits for the file, then records its size every 10 ms until
+    // the journal is gone (the hand-off removes it) or 20 s passed.
+    const sampler = onHost(
+      HOST,
+      `for i in $(seq 2000); do [ -e ${out} ] && break; sleep 0.01; done; for i in $(seq 2000); do stat -c %s ${out} 2> /dev/null || break; sleep 0.01; done | sort -n | tail -1`,
+    );
+    const result = await convergeHost(job, context(), undefined, async () => undefined);
+    const largest = Number((await sampler).stdout.trim());
+    console.log(`largest size of the kept stdout file sampled on host${HOST}: ${largest} bytes (bound ${BOUND})`);
+
+    const [op] = result.operations;
+    expect(op).toMatchObject({ status: 'failed', exitCode: 3, stdoutTruncated: true, stderr: 'end-of-yes\n', stderrTruncated: false });
+    expect(op!.stdout).toBe('y\n'.repeat(OUTPUT_LIMIT_BYTES / 2));
+    expect(largest).toBeGreaterThan(OUTPUT_LIMIT_BYTES); // the sampler saw the file while yes wrote
+    expect(largest).toBeLessThan(BOUND);
+    expect((await onHost(HOST, `test -e ${out} && echo kept || echo gone`)).stdout.trim()).toBe('gone');
   }, 120_000);
 });

@@ -6,7 +6,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
-import { HOSTS_QUEUE, markRunCancelled, publishRunEvent, readRunEvents, readRunProgress, recordHostProgress, redisAclRules, RUN_EVENTS_START, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
+import { HOSTS_QUEUE, liveOutputKey, liveOutputPublisher, markRunCancelled, publishRunEvent, readLiveOutput, readRunEvents, readRunProgress, recordHostProgress, redisAclRules, RUN_EVENTS_START, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
 import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
 import { waitUntil } from '../support/faults';
 import { dashboardCredentials, startDashboardProcess } from '../support/browser';
@@ -148,6 +148,26 @@ describe('Redis users per role', () => {
       await expect(c.get(`simplecm:run-key:${suffix}`)).rejects.toThrow(NOPERM);
       await expect(c.set(`other-${suffix}`, 'x')).rejects.toThrow(NOPERM);
     }
+  });
+
+  it('the worker appends live output, the dashboard reads it and cannot write it; no other role appends', async () => {
+    const op = { seq: 1, name: 'say', module: 'command', status: 'ok' as const, exitCode: 0, stdout: 'hi\n', stdoutTruncated: false, stderr: '', stderrTruncated: false, changes: [], startedAt: 1, durationMs: 2 };
+    const sent: Array<Error | undefined> = [];
+    const publisher = liveOutputPublisher(as(user('worker')), prefix, { onSent: (e) => sent.push(e) });
+    publisher.publish(RUN_ID, 'web1', op);
+    publisher.publish(RUN_ID, 'web2', { ...op, stdout: 'x'.repeat(5_000) });
+    await publisher.flush();
+    expect(sent).toEqual([undefined]);
+    // Both in one entry, read back as two; the long output cut and marked so.
+    const read = await readLiveOutput(as(user('dashboard')), prefix, RUN_ID);
+    expect(read.entries.map((e) => e.operation)).toEqual([{ ...op, hostname: 'web1' }, { ...op, hostname: 'web2', stdout: 'x'.repeat(4_096), stdoutTruncated: true }]);
+    expect(new Set(read.entries.map((e) => e.id)).size).toBe(1);
+    expect(await readLiveOutput(as(user('dashboard')), prefix, RUN_ID, { after: read.last })).toEqual({ entries: [], last: read.last, more: false });
+    const key = liveOutputKey(prefix, RUN_ID);
+    await expect(as(user('dashboard')).xadd(key, '*', 'op', '{}')).rejects.toThrow(NOPERM);
+    await expect(as(user('dashboard', true)).xadd(key, '*', 'op', '{}')).rejects.toThrow(NOPERM);
+    for (const role of ['master', 'results'] as const) await expect(as(user(role)).xadd(key, '*', 'op', '{}')).rejects.toThrow(NOPERM);
+    expect(await admin.xlen(key)).toBe(1);
   });
 
   it('with queue actions, the dashboard pauses and resumes a queue, still without adding jobs', async () => {

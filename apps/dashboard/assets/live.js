@@ -3,6 +3,9 @@
 // counts, redraws the hosts table (data-live-hosts) whenever more hosts have finished, and
 // reloads the page once the run has ended (the page then no longer polls).
 // Pages with data-auto-refresh="<seconds>" (the runs list while a run is going) just reload.
+// A panel data-live-ops="<runId>" (run page; host page with data-live-host) polls
+// /api/runs/<runId>/live and shows each operation as a worker finished it, before its host is
+// done; the host page reloads once its host's result is recorded.
 'use strict';
 (() => {
   const statuses = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'rejected'];
@@ -89,6 +92,76 @@
     setTimeout(tick, 1000);
   }
 
+  // One operation as it finished: a <details> keyed by host and seq (a re-sent entry replaces it).
+  function operationBox(op, runId, showHost) {
+    const box = document.createElement('details');
+    box.className = `live-op op-${op.status}`;
+    box.setAttribute('data-live-op', `${op.hostname}#${op.seq}`);
+    box.setAttribute('data-status', op.status);
+    if (op.status === 'failed') box.open = true;
+    const head = document.createElement('summary');
+    const parts = [];
+    // The host's page: its live operations while it runs, its recorded ones after.
+    if (showHost) parts.push([op.hostname, 'mono', `${document.body.getAttribute('data-base') || ''}/runs/${encodeURIComponent(runId)}/hosts/${encodeURIComponent(op.hostname)}`]);
+    parts.push([`#${op.seq}`, 'seq'], [op.name, 'name'], [op.module, 'module'], [op.status, `badge s-${op.status}`]);
+    parts.push([`exit ${op.exitCode === null ? '—' : op.exitCode} · ${formatDuration(op.durationMs)}`, 'muted']);
+    for (const [text, cls, href] of parts) {
+      const span = document.createElement(href ? 'a' : 'span');
+      span.className = cls;
+      span.textContent = text;
+      if (href) span.href = href;
+      head.append(span, ' ');
+    }
+    box.append(head);
+    for (const [name, text, cut] of [['stdout', op.stdout, op.stdoutTruncated], ['stderr', op.stderr, op.stderrTruncated]]) {
+      if (!text && !cut) continue;
+      const pre = document.createElement('pre');
+      pre.className = name === 'stderr' ? 'out err' : 'out';
+      pre.setAttribute('data-stream', name);
+      pre.textContent = cut ? `${text}\n[… cut here; the whole output is on the host's page once it is done]` : text;
+      box.append(pre);
+    }
+    return box;
+  }
+
+  function pollOperations(panel) {
+    const runId = panel.getAttribute('data-live-ops');
+    const host = panel.getAttribute('data-live-host');
+    const list = panel.querySelector('[data-live-ops-list]');
+    const empty = panel.querySelector('[data-live-ops-empty]');
+    let after = '0';
+    let failures = 0;
+    const tick = async () => {
+      let again = 1000;
+      try {
+        const query = new URLSearchParams({ after });
+        if (host) query.set('host', host);
+        const response = await fetch(`${document.body.getAttribute('data-base') || ''}/api/runs/${encodeURIComponent(runId)}/live?${query}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+        if (response.status === 401) return location.reload();
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const live = await response.json();
+        failures = 0;
+        for (const op of live.entries) {
+          const box = operationBox(op, runId, !host);
+          const old = list.querySelector(`[data-live-op="${CSS.escape(`${op.hostname}#${op.seq}`)}"]`);
+          if (old) old.replaceWith(box);
+          else list.append(box);
+        }
+        if (empty && list.childElementCount > 0) empty.hidden = true;
+        after = live.last;
+        if (host && (live.hostRecorded || live.runStatus !== 'running')) return location.reload();
+        if (!host && live.runStatus !== 'running') return; // the run page's own poll reloads it
+        if (live.more) again = 0;
+      } catch (error) {
+        failures += 1;
+        again = Math.min(2000 * 2 ** failures, 30000);
+      }
+      setTimeout(tick, again);
+    };
+    tick();
+  }
+
+  for (const panel of document.querySelectorAll('[data-live-ops]')) pollOperations(panel);
   const live = document.querySelector('[data-run-live]');
   if (live) pollRun(live);
   const refresh = document.querySelector('[data-auto-refresh]');

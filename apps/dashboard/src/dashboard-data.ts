@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { readRunProgress, type RunProgressSnapshot } from '@simplecm/queue';
+import { readLiveOutput, readRunProgress, type LiveEntry, type LiveReadOptions, type RunProgressSnapshot } from '@simplecm/queue';
 import {
   auditLogStore,
   driftStore,
@@ -31,6 +31,8 @@ export interface DashboardData {
   getRunHost: ResultStore['getRunHost'];
   pageHostHistory: ResultStore['pageHostHistory'];
   readRunProgress(runId: string): Promise<RunProgressSnapshot>;
+  /** The run's live output after an entry id (operations as workers finished them), oldest first. */
+  readLiveOutput(runId: string, options: LiveReadOptions): Promise<{ entries: LiveEntry[]; last: string; more: boolean }>;
   getLaunches: RunLaunchStore['getLaunches'];
   recordLaunch: RunLaunchStore['recordLaunch'];
   getHost: InventoryStore['getHost'];
@@ -81,6 +83,7 @@ export function dashboardData(cassandra: CassandraClient, keyspace: string, redi
     getRunHost: results.getRunHost,
     pageHostHistory: (hostname, opts: PageOptions) => results.pageHostHistory(hostname, opts).catch(rethrowBadToken(opts.page)),
     readRunProgress: (runId) => readRunProgress(redis, queuePrefix, runId),
+    readLiveOutput: (runId, options) => readLiveOutput(redis, queuePrefix, runId, options),
     getLaunches: launches.getLaunches,
     recordLaunch: launches.recordLaunch,
     getHost: inventory.getHost,

@@ -61,6 +61,18 @@ export interface DashboardOptions {
    * controls hidden, 503)
    */
   runControl?: boolean;
+  /**
+   * `--launch-take-timeout` / SIMPLECM_DASHBOARD_LAUNCH_TAKE_TIMEOUT_MS: how long a launch or
+   * relaunch waits for a master to take its run request; past it the request is withdrawn and
+   * the page says so (503), nothing launched. @defaultValue `15000`
+   */
+  launchTakeTimeoutMs?: number;
+  /**
+   * `--launch-answer-timeout` / SIMPLECM_DASHBOARD_LAUNCH_ANSWER_TIMEOUT_MS: how long it waits
+   * for the answer of a master that took it; past it the page says the request stays queued and
+   * may still launch (503). @defaultValue `300000`
+   */
+  launchAnswerTimeoutMs?: number;
   /** @defaultValue `false` */
   secureCookie?: boolean;
   /** Hosts per page on a run's page. @defaultValue `100` */
@@ -91,6 +103,8 @@ export interface DashboardConfig {
   readonly sessionTtlMs: number;
   readonly queueActions: boolean;
   readonly runControl: boolean;
+  readonly launchTakeTimeoutMs: number;
+  readonly launchAnswerTimeoutMs: number;
   readonly secureCookie: boolean;
   readonly hostsPageSize: number;
   readonly runsPageSize: number;
@@ -125,6 +139,8 @@ const dashboardSettings: SettingSpec<DashboardOptions> = {
   sessionHours: intSetting({ flag: 'session-hours', env: 'SIMPLECM_DASHBOARD_SESSION_HOURS' }, 1, 24 * 30),
   queueActions: switchSetting({ flag: 'queue-actions', env: 'SIMPLECM_DASHBOARD_QUEUE_ACTIONS' }),
   runControl: switchSetting({ flag: 'run-control', env: 'SIMPLECM_DASHBOARD_RUN_CONTROL' }),
+  launchTakeTimeoutMs: intSetting({ flag: 'launch-take-timeout', env: 'SIMPLECM_DASHBOARD_LAUNCH_TAKE_TIMEOUT_MS' }, 100, 3_600_000),
+  launchAnswerTimeoutMs: intSetting({ flag: 'launch-answer-timeout', env: 'SIMPLECM_DASHBOARD_LAUNCH_ANSWER_TIMEOUT_MS' }, 100, 86_400_000),
   secureCookie: switchSetting({ flag: 'secure-cookie', env: 'SIMPLECM_DASHBOARD_SECURE_COOKIE' }),
   hostsPageSize: intSetting({}, 1, 1_000),
   runsPageSize: intSetting({}, 1, 500),
@@ -152,6 +168,8 @@ function dashboardDefaults() {
     sessionHours: 12,
     queueActions: false,
     runControl: false,
+    launchTakeTimeoutMs: 15_000,
+    launchAnswerTimeoutMs: 300_000,
     secureCookie: false,
     hostsPageSize: 100,
     runsPageSize: 25,
@@ -179,6 +197,7 @@ export function resolveDashboardOptions(options: DashboardOptions): DashboardCon
         : `${missing}: required (or a users file: --users-file / SIMPLECM_DASHBOARD_USERS_FILE)`,
     );
   }
+  if (rest.launchAnswerTimeoutMs < rest.launchTakeTimeoutMs) throw new ConfigError('--launch-answer-timeout: at least --launch-take-timeout (it counts from the same start)');
   return {
     ...rest,
     users,

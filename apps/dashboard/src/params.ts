@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hostnameSchema, hostStatusSchema, RUN_ID_PATTERN } from '@simplecm/domain';
+import { liveEntryIdSchema } from '@simplecm/queue';
 import { HttpError } from './http-error';
 
 /** A run id as enqueue prints it: a version-1 (time-based) UUID, which is what Cassandra stores. */
@@ -47,6 +48,11 @@ export const runQuerySchema = z.object({
   /** Page number, only for display (Cassandra pages have no numbers). */
   n: positiveInt(1_000_000).optional(),
   size: positiveInt(1_000).optional(),
+});
+/** `/api/runs/:runId/live`: entries after a stream id, of one host or all. */
+export const liveQuerySchema = z.object({
+  after: z.preprocess(emptyAsUndefined, liveEntryIdSchema.optional()),
+  host: z.preprocess(emptyAsUndefined, hostnameSchema.optional()),
 });
 export const hostQuerySchema = z.object({ page: pageTokenSchema.optional(), n: positiveInt(1_000_000).optional() });
 /** The drift page: host names containing `name`. */

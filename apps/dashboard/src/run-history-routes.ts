@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import type { HostStatus, Run } from '@simplecm/domain';
 import type { Page, RunHost, RunLaunch } from '@simplecm/store';
-import type { RunProgressSnapshot } from '@simplecm/queue';
+import type { LiveOperation, RunProgressSnapshot } from '@simplecm/queue';
 import type { DashboardConfig } from './dashboard-options';
 import type { DashboardData } from './dashboard-data';
 import type { SafeHtml } from './html';
@@ -16,6 +16,7 @@ import {
   hostParamsSchema,
   hostQuerySchema,
   hostSearchSchema,
+  liveQuerySchema,
   parseInput,
   runHostParamsSchema,
   runParamsSchema,
@@ -44,6 +45,22 @@ export interface RunProgressJson {
   /** The state revision the run converged, null when none. */
   readonly stateRevision: string | null;
 }
+
+/** The JSON of `/api/runs/:runId/live`, read by assets/live.js. */
+export interface LiveOutputJson {
+  readonly runStatus: Run['status'];
+  /** Operations as workers finished them, oldest first (of `host` only when asked). */
+  readonly entries: ReadonlyArray<LiveOperation & { readonly id: string }>;
+  /** The `after` of the next request. */
+  readonly last: string;
+  /** More entries are waiting: ask again at once. */
+  readonly more: boolean;
+  /** With `host`: whether the host's result is recorded (the host page then reloads). */
+  readonly hostRecorded?: boolean;
+}
+
+/** Live entries read per request, at most. */
+const LIVE_READ_COUNT = 500;
 
 /** Whether a run passes the runs list's filters (`who` needs the run's launch). */
 export function matchesRunsFilter(run: Run, launchedBy: string | undefined, f: RunsFilter): boolean {
@@ -141,8 +158,9 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
     const { runId, hostname } = parseInput(runHostParamsSchema, req.params, 'path');
     const run = await findRun(runId);
     const [operations, line] = await Promise.all([data.getOperationResults(runId, hostname), data.getRunHost(runId, hostname)]);
-    if (operations.length === 0) {
-      throw new HttpError('not-found', `Host ${hostname} has no results in run ${runId}${run.status === 'running' ? ' yet: it may still be running' : ''}.`);
+    // While the run goes on, a host without results yet shows its operations as they finish.
+    if (operations.length === 0 && run.status !== 'running') {
+      throw new HttpError('not-found', `Host ${hostname} has no results in run ${runId}.`);
     }
     send(res, hostRunPage(context(res), { run, hostname, operations, worker: line?.worker, cause: line?.cause ?? undefined }));
   });
@@ -182,6 +200,22 @@ export function runHistoryRoutes(data: DashboardData, config: Pick<DashboardConf
       createdAt: merged.createdAt.toISOString(),
       finishedAt: merged.finishedAt?.toISOString() ?? null,
       stateRevision: merged.stateRevision,
+    };
+    res.json(body);
+  });
+
+  router.get('/api/runs/:runId/live', async (req, res) => {
+    const { runId } = parseInput(runParamsSchema, req.params, 'path');
+    const { after, host } = parseInput(liveQuerySchema, req.query, 'query');
+    const [run, read] = await Promise.all([data.getRun(runId), data.readLiveOutput(runId, { after, count: LIVE_READ_COUNT })]);
+    if (!run) throw new HttpError('not-found', `No run ${runId} in this installation.`);
+    const entries = read.entries.filter((e) => host === undefined || e.operation.hostname === host).map((e) => ({ id: e.id, ...e.operation }));
+    const body: LiveOutputJson = {
+      runStatus: run.status,
+      entries,
+      last: read.last,
+      more: read.more,
+      hostRecorded: host === undefined ? undefined : (await data.getRunHost(runId, host)) !== undefined,
     };
     res.json(body);
   });

@@ -83,7 +83,14 @@ export async function startDashboard(
       releasers.push(() => blocking.disconnect());
       const submitter = runRequestSubmitter({ redis, blocking }, prefix);
       releasers.push(() => submitter.close());
-      runControl = queueRunControl({ redis, prefix, submitter, hostsQueue, runs: runStore(cassandra, connections.cassandra.keyspace) });
+      runControl = queueRunControl({
+        redis,
+        prefix,
+        submitter,
+        hostsQueue,
+        runs: runStore(cassandra, connections.cassandra.keyspace),
+        bounds: { takeTimeoutMs: config.launchTakeTimeoutMs, answerTimeoutMs: config.launchAnswerTimeoutMs },
+      });
     }
 
     const ops: OpsEndpoints = {

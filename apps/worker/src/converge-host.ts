@@ -24,6 +24,11 @@ export interface ConvergeContext {
   readonly workerName: string;
   /** Told how long each successful SSH connection took to open (the worker's histogram). */
   readonly onConnected?: (ms: number) => void;
+  /**
+   * Told each operation's result as its frame arrives from the driver, redacted as the host's
+   * result will be (the live output stream); must not throw or block. None: not told.
+   */
+  readonly onOperation?: (job: HostJobData, result: OperationResult) => void;
   /** Where the host's journal is noticed (attached to, not removed); none: not logged. */
   readonly log?: (line: string) => void;
   /** The journal root on hosts (tests only). @defaultValue by SSH user, see journalRootShell */
@@ -150,6 +155,17 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   const client = await connectHost(host, { privateKey, hostKeys: ctx.hostKeys, connectTimeoutMs: ctx.connectTimeoutMs, signal });
   ctx.onConnected?.(performance.now() - connectStart);
   const frames = new Map<number, OperationFrame>();
+  // Each frame's result, made once as the frame arrives (published live, then handed off).
+  const made = new Map<number, OperationResult>();
+  const bySeq = new Map(operations.map((op) => [op.seq, op]));
+  const onFrame = (frame: OperationFrame) => {
+    frames.set(frame.seq, frame);
+    const op = bySeq.get(frame.seq);
+    if (!op) return;
+    const result = resultFromFrame(op, frame, sensitiveValuesOf(ctx.modules, op));
+    made.set(frame.seq, result);
+    ctx.onOperation?.(job, result);
+  };
   const key = journalKey(job.runId, host.hostname);
   let driverError: Error | undefined;
   let diagnostics = '';
@@ -162,7 +178,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
       journalRoot: ctx.journalRoot,
       deadlineMs: ctx.hostDeadlineMs,
       signal,
-      onFrame: (frame) => frames.set(frame.seq, frame),
+      onFrame,
       onStarted: () => ctx.onDriverStarted?.(() => client.end()),
     });
     diagnostics = run.diagnostics.trim();
@@ -175,7 +191,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
     // Shutting down (the job is handed back), or the connection lost while the driver went on:
     // the next delivery attaches to the journal.
     if (driverError && (signal?.aborted || (driverError instanceof SshError && driverError.code === 'unreachable'))) throw driverError;
-    const result = resultOf(job, ctx, startedAt, frames, driverError);
+    const result = resultOf(job, ctx, startedAt, frames, made, driverError);
     if (handOff) {
       await handOff(result);
       await forgetJournal(client, host.hostname, key, { journalRoot: ctx.journalRoot, timeoutMs: FORGET_TIMEOUT_MS }).catch((error: unknown) => ctx.log?.(`${host.hostname}: ${coerceError(error).message}`));
@@ -187,7 +203,7 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
 }
 
 /** Maps each operation's frame (or its absence) to its result. */
-function resultOf(job: HostJobData, ctx: ConvergeContext, startedAt: number, frames: ReadonlyMap<number, OperationFrame>, driverError: Error | undefined): HostResult {
+function resultOf(job: HostJobData, ctx: ConvergeContext, startedAt: number, frames: ReadonlyMap<number, OperationFrame>, made: ReadonlyMap<number, OperationResult>, driverError: Error | undefined): HostResult {
   const { host, operations, options } = job;
 
   const results: OperationResult[] = [];
@@ -196,7 +212,7 @@ function resultOf(job: HostJobData, ctx: ConvergeContext, startedAt: number, fra
   for (const op of operations) {
     const frame = frames.get(op.seq);
     if (frame) {
-      const result = resultFromFrame(op, frame, sensitiveValuesOf(ctx.modules, op));
+      const result = made.get(op.seq) ?? resultFromFrame(op, frame, sensitiveValuesOf(ctx.modules, op));
       results.push(result);
       if (result.status === 'failed') {
         const timedOut = isTimeoutExit(frame.exitCode);

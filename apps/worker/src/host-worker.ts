@@ -10,6 +10,7 @@ import {
   hostLocks,
   isHostCounted,
   jobVerifier,
+  liveOutputPublisher,
   parseHostJobPayload,
   readPemKeys,
   readPublicKeys,
@@ -56,7 +57,17 @@ export interface WorkerTelemetry {
 }
 
 /** What converging needs, resolved once per worker process from its options. */
-function convergeContext(options: WorkerConfig, log: (line: string) => void, metrics?: ProcessMetrics): ConvergeContext {
+/** What a failure to publish live output tells: logged once until publishing works again (the results still carry every operation). */
+function liveOutcomeLog(log: (line: string) => void): (error: Error | undefined) => void {
+  let failing = false;
+  return (error) => {
+    if (error && !failing) log(`live output not published (the results still carry it): ${error.message}`);
+    if (!error && failing) log('live output: publishing again');
+    failing = error !== undefined;
+  };
+}
+
+function convergeContext(options: WorkerConfig, log: (line: string) => void, metrics?: ProcessMetrics, onOperation?: ConvergeContext['onOperation']): ConvergeContext {
   return {
     modules: loadModules(resolveModulesDir(options.modulesDir)),
     hostKeys: hostKeyPolicy(loadKnownHosts(options.knownHostsFile), {
@@ -69,6 +80,7 @@ function convergeContext(options: WorkerConfig, log: (line: string) => void, met
     outputLimitBytes: options.outputLimitBytes,
     workerName: options.name,
     log,
+    onOperation,
     onConnected: metrics ? (ms) => metrics.sshConnectSeconds.observe(ms / 1000) : undefined,
   };
 }
@@ -89,7 +101,9 @@ function observeHost(metrics: ProcessMetrics, result: ResultJobData['result']): 
  */
 export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log, telemetry: WorkerTelemetry = {}): HostWorker {
   const { metrics, redisOutage } = telemetry;
-  const ctx = convergeContext(options, log, metrics);
+  // Modules and known hosts are read before anything connects; the live publisher is set once Redis is.
+  let live: ConvergeContext['onOperation'];
+  const ctx = convergeContext(options, log, metrics, (job, result) => live?.(job, result));
   // Read before anything connects: a worker without a trusted key would refuse every job.
   // So would one without its seal keys every job with a sensitive value.
   const readHostJob = hostJobReader(jobVerifier(readPublicKeys(options.jobPublicKeys)), valueOpener(readPemKeys(options.sealKeys, 'PRIVATE KEY')));
@@ -100,6 +114,10 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   queueConnection.on('error', (error: Error) => redisOutage?.down(error));
   queueConnection.on('ready', () => redisOutage?.up());
   const results = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
+  if (!options.liveOutputOff) {
+    const publisher = liveOutputPublisher(queueConnection, redis.prefix, { onSent: liveOutcomeLog(log) });
+    live = (job, result) => publisher.publish(job.runId, job.host.hostname, result);
+  }
   const lockRenewMs = Math.max(250, Math.floor(options.lockDurationMs / 4));
   const shutdown = new AbortController();
   let state: HostWorkerState = 'running';

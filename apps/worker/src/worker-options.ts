@@ -77,6 +77,12 @@ export interface WorkerOptions {
    * @defaultValue `50`
    */
   heapGrowthPercent?: number;
+  /**
+   * `--live-output-off` / SIMPLECM_WORKER_LIVE_OUTPUT_OFF=1: do not publish each operation's
+   * result to the run's live output stream as it finishes (the dashboard then shows a host's
+   * operations only once the host is done). @defaultValue `false`: published
+   */
+  liveOutputOff?: boolean;
 }
 
 const path = z.string().min(1);
@@ -102,6 +108,7 @@ const workerSettings: SettingSpec<WorkerOptions> = {
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_WORKER_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_WORKER_METRICS_HOST' }, z.string().min(1)),
   heapGrowthPercent: intSetting({ flag: 'heap-growth-percent', env: 'SIMPLECM_WORKER_HEAP_GROWTH_PERCENT' }, 0, 1_000),
+  liveOutputOff: switchSetting({ flag: 'live-output-off', env: 'SIMPLECM_WORKER_LIVE_OUTPUT_OFF' }),
 };
 
 function workerDefaults() {
@@ -124,6 +131,7 @@ function workerDefaults() {
     sealKeys: '/etc/simple-cm/seal-keys',
     metricsHost: '127.0.0.1',
     heapGrowthPercent: HEAP_GROWTH_PERCENT_DEFAULT,
+    liveOutputOff: false,
   } satisfies WorkerOptions;
 }
 

@@ -19,5 +19,6 @@ export * from './run-events';
 export * from './run-cancel';
 export * from './run-schedule';
 export * from './queue-metrics';
+export * from './live-output';
 export * from './sealed-values';
 export * from './host-job-reader';

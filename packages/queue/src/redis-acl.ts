@@ -1,4 +1,5 @@
 import { assertNever } from '@simplecm/kernel';
+import { liveOutputKey } from './live-output';
 import { mastersKey } from './master-presence';
 import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
 import { runEventsKey } from './run-events';
@@ -18,10 +19,12 @@ import { runEventsKey } from './run-events';
  *   master, `run`, `cancel`, `schedule`).
  * - worker: the hosts queue's keys a consumer touches, *not* `<prefix>:hosts:id` (every BullMQ
  *   add script increments it, so `Queue.add` on the hosts queue is refused); the results queue
- *   in full (it adds result jobs); host locks; run progress read-only.
+ *   in full (it adds result jobs); host locks; run progress read-only; live output streams
+ *   (`<prefix>:live:*`, it appends each operation as it finishes).
  * - results: the results queue's consumer keys (not `id`); run progress and run events
  *   (`<prefix>:run:<id>:events`, under the same pattern) read-write.
- * - dashboard: both queues and run progress, with no command that writes (see READ_COMMANDS);
+ * - dashboard: both queues, run progress and live output streams read-only, with no command
+ *   that writes (see READ_COMMANDS);
  *   with `--queue-actions` (retry, clean, pause, resume) the consumer keys of both queues with
  *   the write commands, still not `id`; with `--run-control` the same, plus the run-requests
  *   queue in full, cancel marks and run events, and master heartbeats read-only (it never
@@ -75,6 +78,7 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
   const progress = `${prefix}:run:*`;
   // Run events (run-events.ts): the results consumer's under `progress`; a cancel appends one too.
   const runEvents = `~${runEventsKey(prefix, '*')}`;
+  const live = liveOutputKey(prefix, '*');
   let keys: string[];
   switch (role) {
     case 'master':
@@ -93,14 +97,14 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       ];
       break;
     case 'worker':
-      keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`];
+      keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`, `~${live}`];
       break;
     case 'results':
       keys = [...resultsConsumer, `~${progress}`];
       break;
     case 'dashboard':
-      if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, ...READ_COMMANDS];
-      keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`];
+      if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, `%R~${live}`, ...READ_COMMANDS];
+      keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`, `%R~${live}`];
       // Submitting a request adds a job (`<prefix>:run-requests:id` included); cancel removes host jobs (consumer keys above).
       if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`, runEvents);
       break;

@@ -16,6 +16,35 @@ export class RunRequestRefusedError extends SimpleCmError<'run-request-refused'>
   }
 }
 
+/**
+ * A run request not answered within its bounds (SubmitBounds). `not-taken`: no master took it
+ * (none alive, or the only one died); it was withdrawn from the queue, so it will not start a
+ * run later. `not-answered`: a master took it and has not answered; it stays queued (a master
+ * that died on it leaves it to the next) and may still launch its run.
+ */
+export class RunRequestTimeoutError extends SimpleCmError<'run-request-timeout'> {
+  override readonly name = 'RunRequestTimeoutError';
+  readonly code = 'run-request-timeout' as const;
+  constructor(
+    message: string,
+    readonly stage: 'not-taken' | 'not-answered',
+    readonly requestId: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a submitter waits for a master (a front end that must answer a person: the dashboard). */
+export interface SubmitBounds {
+  /** For a master to take the request; past it the request is withdrawn. */
+  readonly takeTimeoutMs: number;
+  /** For the answer, from submitting (at least takeTimeoutMs); past it the request stays queued. */
+  readonly answerTimeoutMs: number;
+}
+
+/** Job states of a request no master has taken yet. */
+const UNTAKEN_STATES = new Set(['waiting', 'wait', 'prioritized', 'delayed', 'waiting-children']);
+
 /** How a master marks the failure of a request that was bad input (see apps/master's run-request-worker.ts). */
 export const BAD_INPUT_MARK = 'bad input: ';
 
@@ -32,9 +61,10 @@ export interface RunRequestSubmitter {
    * Puts a run request on the run-requests queue and waits for a master's answer (the run id
    * and host count, once every host job is enqueued). The same request id submitted again while
    * its job is kept adds nothing and gets the same answer. The request is checked here as the
-   * masters will check it.
+   * masters will check it. Without `bounds` it waits as long as it takes (`simplecm run`, which
+   * looked for a live master first); with them, see RunRequestTimeoutError.
    */
-  submit(request: RunRequest): Promise<RunRequestAnswer>;
+  submit(request: RunRequest, bounds?: SubmitBounds): Promise<RunRequestAnswer>;
   /** Closes the queue and the events reader (which disconnects `blocking`). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -44,13 +74,33 @@ export function runRequestSubmitter(connections: RunRequestConnections, prefix: 
   const events = new QueueEvents(RUN_REQUESTS_QUEUE, { connection: connections.blocking, prefix });
   let closing: Promise<void> | undefined;
   return {
-    async submit(request) {
+    async submit(request, bounds) {
       const data = runRequestSchema.parse(request);
       await events.waitUntilReady();
       const job = await queue.add('run', data, runRequestJobOptions(data.requestId));
+      // BullMQ's ttl rejects like a failure does; the job's state tells the two apart.
+      const answer = async (ttlMs?: number) => runRequestAnswerSchema.parse(await job.waitUntilFinished(events, ttlMs));
+      const unanswered = async () => !['failed', 'completed'].includes(await job.getState());
       try {
-        return runRequestAnswerSchema.parse(await job.waitUntilFinished(events));
+        if (!bounds) return await answer();
+        try {
+          return await answer(bounds.takeTimeoutMs);
+        } catch (error) {
+          if (!(await unanswered())) throw error;
+        }
+        if (UNTAKEN_STATES.has(await job.getState())) {
+          // Withdrawn; a master that took it in between holds its lock, and the remove fails.
+          const withdrawn = await job.remove().then(() => true, () => false);
+          if (withdrawn) throw new RunRequestTimeoutError(`no master took run request ${data.requestId} within ${bounds.takeTimeoutMs / 1000} s (none running, or the only one died); the request was withdrawn: nothing was launched`, 'not-taken', data.requestId);
+        }
+        try {
+          return await answer(Math.max(1, bounds.answerTimeoutMs - bounds.takeTimeoutMs));
+        } catch (error) {
+          if (!(await unanswered())) throw error;
+          throw new RunRequestTimeoutError(`a master took run request ${data.requestId} but has not answered within ${bounds.answerTimeoutMs / 1000} s; it stays queued and may still launch its run: look at the runs list`, 'not-answered', data.requestId);
+        }
       } catch (error) {
+        if (error instanceof RunRequestTimeoutError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         if (reason.startsWith(BAD_INPUT_MARK)) throw new RunRequestRefusedError(reason.slice(BAD_INPUT_MARK.length), true);
         throw new RunRequestRefusedError(`the master failed request ${data.requestId}: ${reason}`, false);

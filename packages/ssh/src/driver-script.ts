@@ -57,6 +57,13 @@ export interface DriverOptions {
 }
 
 /**
+ * How far past the output limit a file the driver keeps an operation's stdout or stderr in may
+ * grow before the watchdog cuts it back to the limit: one `truncate` per this many bytes of a
+ * chatty operation rather than one per tick.
+ */
+export const CAP_SLACK_BYTES = 1024 * 1024;
+
+/**
  * The exit field of a frame whose operation did not run because it is a handler none of whose
  * triggers changed anything (no output follows: all sizes are 0). Real exit codes are 0–255.
  */
@@ -135,29 +142,58 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // The same text as a word, only when an operation runs as another user and needs it.
     `__fns=${operations.some((op) => op.become) && options.functions ? shellQuote(options.functions) : "''"}`,
     `__check=${options.mode === 'check' ? 1 : 0}`,
-    `__limit=${limit}`,
+    `__limit=${limit} __slack=${CAP_SLACK_BYTES}`,
     // Seqs of the operations that changed something (see "Handlers" above).
     '__chg=()',
     // Milliseconds into $__now: a function that sets a variable, not $(__ms), which forks.
     '__ms() { local t=${EPOCHREALTIME/[.,]/}; __now=$(( t / 1000 )); }',
-    // The watchdog reads "<process group> <seconds>" when an operation starts and any line when
-    // it ends, and answers "ok", "timeout" (TERM sent) or "killed" (KILL sent too). If the driver
-    // goes away while an operation runs, the operation is stopped rather than left behind.
+    // The watchdog, one per host job (a coprocess, started once). When an operation starts it reads
+    // "<process group> <seconds> <out fd> <err fd>" (process group 0: run as another user, whose
+    // timeout timeout(1) keeps), and any line when it ends; it answers "<verdict> <out cut>
+    // <err cut>": verdict ok, timeout (TERM sent) or killed (KILL sent 5 s later too), and how many
+    // bytes it cut from each stream. While the operation runs it reads, every tick, the position
+    // of the driver's descriptors of the operation's stdout and stderr files (opened O_APPEND and
+    // shared with the operation, so the position is where the file ends) from /proc, a read, no
+    // process: a file past the output limit plus CAP_SLACK_BYTES is cut back to the limit
+    // (`truncate`, only then). The first bytes stay, the operation goes on with its exit status
+    // untouched, and a file never holds more than the limit, the slack and what the operation
+    // wrote in one tick: 10 ms while a file grows, 100 ms after a tick in which neither grew. If
+    // the driver goes away while an operation runs, the operation is stopped, not left behind.
     '__watch() {',
-    '  local pid to msg rc',
-    '  while read -r pid to; do',
-    '    read -r -t "$to" msg; rc=$?',
-    '    if (( rc == 0 )); then echo ok; continue; fi',
-    '    kill -TERM -- "-$pid" 2> /dev/null',
-    '    (( rc > 128 )) || exit 0',
-    '    read -r -t 5 msg; rc=$?',
-    '    if (( rc == 0 )); then echo timeout; continue; fi',
-    '    kill -KILL -- "-$pid" 2> /dev/null',
-    '    (( rc > 128 )) || exit 0',
-    '    read -r msg || exit 0',
-    '    echo killed',
-    '  done',
+    '  local pid to of ef msg end stage od ed po pe k s t tick',
+    '  local -a says=(ok timeout killed)',
+    '  while read -r pid to of ef; do',
+    '    t=${EPOCHREALTIME/[.,]/}; end=$(( t / 1000 + to * 1000 )) stage=0 od=0 ed=0 po=0 pe=0 tick=0.01',
+    '    (( pid > 0 )) || end=-1',
+    '    while :; do',
+    '      if read -t 0; then',
+    '        read -r msg && break',
+    '        (( pid > 0 )) && kill -TERM -- "-$pid" 2> /dev/null; exit 0',
+    '      fi',
+    '      read -r -N 1 -t "$tick" -u "$__wk" k',
+    '      read -t 0 && continue',
+    '      tick=0.1',
+    '      if read -r k s < "/proc/$$/fdinfo/$of" && (( s != po )); then',
+    '        tick=0.01 po=$s',
+    '        if (( s > __limit + __slack )) && truncate -s "$__limit" -- "$__d/out" 2> /dev/null; then (( od += s - __limit )); fi',
+    '      fi',
+    '      if read -r k s < "/proc/$$/fdinfo/$ef" && (( s != pe )); then',
+    '        tick=0.01 pe=$s',
+    '        if (( s > __limit + __slack )) && truncate -s "$__limit" -- "$__d/err" 2> /dev/null; then (( ed += s - __limit )); fi',
+    '      fi',
+    '      t=${EPOCHREALTIME/[.,]/}',
+    '      (( end < 0 || t / 1000 < end )) && continue',
+    '      if (( stage == 0 )); then kill -TERM -- "-$pid" 2> /dev/null; stage=1 end=$(( t / 1000 + 5000 ))',
+    '      else kill -KILL -- "-$pid" 2> /dev/null; stage=2 end=-1; fi',
+    '    done',
+    '    echo "${says[stage]} $od $ed"',
+    '  done 2> /dev/null',
     '}',
+    // Ticks are naps on the wake-up pipe (a pipe opened read-write: never EOF), and the command
+    // pipe is only read once `read -t 0` says a line is there: bash 5.2 can lose a byte of a pipe
+    // whose `read -t` times out just as it arrives (losing a wake-up byte costs one tick, never
+    // a line). The driver writes a byte to it after the end line, so a nap ends with the operation.
+    'exec {__wk}<> <(:)',
     'set -m',
     'coproc __wd { __watch; }',
     '__wr=${__wd[1]} __rd=${__wd[0]}',
@@ -165,9 +201,15 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // stdin). It must keep the operation's stdin empty and its files private to that user.
     `__asw=${shellQuote(BECOME_WRAPPER)}`,
     '__run() {',
-    '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid verdict',
+    '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid pg verdict od ed',
     '  printf "%s%s" "${as:+$__fns}" "$4" > "$__d/op.sh"',
-    '  : > "$__d/changes"',
+    '  : > "$__d/changes"; : > "$__d/out"',
+    // The operation that ran when a driver of this host job ended without finishing runs again:
+    // its stderr says so first.
+    `  if (( seq == __int )); then printf '%s\\n' "$__intr" > "$__d/err"; else : > "$__d/err"; fi`,
+    // Appending descriptors, held by the driver while the operation runs (the watchdog reads
+    // their position, see __watch) and given to it as stdout and stderr.
+    '  exec {__o}>> "$__d/out" {__e}>> "$__d/err"',
     '  __c=',
     '  __ms; t0=$__now',
     '  if [ -z "$as" ]; then',
@@ -176,26 +218,28 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '      export SIMPLECM_CHECK=$__check SIMPLECM_CHANGES=$__d/changes',
     '      __op=$__d/op.sh',
     // The journal's lock stays with the driver: an operation (or a daemon it starts) must not hold it.
-    '      exec {__lk}>&-',
+    '      exec {__lk}>&- {__o}>&- {__e}>&- {__wk}>&-',
     '      unset -f __run __ms __watch __replay __end',
-    '      unset -v seq to as t0 t1 sizes pid verdict __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s',
+    '      unset -v seq to as t0 t1 sizes pid pg verdict od ed __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s __o __e __int __intr __slack __wk',
     '      trap - HUP',
     '      set +um --',
     '      trap - EXIT',
     '      . "$__op"',
-    '    ) < /dev/null > "$__d/out" 2> "$__d/err" &',
-    '    pid=$!',
-    '    printf "%s %s\\n" "$pid" "$to" >&$__wr',
-    '    wait "$pid"; __rc=$?',
-    '    echo >&$__wr; read -r verdict <&$__rd',
-    '    case $verdict in timeout) __rc=124 ;; killed) __rc=137 ;; esac',
+    '    ) < /dev/null >&$__o 2>&$__e &',
+    '    pid=$! pg=$!',
     '  else',
     // The script reaches the other user on stdin only (op.sh stays 0600 in the 0700 directory);
     // the wrapper appends the change list to the same descriptor, which the driver copies out.
-    '    sudo -n -u "$as" -- bash --noprofile --norc -c "$__asw" simplecm "$to" "$__check" 0<> "$__d/op.sh" > "$__d/out" 2> "$__d/err"',
-    '    __rc=$?',
-    '    tail -c "+$(( ${#__fns} + ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
+    // Its timeout is timeout(1)'s (the watchdog only caps its output: process group 0).
+    '    sudo -n -u "$as" -- bash --noprofile --norc -c "$__asw" simplecm "$to" "$__check" 0<> "$__d/op.sh" >&$__o 2>&$__e &',
+    '    pid=$! pg=0',
     '  fi',
+    '  printf "%s %s %s %s\\n" "$pg" "$to" "$__o" "$__e" >&$__wr',
+    '  wait "$pid"; __rc=$?',
+    '  echo >&$__wr; printf x >&$__wk; read -r verdict od ed <&$__rd',
+    '  exec {__o}>&- {__e}>&-',
+    '  case $verdict in timeout) __rc=124 ;; killed) __rc=137 ;; esac',
+    '  [ -z "$as" ] || tail -c "+$(( ${#__fns} + ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
   '  __ms; t1=$__now',
     '  if [ -s "$__d/out" ] || [ -s "$__d/err" ]; then',
     '    sizes=$(stat -c %s "$__d/out" "$__d/err" "$__d/changes")',
@@ -208,6 +252,10 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     "    sizes='0 0 0'",
     '  fi',
     '  set -- $sizes',
+    // A stream the watchdog cut: its size is what the file holds plus what was cut (more than the
+    // limit, so the result says it was cut; at least the full size, bytes written in the instant
+    // of a cut are not counted).
+    '  (( od + ed == 0 )) || set -- "$(( $1 + od ))" "$(( $2 + ed ))" "$3"',
     '  (( __rc == 0 && $3 > 0 )) && __chg[$seq]=1',
     `  printf '\\n%s %s %s %s %s %s %s %s\\n' "$__mk" "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
     '  if [ -n "$__c" ]; then',

@@ -67,6 +67,16 @@ export function stopDriverCommand(key: string, rootOverride?: string): string {
   return `${journalDirShell(key, rootOverride)}; [ -d "$__j" ] && [ ! -L "$__j" ] && [ -s "$__j/pid" ] || exit 0; [ -e "$__j/end" ] || echo 124 > "$__j/end"; read -r __p < "$__j/pid" && kill -TERM -- "$__p" 2> /dev/null; exit 0`;
 }
 
+/** How often the launcher looks for frames the driver completed, while it runs. */
+const FRAME_POLL_SECONDS = 0.2;
+
+/**
+ * The first line of the stderr of an operation that was running when an earlier driver of its
+ * host job ended without finishing (the host restarted, the driver was killed): it ran again.
+ * `simplecm results --host` shows it in the operation's stderr.
+ */
+export const INTERRUPTED_NOTE = 'simplecm: this operation was running when the host job\'s driver ended without finishing (host restarted?); its outcome was never known, so it ran again';
+
 /** What the launcher needs of the driver's options (driver-script.ts). */
 interface JournalScriptOptions {
   readonly marker: string;
@@ -84,8 +94,9 @@ interface JournalScriptOptions {
  *    no driver and not finished (the host restarted, or the driver was killed) → starts the
  *    driver again, which runs only the operations that have no complete frame (the one that
  *    was interrupted runs again: its outcome was never known);
- * 3. writes the journal's marker on the first line, then the complete frames in operation order,
- *    the driver's stderr on stderr, and exits with the driver's exit code (1 if it died).
+ * 3. writes the journal's marker on the first line, then each complete frame as the driver
+ *    completes it (in the order they completed: operation order), the driver's stderr on
+ *    stderr, and exits with the driver's exit code (1 if it died).
  * The driver is started with setsid (a session of its own) and a bash of its own that reads the
  * same script with the argument `drive` (top-level code, read as it runs: a driver of thousands
  * of operations never holds them all parsed at once), its stdin and stdout away from the
@@ -122,15 +133,30 @@ export function journalLauncherLines(options: JournalScriptOptions, seqs: readon
     '  else',
     '    flock "$__j/lock" true',
     '  fi',
+    '  __dp=',
     '  if [ -n "$__start" ]; then',
     '    setsid bash --noprofile --norc "$0" drive < /dev/null > /dev/null 2>> "$__j/diag" &',
-    '    wait "$!"',
+    '    __dp=$!',
     '  fi',
     '  read -r __mk < "$__j/marker" || exit 125',
     '  printf \'%s\\n\' "$__mk"',
-    '  __ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
-    `  __fs=(); for __s in ${seqs.join(' ')}; do [[ -z \${__ok[__s]-} ]] || __fs+=("$__j/f.$__s"); done`,
-    '  (( ${#__fs[@]} == 0 )) || cat -- "${__fs[@]}"',
+    // Each frame is sent once its line is in `done` (complete), while the driver still runs, so
+    // the worker sees each operation as it finishes; a last pass after the driver ended. The
+    // frames a pass finds go out in one `cat`. Between passes it waits with `read -t` on a pipe
+    // nobody writes (no process per wait): 10 ms at first and after each new frame, growing to
+    // FRAME_POLL_SECONDS while nothing new comes (a host of quick operations is not held back).
+    `  __want=(); for __s in ${seqs.join(' ')}; do __want[__s]=1; done`,
+    `  __sent=0 __tick= __w=0 __waits=(0.01 0.02 0.05 0.1 ${FRAME_POLL_SECONDS})`,
+    '  while :; do',
+    '    __live=; [ -z "$__dp" ] || ! kill -0 "$__dp" 2> /dev/null || __live=1',
+    '    mapfile -t __dl < "$__j/done"',
+    '    __fs=(); for (( ; __sent < ${#__dl[@]}; __sent++ )); do __s=${__dl[__sent]}; [[ -z ${__want[__s]-} ]] || __fs+=("$__j/f.$__s"); done',
+    '    if (( ${#__fs[@]} > 0 )); then cat -- "${__fs[@]}"; __w=0; elif (( __w < ${#__waits[@]} - 1 )); then __w=$((__w + 1)); fi',
+    '    [ -n "$__live" ] || break',
+    '    [ -n "$__tick" ] || exec {__tick}<> <(:)',
+    '    read -r -t "${__waits[__w]}" -u "$__tick" __x || :',
+    '  done',
+    '  [ -z "$__dp" ] || wait "$__dp" || :',
     '  [ ! -s "$__j/diag" ] || cat -- "$__j/diag" >&2',
     '  __rc=; [ ! -e "$__j/end" ] || read -r __rc < "$__j/end"',
     '  [ -n "$__rc" ] || { echo "simplecm: the driver ended without finishing" >&2; exit 1; }',
@@ -157,6 +183,11 @@ export function journalDriverLines(): string[] {
     'echo "$$" > "$__j/pid"',
     'read -r __mk < "$__j/marker" || exit 125',
     '__ok=(); while read -r __s; do __ok[__s]=1; done < "$__j/done"',
+    // The operation that was running when an earlier driver of this host job ended without
+    // finishing (`current` without a complete frame): it runs again, and its stderr says why first.
+    `__intr=${shellQuote(INTERRUPTED_NOTE)}`,
+    '__int=-1; [ ! -s "$__j/current" ] || read -r __int < "$__j/current" || __int=-1',
+    '[[ $__int =~ ^[0-9]+$ && -z ${__ok[__int]-} ]] || __int=-1',
     '__replay() {',
     '  local m s t0 ms o e c',
     '  { read -r m; read -r m s __rc t0 ms o e c; } < "$__j/f.$1"',

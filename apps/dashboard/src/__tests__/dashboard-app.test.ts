@@ -83,6 +83,15 @@ const data: DashboardData = {
   getRunHost: async (_id, hostname) => (hostname === 'host5' ? { ...host('host5', 'failed'), worker: 'w-7', cause: 'module-failed: motd exited 1' } : undefined),
   pageHostHistory: async () => ({ items: [{ runId: RUN, mode: 'apply', status: 'failed', startedAt: null, endedAt: null, cause: null }] }),
   readRunProgress: async () => ({ hostsDone: 2, hostsFailed: 1, counts: { ...emptyCounts(), ok: 7, failed: 1 } }),
+  // The running run's stream: host2's operation 0, then host3's (after '0'); nothing after the last.
+  readLiveOutput: async (runId, { after = '0' }) => {
+    const all = [
+      { id: '1-0', operation: { ...op, seq: 0, hostname: 'host2', status: 'ok' as const, exitCode: 0, stderr: '', stdout: `live ${evil}` } },
+      { id: '2-0', operation: { ...op, hostname: 'host3' } },
+    ];
+    const entries = runId === RUNNING ? all.filter((e) => e.id > after) : [];
+    return { entries, last: entries.at(-1)?.id ?? after, more: false };
+  },
   getLaunches: async (ids) => new Map([...launches].filter(([id]) => ids.includes(id))),
   recordLaunch: async (launch) => {
     launches.set(launch.runId, launch);
@@ -258,6 +267,27 @@ describe('dashboard app (fake store)', () => {
     expect(page).toMatch(/<script src="\/assets\/live\.js\?v=[0-9a-f]+" defer>/);
     const finished = await (await get(`/api/runs/${RUN}`, { authorization: basic })).json();
     expect(finished).toMatchObject({ status: 'finished', hostsDone: 3 });
+  });
+
+  it('serves a running run\'s live output, by host, and shows a host still running with its live panel', async () => {
+    const all = (await (await get(`/api/runs/${RUNNING}/live`, { authorization: basic })).json()) as { entries: Array<{ id: string; hostname: string; stdout: string }>; last: string; runStatus: string };
+    expect(all).toMatchObject({ runStatus: 'running', last: '2-0', more: false });
+    expect(all.entries.map((e) => [e.id, e.hostname])).toEqual([['1-0', 'host2'], ['2-0', 'host3']]);
+    expect(all.entries[0]?.stdout).toBe(`live ${evil}`); // JSON, escaped by the page's textContent
+    const later = await (await get(`/api/runs/${RUNNING}/live?after=1-0&host=host3`, { authorization: basic })).json();
+    expect(later).toMatchObject({ last: '2-0', hostRecorded: false, entries: [{ hostname: 'host3', seq: 1, status: 'failed' }] });
+    expect((await get(`/api/runs/${RUNNING}/live?after=bogus`, { authorization: basic })).status).toBe(400);
+    expect((await get(`/api/runs/00000000-0000-1000-8000-000000000000/live`, { authorization: basic })).status).toBe(404);
+    const page = await (await get(`/runs/${RUNNING}`, { authorization: basic })).text();
+    expect(page).toContain(`data-live-ops="${RUNNING}"`);
+    const hostPage = await get(`/runs/${RUNNING}/hosts/host3`, { authorization: basic });
+    expect(hostPage.status).toBe(200);
+    const text = await hostPage.text();
+    expect(text).toContain('data-host-running');
+    expect(text).toContain(`data-live-ops="${RUNNING}" data-live-host="host3"`);
+    expect(text).toMatch(/<script src="\/assets\/live\.js\?v=[0-9a-f]+" defer>/);
+    // A finished run has no live panel, and a host without results there is still a 404.
+    expect(await (await get(`/runs/${RUN}`, { authorization: basic })).text()).not.toContain('data-live-ops');
   });
 
   it('redirects the host search box to the host page', async () => {

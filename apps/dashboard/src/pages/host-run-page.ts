@@ -2,6 +2,7 @@ import { hostStatusOf, OUTPUT_LIMIT_BYTES, type OperationResult, type Run } from
 import { formatDuration, formatTime, plural, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
 import { layout, type PageContext } from './layout';
+import { liveOperationsPanel } from './live-operations';
 
 export interface HostRunPageData {
   readonly run: Run;
@@ -38,6 +39,8 @@ function operationSection(op: OperationResult): SafeHtml {
 
 /** `/runs/:runId/hosts/:hostname`: every operation of one host in one run, with its output. */
 export function hostRunPage(ctx: PageContext, { run, hostname, operations, worker, cause }: HostRunPageData): SafeHtml {
+  // Still running: no result yet (the live panel shows its operations as they finish).
+  const running = operations.length === 0 && run.status === 'running';
   const status = hostStatusOf(operations.map((o) => o.status));
   const firstFailure = operations.find((o) => o.status === 'failed' || o.status === 'unreachable' || o.status === 'rejected');
   const index = html`<div class="table-box"><table class="op-index">
@@ -58,20 +61,21 @@ ${operations.map(
 </table></div>`;
   return layout(ctx, {
     title: `${hostname} in run ${run.runId.slice(0, 8)}`,
+    live: running,
     crumbs: [
       { label: 'Runs', href: ctx.links.runs() },
       { label: html`<span class="mono">${run.runId.slice(0, 8)}</span>`, href: ctx.links.run(run.runId) },
       { label: hostname },
     ],
     body: html`<section class="panel">
-  <div class="summary-line"><h1 class="mono">${hostname}</h1>${statusBadge(status)}</div>
-  <p class="muted">${plural(operations.length, 'operation')} in run <a class="mono" href="${ctx.links.run(run.runId)}">${run.runId}</a> (${run.mode}, started ${formatTime(run.createdAt)}) · <a href="${ctx.links.host(hostname)}">history of ${hostname}</a></p>
+  <div class="summary-line"><h1 class="mono">${hostname}</h1>${running ? html`<span class="badge r-running" data-host-running>running</span>` : statusBadge(status)}</div>
+  <p class="muted">${running ? 'still running' : plural(operations.length, 'operation')} in run <a class="mono" href="${ctx.links.run(run.runId)}">${run.runId}</a> (${run.mode}, started ${formatTime(run.createdAt)}) · <a href="${ctx.links.host(hostname)}">history of ${hostname}</a></p>
   ${worker ? html`<p class="muted">converged by worker <span class="mono">${worker}</span></p>` : ''}
   ${cause ? html`<p class="cause mono">${cause}</p>` : ''}
   ${firstFailure ? html`<p><a class="button jump s-${firstFailure.status}" href="${ctx.links.runHost(run.runId, hostname, firstFailure.seq)}">Go to the ${firstFailure.status} operation: #${firstFailure.seq} ${firstFailure.name}</a></p>` : ''}
 </section>
-${index}
+${running ? liveOperationsPanel(run.runId, hostname) : html`${index}
 <h2>Operations</h2>
-${operations.map(operationSection)}`,
+${operations.map(operationSection)}`}`,
   });
 }

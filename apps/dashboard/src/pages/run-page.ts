@@ -3,6 +3,7 @@ import type { Page, RunHost, RunLaunch, StateRevisionRecord } from '@simplecm/st
 import { countCells, headWithCounts, durationBetween, formatDuration, formatTime, plural, progressBar, runStatusBadge, statusBadge } from '../format';
 import { html, type SafeHtml } from '../html';
 import { csrfField, isOperator, layout, type PageContext } from './layout';
+import { liveOperationsPanel } from './live-operations';
 
 export interface RunPageData {
   readonly run: Run;
@@ -39,7 +40,7 @@ function summary(ctx: PageContext, run: Run, launch: RunLaunch | undefined, revi
     <div><dt>State revision</dt><dd class="mono" data-state-revision>${run.stateRevision ?? html`<span class="muted">none</span>`}${revision ? html`<br><span class="muted">applied ${formatTime(revision.appliedAt)} by ${revision.appliedBy ?? '?'}${revision.gitCommit ? ` · git ${revision.gitCommit.slice(0, 12)}` : ''}</span>${revision.summary ? html`<br><span class="muted">${revision.summary}</span>` : ''}` : ''}</dd></div>
     <div><dt>Started</dt><dd>${formatTime(run.createdAt)}</dd></div>
     <div><dt>${running ? 'Running for' : 'Duration'}</dt><dd${running ? html` data-live="elapsed"` : ''}>${formatDuration(duration)}</dd></div>
-    <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}</dd></div>
+    <div><dt>Hosts done</dt><dd><strong data-live="hosts-done">${run.hostsDone}</strong> / ${run.hostCount}${run.status === 'cancelled' ? html` · <span data-hosts-cancelled>${run.hostsCancelled ?? 0} cancelled</span>` : ''}</dd></div>
   </dl>
   ${progressBar(run.hostsDone, run.hostCount, run.counts)}
   <div class="summary-line"><span class="muted">Operations:</span> ${counts}</div>
@@ -100,6 +101,7 @@ ${hosts.items.map((h) => hostRow(ctx, run, h))}
     crumbs: [{ label: 'Runs', href: ctx.links.runs() }, { label: html`<span class="mono">${run.runId}</span>` }],
     body: html`${summary(ctx, run, launch, revision, now)}
 ${actions(ctx, run)}
+${run.status === 'running' ? liveOperationsPanel(run.runId) : ''}
 <div class="toolbar">
   <nav class="filters" aria-label="Filter hosts by outcome">${filters}</nav>
   <form class="name-filter" method="get" action="${ctx.links.run(run.runId)}">${status ? html`<input type="hidden" name="status" value="${status}">` : ''}<input name="name" value="${name ?? ''}" placeholder="Host name contains" aria-label="Host name contains"><button type="submit">Filter</button></form>

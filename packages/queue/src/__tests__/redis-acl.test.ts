@@ -46,4 +46,14 @@ describe('Redis role rules', () => {
     expect(redisAclUserLine(args)).toBe(`user simplecm-worker reset on #${'ab'.repeat(32)} resetkeys ~p:x`);
     expect(redisAclUserArgs('u', { clear: 'pw' }, [])[3]).toBe('>pw');
   });
+
+  it('live output streams: the worker writes them; the dashboard only reads them, in every mode; no other role reaches them', () => {
+    expect(keysOf(redisAclRules('worker', 'p'))).toContain('~p:live:*');
+    for (const opts of [{}, { queueActions: true }, { runControl: true }]) {
+      const rules = keysOf(redisAclRules('dashboard', 'p', opts));
+      expect(rules).toContain('%R~p:live:*');
+      expect(rules).not.toContain('~p:live:*');
+    }
+    for (const role of ['master', 'results'] as const) expect(keysOf(redisAclRules(role, 'p')).some((k) => k.includes(':live:'))).toBe(false);
+  });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildDriverScript, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, newFrameMarker, type DriverOperation, type DriverOptions } from '../driver-script';
+import { buildDriverScript, CAP_SLACK_BYTES, DRIVER_COMMAND, HANDLER_SKIPPED_EXIT, newFrameMarker, type DriverOperation, type DriverOptions } from '../driver-script';
 import { createDriverStreamParser } from '../driver-stream';
 import type { OperationFrame } from '../frames';
 import { journalKey } from '../host-journal';
@@ -74,6 +74,26 @@ describe('driver script', () => {
     expect(frames[0]!.stderrTruncated).toBe(false);
     expect(frames[1]!.stdout.toString()).toBe('next\n');
   });
+
+  it('caps the output kept on the host while the operation runs: first bytes kept, the cut said, the exit status untouched', async () => {
+    // 64 writes of 64 KiB (4 MiB in all) at most every 0.02 s, each followed by the size of the
+    // file behind the operation's own stdout, sampled by the operation (to stderr, capped too,
+    // but far below the limit). Without the cap the file ends at 4 MiB; with it the watchdog cuts
+    // it back to the limit once it passed the limit and the slack, so it stays under 2 MiB.
+    const write = 'head -c 65536 /dev/zero | tr "\\0" a';
+    const body = `printf first; for i in $(seq 64); do ${write}; stat -L -c %s /proc/$BASHPID/fd/1 >&2; sleep 0.02; done; exit 3`;
+    const { frames } = await runLocally([op(0, body), op(1, 'echo next')], { mode: 'apply', keepGoing: true }, 16_384);
+    const [capped] = frames;
+    expect(capped!.exitCode).toBe(3);
+    expect(capped!.stdoutTruncated).toBe(true);
+    expect(capped!.stdout.length).toBe(16_384);
+    expect(capped!.stdout.subarray(0, 8).toString()).toBe('firstaaa');
+    const sizes = capped!.stderr.toString().trim().split('\n').map(Number);
+    expect(sizes).toHaveLength(64);
+    expect(Math.max(...sizes)).toBeGreaterThan(CAP_SLACK_BYTES);
+    expect(Math.max(...sizes)).toBeLessThan(2 * 1024 * 1024);
+    expect(frames[1]!.stdout.toString()).toBe('next\n');
+  }, 30_000);
 
   it('kills an operation that runs past its timeout', async () => {
     const { frames } = await runLocally([op(0, 'sleep 30', 1)], { mode: 'apply', keepGoing: false });

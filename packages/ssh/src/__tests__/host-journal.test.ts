@@ -6,7 +6,7 @@ import path from 'node:path';
 import { buildDriverScript, DRIVER_COMMAND, newFrameMarker, type DriverOperation } from '../driver-script';
 import { createDriverStreamParser } from '../driver-stream';
 import type { OperationFrame } from '../frames';
-import { forgetJournalCommand, journalKey, stopDriverCommand } from '../host-journal';
+import { forgetJournalCommand, INTERRUPTED_NOTE, journalKey, stopDriverCommand } from '../host-journal';
 
 // The attach logic of the host journal, in a real local bash: deliveries of one host job (same
 // journal key, each with its marker), the first one cut off or its driver killed on the way.
@@ -25,6 +25,8 @@ afterEach(() => {
 interface Delivery {
   readonly child: ChildProcess;
   readonly marker: string;
+  /** The frames received so far (live). */
+  readonly frames: readonly OperationFrame[];
   readonly done: Promise<{ frames: OperationFrame[]; exit: number | null; stderr: string; streamMarker: string | undefined }>;
 }
 
@@ -42,7 +44,7 @@ function deliver(key: string, ops: DriverOperation[], keepGoing = false): Delive
     child.on('error', reject);
     child.on('close', (exit) => resolve({ frames, exit, stderr, streamMarker: parser.marker() }));
   });
-  return { child, marker, done };
+  return { child, marker, frames, done };
 }
 
 /** An operation that appends its name to the log, then waits for `gate` to exist (if given). */
@@ -105,6 +107,19 @@ describe('host journal', () => {
     expect(logLines()).toEqual(['a', 'b', 'c']);
   }, 30_000);
 
+  it('sends each frame as its operation finishes, while the driver still runs the next', async () => {
+    const key = journalKey(randomUUID(), 'host1');
+    const delivery = deliver(key, [step(0, 'a'), step(1, 'b', `${work}/gate`)]);
+    // b waits for the gate, which only exists once a's frame has arrived: a frame sent at the end would never come.
+    await until('a\'s frame while b runs', () => delivery.frames.some((f) => f.seq === 0));
+    expect(logLines()).toEqual(['a', 'b']);
+    expect(delivery.frames.map((f) => f.seq)).toEqual([0]);
+    fs.writeFileSync(`${work}/gate`, '');
+    const { frames, exit } = await delivery.done;
+    expect(exit).toBe(0);
+    expect(frames.map((f) => [f.seq, f.stdout.toString()])).toEqual([[0, 'a-out\n'], [1, 'b-out\n']]);
+  }, 30_000);
+
   it('a finished journal is only read: a third delivery runs nothing and gets the same frames', async () => {
     const key = journalKey(randomUUID(), 'host1');
     const ops = [step(0, 'a'), step(1, 'b')];
@@ -138,6 +153,10 @@ describe('host journal', () => {
     expect(frames[0]!.changes.toString()).toBe('x\n');
     expect(logLines()).toEqual(['a', 'b', 'b', 'handler']); // b was interrupted: its outcome was never known
     expect(stderr).toMatch(/ended without finishing .*while operation 1 ran/);
+    // The operation that ran again says so first in its own stderr (the results show it); the others do not.
+    expect(frames[1]!.stderr.toString()).toBe(`${INTERRUPTED_NOTE}\n`);
+    expect(frames[1]!.stdout.toString()).toBe('b-out\n');
+    expect(frames[2]!.stderr.toString()).toBe('');
   }, 30_000);
 
   it('a failure that stopped the run stays the end of it on the next delivery', async () => {
