@@ -32,6 +32,7 @@ import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgr
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
 import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds } from './capacity-probes';
+import { runMain } from './run-main';
 
 const { flags } = parseCli(
   process.argv.slice(2),
@@ -442,10 +443,4 @@ async function main(): Promise<void> {
   log(`written to ${out}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`capacity: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain('capacity', main);

@@ -16,6 +16,7 @@ import { applySchema, connectCassandra, resultStore, runStore } from '@simplecm/
 import { formatTable } from '@simplecm/terminal';
 import { stackEnv } from '@simplecm/stack';
 import { errorMessage } from '@simplecm/kernel';
+import { runMain } from './run-main';
 
 interface Row {
   readonly what: string;
@@ -119,10 +120,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`bench: ${errorMessage(error)}`);
-    process.exit(1);
-  },
-);
+runMain('dashboard', main);

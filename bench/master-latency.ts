@@ -12,6 +12,7 @@ import { HOST_JOB_ATTEMPTS, HOSTS_QUEUE, liveMasters, redisConnection, RUN_REQUE
 import { applySchema, connectCassandra, inventoryStore } from '@simplecm/store';
 import { hostAddress, stackEnv, startProcess, stopStarted } from '@simplecm/stack';
 import { quantile } from './stats';
+import { runMain } from './run-main';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 30);
@@ -71,10 +72,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain('master-latency', main);

@@ -27,6 +27,7 @@ import { treeCpuSeconds } from './capacity-probes';
 import { infraCpu, infraDelta } from './infra-cpu';
 import { machineCpu } from './proc-stats';
 import { benchOperations } from './workload';
+import { runMain } from './run-main';
 
 const log = (line: string) => process.stderr.write(`[master-throughput] ${line}\n`);
 
@@ -263,10 +264,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain('master-throughput', main);

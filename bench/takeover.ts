@@ -21,6 +21,7 @@ import { connectHost, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { createBenchSystem } from './bench-system';
 import { stackHost, stackKeyFile } from './bench-host-pool';
+import { runMain } from './run-main';
 
 const [lockMs = '10000', stalledMs = '5000'] = process.argv.slice(2);
 const HOSTS = [1, 2, 3];
@@ -118,10 +119,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain('takeover', main);

@@ -16,6 +16,7 @@ import { redisConnection, runEventsKey } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore } from '@simplecm/store';
 import { hostAddress, stackEnv, startProcess, stopStarted } from '@simplecm/stack';
 import { quantile } from './stats';
+import { runMain } from './run-main';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20);
@@ -61,10 +62,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain('wait-delay', main);
