@@ -7,6 +7,10 @@
 export interface SoakSample {
   readonly run: number;
   readonly wallMs: number;
+  /** The worker's CPU time (user + system) during the run, s (absent in soaks before it was kept). */
+  readonly workerCpuS?: number;
+  /** Operations of the run that were not ok or changed (a host disturbed during the run), when any. */
+  readonly opsNotDone?: number;
   /** Resident memory after the run finished (VmRSS), MB. */
   readonly workerRssMb: number;
   /** Peak resident memory during the run (VmHWM, reset before it), MB. */
@@ -20,6 +24,8 @@ export interface SoakSettings {
   readonly concurrency: number;
   readonly operationsPerHost: number;
   readonly startedAt: string;
+  /** V8/Node flags added to the worker's NODE_OPTIONS, when any. */
+  readonly workerNodeOptions?: string;
 }
 
 const median = (values: readonly number[]): number => {
@@ -60,8 +66,10 @@ export function soakTrend(values: readonly number[]): SoakTrend {
 
 const mb = (v: number) => v.toFixed(0);
 
-export function renderSoakReport(settings: SoakSettings, samples: readonly SoakSample[]): string {
+export function renderSoakReport(settings: SoakSettings, samples: readonly SoakSample[], chartFile = 'soak.svg'): string {
   const every = Math.max(1, Math.ceil(samples.length / 20));
+  const cpu = samples.flatMap((s) => (s.workerCpuS === undefined ? [] : [s.workerCpuS]));
+  const disturbed = samples.filter((s) => (s.opsNotDone ?? 0) > 0);
   const shown = samples.filter((s, i) => i % every === 0 || i === samples.length - 1);
   const trend = (name: string, values: number[]) => {
     const t = soakTrend(values);
@@ -70,7 +78,7 @@ export function renderSoakReport(settings: SoakSettings, samples: readonly SoakS
   return [
     `# Soak: ${samples.length} consecutive runs of ${settings.hosts} hosts in one worker and one results consumer`,
     '',
-    `Started ${settings.startedAt}. ${settings.operationsPerHost} file operations per host (bench workload), worker concurrency ${settings.concurrency}.`,
+    `Started ${settings.startedAt}. ${settings.operationsPerHost} file operations per host (bench workload), worker concurrency ${settings.concurrency}${settings.workerNodeOptions ? `, worker NODE_OPTIONS \`${settings.workerNodeOptions}\`` : ''}.`,
     'RSS is VmRSS after each run finished; peak is VmHWM during the run (reset before it). Written by `npm run bench:soak`.',
     '',
     '## Trend over the last half of the runs',
@@ -82,13 +90,18 @@ export function renderSoakReport(settings: SoakSettings, samples: readonly SoakS
     trend('consumer RSS after run', samples.map((s) => s.consumerRssMb)),
     trend('consumer peak during run', samples.map((s) => s.consumerPeakMb)),
     '',
+    `Highest worker peak of all ${samples.length} runs: ${mb(Math.max(...samples.map((s) => s.workerPeakMb)))} MB; highest consumer peak: ${mb(Math.max(...samples.map((s) => s.consumerPeakMb)))} MB. ` +
+      `Run wall time, median: ${(median(samples.map((s) => s.wallMs)) / 1000).toFixed(1)} s` +
+      (cpu.length > 0 ? `; worker CPU per run, median: ${median(cpu).toFixed(2)} s.` : '.') +
+      (disturbed.length > 0 ? ` Runs with operations not ok or changed (a host disturbed): ${disturbed.map((s) => `run ${s.run} (${s.opsNotDone})`).join(', ')}.` : ''),
+    '',
     '## By run',
     '',
-    '| run | wall (s) | worker RSS (MB) | worker peak (MB) | consumer RSS (MB) | consumer peak (MB) |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...shown.map((s) => `| ${s.run} | ${(s.wallMs / 1000).toFixed(1)} | ${mb(s.workerRssMb)} | ${mb(s.workerPeakMb)} | ${mb(s.consumerRssMb)} | ${mb(s.consumerPeakMb)} |`),
+    '| run | wall (s) | worker CPU (s) | worker RSS (MB) | worker peak (MB) | consumer RSS (MB) | consumer peak (MB) |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...shown.map((s) => `| ${s.run} | ${(s.wallMs / 1000).toFixed(1)} | ${s.workerCpuS === undefined ? '–' : s.workerCpuS.toFixed(2)} | ${mb(s.workerRssMb)} | ${mb(s.workerPeakMb)} | ${mb(s.consumerRssMb)} | ${mb(s.consumerPeakMb)} |`),
     '',
-    '![RSS by run](soak.svg)',
+    `![RSS by run](${chartFile})`,
     '',
   ].join('\n');
 }

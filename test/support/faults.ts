@@ -6,6 +6,7 @@ import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation, Run } from '@simplecm/domain';
 import { HOSTS_QUEUE, hostJobId, readRunProgress, redisConnection, RESULTS_QUEUE, type RunProgressSnapshot } from '@simplecm/queue';
 import { connectCassandra, resultStore, runStore } from '@simplecm/store';
+import { formatTable } from '@simplecm/terminal';
 import { cassandraDown, cassandraUp, isAlive, readPid, redisUp, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { onHost, type TestSystem } from './system';
 
@@ -411,12 +412,53 @@ export async function measureRun(client: CassandraClient, keyspace: string, runI
   };
 }
 
-/** Measures the run and appends its row to the table's rows file; returns the row for assertions. */
-export async function recordFaultRow(client: CassandraClient, keyspace: string, runId: string, fault: string, expectedOps: ReadonlyMap<string, number>, extra: Pick<FaultRow, 'hostRerun' | 'opsRunTwice' | 'opsRerunAfterReboot' | 'recoverySeconds' | 'note'> = {}): Promise<FaultRow> {
+/**
+ * Measures the run and appends its row to a rows file (the faults suite's, unless another suite
+ * keeps its own, as the containers suite does); returns the row for assertions.
+ */
+export async function recordFaultRow(client: CassandraClient, keyspace: string, runId: string, fault: string, expectedOps: ReadonlyMap<string, number>, extra: Pick<FaultRow, 'hostRerun' | 'opsRunTwice' | 'opsRerunAfterReboot' | 'recoverySeconds' | 'note'> = {}, rowsFile = faultRowsFile): Promise<FaultRow> {
   const row: FaultRow = { fault, ...(await measureRun(client, keyspace, runId, expectedOps)), ...extra };
-  fs.mkdirSync(faultsArtifactsDir, { recursive: true });
-  fs.appendFileSync(faultRowsFile, `${JSON.stringify(row)}\n`);
+  fs.mkdirSync(path.dirname(rowsFile), { recursive: true });
+  fs.appendFileSync(rowsFile, `${JSON.stringify(row)}\n`);
   return row;
+}
+
+/**
+ * The rows of the containers suite (`npm run test:containers`: a worker container killed
+ * mid-host), kept by that suite; the faults suite's table shows them after its own.
+ */
+export const containerFaultRowsFile = path.join(repoRoot, 'artifacts', 'containers', 'fault-rows.jsonl');
+
+/** The rows in a rows file, oldest first; none when there is no file. */
+export function readFaultRows(rowsFile: string): FaultRow[] {
+  if (!fs.existsSync(rowsFile)) return [];
+  return fs
+    .readFileSync(rowsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as FaultRow);
+}
+
+/** The fault table as the faults suite prints it (one row per fault, counts from Cassandra). */
+export function formatFaultTable(rows: readonly FaultRow[]): string {
+  const n = (v: number | undefined) => (v === undefined ? '-' : v);
+  return formatTable<FaultRow>(
+    [
+      { header: 'fault injected', value: (r) => r.fault },
+      { header: 'hosts', value: (r) => r.hostsInRun, align: 'right' },
+      { header: 'recorded', value: (r) => r.hostsRecorded, align: 'right' },
+      { header: 'converged', value: (r) => r.hostsConverged, align: 'right' },
+      { header: 'results expected', value: (r) => r.resultsExpected, align: 'right' },
+      { header: 'written', value: (r) => r.resultsWritten, align: 'right' },
+      { header: 'duplicated', value: (r) => r.duplicated, align: 'right' },
+      { header: 'lost', value: (r) => r.lost, align: 'right' },
+      { header: 'host re-runs', value: (r) => n(r.hostRerun), align: 'right' },
+      { header: 'operations executed twice', value: (r) => n(r.opsRunTwice), align: 'right' },
+      { header: 're-run after reboot (expected)', value: (r) => n(r.opsRerunAfterReboot), align: 'right' },
+      { header: 'recovery s', value: (r) => (r.recoverySeconds === undefined ? '-' : r.recoverySeconds.toFixed(1)), align: 'right' },
+    ],
+    rows,
+  );
 }
 
 export function expectedOpsOf(entries: ReadonlyArray<{ host: { hostname: string }; operations: readonly Operation[] }>): Map<string, number> {

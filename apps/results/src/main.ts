@@ -2,13 +2,14 @@ import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { connectCassandra, isStoreUnreachable } from '@simplecm/store';
 import { errorMessage } from '@simplecm/kernel';
 import { queueDepths } from '@simplecm/queue';
-import { cassandraService, createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, startOpsServer, type OpsServer } from '@simplecm/telemetry';
+import { cassandraService, createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, setHeapGrowthPercent, startOpsServer, type OpsServer } from '@simplecm/telemetry';
 import { startResultsConsumer } from './results-consumer';
 import { compileResultsOptions } from './results-options';
 import { storeSession } from './store-session';
 
 async function main(): Promise<void> {
   const options = compileResultsOptions(process.argv.slice(2), process.env);
+  setHeapGrowthPercent(options.heapGrowthPercent);
   const config = connectionConfigFromEnv(process.env);
   const logger = createLogger({ app: 'results-consumer', level: process.env.SIMPLECM_LOG_LEVEL, pretty: logFormatFromEnv(process.env) });
   const log = (line: string) => logger.info(line);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HEAP_GROWTH_PERCENT_DEFAULT } from '@simplecm/telemetry';
 import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 
 /** Results consumer settings, each from a flag, else an environment variable, else the default. */
@@ -56,6 +57,12 @@ export interface ResultsOptions {
   metricsPort?: number;
   /** `--metrics-host` / SIMPLECM_RESULTS_METRICS_HOST: the address that server listens on. @defaultValue `'127.0.0.1'` */
   metricsHost?: string;
+  /**
+   * `--heap-growth-percent` / SIMPLECM_RESULTS_HEAP_GROWTH_PERCENT: how far V8 lets the heap grow
+   * past what was alive at its last full collection (V8's `--heap-growing-percent`; 0: V8's own
+   * choice, up to 300 %). See setHeapGrowthPercent in @simplecm/telemetry. @defaultValue `50`
+   */
+  heapGrowthPercent?: number;
 }
 
 const resultsSettings: SettingSpec<ResultsOptions> = {
@@ -70,6 +77,7 @@ const resultsSettings: SettingSpec<ResultsOptions> = {
   resultKeyFile: textSetting({ flag: 'result-key', env: 'SIMPLECM_RESULT_KEY' }, z.string().min(1)),
   metricsPort: intSetting({ flag: 'metrics-port', env: 'SIMPLECM_RESULTS_METRICS_PORT' }, 0, 65_535),
   metricsHost: textSetting({ flag: 'metrics-host', env: 'SIMPLECM_RESULTS_METRICS_HOST' }, z.string().min(1)),
+  heapGrowthPercent: intSetting({ flag: 'heap-growth-percent', env: 'SIMPLECM_RESULTS_HEAP_GROWTH_PERCENT' }, 0, 1_000),
 };
 
 const resultsDefaults = {
@@ -83,6 +91,7 @@ const resultsDefaults = {
   batchBytes: 40_960,
   resultKeyFile: '/etc/simple-cm/result.key',
   metricsHost: '127.0.0.1',
+  heapGrowthPercent: HEAP_GROWTH_PERCENT_DEFAULT,
 } satisfies ResultsOptions;
 
 /** Every results consumer setting resolved and checked; the only form that travels. */

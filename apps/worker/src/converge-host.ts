@@ -100,6 +100,26 @@ function renderAll(job: HostJobData, ctx: ConvergeContext): { scripts: string[] 
 }
 
 /**
+ * The host job's driver script. Built here, not inline in convergeHost: a closure there lives as
+ * long as the host runs, and one that named the rendered scripts would keep them (and, through
+ * them, the script) on the heap for that long — at 200 hosts at once, megabytes of old space.
+ */
+function driverScript(job: HostJobData, scripts: readonly string[], ctx: ConvergeContext, marker: string, key: string): string {
+  const { host, operations, options } = job;
+  const triggers = handlerTriggers(operations);
+  return buildDriverScript(
+    operations.map((op, i) => ({
+      whenChanged: triggers[i],
+      seq: op.seq,
+      script: scripts[i] as string,
+      timeoutSeconds: options.operationTimeoutSeconds,
+      become: op.become ?? host.become ?? undefined,
+    })),
+    { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker, functions: MODULE_FUNCTIONS, journalKey: key, journalRoot: ctx.journalRoot },
+  );
+}
+
+/**
  * Converges one host: renders its operations, opens one verified SSH connection, runs them all
  * through one driver script, and maps each operation's frame to its result. Connection errors,
  * a connection lost while the driver ran included, are thrown as SshError (the caller retries or
@@ -116,10 +136,12 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   const { host, operations, options } = job;
   const rendered = renderAll(job, ctx);
   if ('failedAt' in rendered) {
+    // (`rendered` itself is named by no closure: see driverScript.)
+    const { failedAt, message } = rendered;
     const results = operations.map((op, i) =>
-      i < rendered.failedAt ? notRunResult(op, 'skipped', 'not run: a later operation is invalid') : i === rendered.failedAt ? notRunResult(op, 'failed', rendered.message) : notRunResult(op, 'skipped', 'not run: an earlier operation is invalid'),
+      i < failedAt ? notRunResult(op, 'skipped', 'not run: a later operation is invalid') : i === failedAt ? notRunResult(op, 'failed', message) : notRunResult(op, 'skipped', 'not run: an earlier operation is invalid'),
     );
-    return hostResult(job, ctx.workerName, startedAt, results, `${HostErrorCause.invalidJob}: ${rendered.message}`);
+    return hostResult(job, ctx.workerName, startedAt, results, `${HostErrorCause.invalidJob}: ${message}`);
   }
   if (operations.length === 0) return hostResult(job, ctx.workerName, startedAt, [], null);
 
@@ -148,19 +170,8 @@ export async function convergeHost(job: HostJobData, ctx: ConvergeContext, signa
   let driverError: Error | undefined;
   let diagnostics = '';
   try {
-    const triggers = handlerTriggers(operations);
     const marker = newFrameMarker();
-    const script = buildDriverScript(
-      operations.map((op, i) => ({
-        whenChanged: triggers[i],
-        seq: op.seq,
-        script: rendered.scripts[i] as string,
-        timeoutSeconds: options.operationTimeoutSeconds,
-        become: op.become ?? host.become ?? undefined,
-      })),
-      { mode: options.mode, keepGoing: options.keepGoing, outputLimitBytes: ctx.outputLimitBytes, marker, functions: MODULE_FUNCTIONS, journalKey: key, journalRoot: ctx.journalRoot },
-    );
-    const run = await runDriver(client, host.hostname, script, {
+    const run = await runDriver(client, host.hostname, driverScript(job, rendered.scripts, ctx, marker, key), {
       limit: ctx.outputLimitBytes,
       marker,
       journalKey: key,

@@ -1,12 +1,13 @@
 import { ConfigError, connectionConfigFromEnv } from '@simplecm/config';
 import { coerceError } from '@simplecm/kernel';
 import { queueDepths } from '@simplecm/queue';
-import { createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, startOpsServer, type OpsServer } from '@simplecm/telemetry';
+import { createLogger, logFormatFromEnv, createProcessMetrics, outageReporter, redisService, setHeapGrowthPercent, startOpsServer, type OpsServer } from '@simplecm/telemetry';
 import { startHostWorker } from './host-worker';
 import { compileWorkerOptions } from './worker-options';
 
 async function main(): Promise<void> {
   const options = compileWorkerOptions(process.argv.slice(2), process.env);
+  setHeapGrowthPercent(options.heapGrowthPercent);
   const { redis } = connectionConfigFromEnv(process.env);
   const logger = createLogger({ app: 'worker', base: { worker: options.name }, level: process.env.SIMPLECM_LOG_LEVEL, pretty: logFormatFromEnv(process.env) });
   const metrics = createProcessMetrics({ worker: options.name });

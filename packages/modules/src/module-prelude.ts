@@ -21,7 +21,7 @@ if [ -z "\${SIMPLECM_CHANGES:-}" ]; then printf 'simplecm: SIMPLECM_CHANGES is n
 export LC_ALL=C
 `;
 
-export const MODULE_FUNCTIONS = `# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(…) of
+export const MODULE_FUNCTIONS = `# Host CPU goes mostly to the processes a module starts (a fork+exec costs ~1.5 ms; a $(...) of
 # builtins still forks), so the helpers below do in bash what needs no other program.
 
 # simplecm_change WHAT: records one change as one line of $SIMPLECM_CHANGES (line breaks in WHAT

@@ -32,6 +32,9 @@ export function runDriver(
   script: string,
   options: { limit: number; marker: string; journalKey: string; journalRoot?: string; deadlineMs: number; signal?: AbortSignal; onFrame: (frame: OperationFrame) => void; onStarted?: () => void },
 ): Promise<DriverRun> {
+  // The script is dropped once handed to the channel: the closures below live as long as the
+  // host runs (seconds to hours) and would otherwise keep every host's script on the heap.
+  const pending: { script?: string } = { script };
   return new Promise((resolve, reject) => {
     client.exec(DRIVER_COMMAND, (error, channel) => {
       if (error) return reject(new SshError('unreachable', hostname, `exec failed: ${error.message}`, { cause: error }));
@@ -85,7 +88,8 @@ export function runDriver(
         const diagnostics = (Buffer.concat(stderr).toString('utf8') + parser.leftover()).slice(0, 8192);
         resolve({ exitCode, signal, diagnostics, attached: parser.marker() !== undefined && parser.marker() !== options.marker });
       });
-      channel.end(script);
+      channel.end(pending.script);
+      delete pending.script;
       options.onStarted?.();
     });
   });

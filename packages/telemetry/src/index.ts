@@ -9,3 +9,4 @@ export * from './process-metrics';
 export * from './ops-server';
 export * from './service-addresses';
 export * from './bounded-close';
+export * from './heap-growth';

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { containerFaultRowsFile } from '../../support/faults';
 import { compose, composeDown, composeUp, engineScript, log, must, newState, run, writeState } from './engine';
 
 /**
@@ -9,6 +10,8 @@ import { compose, composeDown, composeUp, engineScript, log, must, newState, run
  */
 export default async function globalSetup(): Promise<void> {
   const state = newState();
+  // The fault table's rows of this run only (test 3 appends its row).
+  fs.rmSync(containerFaultRowsFile, { force: true });
   const timed = async (step: string, fn: () => Promise<unknown>) => {
     const started = Date.now();
     await fn();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { containerFaultRowsFile, formatFaultTable, readFaultRows } from '../../support/faults';
 import { composeDown, engineScript, leftovers, log, must, readState } from './engine';
 
 /**
@@ -17,4 +18,6 @@ export default async function globalTeardown(): Promise<void> {
   const left = leftovers();
   if (left.length > 0) throw new Error(`the engine left behind:\n${left.join('\n')}`);
   log('engine stopped; no mounts left');
+  const rows = readFaultRows(containerFaultRowsFile);
+  if (rows.length > 0) process.stdout.write(`\nFault table rows of the containers suite (counts read from Cassandra; the faults suite's table adds them):\n${formatFaultTable(rows)}\n`);
 }

@@ -14,6 +14,7 @@ describe('results consumer options', () => {
       batchBytes: 40_960,
       resultKeyFile: '/etc/simple-cm/result.key',
       metricsHost: '127.0.0.1',
+      heapGrowthPercent: 50,
     });
   });
 
