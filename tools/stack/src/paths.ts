@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** Repository root: tools/stack/src/ is three levels below it. */
@@ -10,7 +11,19 @@ export const cassandraConfDir = path.resolve(__dirname, '..', 'cassandra');
  * Where the running stack keeps its state (data, pid files, logs, generated keys).
  * Ignored by git; `SIMPLECM_STACK_DIR` moves it (tests never do: they share one stack).
  */
-export const stateDir = process.env.SIMPLECM_STACK_DIR ?? path.join(repoRoot, '.stack');
+export const stateDir = realPathIfPresent(process.env.SIMPLECM_STACK_DIR ?? path.join(repoRoot, '.stack'));
+
+/**
+ * A git worktree links its `.stack` to the main checkout's: the hosts' overlays are mounted on
+ * the real path, so every path of the stack is taken through the link once, here.
+ */
+function realPathIfPresent(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
 
 /** Downloaded artefacts that survive `stack down` (Cassandra jars). Ignored by git. */
 export const cacheDir = process.env.SIMPLECM_CACHE_DIR ?? path.join(repoRoot, '.cache');
