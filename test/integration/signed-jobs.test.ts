@@ -17,7 +17,9 @@ import { onHost, systemOn, type TestSystem } from '../support/system';
  * values do not open (sealed to a key the workers do not hold, or moved from another job). Each runs nothing on its host (no marker file)
  * and the host (and each of its operations) is recorded `rejected`, with the cause; the run still finishes. One job the master
  * key signed as it is runs (its command sealed, as a master seals a sensitive value, and opened
- * by the worker), so the test can tell a refusal from a worker that runs nothing.
+ * by the worker), so the test can tell a refusal from a worker that runs nothing. Last, jobs of a
+ * batch (one signature over the Merkle root of the jobs a master adds together): one as signed
+ * runs, one whose audit path was altered and one moved under another batch's signature do not.
  */
 const keysDir = mkdtempSync(path.join(os.tmpdir(), 'signed-jobs-'));
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -141,5 +143,37 @@ describe('signed host jobs', () => {
     for (const [n, tag] of [[1, 'foreign-key'], [2, 'moved']] as const) {
       expect((await onHost(n, `test -e ${marker(`${tag}-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('no');
     }
+  }, 180_000);
+
+  it("runs a batch-signed job as it is; one whose audit path is altered, or moved under another batch's signature, is recorded rejected", async () => {
+    const runId = newRunId();
+    await runStore(system.cassandra, system.keyspace).createRun({ runId, mode: 'apply', target: 'batches', hostCount: 3 });
+    const options = { mode: 'apply', keepGoing: false, operationTimeoutSeconds: 60 } as const;
+    const signer = jobSigner(signingKey, 3_600_000);
+    const batch = (jobs: ReadonlyArray<readonly [number, string]>) =>
+      signer.signBatch(jobs.map(([n, tag]) => ({ jobId: hostJobId(runId, `host${n}`), data: { runId, host: host(n), operations: touch(`${tag}-${suffix}`), options, hostCount: 3 } })));
+    const [valid, altered] = batch([[1, 'batch-valid'], [2, 'path-altered']]) as [SignedPayload, SignedPayload];
+    const [moved] = batch([[3, 'batch-moved'], [4, 'batch-other']]) as [SignedPayload, SignedPayload];
+    const hash = Buffer.from(altered.signature.path[0]!, 'base64');
+    hash[31]! ^= 0x80;
+    await queue.addBulk([
+      { name: 'host', data: valid, opts: hostJobOptions(runId, 'host1', 1) },
+      { name: 'host', data: { ...altered, signature: { ...altered.signature, path: [hash.toString('base64')] } }, opts: hostJobOptions(runId, 'host2', 1) },
+      // host3's job, index and path with the first batch's root signature (the one host1's job verified).
+      { name: 'host', data: { ...moved, signature: { ...moved.signature, value: valid.signature.value } }, opts: hostJobOptions(runId, 'host3', 1) },
+    ]);
+    const run = await runFinished(system, runId);
+    expect(run.hostsDone).toBe(3);
+    const rows = await system.cassandra.execute(`SELECT hostname, status, cause FROM ${system.keyspace}.run_hosts WHERE run_id = ?`, [runId], { prepare: true });
+    expect(Object.fromEntries(rows.rows.map((r) => [r.get('hostname') as string, { status: r.get('status') as string, cause: r.get('cause') as string | null }]))).toEqual({
+      host1: { status: 'changed', cause: null },
+      host2: { status: 'rejected', cause: 'rejected: bad signature: the job is not as the master signed it' },
+      host3: { status: 'rejected', cause: 'rejected: bad signature: the job is not as the master signed it' },
+    });
+    expect((await onHost(1, `test -e ${marker(`batch-valid-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('yes');
+    for (const [n, tag] of [[2, 'path-altered'], [3, 'batch-moved']] as const) {
+      expect((await onHost(n, `test -e ${marker(`${tag}-${suffix}`)} && echo yes || echo no`)).stdout.trim()).toBe('no');
+    }
+    await onHost(1, `rm -f ${marker(`batch-valid-${suffix}`)}`);
   }, 180_000);
 });

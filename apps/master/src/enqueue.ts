@@ -107,10 +107,12 @@ async function addHostJobs(
   const { runId, options, hostCount } = run;
   let enqueued = 0;
   const add = async (batch: PlannedHost[]): Promise<void> => {
+    // One signature for the batch (docs/security.md, "Batch signing").
+    const signed = deps.signer.signBatch(batch.map(({ host, operations }) => ({ jobId: hostJobId(runId, host.hostname), job: { runId, host, operations, options, hostCount } })));
     await deps.hostsQueue.addBulk(
-      batch.map(({ host, operations }) => ({
+      batch.map(({ host }, i) => ({
         name: 'host',
-        data: deps.signer.sign(hostJobId(runId, host.hostname), { runId, host, operations, options, hostCount }),
+        data: signed[i]!,
         opts: hostJobOptions(runId, host.hostname, settings.connectAttempts),
       })),
     );

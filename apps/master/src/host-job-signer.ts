@@ -7,12 +7,17 @@ import { jobSigner, sealOperations, valueSealer, type HostJobData, type SignedPa
 /**
  * How a master makes each host job: the values of attributes their module declares `sensitive`
  * sealed to the workers' key (nothing that reads Redis can read them), then the payload signed
- * (docs/security.md).
+ * (docs/security.md): one signature per batch of jobs added together.
  */
 export interface HostJobSigner {
-  /** The job's data as it goes to Redis. */
-  sign(jobId: string, job: Omit<HostJobData, 'expiresAt' | 'sealed'>): SignedPayload;
+  /** The job's data as it goes to Redis (a batch of one). */
+  sign(jobId: string, job: HostJobToSign): SignedPayload;
+  /** The data of each job as it goes to Redis, all under one signature (docs/security.md, "Batch signing"). */
+  signBatch(jobs: ReadonlyArray<{ readonly jobId: string; readonly job: HostJobToSign }>): SignedPayload[];
 }
+
+/** A host job before the master seals and signs it. */
+export type HostJobToSign = Omit<HostJobData, 'expiresAt' | 'sealed'>;
 
 /** The key files and TTL a master signs and seals with (from its options). */
 export interface HostJobKeys {
@@ -24,12 +29,14 @@ export interface HostJobKeys {
 export function hostJobSigner(modules: ModuleRegistry, keys: { readonly signingKey: string | Buffer; readonly sealKey: string | Buffer; readonly ttlMs: number }): HostJobSigner {
   const signer = jobSigner(keys.signingKey, keys.ttlMs);
   const sealer = valueSealer(keys.sealKey);
-  return {
-    sign(jobId, job) {
-      const { operations, sealed } = sealOperations(sealer, jobId, job.operations, sensitivePlaces(modules, job.operations));
-      return signer.sign(jobId, { ...job, operations, sealed });
-    },
-  };
+  const signBatch: HostJobSigner['signBatch'] = (jobs) =>
+    signer.signBatch(
+      jobs.map(({ jobId, job }) => {
+        const { operations, sealed } = sealOperations(sealer, jobId, job.operations, sensitivePlaces(modules, job.operations));
+        return { jobId, data: { ...job, operations, sealed } };
+      }),
+    );
+  return { signBatch, sign: (jobId, job) => signBatch([{ jobId, job }])[0]! };
 }
 
 /** hostJobSigner from the key files (read once, at start). */
