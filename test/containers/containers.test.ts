@@ -196,7 +196,7 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     expect(inImage.stdout).toMatch(/No such file or directory\n$/);
   });
 
-  it('(4b) job keys: workers get the public keys and the result key, results consumers the result key, only the master the signing key', async () => {
+  it('(4b) job keys: workers get the public keys, the result key and the seal keys, results consumers the result key, only the master the signing key', async () => {
     for (const file of ['signing.pem', 'result.key']) {
       const st = fs.statSync(path.join(state.secretsDir, 'job-keys', file));
       expect({ file, mode: (st.mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
@@ -208,8 +208,10 @@ describe('SimpleCM in containers (docker compose, host networking on 127.30.x.y)
     expect((await mustDocker(['exec', results!, 'stat', '-c', '%u %a', '/etc/simple-cm/result/result.key'], env())).trim()).toBe('10001 400');
     for (const service of ['worker', 'results', 'dashboard']) {
       const [id] = await containersOf(service, env());
+      // Private keys (grep) and what is mounted (ls): a worker holds the SSH key and the seal keys that open sensitive values.
       const found = await mustDocker(['exec', id!, 'sh', '-c', 'grep -rl "PRIVATE KEY" /etc/simple-cm 2>/dev/null; ls /etc/simple-cm; true'], env());
-      expect({ service, found: found.split('\n').filter(Boolean) }).toEqual({ service, found: service === 'worker' ? ['/etc/simple-cm/keys/stack', 'job-public-keys', 'keys', 'known', 'result'] : service === 'results' ? ['result'] : [] });
+      const expected = service === 'worker' ? ['/etc/simple-cm/keys/stack', '/etc/simple-cm/seal-keys/seal-1.pem', 'job-public-keys', 'keys', 'known', 'result', 'seal-keys'] : service === 'results' ? ['result'] : [];
+      expect({ service, found: found.split('\n').filter(Boolean).sort() }).toEqual({ service, found: expected });
     }
   });
 
