@@ -78,6 +78,9 @@ describe('dashboard: live output, relaunch and cancel in a browser', () => {
     await expect(failure.locator('pre[data-stream="stderr"]').textContent()).resolves.toContain('boom on host5');
     await tab.locator('[data-live-op="host1#0"] summary').click();
     await expect(tab.locator('[data-live-op="host1#0"] pre[data-stream="stdout"]').textContent()).resolves.toContain('hello from host1');
+    // The hosts table redraws as hosts finish, and the "Page 1: N hosts" line above it with it.
+    await tab.locator('[data-live-hosts] table.hosts tbody', { hasText: 'host5' }).waitFor({ timeout: 60_000 });
+    await tab.locator('[data-live-hosts-count]', { hasText: /: 1 host\b/ }).waitFor({ timeout: 15_000 });
     await screenshot(tab, 'live-01-run-live');
 
     // host1's own page: still running, its first operation's output shown live.

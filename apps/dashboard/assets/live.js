@@ -53,9 +53,14 @@
     if (!box) return done;
     const response = await fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } });
     if (!response.ok) return shown;
-    const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').querySelector('[data-live-hosts]');
+    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const fresh = page.querySelector('[data-live-hosts]');
     if (!fresh) return shown;
     box.replaceWith(document.importNode(fresh, true));
+    // The "Page n: N hosts" line counts the same rows.
+    const count = document.querySelector('[data-live-hosts-count]');
+    const freshCount = page.querySelector('[data-live-hosts-count]');
+    if (count && freshCount) count.textContent = freshCount.textContent;
     return done;
   }
 

@@ -105,7 +105,7 @@ ${run.status === 'running' ? liveOperationsPanel(run.runId) : ''}
 <div class="toolbar">
   <nav class="filters" aria-label="Filter hosts by outcome">${filters}</nav>
   <form class="name-filter" method="get" action="${ctx.links.run(run.runId)}">${status ? html`<input type="hidden" name="status" value="${status}">` : ''}<input name="name" value="${name ?? ''}" placeholder="Host name contains" aria-label="Host name contains"><button type="submit">Filter</button></form>
-  <span class="muted">Page ${n}: ${plural(hosts.items.length, 'host')}${status ? ` (${status})` : ''}</span>
+  <span class="muted" data-live-hosts-count>Page ${n}: ${plural(hosts.items.length, 'host')}${status ? ` (${status})` : ''}</span>
 </div>
 ${table}
 <div class="pager">
