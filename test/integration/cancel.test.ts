@@ -65,4 +65,9 @@ describe('simplecm cancel', () => {
     expect({ code, output }).toMatchObject({ code: 2 });
     expect(output).toMatch(/no run/);
   }, 60_000);
+
+  it('names a malformed run id in one line (exit 2), before connecting', async () => {
+    const { code, output } = await cancel(system, ['00000000-0000-0000-0000-000000000000']);
+    expect({ code, output: output.trim() }).toEqual({ code: 2, output: expect.stringMatching(/^cancel: <runId> '00000000-0000-0000-0000-000000000000' is not a run id .*usage: simplecm cancel/) });
+  }, 60_000);
 });

@@ -35,7 +35,8 @@ async function main(): Promise<number> {
     { positionals: true },
   );
   const runId = positionals[0];
-  if (positionals.length !== 1 || runId === undefined || !RUN_ID_PATTERN.test(runId)) throw new ConfigError(USAGE);
+  if (positionals.length !== 1 || runId === undefined) throw new ConfigError(USAGE);
+  if (!RUN_ID_PATTERN.test(runId)) throw new ConfigError(`<runId> '${runId}' is not a run id (the time UUID \`simplecm runs\` lists); ${USAGE}`);
   const timeoutMs = (flags['connect-timeout'] ?? 10) * 1000;
   const config = connectionConfigFromEnv(process.env);
   const prefix = config.redis.prefix;
