@@ -11,6 +11,8 @@
  * - `--ansible-at ends`: Ansible and pyinfra at the smallest and largest host count only; `all`: at each.
  * - `--pyinfra-repeat 1`: pyinfra runs (cold, then warm) per host count (0: no pyinfra). pyinfra
  *   is installed from PyPI into .bench/pyinfra-<version> on first use.
+ * - `--master-workers 1`: workers of the SimpleCM set whose runs go through a resident master
+ *   (`simplecm master` running; each spawned `enqueue` submits to it, as `simplecm run` does); 0: no such set.
  * - `--no-lean`: leave out the lean bound (OpenSSH + a hand-written bash script, `xargs -P`).
  * - `--tsx-workers 0`: also run SimpleCM from its TypeScript through tsx (as before the build
  *   step of bin/app.cjs) with this many workers, to measure what the build step gains end to
@@ -47,6 +49,8 @@ export interface BenchOptions {
   readonly bigHosts: number;
   readonly lean: boolean;
   readonly tsxWorkers: number;
+  /** Workers of the SimpleCM set whose runs go through a resident master (0: no such set). */
+  readonly masterWorkers: number;
   readonly workerCounts: readonly number[];
   readonly wanHosts: number;
   readonly wanDelayMs: number;
@@ -72,6 +76,7 @@ const flagSpec = {
   'big-hosts': { type: 'string' },
   'no-lean': { type: 'boolean' },
   'tsx-workers': { type: 'string' },
+  'master-workers': { type: 'string' },
   'wan-hosts': { type: 'string' },
   'wan-delay': { type: 'string' },
   'scale-hosts': { type: 'string' },
@@ -96,6 +101,7 @@ const flagsSchema = z.object({
   'big-hosts': intFlag(1, 5000).optional(),
   'no-lean': z.boolean().optional(),
   'tsx-workers': intFlag(0, 10).optional(),
+  'master-workers': intFlag(0, 10).optional(),
   'wan-hosts': intFlag(1, 250).optional(),
   'wan-delay': intFlag(0, 1000).optional(),
   'scale-hosts': intFlag(1, 1_000_000).optional(),
@@ -124,6 +130,7 @@ export function compileBenchOptions(argv: readonly string[]): BenchOptions {
     bigHosts: flags['big-hosts'] ?? 1000,
     lean: !(flags['no-lean'] ?? false),
     tsxWorkers: flags['tsx-workers'] ?? 0,
+    masterWorkers: flags['master-workers'] ?? 1,
     workerCounts: [1, 3],
     wanHosts: flags['wan-hosts'] ?? 20,
     wanDelayMs: flags['wan-delay'] ?? 25,

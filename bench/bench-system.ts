@@ -67,6 +67,8 @@ export interface BenchSystem {
   putDesiredState(entries: ReadonlyArray<{ host: Host; operations: Operation[] }>, concurrency?: number): Promise<void>;
   startWorkers(n: number, args: string[], extraEnv?: Record<string, string>): Promise<BenchProcess[]>;
   startResults(extraEnv?: Record<string, string>): Promise<BenchProcess>;
+  /** A resident master (`simplecm master`) on this system's prefix: `enqueue` then submits its runs to it. */
+  startMaster(extraEnv?: Record<string, string>): Promise<BenchProcess>;
   stopProcesses(which?: readonly BenchProcess[]): Promise<void>;
   enqueue(args: string[], extraEnv?: Record<string, string>): Promise<EnqueueOutcome>;
   readRun(runId: string): Promise<RunRow | undefined>;
@@ -89,7 +91,7 @@ export interface BenchSystemOptions {
 }
 
 /** Like startProcess of @simplecm/stack, from the TypeScript entry point through tsx. */
-function startTsx(role: 'worker' | 'results-consumer' | 'enqueue', args: readonly string[], env: Record<string, string>): Started {
+function startTsx(role: 'worker' | 'results-consumer' | 'enqueue' | 'master', args: readonly string[], env: Record<string, string>): Started {
   const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, entryPoints[role]), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -151,7 +153,7 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
   fs.mkdirSync(usageDir, { recursive: true });
   let workerCount = 0;
   const viaTsx = options.runner === 'tsx';
-  const start = (role: 'worker' | 'results-consumer' | 'enqueue', args: readonly string[], processEnv: Record<string, string>) =>
+  const start = (role: 'worker' | 'results-consumer' | 'enqueue' | 'master', args: readonly string[], processEnv: Record<string, string>) =>
     viaTsx ? startTsx(role, args, processEnv) : startProcess(role, args, processEnv);
   const runQuery = `SELECT status, hosts_done, host_count, finished_at, count_ok, count_changed, count_failed, count_skipped, count_unreachable FROM ${keyspace}.runs WHERE run_id = ?`;
 
@@ -211,6 +213,11 @@ export async function createBenchSystem(name: string, options: BenchSystemOption
     },
     async startResults(extraEnv = {}) {
       const p = await readyProcess('results', start('results-consumer', [], { ...env, ...extraEnv }), /writing results to keyspace/, viaTsx);
+      processes.push(p);
+      return p;
+    },
+    async startMaster(extraEnv = {}) {
+      const p = await readyProcess('master', start('master', ['--name', `bench-m-${suffix}`], { ...env, ...extraEnv }), /taking run requests/, viaTsx);
       processes.push(p);
       return p;
     },

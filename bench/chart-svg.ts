@@ -14,6 +14,7 @@ const palette: Record<string, string> = {
   'simplecm-1': '#1f77b4',
   'simplecm-3': '#2ca02c',
   'simplecm-1-tsx': '#9467bd',
+  'simplecm-1-master': '#e377c2',
   'raw-0': '#555555',
   'lean-0': '#17becf',
   'pyinfra-0': '#ff7f0e',
@@ -66,7 +67,7 @@ export function renderChart(samples: readonly RunSample[]): string | undefined {
   let legendY = M.top + 8;
   for (const [key, rs] of [...series.entries()].sort()) {
     const r0 = rs[0]!;
-    const color = palette[`${r0.system}-${r0.workers}${r0.runner === 'tsx' ? '-tsx' : ''}`] ?? '#8c564b';
+    const color = palette[`${r0.system}-${r0.workers}${r0.runner === 'tsx' || r0.runner === 'master' ? `-${r0.runner}` : ''}`] ?? '#8c564b';
     const dash = r0.state === 'warm' ? ' stroke-dasharray="6 4"' : '';
     const pts = rs.sort((a, b) => a.hosts - b.hosts);
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map((p) => `${x(p.hosts).toFixed(1)},${y(p.wall.median).toFixed(1)}`).join(' ')}"/>`);

@@ -100,6 +100,7 @@ async function main(): Promise<boolean> {
           lean: options.lean,
           workerCounts: options.workerCounts,
           tsxWorkers: options.tsxWorkers,
+          masterWorkers: options.masterWorkers,
           ansibleHostCounts: options.ansibleHostCounts,
           hostsFor: (n) => stackHosts(n),
           knownHosts: stackPaths.knownHosts,

@@ -34,8 +34,12 @@ export interface RunSample {
   readonly system: SystemName;
   /** Worker processes (SimpleCM only; 0 otherwise). */
   readonly workers: number;
-  /** SimpleCM run as `npm run` runs it (`app`: node on the esbuild bundles), or from TypeScript by tsx. */
-  readonly runner?: 'app' | 'tsx';
+  /**
+   * SimpleCM run as `npm run` runs it (`app`: node on the esbuild bundles), from TypeScript by
+   * tsx, or (`master`) as `app` with a resident master running, to which each spawned `enqueue`
+   * (`simplecm run`) submits its run.
+   */
+  readonly runner?: 'app' | 'tsx' | 'master';
   readonly state: WorkloadState;
   readonly rep: number;
   readonly wallMs: number;

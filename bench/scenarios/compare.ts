@@ -35,6 +35,8 @@ export interface CompareOptions {
   readonly workerCounts: readonly number[];
   /** Worker processes of an extra SimpleCM set run from TypeScript by tsx (0: none). */
   readonly tsxWorkers: number;
+  /** Worker processes of an extra SimpleCM set whose runs go through a resident master (0: none). */
+  readonly masterWorkers: number;
   /** Host counts at which Ansible and pyinfra run (slow; by default the smallest and largest). */
   readonly ansibleHostCounts: readonly number[];
   /** pyinfra runs (cold, then warm) per host count; 0 leaves pyinfra out. */
@@ -55,11 +57,15 @@ export interface CompareOptions {
 
 interface SimplecmSetup {
   readonly workers: number;
-  readonly runner: 'app' | 'tsx';
+  readonly runner: 'app' | 'tsx' | 'master';
   readonly system: BenchSystem;
   workerProcesses: BenchProcess[];
   results: BenchProcess;
+  /** The resident master the runs are submitted to (runner `master` only). */
+  master: BenchProcess | undefined;
 }
+
+const runnerSuffix: Record<SimplecmSetup['runner'], string> = { app: '', tsx: ' tsx', master: ' master' };
 
 type Turn = { kind: 'simplecm'; setup: SimplecmSetup } | { kind: 'raw' } | { kind: 'lean' } | { kind: 'pyinfra' } | { kind: 'ansible' };
 
@@ -114,7 +120,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
   const workerArgs = ['--concurrency', String(Math.min(1000, maxN))];
   /** A SimpleCM process that died is reported and its set started again, so one crash costs one attempt. */
   const restartIfDead = async (s: SimplecmSetup, where: string) => {
-    const dead = [...s.workerProcesses, s.results].filter((p) => p.started.child.exitCode !== null || p.started.child.signalCode !== null);
+    const dead = [...s.workerProcesses, s.results, ...(s.master ? [s.master] : [])].filter((p) => p.started.child.exitCode !== null || p.started.child.signalCode !== null);
     if (dead.length === 0) return;
     const why = dead[0]!.started.output().split('\n').filter((l) => /Error|error|exited|timeout/.test(l)).slice(-3).join(' / ');
     const text = `${o.scenario}: ${dead.map((p) => p.name).join(', ')} (${s.runner}) exited during ${where}: ${why.slice(0, 400)}; restarted, the attempt repeated`;
@@ -123,28 +129,36 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
     await s.system.stopProcesses();
     s.workerProcesses = await s.system.startWorkers(s.workers, workerArgs);
     s.results = await s.system.startResults();
+    if (s.master) s.master = await s.system.startMaster();
   };
   let raw: BenchChild | undefined;
   try {
     let keyspace: string | undefined;
-    const sets = [...o.workerCounts.map((workers) => ({ workers, runner: 'app' as const })), ...(o.tsxWorkers > 0 ? [{ workers: o.tsxWorkers, runner: 'tsx' as const }] : [])];
+    const sets: Array<{ workers: number; runner: SimplecmSetup['runner'] }> = [
+      ...o.workerCounts.map((workers) => ({ workers, runner: 'app' as const })),
+      ...(o.masterWorkers > 0 ? [{ workers: o.masterWorkers, runner: 'master' as const }] : []),
+      ...(o.tsxWorkers > 0 ? [{ workers: o.tsxWorkers, runner: 'tsx' as const }] : []),
+    ];
     for (const { workers, runner } of sets) {
-      const system = await createBenchSystem(`${o.scenario}${workers}w${runner === 'tsx' ? 't' : ''}`, { keyspace, env, runner });
+      const system = await createBenchSystem(`${o.scenario}${workers}w${runner === 'app' ? '' : runner[0]}`, { keyspace, env, runner: runner === 'tsx' ? 'tsx' : 'app' });
       keyspace ??= system.keyspace;
       // Enough concurrency for every host at once, as the raw bound has.
       const workerProcesses = await system.startWorkers(workers, workerArgs);
       const results = await system.startResults();
-      setups.push({ workers, runner, system, workerProcesses, results });
+      // Its own queue prefix: only this set's `enqueue` sees the master and submits to it.
+      const master = runner === 'master' ? await system.startMaster() : undefined;
+      setups.push({ workers, runner, system, workerProcesses, results, master });
     }
     raw = await startBenchChild('raw-fanout-main.ts');
-    o.log(`${o.scenario}: processes up (${setups.map((x) => `${x.workers} worker(s)${x.runner === 'tsx' ? ' tsx' : ''}`).join(', ')}, results consumers, raw fan-out), keyspace ${keyspace}`);
+    o.log(`${o.scenario}: processes up (${setups.map((x) => `${x.workers} worker(s)${runnerSuffix[x.runner]}`).join(', ')}, results consumers, raw fan-out), keyspace ${keyspace}`);
 
     const simplecmRun = async (s: SimplecmSetup, n: number, state: WorkloadState, rep: number): Promise<RunSample> => {
-      const window = beginWindow([...s.workerProcesses, s.results]);
+      const window = beginWindow([...s.workerProcesses, s.results, ...(s.master ? [s.master] : [])]);
       const infra0 = infraCpu(n);
       const cpu0 = machineCpu();
       const enqueue = await s.system.enqueue([]);
       if (enqueue.code !== 0 || !enqueue.runId) throw new Error(`enqueue exited ${enqueue.code}: ${enqueue.output.slice(-2000)}`);
+      if (s.master && !enqueue.output.includes('submitted to the masters')) throw new Error(`enqueue planned the run itself instead of submitting it to the resident master: ${enqueue.output.slice(-1000)}`);
       const row = await s.system.waitRunFinished(enqueue.runId, o.runTimeoutMs);
       const cpu1 = machineCpu();
       const infra = infraDelta(infra0, infraCpu(n));
@@ -164,7 +178,8 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
         wallMs: finishedAt - enqueue.spawnedAt,
         costs: {
           worker: sumCosts(costs.slice(0, s.workerProcesses.length)),
-          results: costs[costs.length - 1]!,
+          results: costs[s.workerProcesses.length]!,
+          ...(s.master ? { master: costs[s.workerProcesses.length + 1]! } : {}),
           ...(enqueue.cost ? { enqueue: enqueue.cost } : {}),
         },
         phases,
@@ -273,7 +288,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
       }
     };
 
-    const turnName = (t: Turn) => (t.kind === 'simplecm' ? `simplecm ${t.setup.workers}w${t.setup.runner === 'tsx' ? ' tsx' : ''}` : t.kind);
+    const turnName = (t: Turn) => (t.kind === 'simplecm' ? `simplecm ${t.setup.workers}w${runnerSuffix[t.setup.runner]}` : t.kind);
     let inventoryHosts = 0;
     for (const n of counts) {
       await o.ensureHosts(n);

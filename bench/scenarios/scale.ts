@@ -64,6 +64,7 @@ export async function runScale(
     lean: false,
     workerCounts: [1, 3],
     tsxWorkers: 0,
+    masterWorkers: 0,
     ansibleHostCounts: [],
     hostsFor: (m) => stackHosts(m),
     knownHosts: stackPaths.knownHosts,

@@ -81,6 +81,7 @@ export async function runWan(
       lean: options.lean,
       workerCounts: options.workerCounts,
       tsxWorkers: options.tsxWorkers,
+      masterWorkers: options.masterWorkers,
       ansibleHostCounts: [n],
       hostsFor: (m) => stackHosts(m, (k) => ({ address: proxyAddress(k), port: PROXY_PORT })),
       knownHosts,

@@ -103,33 +103,41 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
   let signer = plan.submit === undefined ? localSigner(modules, config) : undefined;
   // Both services are checked before anything is recorded: a run row is created only once Redis answered.
   await probeRedis(connection.redis, config.connectTimeoutMs);
-  const cassandra = await connectCassandraWithin(connection.cassandra, config.connectTimeoutMs);
+  // Planning here needs Cassandra before anything else; a run handed to a resident master needs it
+  // only for --wait's recap, so submitting does not wait for a connection it may never use.
+  let cassandraConnecting: ReturnType<typeof connectCassandraWithin> | undefined;
+  const cassandraClient = () => (cassandraConnecting ??= connectCassandraWithin(connection.cassandra, config.connectTimeoutMs));
+  if (plan.submit === undefined) await cassandraClient();
   const redis = redisConnection(connection.redis);
   const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
-  const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
+  const releasers: Releaser[] = [async () => (cassandraConnecting ? (await cassandraConnecting).shutdown() : undefined), () => redis.disconnect(), () => hostsQueue.close()];
   // With --json, stdout holds the JSON alone.
   const say = (line: string) => (config.json ? console.error(line) : console.log(line));
   try {
     const ks = connection.cassandra.keyspace;
-    const runs = runStore(cassandra, ks);
-    const results = resultStore(cassandra, ks);
+    const stores = async () => {
+      const cassandra = await cassandraClient();
+      return { cassandra, runs: runStore(cassandra, ks), results: resultStore(cassandra, ks) };
+    };
     const prefix = connection.redis.prefix;
     // A resident master takes the run when one is running (simplecm run); else it is planned here.
     const submitted = await plan.submit?.({ redis, redisConfig: connection.redis, prefix, runId: undefined, say });
-    const target = submitted ? { kind: 'all' as const } : await plan.target({ runs, results });
+    // Not submitted: planned here, so Cassandra is needed now (and is checked before anything is recorded).
+    const { cassandra, runs, results } = submitted ? { cassandra: undefined, runs: undefined, results: undefined } : await stores();
+    const target = submitted ? { kind: 'all' as const } : await plan.target({ runs: runs!, results: results! });
     const enqueueProgress = progressReporter(process.stderr, { label: 'hosts enqueued' });
     const runKey = config.runKey;
     // What planning here needs (never called for a run a master planned).
     const localDeps = () => ({
-      ...plan.source(inventoryStore(cassandra, ks)),
+      ...plan.source(inventoryStore(cassandra!, ks)),
       modules,
       hostsQueue,
       signer: (signer ??= localSigner(modules, config)),
-      createRun: runs.createRun,
+      createRun: runs!.createRun,
       newRunId,
       claimRunId: runKey === undefined ? undefined : async (candidate: string) => (await claimRunKey(redis, connection.redis.prefix, runKey, candidate)).runId,
       onProgress: (n: number, total: number) => enqueueProgress.update({ done: n, failed: 0, total }),
-      latestStateRevision: plan.recordsStateRevision ? async () => (await latestStateRevision(cassandra, ks))?.revisionId ?? null : undefined,
+      latestStateRevision: plan.recordsStateRevision ? async () => (await latestStateRevision(cassandra!, ks))?.revisionId ?? null : undefined,
       isCancelled: async (id: string) => (await readRunCancel(redis, prefix, id)) !== undefined,
     });
     const settings = { connectAttempts: config.connectAttempts, batchSize: config.batchSize, batchPauseMs: config.batchPauseMs, selection: config.selection };
@@ -163,6 +171,8 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
     redis.on('ready', () => (reconnected = true));
     // The run's events are read with XREAD BLOCK, which holds its connection: one of its own.
     const events = redisConnection(connection.redis, { blocking: true });
+    // The recap reads Cassandra: connect while the hosts run (an error surfaces when it is read).
+    cassandraClient().catch(() => undefined);
     events.on('error', noteOutage);
     releasers.push(() => events.disconnect());
     const bar = progressReporter(process.stderr);
@@ -191,10 +201,11 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
       },
     );
     bar.done();
-    const run = (await runs.getRun(runId)) ?? null;
-    const page = await results.pageRunHosts(runId, { pageSize: MAX_SHOWN_HOSTS });
+    const recap = await stores();
+    const run = (await recap.runs.getRun(runId)) ?? null;
+    const page = await recap.results.pageRunHosts(runId, { pageSize: MAX_SHOWN_HOSTS });
     const detailed = plan.showOutput || config.diff;
-    const operations = detailed ? await Promise.all(page.items.map(async (h) => ({ hostname: h.hostname, operations: await results.getOperationResults(runId, h.hostname) }))) : [];
+    const operations = detailed ? await Promise.all(page.items.map(async (h) => ({ hostname: h.hostname, operations: await recap.results.getOperationResults(runId, h.hostname) }))) : [];
     if (config.json) {
       console.log(JSON.stringify({ ...summary, waited: true, run, hosts: page.items, moreHosts: page.nextPage !== undefined, operations } satisfies MasterRunJson));
     } else {
