@@ -8,7 +8,7 @@ import {
   HOSTS_QUEUE,
   hostJobReader,
   hostLocks,
-  isHostCounted,
+  isResultHandedOff,
   jobVerifier,
   liveOutputPublisher,
   parseHostJobPayload,
@@ -18,7 +18,6 @@ import {
   resultSealer,
   RESULTS_QUEUE,
   redisConnection,
-  resultJobId,
   resultJobOptions,
   valueOpener,
   type HostJobData,
@@ -125,10 +124,7 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const steps: HostJobSteps = {
     locks: hostLocks(queueConnection, redis.prefix, { ttlMs: options.lockDurationMs }),
     lockRenewMs,
-    async alreadyHandedOff(data) {
-      if ((await results.getJobState(resultJobId(data.runId, data.host.hostname))) !== 'unknown') return true;
-      return isHostCounted(queueConnection, redis.prefix, data.runId, data.host.hostname);
-    },
+    alreadyHandedOff: (data) => isResultHandedOff(queueConnection, redis.prefix, data.runId, data.host.hostname),
     converge: (data, handOff) => convergeHost(data, ctx, shutdown.signal, handOff),
     async addResult(data, result) {
       const opts = resultJobOptions(data.runId, data.host.hostname);
