@@ -8,7 +8,7 @@ import {
   HOSTS_QUEUE,
   hostJobReader,
   hostLocks,
-  isHostCounted,
+  isResultHandedOff,
   jobVerifier,
   liveOutputPublisher,
   parseHostJobPayload,
@@ -18,7 +18,6 @@ import {
   resultSealer,
   RESULTS_QUEUE,
   redisConnection,
-  resultJobId,
   resultJobOptions,
   valueOpener,
   type HostJobData,
@@ -125,10 +124,7 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const steps: HostJobSteps = {
     locks: hostLocks(queueConnection, redis.prefix, { ttlMs: options.lockDurationMs }),
     lockRenewMs,
-    async alreadyHandedOff(data) {
-      if ((await results.getJobState(resultJobId(data.runId, data.host.hostname))) !== 'unknown') return true;
-      return isHostCounted(queueConnection, redis.prefix, data.runId, data.host.hostname);
-    },
+    alreadyHandedOff: (data) => isResultHandedOff(queueConnection, redis.prefix, data.runId, data.host.hostname),
     converge: (data, handOff) => convergeHost(data, ctx, shutdown.signal, handOff),
     async addResult(data, result) {
       const opts = resultJobOptions(data.runId, data.host.hostname);
@@ -181,9 +177,11 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     concurrency: options.concurrency,
     // The lock is renewed every quarter of its duration while the host runs, so a host that takes
     // hours keeps it and is never handed to a second worker; a dead worker's host is taken over
-    // after at most lockDuration + stalledInterval.
+    // after at most lockDuration + stalledInterval. BullMQ looks every lockRenewTime / 2 and
+    // renews the locks older than that, so half the duration is a renewal every quarter (a
+    // quarter, as before, renewed every eighth: twice the GET + SET + SREM per host-second).
     lockDuration: options.lockDurationMs,
-    lockRenewTime: lockRenewMs,
+    lockRenewTime: Math.max(500, Math.floor(options.lockDurationMs / 2)),
     stalledInterval: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
     settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: CONNECT_RETRY_BASE_MS, capMs: options.retryMaxDelayMs }) },
