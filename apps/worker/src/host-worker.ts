@@ -177,11 +177,9 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
     concurrency: options.concurrency,
     // The lock is renewed every quarter of its duration while the host runs, so a host that takes
     // hours keeps it and is never handed to a second worker; a dead worker's host is taken over
-    // after at most lockDuration + stalledInterval. BullMQ looks every lockRenewTime / 2 and
-    // renews the locks older than that, so half the duration is a renewal every quarter (a
-    // quarter, as before, renewed every eighth: twice the GET + SET + SREM per host-second).
+    // after at most lockDuration + stalledInterval.
     lockDuration: options.lockDurationMs,
-    lockRenewTime: Math.max(500, Math.floor(options.lockDurationMs / 2)),
+    lockRenewTime: lockRenewMs,
     stalledInterval: options.stalledIntervalMs,
     maxStalledCount: options.maxStalledCount,
     settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: CONNECT_RETRY_BASE_MS, capMs: options.retryMaxDelayMs }) },
