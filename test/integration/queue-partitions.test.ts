@@ -31,13 +31,14 @@ describe('K = 3 queue partitions on one Redis', () => {
     startResultsWith(system, ['--partitions', '1']);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all(HOSTS.map((n) => onHost(n, `rm -rf /tmp/simplecm-${system.prefix}`).catch(() => undefined)));
+    if (system) await Promise.all(HOSTS.map((n) => onHost(n, `rm -rf /tmp/simplecm-${system.prefix}`).catch(() => undefined)));
     await system?.close();
   });
 
   it('a run converges each host once, in its own partition, and the partitions\' progress sums to the run', async () => {
     const { code, runId, output } = await system.enqueue(['--wait']);
-    expect({ code, output }).toMatchObject({ code: 0 });
+    // On failure, the run's report (which host failed, and why) is what jest shows.
+    expect(code === 0 ? 0 : output).toBe(0);
     expect(await runStore(system.cassandra, system.keyspace).getRun(runId!)).toMatchObject({ status: 'finished', hostCount: 5, hostsDone: 5 });
     for (const n of HOSTS) {
       // One line per execution of the marker operation: each host ran once.
