@@ -1,4 +1,5 @@
 export * from './names';
+export * from './queue-partitions';
 export * from './connection';
 export * from './host-job';
 export * from './host-job-limits';
@@ -6,6 +7,7 @@ export * from './result-job';
 export * from './result-handed-off';
 export * from './job-issues';
 export * from './progress';
+export * from './partitioned-progress';
 export * from './backoff';
 export * from './host-lock';
 export * from './run-key';

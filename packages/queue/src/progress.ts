@@ -119,8 +119,25 @@ export async function recordHostProgress(
   return { firstTime: firstTime[0] === true, snapshot };
 }
 
-export async function readRunProgress(redis: Redis, prefix: string, runId: string): Promise<RunProgressSnapshot> {
-  const [doneKey, countsKey] = keys(prefix, runId);
-  const [done, flat] = await Promise.all([redis.scard(doneKey), redis.hgetall(countsKey)]);
-  return snapshotFrom(done, Object.entries(flat).flat());
+/**
+ * The run's progress under `prefix`, or summed over several prefixes: with queue partitions
+ * (queue-partitions.ts) each partition keeps the progress of its own hosts, and a reader adds
+ * the partitions' snapshots (one SCARD + HGETALL per partition, each in its own slot).
+ */
+export async function readRunProgress(redis: Redis, prefix: string | readonly string[], runId: string): Promise<RunProgressSnapshot> {
+  const snapshots = await Promise.all(
+    (typeof prefix === 'string' ? [prefix] : prefix).map(async (p) => {
+      const [doneKey, countsKey] = keys(p, runId);
+      const [done, flat] = await Promise.all([redis.scard(doneKey), redis.hgetall(countsKey)]);
+      return snapshotFrom(done, Object.entries(flat).flat());
+    }),
+  );
+  return snapshots.reduce(addSnapshots, { hostsDone: 0, hostsFailed: 0, counts: emptyCounts() });
+}
+
+/** The sum of two partitions' snapshots of one run (each host is in one partition only). */
+export function addSnapshots(a: RunProgressSnapshot, b: RunProgressSnapshot): RunProgressSnapshot {
+  const counts = emptyCounts();
+  for (const s of operationStatuses) counts[s] = a.counts[s] + b.counts[s];
+  return { hostsDone: a.hostsDone + b.hostsDone, hostsFailed: a.hostsFailed + b.hostsFailed, counts };
 }
