@@ -37,6 +37,10 @@ export interface CompareOptions {
   readonly tsxWorkers: number;
   /** Worker processes of an extra SimpleCM set whose runs go through a resident master (0: none). */
   readonly masterWorkers: number;
+  /** More worker flags (the 1,000-host scenario gives SSH handshakes longer than the default). */
+  readonly workerArgs?: readonly string[];
+  /** Whether every system first runs once unmeasured at the smallest host count (default true). */
+  readonly warmUp?: boolean;
   /** Host counts at which Ansible and pyinfra run (slow; by default the smallest and largest). */
   readonly ansibleHostCounts: readonly number[];
   /** pyinfra runs (cold, then warm) per host count; 0 leaves pyinfra out. */
@@ -117,7 +121,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
   await o.ensureHosts(maxN);
   const env = { SIMPLECM_KNOWN_HOSTS: o.knownHosts };
   const setups: SimplecmSetup[] = [];
-  const workerArgs = ['--concurrency', String(Math.min(1000, maxN))];
+  const workerArgs = ['--concurrency', String(Math.min(1000, maxN)), ...(o.workerArgs ?? [])];
   /** A SimpleCM process that died is reported and its set started again, so one crash costs one attempt. */
   const restartIfDead = async (s: SimplecmSetup, where: string) => {
     const dead = [...s.workerProcesses, s.results, ...(s.master ? [s.master] : [])].filter((p) => p.started.child.exitCode !== null || p.started.child.signalCode !== null);
@@ -298,7 +302,7 @@ export async function runComparison(o: CompareOptions): Promise<RunSample[]> {
         await setups[0]!.system.putDesiredState(hosts.slice(inventoryHosts).map((host) => ({ host, operations: benchOperations(`warmup-${suffix}`) })));
         inventoryHosts = n;
       }
-      if (n === counts[0]) {
+      if (n === counts[0] && o.warmUp !== false) {
         o.log(`${o.scenario}: warm-up run on every system (not measured)`);
         for (const t of [...setups.map((setup): Turn => ({ kind: 'simplecm', setup })), { kind: 'raw' } as Turn, ...(withLean ? [{ kind: 'lean' } as Turn] : []), ...(pyinfraExe ? [{ kind: 'pyinfra' } as Turn] : [])]) {
           for (let attempt = 0; ; attempt++) {

@@ -65,6 +65,13 @@ export async function runScale(
     workerCounts: [1, 3],
     tsxWorkers: 0,
     masterWorkers: 0,
+    // A thousand key exchanges at once on two cores take longer than the worker's default
+    // connect timeout (the raw bound has none): without this, most hosts end unreachable.
+    // Three workers of 1,000 host jobs each on two cores lag their event loops past the 10 s job
+    // lock, and BullMQ then gives hosts up as stalled although no worker died: a longer lock here.
+    workerArgs: ['--connect-timeout', '300000', '--lock-duration', '120000'],
+    // A thousand hosts run three ways take minutes a run: no unmeasured warm-up runs.
+    warmUp: false,
     ansibleHostCounts: [],
     hostsFor: (m) => stackHosts(m),
     knownHosts: stackPaths.knownHosts,
