@@ -4,6 +4,7 @@
  *
  *   npm run stack -- up --cassandra-nodes 3 --redis-cluster
  *   npx tsx bench/capacity.ts [--hosts 20000] [--ssh-hosts 200] [--runs 3] [--concurrency 50] [--ops 10] [--consumers 1] [--skip-ssh]
+ *   npx tsx bench/capacity.ts --single-redis redis://127.0.0.1:6391 [...]   (no clusters: see below)
  *
  * Phase 1 (real SSH): one real worker process (`--concurrency`) and one real results consumer
  * converge `--ssh-hosts` inventory hosts spread over the stack's SSH hosts 1-5, `--runs` times.
@@ -17,7 +18,12 @@
  * Reports measured vs predicted (from phase 1) per host and for the whole run.
  *
  * Everything runs on the clusters in a keyspace and queue prefix of its own, removed at the end.
- * Results: printed, and written to bench/results/capacity.json.
+ * With `--single-redis <url>` it runs without the clusters instead: the stack's single Cassandra
+ * node and the Redis at that URL, which should be one nothing else uses (a redis-server started
+ * for the bench) so that its INFO counters are the bench's alone; phase 1 then uses bench hosts
+ * 6-10 (the integration tests reset hosts 1-5). The per-host-job Redis figures are comparable
+ * with the cluster's; the Cassandra ones are not (one node, RF 1, its CPU not measured).
+ * Results: printed, and written to bench/results/capacity.json (capacity-single.json with --single-redis).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -28,9 +34,10 @@ import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import type { HostResult, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobId, resultSealer, type HostJobData, type ResultJobWire } from '@simplecm/queue';
+import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobOptions, resultSealer, type HostJobData, type ResultJobWire } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
-import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
+import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackEnv, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
+import { benchHostNumbers, ensureStack } from './bench-host-pool';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds } from './capacity-probes';
 import { runMain } from './run-main';
 
@@ -44,6 +51,7 @@ const { flags } = parseCli(
     ops: { type: 'string' },
     consumers: { type: 'string' },
     'skip-ssh': { type: 'boolean' },
+    'single-redis': { type: 'string' },
   },
   z.object({
     hosts: intFlag(1, 2_000_000).default(20_000),
@@ -53,6 +61,7 @@ const { flags } = parseCli(
     ops: intFlag(1, 100).default(10),
     consumers: intFlag(1, 16).default(1),
     'skip-ssh': z.boolean().default(false),
+    'single-redis': z.string().url().optional(),
   }),
 );
 
@@ -79,9 +88,16 @@ function stackHostKey(n: number): string {
 const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
 const keyspace = `cap_${suffix}`;
 const prefix = `{cap-${suffix}}`;
-const ringNodes = cassandraClusterNodeNumbers().length;
-if (ringNodes < 3) throw new Error("no 3-node ring here: run 'npm run stack -- up --cassandra-nodes 3 --redis-cluster' first");
-const env = { ...clusterStackEnv(keyspace, { cassandraNodes: ringNodes, redisCluster: true }), SIMPLECM_QUEUE_PREFIX: prefix };
+const singleRedis = flags['single-redis'] === undefined ? undefined : new URL(flags['single-redis']);
+const ringNodes = singleRedis ? 0 : cassandraClusterNodeNumbers().length;
+if (!singleRedis && ringNodes < 3) throw new Error("no 3-node ring here: run 'npm run stack -- up --cassandra-nodes 3 --redis-cluster' first (or measure with --single-redis)");
+const env = singleRedis
+  ? { ...stackEnv(keyspace), SIMPLECM_REDIS_URL: singleRedis.toString(), SIMPLECM_QUEUE_PREFIX: prefix }
+  : { ...clusterStackEnv(keyspace, { cassandraNodes: ringNodes, redisCluster: true }), SIMPLECM_QUEUE_PREFIX: prefix };
+/** The Redis whose counters are read: the cluster master that holds the prefix's tag, or the single Redis. */
+const redisProbeHost = singleRedis ? singleRedis.hostname : redisClusterHost;
+/** Stack numbers of the SSH hosts phase 1 converges (five of them). */
+const sshHostNumbers = singleRedis ? benchHostNumbers(5) : [1, 2, 3, 4, 5];
 const config = connectionConfigFromEnv(env);
 
 interface Probe {
@@ -93,9 +109,9 @@ interface Probe {
 
 async function probe(masterPort: number): Promise<Probe> {
   return {
-    redis: await sampleRedis(redisClusterHost, masterPort),
+    redis: await sampleRedis(redisProbeHost, masterPort),
     cassandra: await sampleCassandra(config.cassandra.contactPoints, config.cassandra.localDataCenter, keyspace),
-    cassandraCpu: cassandraClusterNodeNumbers().reduce((sum, n) => sum + cpuSeconds(cassandraNodePid(n)), 0),
+    cassandraCpu: (singleRedis ? [] : cassandraClusterNodeNumbers()).reduce((sum, n) => sum + cpuSeconds(cassandraNodePid(n)), 0),
     at: Date.now(),
   };
 }
@@ -104,7 +120,7 @@ async function probe(masterPort: number): Promise<Probe> {
 let ringIdleCores = 0;
 
 async function measureRingIdle(seconds: number): Promise<void> {
-  const cpu = () => cassandraClusterNodeNumbers().reduce((sum, n) => sum + cpuSeconds(cassandraNodePid(n)), 0);
+  const cpu = () => (singleRedis ? [] : cassandraClusterNodeNumbers()).reduce((sum, n) => sum + cpuSeconds(cassandraNodePid(n)), 0);
   const c0 = cpu();
   await sleep(seconds * 1000);
   ringIdleCores = (cpu() - c0) / seconds;
@@ -121,11 +137,12 @@ function perHost(a: Probe, b: Probe, hosts: number) {
     redisCommandsExecuted: round(r.commandsProcessed / hosts, 1),
     redisScriptCalls: round((r.calls.evalsha ?? 0) / hosts + (r.calls.eval ?? 0) / hosts, 2),
     redisCpuMs: round((r.mainThreadCpu * 1000) / hosts, 3),
+    /** Every command Redis ran, most frequent first (per host job): where the commands come from. */
     redisTopCalls: Object.fromEntries(
       Object.entries(r.calls)
         .sort((x, y) => y[1] - x[1])
-        .slice(0, 12)
-        .map(([k, v]) => [k, round(v / hosts, 2)]),
+        .map(([k, v]) => [k, round(v / hosts, 2)])
+        .filter(([, v]) => (v as number) > 0),
     ),
     cassandraCoordinatorWrites: round(c.coordinatorTotal / hosts, 2),
     cassandraReplicaWrites: round(c.replicaTotal / hosts, 2),
@@ -167,12 +184,12 @@ async function phaseSsh(cassandra: Client, masterPort: number) {
   const sshHosts = flags['ssh-hosts'];
   const ops = operations(flags.ops);
   const inventory = inventoryStore(cassandra, keyspace);
-  const keys = [1, 2, 3, 4, 5].map(stackHostKey);
-  log(`phase 1: ${sshHosts} inventory hosts on SSH hosts 1-5, ${ops.length} ops each, 1 worker --concurrency ${flags.concurrency}, ${flags.runs} runs`);
+  const keys = sshHostNumbers.map(stackHostKey);
+  log(`phase 1: ${sshHosts} inventory hosts on SSH hosts ${sshHostNumbers.join(', ')}, ${ops.length} ops each, 1 worker --concurrency ${flags.concurrency}, ${flags.runs} runs`);
   for (let i = 0; i < sshHosts; i++) {
-    const n = (i % 5) + 1;
+    const n = sshHostNumbers[i % 5] as number;
     const hostname = `cap-${n}-${Math.floor(i / 5)}`;
-    await inventory.putHost({ hostname, address: hostAddress(n), port: 22, user: 'root', keyName: 'stack', groups: ['all'], vars: {}, hostKeys: [keys[n - 1] as string], become: null });
+    await inventory.putHost({ hostname, address: hostAddress(n), port: 22, user: 'root', keyName: 'stack', groups: ['all'], vars: {}, hostKeys: [keys[i % 5] as string], become: null });
     await inventory.putOperations(hostname, ops);
   }
   const worker = startProcess('worker', ['--name', 'cap-w1', '--concurrency', String(flags.concurrency)], env);
@@ -277,15 +294,9 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   const simWorker = new Worker(
     HOSTS_QUEUE,
     async (job: Job<HostJobData>) => {
-      const jobId = resultJobId(job.data.runId, job.data.host.hostname);
+      const opts = resultJobOptions(job.data.runId, job.data.host.hostname);
       // Sealed as a worker seals it: the consumers refuse a result without the MAC.
-      await resultsQueue.add('result', resultSeal.seal(jobId, { result: fakeResult(job.data), mode: 'apply' as const, hostCount: job.data.hostCount }), {
-        jobId,
-        attempts: 1_000,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: 10_000,
-        removeOnFail: false,
-      });
+      await resultsQueue.add('result', resultSeal.seal(opts.jobId ?? '', { result: fakeResult(job.data), mode: 'apply' as const, hostCount: job.data.hostCount }), opts);
       return 'ok';
     },
     { connection: redisConnection(config.redis, { blocking: true }), prefix, concurrency: 100, autorun: false },
@@ -403,8 +414,9 @@ function formatCheck(rows: CheckRow[]): string {
 async function main(): Promise<void> {
   const cassandra = await connectCassandra(config.cassandra);
   await applySchema(cassandra, keyspace, config.cassandra.replication);
-  const masterPort = await redisClusterMasterFor(prefix);
-  log(`keyspace ${keyspace} (${config.cassandra.replication}, ${config.cassandra.consistency}); prefix ${prefix} on Redis master ${redisClusterHost}:${masterPort}`);
+  if (singleRedis) await ensureStack(5, log);
+  const masterPort = singleRedis ? Number(singleRedis.port || 6379) : await redisClusterMasterFor(prefix);
+  log(`keyspace ${keyspace} (${config.cassandra.replication}, ${config.cassandra.consistency}); prefix ${prefix} on Redis ${redisProbeHost}:${masterPort}`);
   const report: Record<string, unknown> = { at: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length }, ring: ringNodes };
   try {
     const ssh = flags['skip-ssh'] ? undefined : await phaseSsh(cassandra, masterPort);
@@ -428,7 +440,7 @@ async function main(): Promise<void> {
       const client: unknown = redis;
       // A new Cluster client knows no node until it has the slot map.
       if (client instanceof Cluster && client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-      const nodes = client instanceof Cluster ? client.nodes('master') : [];
+      const nodes = client instanceof Cluster ? client.nodes('master') : [redis];
       for (const node of nodes) {
         for await (const keys of node.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) if (keys.length) await node.del(...keys);
       }
@@ -436,7 +448,7 @@ async function main(): Promise<void> {
       redis.disconnect();
     }
   }
-  const out = path.join(repoRoot, 'bench', 'results', 'capacity.json');
+  const out = path.join(repoRoot, 'bench', 'results', singleRedis ? 'capacity-single.json' : 'capacity.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');

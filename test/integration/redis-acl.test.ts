@@ -6,7 +6,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
-import { HOSTS_QUEUE, liveOutputKey, liveOutputPublisher, markRunCancelled, publishRunEvent, readLiveOutput, readRunEvents, readRunProgress, recordHostProgress, redisAclRules, RUN_EVENTS_START, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
+import { HOSTS_QUEUE, isResultHandedOff, liveOutputKey, liveOutputPublisher, markRunCancelled, publishRunEvent, readLiveOutput, readRunEvents, readRunProgress, recordHostProgress, redisAclRules, RUN_EVENTS_START, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
 import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
 import { waitUntil } from '../support/faults';
 import { dashboardCredentials, startDashboardProcess } from '../support/browser';
@@ -100,6 +100,9 @@ describe('Redis users per role', () => {
     expect((await dashboardResults.getJob(resultJobId))?.data).toEqual({ from: hostJobId });
     expect((await readRunProgress(as(user('dashboard')), prefix, RUN_ID)).counts.changed).toBe(1);
     expect((await readRunProgress(as(user('master')), prefix, RUN_ID)).hostsDone).toBe(1);
+    // The worker's check before it converges a redelivered host job: its keys and commands are the worker's.
+    expect(await isResultHandedOff(as(user('worker')), prefix, RUN_ID, 'web1')).toBe(true);
+    expect(await isResultHandedOff(as(user('worker')), prefix, RUN_ID, 'web9')).toBe(false);
     await worker.close();
     await consumer.close();
   }, 60_000);

@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { startResultsConsumer, storeSession, compileResultsOptions, type ResultsConsumer } from '@simplecm/results';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { countStatuses, emptyCounts, type HostResult, type OperationResult, type OutcomeCounts } from '@simplecm/domain';
-import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobOptions, resultSealer, type ResultJobData, type ResultJobWire } from '@simplecm/queue';
+import { readResultKey, readRunProgress, redisConnection, RESULTS_QUEUE, resultJobId, resultJobOptions, resultSealer, type ResultJobData, type ResultJobWire } from '@simplecm/queue';
 import { connectCassandra, hostBucket, newRunId, resultStore, runStore } from '@simplecm/store';
 import { createTestSystem, type TestSystem } from '../support/system';
 
@@ -131,10 +131,13 @@ describe('results consumer writing results in groups', () => {
       const r = await runs.getRun(runId);
       return r?.status === 'finished' ? r : undefined;
     });
-    await waitFor('every result job to be settled', async () => {
+    const settled = await waitFor('every result job to be settled', async () => {
       const c = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed');
-      return c.completed === HOSTS + again.length && c.failed === 3 && c.active === 0 ? c : undefined;
+      return c.failed === 3 && c.active === 0 && c.waiting === 0 && c.delayed === 0 ? c : undefined;
     });
+    // A written result's job is removed as it completes (resultJobOptions): only the three failed ones stay.
+    expect(settled.completed).toBe(0);
+    expect(await queue.getJob(resultJobId(runId, results[0]!.hostname))).toBeUndefined();
 
     expect(run).toMatchObject({ status: 'finished', hostCount: HOSTS, hostsDone: HOSTS, counts: sumCounts(results) });
     expect(run.finishedAt).not.toBeNull();
@@ -178,9 +181,12 @@ describe('results consumer writing results in groups', () => {
       return r?.status === 'finished' ? r : undefined;
     });
     // Half the results delivered once more (new job ids): counted already, so nothing moves.
-    const before = (await queue.getJobCounts('completed')).completed ?? 0;
-    await queue.addBulk(results.slice(0, 10).map((r) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: 20 }, opts: { ...resultJobOptions(r.runId, r.hostname), jobId: `late.${r.hostname}` } })));
-    await waitFor('the late results', async () => ((await queue.getJobCounts('completed')).completed === before + 10 ? true : undefined));
+    const failedBefore = (await queue.getJobCounts('failed')).failed ?? 0;
+    const late = results.slice(0, 10).map((r) => sealed({ name: 'result', data: { result: r, mode: 'apply' as const, hostCount: 20 }, opts: { ...resultJobOptions(r.runId, r.hostname), jobId: `late.${r.hostname}` } }));
+    await queue.addBulk(late);
+    // Written, each job removed as it completes; none failed.
+    await waitFor('the late results', async () => ((await Promise.all(late.map((j) => queue.getJob(j.opts.jobId)))).every((j) => j === undefined) ? true : undefined));
+    expect((await queue.getJobCounts('failed')).failed ?? 0).toBe(failedBefore);
     const after = await runs.getRun(runId);
     expect(after).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });
     expect(first).toMatchObject({ status: 'finished', hostsDone: 20, counts: sumCounts(results) });

@@ -27,11 +27,12 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export async function createTestSystem(name: string): Promise<TestSystem> {
+/** `env`: more settings of the installation, given to every process (SIMPLECM_QUEUE_PARTITIONS). */
+export async function createTestSystem(name: string, env: Record<string, string> = {}): Promise<TestSystem> {
   const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
   const keyspace = `t_${name.replace(/[^a-z0-9]/g, '_').slice(0, 20)}_${suffix}`;
   const prefix = `test-${name}-${suffix}`;
-  return systemOn(keyspace, prefix, { ...stackEnv(keyspace), SIMPLECM_QUEUE_PREFIX: prefix });
+  return systemOn(keyspace, prefix, { ...stackEnv(keyspace), SIMPLECM_QUEUE_PREFIX: prefix, ...env });
 }
 
 /**

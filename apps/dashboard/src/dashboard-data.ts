@@ -67,7 +67,8 @@ function rethrowBadToken(page: string | undefined) {
   };
 }
 
-export function dashboardData(cassandra: CassandraClient, keyspace: string, redis: Redis, queuePrefix: string): DashboardData {
+/** `partitions`: the queue partitions' prefixes, where a run's progress is kept (default the queue prefix alone). */
+export function dashboardData(cassandra: CassandraClient, keyspace: string, redis: Redis, queuePrefix: string, partitions: readonly string[] = [queuePrefix]): DashboardData {
   const runs = runStore(cassandra, keyspace);
   const results = resultStore(cassandra, keyspace);
   const launches = runLaunchStore(cassandra, keyspace);
@@ -82,7 +83,7 @@ export function dashboardData(cassandra: CassandraClient, keyspace: string, redi
     getOperationResults: results.getOperationResults,
     getRunHost: results.getRunHost,
     pageHostHistory: (hostname, opts: PageOptions) => results.pageHostHistory(hostname, opts).catch(rethrowBadToken(opts.page)),
-    readRunProgress: (runId) => readRunProgress(redis, queuePrefix, runId),
+    readRunProgress: (runId) => readRunProgress(redis, partitions, runId),
     readLiveOutput: (runId, options) => readLiveOutput(redis, queuePrefix, runId, options),
     getLaunches: launches.getLaunches,
     recordLaunch: launches.recordLaunch,

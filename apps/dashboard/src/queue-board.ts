@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
+import { partitionOfQueue } from '@simplecm/queue';
 import { Router, type RequestHandler } from 'express';
 
 export const QUEUE_BOARD_PATH = '/queues';
@@ -37,7 +38,13 @@ export function queueActionGuard({ actions }: { actions: boolean }): RequestHand
 export function queueBoardRouter(queues: readonly Queue[], { actions, basePath = '', formatData }: { actions: boolean; basePath?: string; formatData?: (data: unknown) => unknown }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(`${basePath}${QUEUE_BOARD_PATH}`);
-  const adapters = queues.map((q) => new BullMQAdapter(q, { readOnlyMode: !actions, allowRetries: actions }));
+  // With queue partitions there is a `hosts` and a `results` queue per partition: each is named
+  // after its partition (`p1.hosts`, shown "hosts (partition 1)"). One partition: as before.
+  const adapters = queues.map((q) => {
+    const partition = partitionOfQueue(queues, q);
+    const named = partition === undefined ? {} : { prefix: `p${partition}.`, displayName: `${q.name} (partition ${partition})` };
+    return new BullMQAdapter(q, { readOnlyMode: !actions, allowRetries: actions, ...named });
+  });
   // The job view's data goes through formatData (sensitive attribute values shown as ***).
   if (formatData) for (const adapter of adapters) adapter.setFormatter('data', formatData);
   createBullBoard({

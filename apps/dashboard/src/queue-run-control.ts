@@ -17,8 +17,10 @@ export interface QueueRunControlDeps {
   readonly prefix: string;
   /** Puts run requests on the run-requests queue and waits for the answers (the caller closes it). */
   readonly submitter: RunRequestSubmitter;
-  /** Where a cancel removes the waiting host jobs of the run. */
-  readonly hostsQueue: Queue;
+  /** Where a cancel removes the waiting host jobs of the run: one per queue partition, in partition order, or the one queue. */
+  readonly hostsQueue: Queue | readonly Queue[];
+  /** The queue partitions' prefixes (the run's jobs and progress). @defaultValue `[prefix]` */
+  readonly partitions?: readonly string[];
   readonly runs: Pick<RunStore, 'getRun' | 'recordRunCancelled'>;
   /** @defaultValue a random UUID and Date.now() */
   readonly stamp?: () => RequestStamp;
@@ -61,7 +63,7 @@ export function queueRunControl(deps: QueueRunControlDeps): RunControl {
       return submit(relaunchRunRequest(runId, run.mode, by, stamp()));
     },
     async cancel(runId) {
-      await cancelRun(cancelDepsOf({ redis, prefix, hostsQueue: deps.hostsQueue, runs }), runId, { pollMs: deps.cancelPollMs });
+      await cancelRun(cancelDepsOf({ redis, prefix, partitions: deps.partitions, hostsQueue: deps.hostsQueue, runs }), runId, { pollMs: deps.cancelPollMs });
     },
   };
 }

@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
 import type { ConnectionConfig } from '@simplecm/config';
-import { exportQueueMetrics, HOSTS_QUEUE, redisConnection, RESULTS_QUEUE, runRequestSubmitter } from '@simplecm/queue';
+import { exportQueueMetrics, HOSTS_QUEUE, partitionQueues, queuePartitionPrefixes, redisConnection, RESULTS_QUEUE, runRequestSubmitter } from '@simplecm/queue';
 import { connectCassandra, runStore } from '@simplecm/store';
 import { loadModules, redactSensitiveAttributes, resolveModulesDir } from '@simplecm/modules';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
@@ -73,8 +72,10 @@ export async function startDashboard(
     const redis = redisConnection(connections.redis);
     releasers.push(() => redis.disconnect());
     const prefix = connections.redis.prefix;
-    const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix });
-    const queues = [hostsQueue, new Queue(RESULTS_QUEUE, { connection: redis, prefix })];
+    // One hosts and one results queue per queue partition (K = 1: the two under the prefix).
+    const hostsQueue = partitionQueues(redis, connections.redis, HOSTS_QUEUE);
+    const partitions = queuePartitionPrefixes(connections.redis);
+    const queues = [...hostsQueue, ...partitionQueues(redis, connections.redis, RESULTS_QUEUE)];
     releasers.push(() => Promise.all(queues.map((q) => q.close())));
     let runControl = control;
     if (runControl === undefined && config.runControl) {
@@ -88,6 +89,7 @@ export async function startDashboard(
         prefix,
         submitter,
         hostsQueue,
+        partitions,
         runs: runStore(cassandra, connections.cassandra.keyspace),
         bounds: { takeTimeoutMs: config.launchTakeTimeoutMs, answerTimeoutMs: config.launchAnswerTimeoutMs },
       });
@@ -102,7 +104,7 @@ export async function startDashboard(
     // The modules say which attributes are `sensitive`: shown `***` in Bull Board's job view and
     // in a host's desired state, never as they are.
     const modules = loadModules(resolveModulesDir(config.modulesDir));
-    const data = dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix);
+    const data = dashboardData(cassandra, connections.cassandra.keyspace, redis, prefix, partitions);
     const app = createDashboardApp(config, {
       data: { ...data, getOperations: async (hostname) => (await data.getOperations(hostname)).map((op) => redactSensitiveAttributes(modules, op)) },
       queues,

@@ -1,10 +1,9 @@
-import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { ConfigError, connectionConfigFromEnv, parseCli, wantsHelp } from '@simplecm/config';
 import { RUN_ID_PATTERN } from '@simplecm/domain';
 import { closeAll, type Releaser } from '@simplecm/kernel';
 import { cancelDepsOf, cancelRun } from '@simplecm/control';
-import { HOSTS_QUEUE, probeRedis, redisConnection } from '@simplecm/queue';
+import { HOSTS_QUEUE, partitionQueues, probeRedis, queuePartitionPrefixes, redisConnection } from '@simplecm/queue';
 import { connectCassandraWithin, runStore } from '@simplecm/store';
 import { runCommand } from './run-command';
 
@@ -43,14 +42,15 @@ async function main(): Promise<number> {
   await probeRedis(config.redis, timeoutMs);
   const cassandra = await connectCassandraWithin(config.cassandra, timeoutMs);
   const redis = redisConnection(config.redis);
-  const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix });
-  const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => hostsQueue.close()];
+  // One hosts queue per queue partition: waiting host jobs are removed from every partition.
+  const hostsQueue = partitionQueues(redis, config.redis, HOSTS_QUEUE);
+  const releasers: Releaser[] = [() => cassandra.shutdown(), () => redis.disconnect(), () => Promise.all(hostsQueue.map((q) => q.close()))];
   try {
     const runs = runStore(cassandra, config.cassandra.keyspace);
     let told = false;
     const outcome = await cancelRun(
       cancelDepsOf(
-        { redis, prefix, hostsQueue, runs },
+        { redis, prefix, partitions: queuePartitionPrefixes(config.redis), hostsQueue, runs },
         {
           onWaiting: (running, results) => {
             if (!told && !flags.json) console.error(`cancel: waiting for ${running} running host(s) and ${results} result(s) to be recorded`);

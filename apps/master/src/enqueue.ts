@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { SimpleCmError } from '@simplecm/kernel';
 import { describeTarget, type RunTarget } from '@simplecm/domain';
 import type { ModuleRegistry } from '@simplecm/modules';
-import { describeJobIssues, hostJobId, hostJobOptions, hostJobRunSchema, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import { describeJobIssues, hostJobId, hostJobOptions, hostJobRunSchema, queueOfHost, type HostJobWire, type RunOptions } from '@simplecm/queue';
 import type { HostJobSigner } from './host-job-signer';
 import type { NewRun } from '@simplecm/store';
 import { operationChecker, validateTarget, type PlanSource, type PlannedHost } from './plan-run';
@@ -11,7 +11,11 @@ import { describeSelection, type TagSelection } from './select-operations';
 
 export interface EnqueueDeps extends PlanSource {
   readonly modules: ModuleRegistry;
-  readonly hostsQueue: Queue<HostJobWire>;
+  /**
+   * Where host jobs go: one queue per queue partition, in partition order (a host's job goes to
+   * the queue of hostPartition(host, K)), or the one queue of an installation without partitions.
+   */
+  readonly hostsQueue: Queue<HostJobWire> | readonly Queue<HostJobWire>[];
   /** Seals each host job's sensitive values and signs it (SIMPLECM_SEAL_PUBLIC_KEY, SIMPLECM_JOB_SIGNING_KEY): workers refuse unsigned jobs. */
   readonly signer: HostJobSigner;
   readonly createRun: (run: NewRun) => Promise<void>;
@@ -109,13 +113,13 @@ async function addHostJobs(
   const add = async (batch: PlannedHost[]): Promise<void> => {
     // One signature for the batch (docs/security.md, "Batch signing").
     const signed = deps.signer.signBatch(batch.map(({ host, operations }) => ({ jobId: hostJobId(runId, host.hostname), job: { runId, host, operations, options, hostCount } })));
-    await deps.hostsQueue.addBulk(
-      batch.map(({ host }, i) => ({
-        name: 'host',
-        data: signed[i]!,
-        opts: hostJobOptions(runId, host.hostname, settings.connectAttempts),
-      })),
-    );
+    const jobs = batch.map(({ host }, i) => ({
+      name: 'host',
+      data: signed[i]!,
+      opts: hostJobOptions(runId, host.hostname, settings.connectAttempts),
+    }));
+    // Each job carries its own path to the batch's signed root, so a batch may be split.
+    await Promise.all([...byPartition(batch, deps.hostsQueue)].map(([queue, indexes]) => queue.addBulk(indexes.map((i) => jobs[i]!))));
     enqueued += batch.length;
     deps.onProgress?.(enqueued, hostCount);
   };
@@ -139,4 +143,16 @@ async function addHostJobs(
     await Promise.allSettled(inFlight);
   }
   await Promise.all(inFlight);
+}
+
+/** The batch's hosts by the queue of their partition (indexes into the batch, in batch order). */
+function byPartition(batch: readonly PlannedHost[], hostsQueue: EnqueueDeps['hostsQueue']): Map<Queue<HostJobWire>, number[]> {
+  const groups = new Map<Queue<HostJobWire>, number[]>();
+  batch.forEach(({ host }, i) => {
+    const queue = queueOfHost(hostsQueue, host.hostname);
+    const group = groups.get(queue);
+    if (group) group.push(i);
+    else groups.set(queue, [i]);
+  });
+  return groups;
 }

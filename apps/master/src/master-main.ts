@@ -1,9 +1,8 @@
-import { Queue } from 'bullmq';
 import { readHostJobSigner } from './host-job-signer';
 import { CommandExit, ConfigError, connectionConfigFromEnv, wantsHelp } from '@simplecm/config';
 import { closeAll, coerceError, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
-import { beatMaster, HOSTS_QUEUE, leaveMasters, probeRedis, redisConnection, type HostJobWire } from '@simplecm/queue';
+import { beatMaster, HOSTS_QUEUE, leaveMasters, partitionQueues, probeRedis, queuePartitionPrefixes, redisConnection, type HostJobWire } from '@simplecm/queue';
 import { connectCassandraWithin } from '@simplecm/store';
 import { createLogger, logFormatFromEnv } from '@simplecm/telemetry';
 import { compileMasterOptions, masterHelp } from './master-options';
@@ -32,9 +31,10 @@ async function main(): Promise<void> {
   const prefix = config.redis.prefix;
   const redis = redisConnection(config.redis);
   const workerConnection = redisConnection(config.redis, { blocking: true });
-  const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix });
+  // One hosts queue per queue partition (K = 1: the one under the prefix).
+  const hostsQueue = partitionQueues<HostJobWire>(redis, config.redis, HOSTS_QUEUE);
   const planner = createRunPlanner({ cassandra, keyspace: config.cassandra.keyspace, redis, prefix, hostsQueue, modules, signer }, { batchSize: options.batchSize, batchPauseMs: options.batchPauseMs });
-  const worker = startRunRequestWorker(workerConnection, prefix, planner, options, {
+  const worker = startRunRequestWorker(workerConnection, prefix, planner, { ...options, partitionPrefixes: queuePartitionPrefixes(config.redis) }, {
     planned: (request, answer) =>
       logger.info({ requestId: request.requestId, source: request.source, runId: answer.runId, hosts: answer.hostCount }, `run ${answer.runId}: ${answer.hostCount} host job(s) enqueued (request ${request.requestId})`),
     refused: (jobId, reason) => logger.warn({ job: jobId }, `request ${jobId} refused: ${reason}`),
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     () => cassandra.shutdown(),
     () => redis.disconnect(),
     () => workerConnection.disconnect(),
-    () => hostsQueue.close(),
+    () => Promise.all(hostsQueue.map((q) => q.close())),
     () => worker.close(),
     () => leaveMasters(redis, prefix, options.name),
     () => {

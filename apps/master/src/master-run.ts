@@ -1,10 +1,9 @@
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CommandExit, ConfigError, connectionConfigFromEnv, type RedisConfig } from '@simplecm/config';
 import type { OperationResult, Run, RunTarget } from '@simplecm/domain';
 import { closeAll, errorMessage, type Releaser } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir, type ModuleRegistry } from '@simplecm/modules';
-import { claimRunKey, HOSTS_QUEUE, probeRedis, readRunCancel, readRunEvents, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobWire, type RunOptions } from '@simplecm/queue';
+import { claimRunKey, HOSTS_QUEUE, partitionQueues, probeRedis, queuePartitionPrefixes, readRunCancel, readRunEvents, readRunProgress, redisConnection, RunRequestRefusedError, type HostJobWire, type RunOptions } from '@simplecm/queue';
 import { readHostJobSigner, requireSealKey, type HostJobSigner } from './host-job-signer';
 import { connectCassandraWithin, inventoryStore, latestStateRevision, newRunId, resultStore, runStore, type InventoryStore, type ResultStore, type RunHost, type RunStore } from '@simplecm/store';
 import { formatOperationOutput, operationDiff, painterFor, progressReporter } from '@simplecm/terminal';
@@ -109,8 +108,13 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
   const cassandraClient = () => (cassandraConnecting ??= connectCassandraWithin(connection.cassandra, config.connectTimeoutMs));
   if (plan.submit === undefined) await cassandraClient();
   const redis = redisConnection(connection.redis);
-  const hostsQueue = new Queue<HostJobWire>(HOSTS_QUEUE, { connection: redis, prefix: connection.redis.prefix });
-  const releasers: Releaser[] = [async () => (cassandraConnecting ? (await cassandraConnecting).shutdown() : undefined), () => redis.disconnect(), () => hostsQueue.close()];
+  // One hosts queue per queue partition (K = 1: the one under the prefix).
+  const hostsQueue = partitionQueues<HostJobWire>(redis, connection.redis, HOSTS_QUEUE);
+  const releasers: Releaser[] = [
+    async () => (cassandraConnecting ? (await cassandraConnecting).shutdown() : undefined),
+    () => redis.disconnect(),
+    () => Promise.all(hostsQueue.map((q) => q.close())),
+  ];
   // With --json, stdout holds the JSON alone.
   const say = (line: string) => (config.json ? console.error(line) : console.log(line));
   try {
@@ -179,7 +183,7 @@ export async function runMaster(config: MasterRunConfig, plan: MasterRunPlan): P
     await waitForRun(
       {
         check: async () => {
-          const [progress, cancel] = await Promise.all([readRunProgress(redis, prefix, runId), readRunCancel(redis, prefix, runId)]);
+          const [progress, cancel] = await Promise.all([readRunProgress(redis, queuePartitionPrefixes(connection.redis), runId), readRunCancel(redis, prefix, runId)]);
           outage = false;
           return { progress, cancel };
         },

@@ -16,7 +16,8 @@ export interface PlannerConnections {
   readonly redis: Redis;
   /** The queue prefix (run keys live under it). */
   readonly prefix: string;
-  readonly hostsQueue: Queue<HostJobWire>;
+  /** One per queue partition, in partition order (see EnqueueDeps), or the one queue. */
+  readonly hostsQueue: Queue<HostJobWire> | readonly Queue<HostJobWire>[];
   readonly modules: ModuleRegistry;
   readonly signer: HostJobSigner;
 }

@@ -25,6 +25,8 @@ export interface RunRequestWorkerOptions {
   readonly concurrency: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  /** The queue partitions' prefixes, where a run's host jobs wait (queue-partitions.ts). @defaultValue `[prefix]` */
+  readonly partitionPrefixes?: readonly string[];
 }
 
 export interface RunRequestEvents {
@@ -68,7 +70,7 @@ export function startRunRequestWorker(connection: Redis, prefix: string, planner
             getSchedule: (n) => getSchedule(connection, prefix, n),
             lastRun: (n) => lastScheduleRun(connection, prefix, n),
             recordRun: (n, runId) => recordScheduleRun(connection, prefix, n, runId),
-            hasWaitingHosts: async (runId) => (await pendingJobsOfRun(connection, prefix, runId)).waiting.length > 0,
+            hasWaitingHosts: async (runId) => (await pendingJobsOfRun(connection, options.partitionPrefixes ?? prefix, runId)).waiting.length > 0,
             plan: async (plan) => planner.plan(plan),
           },
           name,

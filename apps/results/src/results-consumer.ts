@@ -1,7 +1,21 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
 import { isStoreUnreachable } from '@simplecm/store';
-import { cappedBackoffStrategy, describeJobIssues, publishRunEvent, readResultKey, recordHostsProgress, redisConnection, RESULTS_QUEUE, resultJobDataSchema, resultSealer } from '@simplecm/queue';
+import {
+  cappedBackoffStrategy,
+  closeTogether,
+  concurrencyShares,
+  describeJobIssues,
+  partitionCount,
+  publishRunEvent,
+  readResultKey,
+  recordPartitionedHostsProgress,
+  redisConnection,
+  RESULTS_QUEUE,
+  resultJobDataSchema,
+  resultSealer,
+  servedQueuePartitions,
+} from '@simplecm/queue';
 import { closeAll } from '@simplecm/kernel';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { resultWriter } from './result-writer';
@@ -59,7 +73,8 @@ export function startResultsConsumer(
         stopTimer?.();
       },
       recordRunProgress: (runId, progress) => store.current().runs.recordRunProgress(runId, progress),
-      countHosts: async (runId, hosts) => (await recordHostsProgress(progressConnection, redis.prefix, runId, hosts)).snapshot,
+      // Each host in its queue partition's progress; the run's totals summed over the partitions.
+      countHosts: (runId, hosts) => recordPartitionedHostsProgress(progressConnection, redis, runId, hosts),
       announceProgress: (runId, s) => publishRunEvent(progressConnection, redis.prefix, runId, { kind: 'progress', hostsDone: s.hostsDone, hostsFailed: s.hostsFailed }),
     },
     { batchHosts: options.batchHosts, batchBytes: options.batchBytes },
@@ -91,21 +106,29 @@ export function startResultsConsumer(
   // BullMQ does not close a connection it was handed (only the blocking one it duplicates from
   // it), so close() disconnects it after the worker.
   const workerConnection = redisConnection(redis, { blocking: true, autoPipelining: true });
-  const worker = new Worker(RESULTS_QUEUE, processResult, {
-    connection: workerConnection,
-    prefix: redis.prefix,
-    concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs,
-    stalledInterval: options.stalledIntervalMs,
-    // A consumer killed mid-write leaves its results active; they are redelivered, however often.
-    maxStalledCount: 1_000,
-    settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: options.retryDelayMs, capMs: options.retryMaxDelayMs }) },
+  // One Worker per queue partition served (K = 1: the queue prefix's, with the whole
+  // --concurrency); they share the writer, so results of several partitions are written together.
+  const partitions = servedQueuePartitions(redis, options.partitions);
+  const shares = concurrencyShares(options.concurrency, partitions.length);
+  const workers = partitions.map(({ prefix }, i) => {
+    const worker = new Worker(RESULTS_QUEUE, processResult, {
+      connection: workerConnection,
+      prefix,
+      concurrency: shares[i]!,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs,
+      // A consumer killed mid-write leaves its results active; they are redelivered, however often.
+      maxStalledCount: 1_000,
+      settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: options.retryDelayMs, capMs: options.retryMaxDelayMs }) },
+    });
+    worker.on('failed', (job, error) => {
+      // While Cassandra is down every result fails the same way: the outage line says it once.
+      if (!(cassandraOutage && isStoreUnreachable(error))) log(`result ${job?.id ?? '?'} not written yet (${error.message.split('\n')[0]}); it stays queued`);
+    });
+    worker.on('error', (error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`results consumer error: ${error.message}`)));
+    return worker;
   });
-  worker.on('failed', (job, error) => {
-    // While Cassandra is down every result fails the same way: the outage line says it once.
-    if (!(cassandraOutage && isStoreUnreachable(error))) log(`result ${job?.id ?? '?'} not written yet (${error.message.split('\n')[0]}); it stays queued`);
-  });
-  worker.on('error', (error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`results consumer error: ${error.message}`)));
+  if (partitionCount(redis) > 1) log(`results consumer: queue partitions ${partitions.map((p) => p.index).join(',')} of ${partitionCount(redis)} (concurrency ${shares.join('+')})`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -115,14 +138,14 @@ export function startResultsConsumer(
         state = 'closing';
         try {
           // In order of set-up; closeAll closes the worker first and the store last.
-          const orderly = closeAll([() => store.close(), () => progressConnection.disconnect(), () => workerConnection.disconnect(), () => worker.close()]);
+          const orderly = closeAll([() => store.close(), () => progressConnection.disconnect(), () => workerConnection.disconnect(), () => closeTogether(workers)]);
           // Results being written have CLOSE_BOUND_MS to finish; past it (Redis or Cassandra down)
           // they stay in Redis (redelivered later) and the connections are dropped.
           await boundedClose(orderly, CLOSE_BOUND_MS, () => {
             log('results consumer: close did not finish in time (Redis or Cassandra unreachable?); dropping connections');
             progressConnection.disconnect();
             workerConnection.disconnect();
-            worker.close(true).catch(() => undefined);
+            for (const w of workers) w.close(true).catch(() => undefined);
             store.close().catch(() => undefined);
           });
         } finally {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HEAP_GROWTH_PERCENT_DEFAULT } from '@simplecm/telemetry';
-import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intSetting, readSettings, REDIS_ENV, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
+import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intListSetting, intSetting, MAX_QUEUE_PARTITIONS, readSettings, REDIS_ENV, resolveSettings, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 
 /** Results consumer settings, each from a flag, else an environment variable, else the default. */
 export interface ResultsOptions {
@@ -12,6 +12,12 @@ export interface ResultsOptions {
    * operations' full 64 KiB outputs). @defaultValue `256`
    */
   concurrency?: number;
+  /**
+   * `--partitions` / SIMPLECM_RESULTS_PARTITIONS: the queue partitions whose results this
+   * consumer writes (`0,2`); each must be below SIMPLECM_QUEUE_PARTITIONS. Its `--concurrency`
+   * is shared by them as the worker's is. @defaultValue every partition
+   */
+  partitions?: number[];
   /** `--retry-delay` / SIMPLECM_RESULTS_RETRY_DELAY_MS: first wait after a failed write. @defaultValue `500` */
   retryDelayMs?: number;
   /**
@@ -67,6 +73,7 @@ export interface ResultsOptions {
 
 const resultsSettings: SettingSpec<ResultsOptions> = {
   concurrency: intSetting({ flag: 'concurrency', env: 'SIMPLECM_RESULTS_CONCURRENCY' }, 1, 1000),
+  partitions: intListSetting({ flag: 'partitions', env: 'SIMPLECM_RESULTS_PARTITIONS', valueName: 'LIST' }, 0, MAX_QUEUE_PARTITIONS - 1),
   retryDelayMs: intSetting({ flag: 'retry-delay', env: 'SIMPLECM_RESULTS_RETRY_DELAY_MS' }, 10, 600_000),
   retryMaxDelayMs: intSetting({ flag: 'retry-max-delay', env: 'SIMPLECM_RESULTS_RETRY_MAX_DELAY_MS' }, 10, 3_600_000),
   reconnectIntervalMs: intSetting({ flag: 'reconnect-interval', env: 'SIMPLECM_STORE_RECONNECT_MS' }, 100, 600_000),

@@ -5,10 +5,13 @@ import { closeAll, coerceError } from '@simplecm/kernel';
 import { loadModules, resolveModulesDir } from '@simplecm/modules';
 import {
   cappedBackoffStrategy,
+  closeTogether,
+  concurrencyShares,
   HOSTS_QUEUE,
+  partitionCount,
   hostJobReader,
   hostLocks,
-  isHostCounted,
+  isResultHandedOff,
   jobVerifier,
   liveOutputPublisher,
   parseHostJobPayload,
@@ -18,8 +21,8 @@ import {
   resultSealer,
   RESULTS_QUEUE,
   redisConnection,
-  resultJobId,
   resultJobOptions,
+  servedQueuePartitions,
   valueOpener,
   type HostJobData,
   type ResultJobData,
@@ -98,6 +101,8 @@ function observeHost(metrics: ProcessMetrics, result: ResultJobData['result']): 
  * happens to each host job. Here: the hosts queue's Worker and the results queue, what each
  * outcome means to BullMQ (a busy host is moved to delayed for `busyRetryMs` without using an
  * attempt, a host handed back at shutdown to waiting), a job given up recorded, and close().
+ * With queue partitions (SIMPLECM_QUEUE_PARTITIONS), one Worker per partition served
+ * (`--partitions`, default all), sharing `--concurrency` (concurrencyShares) and the connections.
  */
 export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: (line: string) => void = console.log, telemetry: WorkerTelemetry = {}): HostWorker {
   const { metrics, redisOutage } = telemetry;
@@ -113,8 +118,8 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const redisError = (error: Error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`worker error: ${error.message}`));
   queueConnection.on('error', (error: Error) => redisOutage?.down(error));
   queueConnection.on('ready', () => redisOutage?.up());
-  const results = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix: redis.prefix });
   if (!options.liveOutputOff) {
+    // Live output is the run's, not a partition's: under the queue prefix itself.
     const publisher = liveOutputPublisher(queueConnection, redis.prefix, { onSent: liveOutcomeLog(log) });
     live = (job, result) => publisher.publish(job.runId, job.host.hostname, result);
   }
@@ -122,26 +127,26 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const shutdown = new AbortController();
   let state: HostWorkerState = 'running';
 
-  const steps: HostJobSteps = {
-    locks: hostLocks(queueConnection, redis.prefix, { ttlMs: options.lockDurationMs }),
-    lockRenewMs,
-    async alreadyHandedOff(data) {
-      if ((await results.getJobState(resultJobId(data.runId, data.host.hostname))) !== 'unknown') return true;
-      return isHostCounted(queueConnection, redis.prefix, data.runId, data.host.hostname);
-    },
-    converge: (data, handOff) => convergeHost(data, ctx, shutdown.signal, handOff),
-    async addResult(data, result) {
-      const opts = resultJobOptions(data.runId, data.host.hostname);
-      await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);
-      if (metrics) observeHost(metrics, result);
-      telemetry.hostFinished?.(result);
-    },
-    shuttingDown: () => shutdown.signal.aborted,
-    workerName: options.name,
-    log,
-  };
+  /** A partition's steps: its results queue, host locks and progress are under its prefix, as its host jobs are. */
+  function partitionSteps(prefix: string, results: Queue<ResultJobWire>): HostJobSteps {
+    return {
+      locks: hostLocks(queueConnection, prefix, { ttlMs: options.lockDurationMs }),
+      lockRenewMs,
+      alreadyHandedOff: (data) => isResultHandedOff(queueConnection, prefix, data.runId, data.host.hostname),
+      converge: (data, handOff) => convergeHost(data, ctx, shutdown.signal, handOff),
+      async addResult(data, result) {
+        const opts = resultJobOptions(data.runId, data.host.hostname);
+        await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);
+        if (metrics) observeHost(metrics, result);
+        telemetry.hostFinished?.(result);
+      },
+      shuttingDown: () => shutdown.signal.aborted,
+      workerName: options.name,
+      log,
+    };
+  }
 
-  async function processJob(job: Job, token?: string): Promise<string> {
+  async function processJob(steps: HostJobSteps, job: Job, token?: string): Promise<string> {
     // Checked before anything is rendered or connected (host-job-reader.ts): a malformed job
     // fails at once, for good; one the master did not sign as it is, past the byte caps, expired,
     // or whose sealed values do not open runs nothing, and its host is recorded `rejected` so
@@ -175,29 +180,47 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   }
 
   const workerConnection = redisConnection(redis, { blocking: true });
-  const worker = new Worker(HOSTS_QUEUE, processJob, {
-    connection: workerConnection,
-    prefix: redis.prefix,
-    concurrency: options.concurrency,
-    // The lock is renewed every quarter of its duration while the host runs, so a host that takes
-    // hours keeps it and is never handed to a second worker; a dead worker's host is taken over
-    // after at most lockDuration + stalledInterval.
-    lockDuration: options.lockDurationMs,
-    lockRenewTime: lockRenewMs,
-    stalledInterval: options.stalledIntervalMs,
-    maxStalledCount: options.maxStalledCount,
-    settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: CONNECT_RETRY_BASE_MS, capMs: options.retryMaxDelayMs }) },
-    autorun: true,
-  });
-  worker.on('failed', (job, error) => {
-    log(`host job ${job?.id ?? '?'} failed: ${error.message}`);
-    if (job?.finishedOn === undefined) return; // will be retried
-    const parsed = parseHostJobPayload(job.data);
-    if (typeof parsed === 'string') return; // malformed: there is no run or host to record it under
-    recordGivenUp(parsed.data, error, job.processedOn ?? Date.now(), steps).catch((raw: unknown) => log(`host job ${job.id}: outcome not recorded: ${coerceError(raw).message}`));
-  });
-  worker.on('error', redisError);
-  results.on('error', redisError);
+
+  /**
+   * The hosts queue of one partition taken with `concurrency` of the worker's hosts at once; a
+   * host's result goes to the same partition's results queue. K = 1: the one partition is the
+   * queue prefix and gets the whole --concurrency.
+   */
+  function servePartition(prefix: string, concurrency: number): { readonly worker: Worker; readonly results: Queue<ResultJobWire> } {
+    const results = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix });
+    const steps = partitionSteps(prefix, results);
+    const worker = new Worker(HOSTS_QUEUE, (job: Job, token?: string) => processJob(steps, job, token), {
+      connection: workerConnection,
+      prefix,
+      concurrency,
+      // The lock is renewed every quarter of its duration while the host runs, so a host that takes
+      // hours keeps it and is never handed to a second worker; a dead worker's host is taken over
+      // after at most lockDuration + stalledInterval.
+      lockDuration: options.lockDurationMs,
+      lockRenewTime: lockRenewMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: options.maxStalledCount,
+      settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: CONNECT_RETRY_BASE_MS, capMs: options.retryMaxDelayMs }) },
+      autorun: true,
+    });
+    worker.on('failed', (job, error) => {
+      log(`host job ${job?.id ?? '?'} failed: ${error.message}`);
+      if (job?.finishedOn === undefined) return; // will be retried
+      const parsed = parseHostJobPayload(job.data);
+      if (typeof parsed === 'string') return; // malformed: there is no run or host to record it under
+      recordGivenUp(parsed.data, error, job.processedOn ?? Date.now(), steps).catch((raw: unknown) => log(`host job ${job.id}: outcome not recorded: ${coerceError(raw).message}`));
+    });
+    worker.on('error', redisError);
+    results.on('error', redisError);
+    return { worker, results };
+  }
+
+  const partitions = servedQueuePartitions(redis, options.partitions);
+  const shares = concurrencyShares(options.concurrency, partitions.length);
+  const served = partitions.map((partition, i) => servePartition(partition.prefix, shares[i]!));
+  const workers = served.map((p) => p.worker);
+  const resultQueues = served.map((p) => p.results);
+  if (partitionCount(redis) > 1) log(`worker ${options.name}: queue partitions ${partitions.map((p) => p.index).join(',')} of ${partitionCount(redis)} (concurrency ${shares.join('+')})`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -212,14 +235,20 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
         // dropped, so SIGTERM always ends the worker. While Redis answers, the aborted hosts get
         // up to HAND_BACK_MS more to be handed back (their SSH sessions end, their jobs move back
         // to waiting), which takes longer than a second on a busy machine.
-        const orderly = closeAll([() => queueConnection.disconnect(), () => workerConnection.disconnect(), () => results.close(), () => worker.close()]);
+        // The partitions' workers close together: none keeps taking jobs while another closes.
+        const orderly = closeAll([
+          () => queueConnection.disconnect(),
+          () => workerConnection.disconnect(),
+          () => closeAll(resultQueues.map((q) => () => q.close())),
+          () => closeTogether(workers),
+        ]);
         const redisDown = () => redisOutage !== undefined && !redisOutage.reachable();
         try {
           await boundedClose(orderly, () => options.shutdownGraceMs + (redisDown() ? 1_000 : HAND_BACK_MS), () => {
             log(`worker ${options.name}: close did not finish within the grace period (Redis unreachable?); dropping connections`);
             queueConnection.disconnect();
             workerConnection.disconnect();
-            worker.close(true).catch(() => undefined);
+            for (const w of workers) w.close(true).catch(() => undefined);
           });
         } finally {
           clearTimeout(grace);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { formatCommandHelp, intSetting, REDIS_ENV, readSettings, resolveSettings, switchSetting, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
+import { formatCommandHelp, intListSetting, intSetting, MAX_QUEUE_PARTITIONS, REDIS_ENV, readSettings, resolveSettings, switchSetting, textSetting, type Resolved, type SettingSpec } from '@simplecm/config';
 import { OUTPUT_LIMIT_BYTES } from '@simplecm/domain';
 import { HEAP_GROWTH_PERCENT_DEFAULT } from '@simplecm/telemetry';
 
@@ -9,8 +9,18 @@ import { HEAP_GROWTH_PERCENT_DEFAULT } from '@simplecm/telemetry';
  * Fault handling: docs/what-happens-when.md.
  */
 export interface WorkerOptions {
-  /** `--concurrency` / SIMPLECM_WORKER_CONCURRENCY: host jobs at once. @defaultValue `50` */
+  /**
+   * `--concurrency` / SIMPLECM_WORKER_CONCURRENCY: host jobs at once. With queue partitions it is
+   * shared by the partitions served, one BullMQ Worker each, as evenly as whole numbers allow
+   * (at least 1 each; concurrencyShares in @simplecm/queue). @defaultValue `50`
+   */
   concurrency?: number;
+  /**
+   * `--partitions` / SIMPLECM_WORKER_PARTITIONS: the queue partitions this worker takes host jobs
+   * from (`0,2`), so that a fleet of workers can be split between them; each must be below
+   * SIMPLECM_QUEUE_PARTITIONS. @defaultValue every partition
+   */
+  partitions?: number[];
   /** `--modules-dir` / SIMPLECM_MODULES_DIR. @defaultValue /etc/simple-cm/modules, else the repo's modules/ */
   modulesDir?: string;
   /** `--keys-dir` / SIMPLECM_KEYS_DIR: private keys by key name. @defaultValue `'/etc/simple-cm/keys'` */
@@ -89,6 +99,7 @@ const path = z.string().min(1);
 
 const workerSettings: SettingSpec<WorkerOptions> = {
   concurrency: intSetting({ flag: 'concurrency', env: 'SIMPLECM_WORKER_CONCURRENCY' }, 1, 1000),
+  partitions: intListSetting({ flag: 'partitions', env: 'SIMPLECM_WORKER_PARTITIONS', valueName: 'LIST' }, 0, MAX_QUEUE_PARTITIONS - 1),
   modulesDir: textSetting({ flag: 'modules-dir', env: 'SIMPLECM_MODULES_DIR' }, path),
   keysDir: textSetting({ flag: 'keys-dir', env: 'SIMPLECM_KEYS_DIR' }, path),
   knownHostsFile: textSetting({ flag: 'known-hosts', env: 'SIMPLECM_KNOWN_HOSTS' }, path),

@@ -40,7 +40,7 @@ export const CASSANDRA_ENV = [
   'SIMPLECM_KEYSPACE (default simplecm)',
   'SIMPLECM_CASSANDRA_USERNAME, SIMPLECM_CASSANDRA_PASSWORD, SIMPLECM_CASSANDRA_CA',
 ] as const;
-export const REDIS_ENV = ['SIMPLECM_REDIS_URL (default redis://127.0.0.1:6380)', 'SIMPLECM_REDIS_CA, SIMPLECM_REDIS_CLUSTER', 'SIMPLECM_QUEUE_PREFIX (default simplecm)'] as const;
+export const REDIS_ENV = ['SIMPLECM_REDIS_URL (default redis://127.0.0.1:6380)', 'SIMPLECM_REDIS_CA, SIMPLECM_REDIS_CLUSTER', 'SIMPLECM_QUEUE_PREFIX (default simplecm)', 'SIMPLECM_QUEUE_PARTITIONS (default 1)'] as const;
 
 function shown(value: unknown): string {
   if (Array.isArray(value)) return value.join(',');

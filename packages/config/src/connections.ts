@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cassandraConsistencySchema, contactPointsSchema, defaultConsistency, keyspaceSchema, replicationSchema, type CassandraConfig, type CassandraConsistency } from './cassandra-config';
 import { ConfigError, zodIssues } from './errors';
 import { prefixHasHashTag } from './hash-tag';
+import { MAX_QUEUE_PARTITIONS } from './partition-tags';
 import { clusterNodesSchema, defaultClusterQueuePrefix, queuePrefixSchema, redisUrlSchema, type RedisConfig } from './redis-config';
 
 /**
@@ -14,6 +15,10 @@ import { clusterNodesSchema, defaultClusterQueuePrefix, queuePrefixSchema, redis
  * - SIMPLECM_QUEUE_PREFIX: `simplecm`, or `{simplecm}` on a cluster; BullMQ key prefix, so several
  *   installations can share a Redis. On a cluster it must carry a hash tag (`{…}`) so that every key of
  *   a BullMQ script or of the progress script lands in one slot.
+ * - SIMPLECM_QUEUE_PARTITIONS: 1. K, the queue partitions (1 to 64): with K > 1 the host and result
+ *   queues, host locks and run progress are split over K prefixes, each with its own hash tag, so a
+ *   Redis Cluster spreads them over its masters (partition-tags.ts). Every process of an
+ *   installation must be given the same K.
  * - SIMPLECM_CASSANDRA_CONTACT_POINTS: `127.0.0.1:9042`, comma-separated; list several nodes of a cluster.
  * - SIMPLECM_CASSANDRA_DC: `datacenter1`, the driver's local data center.
  * - SIMPLECM_KEYSPACE: `simplecm`.
@@ -37,6 +42,7 @@ const envSchema = z.object({
     .pipe(clusterNodesSchema)
     .optional(),
   SIMPLECM_QUEUE_PREFIX: queuePrefixSchema.optional(),
+  SIMPLECM_QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(MAX_QUEUE_PARTITIONS).optional(),
   SIMPLECM_CASSANDRA_CONTACT_POINTS: z
     .string()
     .default('127.0.0.1:9042')
@@ -74,7 +80,13 @@ export function connectionConfigFromEnv(env: NodeJS.ProcessEnv): ConnectionConfi
     }
   }
   return {
-    redis: { url: e.SIMPLECM_REDIS_URL, tlsCaFile: e.SIMPLECM_REDIS_CA, prefix, ...(clusterNodes ? { clusterNodes } : {}) },
+    redis: {
+      url: e.SIMPLECM_REDIS_URL,
+      tlsCaFile: e.SIMPLECM_REDIS_CA,
+      prefix,
+      ...(clusterNodes ? { clusterNodes } : {}),
+      ...(e.SIMPLECM_QUEUE_PARTITIONS === undefined ? {} : { partitions: e.SIMPLECM_QUEUE_PARTITIONS }),
+    },
     cassandra: {
       contactPoints: e.SIMPLECM_CASSANDRA_CONTACT_POINTS,
       localDataCenter: e.SIMPLECM_CASSANDRA_DC,

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './hash-tag';
+export * from './partition-tags';
 export * from './redis-config';
 export * from './cassandra-config';
 export * from './connections';

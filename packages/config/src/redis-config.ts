@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_QUEUE_PARTITIONS } from './partition-tags';
 
 export const redisUrlSchema = z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL');
 export const hostPortSchema = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port');
@@ -20,6 +21,12 @@ export const redisConfigSchema = z
      * `Cluster` (it finds every shard from any seed) and `url` is not used.
      */
     clusterNodes: clusterNodesSchema.readonly().optional(),
+    /**
+     * K, the queue partitions (partition-tags.ts): host and result queues, host locks and run
+     * progress are split over K prefixes derived from `prefix`, each with its own hash tag. Absent
+     * means 1: everything under `prefix`, the layout from before partitions.
+     */
+    partitions: z.number().int().min(1).max(MAX_QUEUE_PARTITIONS).optional(),
   })
   .readonly();
 export type RedisConfig = z.infer<typeof redisConfigSchema>;

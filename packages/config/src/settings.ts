@@ -62,6 +62,19 @@ export function listSetting(sources: SettingSources, item: z.ZodType<string, str
   };
 }
 
+/** A comma-separated list of whole numbers in [min, max] (`--partitions 0,2`), blanks dropped. */
+export function intListSetting(sources: SettingSources, min: number, max: number): Setting<number[]> {
+  const list = z.array(z.number().int().min(min).max(max)).min(1, 'at least one number');
+  return {
+    ...sources,
+    read: z
+      .string()
+      .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean).map(Number))
+      .pipe(list),
+    check: list,
+  };
+}
+
 const onOff = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 /** `--flag / ENV`, as errors name a setting. */

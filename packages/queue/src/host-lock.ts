@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from './redis-script';
 
 /**
  * One run at a time per host: a worker holds `<prefix>:host-lock:<hostname>` while it operates
@@ -10,18 +11,18 @@ export function hostLockKey(prefix: string, hostname: string): string {
 }
 
 // Renews or releases only when the caller still holds the lock.
-const RENEW_SCRIPT = `
+const renewScript = redisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
-`;
-const RELEASE_SCRIPT = `
+`);
+const releaseScript = redisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-`;
+`);
 
 export type HostLockAttempt = { readonly acquired: true } | { readonly acquired: false; readonly holder: string | null };
 
@@ -43,10 +44,10 @@ export function hostLocks(redis: Redis, prefix: string, { ttlMs }: { ttlMs: numb
       return { acquired: false, holder: await redis.get(key) };
     },
     async renew(hostname, owner) {
-      return (await redis.eval(RENEW_SCRIPT, 1, hostLockKey(prefix, hostname), owner, String(ttlMs))) === 1;
+      return (await renewScript.run(redis, [hostLockKey(prefix, hostname)], [owner, ttlMs])) === 1;
     },
     async release(hostname, owner) {
-      await redis.eval(RELEASE_SCRIPT, 1, hostLockKey(prefix, hostname), owner);
+      await releaseScript.run(redis, [hostLockKey(prefix, hostname)], [owner]);
     },
   };
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { emptyCounts, type HostStatus, type OutcomeCounts, operationStatuses, troubledHostStatuses } from '@simplecm/domain';
+import { redisScript } from './redis-script';
 
 /** Live progress of a run, kept in Redis by the results consumer, read by `enqueue --wait`. */
 export interface RunProgressSnapshot {
@@ -17,35 +17,62 @@ export interface HostProgress {
 }
 
 const TTL_SECONDS = 7 * 24 * 3600;
+/** The progress keys' expiry is renewed each time this many more hosts are done. */
+const EXPIRY_EVERY_HOSTS = 32;
 
 // Adds each host to the run's done set; only a host seen for the first time adds its counts,
 // so a redelivered result cannot count twice. The done set and the counts move together in one
 // script (one slot on a cluster). ARGV: the number m of count fields, the m field names, then
-// per host: hostname, host status, m values. Returns a 0/1 per host (1 = counted now), the new
-// number of hosts done and the counts hash.
+// per host: hostname, host status, m values. The counts of the hosts counted now are summed
+// first and each field that moved is incremented once per call, not once per host (a group of
+// g hosts costs g SADDs and a few HINCRBYs, not g × 4 commands). Both keys expire TTL_SECONDS
+// after they were made, renewed each time the done set passes a multiple of EXPIRY_EVERY_HOSTS
+// (not at every call: a group of a few hosts would pay two EXPIREs). Returns a 0/1 per host
+// (1 = counted now), the new number of hosts done and the counts hash.
 const RECORD_SCRIPT = `
 local m = tonumber(ARGV[1])
 local stride = m + 2
 local added = {}
+local sums = {}
+local counted = 0
+local fields = {}
+local function add(field, v)
+  if sums[field] == nil then
+    sums[field] = 0
+    fields[#fields + 1] = field
+  end
+  sums[field] = sums[field] + v
+end
 for i = m + 2, #ARGV, stride do
   local a = redis.call('SADD', KEYS[1], ARGV[i])
   added[#added + 1] = a
   if a == 1 then
+    counted = counted + 1
     for j = 1, m do
       local v = tonumber(ARGV[i + 1 + j])
-      if v ~= 0 then redis.call('HINCRBY', KEYS[2], ARGV[1 + j], v) end
+      if v ~= 0 then add(ARGV[1 + j], v) end
     end
-    redis.call('HINCRBY', KEYS[2], 'host:' .. ARGV[i + 1], 1)
+    add('host:' .. ARGV[i + 1], 1)
   end
 end
-redis.call('EXPIRE', KEYS[1], ${TTL_SECONDS})
-redis.call('EXPIRE', KEYS[2], ${TTL_SECONDS})
-return {added, redis.call('SCARD', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+for _, field in ipairs(fields) do redis.call('HINCRBY', KEYS[2], field, sums[field]) end
+local done = redis.call('SCARD', KEYS[1])
+local before = done - counted
+if counted > 0 and (before == 0 or math.floor(before / ${EXPIRY_EVERY_HOSTS}) < math.floor(done / ${EXPIRY_EVERY_HOSTS})) then
+  redis.call('EXPIRE', KEYS[1], ${TTL_SECONDS})
+  redis.call('EXPIRE', KEYS[2], ${TTL_SECONDS})
+end
+return {added, done, redis.call('HGETALL', KEYS[2])}
 `;
-const RECORD_SHA = createHash('sha1').update(RECORD_SCRIPT).digest('hex');
+const recordScript = redisScript(RECORD_SCRIPT);
+
+/** The set of a run's hosts the results consumer has counted (each once, whatever its deliveries). */
+export function runDoneKey(prefix: string, runId: string): string {
+  return `${prefix}:run:${runId}:done`;
+}
 
 function keys(prefix: string, runId: string): [string, string] {
-  return [`${prefix}:run:${runId}:done`, `${prefix}:run:${runId}:counts`];
+  return [runDoneKey(prefix, runId), `${prefix}:run:${runId}:counts`];
 }
 
 function snapshotFrom(done: number, flat: string[]): RunProgressSnapshot {
@@ -75,15 +102,7 @@ export async function recordHostsProgress(
     args.push(h.hostname, h.status);
     for (const s of operationStatuses) args.push(String(h.counts[s]));
   }
-  const keyArgs = keys(prefix, runId);
-  let reply: unknown;
-  try {
-    // EVALSHA: the ~700-byte script is sent (and hashed by Redis) only when Redis lacks it.
-    reply = await redis.evalsha(RECORD_SHA, 2, ...keyArgs, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    reply = await redis.eval(RECORD_SCRIPT, 2, ...keyArgs, ...args);
-  }
+  const reply = await recordScript.run(redis, keys(prefix, runId), args);
   const [added, done, flat] = reply as [number[], number, string[]];
   return { firstTime: added.map((a) => a === 1), snapshot: snapshotFrom(done, flat) };
 }
@@ -100,13 +119,25 @@ export async function recordHostProgress(
   return { firstTime: firstTime[0] === true, snapshot };
 }
 
-export async function readRunProgress(redis: Redis, prefix: string, runId: string): Promise<RunProgressSnapshot> {
-  const [doneKey, countsKey] = keys(prefix, runId);
-  const [done, flat] = await Promise.all([redis.scard(doneKey), redis.hgetall(countsKey)]);
-  return snapshotFrom(done, Object.entries(flat).flat());
+/**
+ * The run's progress under `prefix`, or summed over several prefixes: with queue partitions
+ * (queue-partitions.ts) each partition keeps the progress of its own hosts, and a reader adds
+ * the partitions' snapshots (one SCARD + HGETALL per partition, each in its own slot).
+ */
+export async function readRunProgress(redis: Redis, prefix: string | readonly string[], runId: string): Promise<RunProgressSnapshot> {
+  const snapshots = await Promise.all(
+    (typeof prefix === 'string' ? [prefix] : prefix).map(async (p) => {
+      const [doneKey, countsKey] = keys(p, runId);
+      const [done, flat] = await Promise.all([redis.scard(doneKey), redis.hgetall(countsKey)]);
+      return snapshotFrom(done, Object.entries(flat).flat());
+    }),
+  );
+  return snapshots.reduce(addSnapshots, { hostsDone: 0, hostsFailed: 0, counts: emptyCounts() });
 }
 
-/** Whether the results consumer has already counted this host in this run (its result is recorded). */
-export async function isHostCounted(redis: Redis, prefix: string, runId: string, hostname: string): Promise<boolean> {
-  return (await redis.sismember(keys(prefix, runId)[0], hostname)) === 1;
+/** The sum of two partitions' snapshots of one run (each host is in one partition only). */
+export function addSnapshots(a: RunProgressSnapshot, b: RunProgressSnapshot): RunProgressSnapshot {
+  const counts = emptyCounts();
+  for (const s of operationStatuses) counts[s] = a.counts[s] + b.counts[s];
+  return { hostsDone: a.hostsDone + b.hostsDone, hostsFailed: a.hostsFailed + b.hostsFailed, counts };
 }

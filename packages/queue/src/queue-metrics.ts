@@ -1,16 +1,22 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
 import { redisConnection } from './connection';
 import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+import { partitionOfQueue, partitionQueues } from './queue-partitions';
 
 /**
  * BullMQ's own Prometheus export of several queues (`bullmq_job_count{queue, state}`: jobs
  * waiting, active, delayed, completed, failed … per queue) as one text. Each queue's export
  * repeats the `# HELP` / `# TYPE` lines, which Prometheus refuses twice: they are kept once.
+ * Queues of one name (one per queue partition, in partition order) get a `partition` label.
  */
 export async function exportQueueMetrics(queues: readonly Queue[]): Promise<string> {
   const seen = new Set<string>();
-  const lines = (await Promise.all(queues.map((q) => q.exportPrometheusMetrics()))).join('\n').split('\n');
+  const labels = (q: Queue) => {
+    const partition = partitionOfQueue(queues, q);
+    return partition === undefined ? undefined : { partition: String(partition) };
+  };
+  const lines = (await Promise.all(queues.map((q) => q.exportPrometheusMetrics(labels(q))))).join('\n').split('\n');
   return `${lines.filter((line) => !line.startsWith('#') || (!seen.has(line) && seen.add(line))).join('\n')}\n`;
 }
 
@@ -37,7 +43,7 @@ export function queueDepths(config: RedisConfig, { timeoutMs = 2_000 }: { timeou
         const redis = redisConnection(config);
         // Outages are the process's own outage reporter's to log; this one only fails its scrape.
         redis.on('error', () => undefined);
-        opened = { redis, queues: [HOSTS_QUEUE, RESULTS_QUEUE].map((name) => new Queue(name, { connection: redis, prefix: config.prefix })) };
+        opened = { redis, queues: [...partitionQueues(redis, config, HOSTS_QUEUE), ...partitionQueues(redis, config, RESULTS_QUEUE)] };
       }
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

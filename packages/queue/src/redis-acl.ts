@@ -30,6 +30,9 @@ import { runEventsKey } from './run-events';
  *   queue in full, cancel marks and run events, and master heartbeats read-only (it never
  *   enqueues a host job).
  *
+ * With queue partitions (SIMPLECM_QUEUE_PARTITIONS) the per-host keys above (both queues, host
+ * locks, run progress) are granted under every partition's prefix (`partitions` option).
+ *
  * What a key pattern cannot express is in docs/security.md ("Redis users").
  */
 export const RedisRole = { master: 'master', worker: 'worker', results: 'results', dashboard: 'dashboard' } as const;
@@ -45,6 +48,11 @@ export interface RedisAclOptions {
    * marks. @defaultValue false
    */
   readonly runControl?: boolean;
+  /**
+   * The queue partitions' prefixes (queuePartitionPrefixes of the installation's config).
+   * @defaultValue `[prefix]`: one partition, the queue prefix
+   */
+  readonly partitions?: readonly string[];
 }
 
 /**
@@ -71,12 +79,21 @@ function consumerKeys(prefix: string, queue: string, jobPrefix: string): string[
   return [...lists.map((k) => `~${base}${k}`), `~${base}metrics:*`, `~${base}de:*`, `~${base}${jobPrefix}*`];
 }
 
-/** The `ACL SETUSER` rules (after the user name, password and `on`) of `role` on queue prefix `prefix`. */
-export function redisAclRules(role: RedisRole, prefix: string, { queueActions = false, runControl = false }: RedisAclOptions = {}): string[] {
-  const hostsConsumer = consumerKeys(prefix, HOSTS_QUEUE, 'run.');
-  const resultsConsumer = consumerKeys(prefix, RESULTS_QUEUE, 'result.');
-  const progress = `${prefix}:run:*`;
-  // Run events (run-events.ts): the results consumer's under `progress`; a cancel appends one too.
+/**
+ * The `ACL SETUSER` rules (after the user name, password and `on`) of `role` on queue prefix
+ * `prefix`. With queue partitions (`partitions`: their prefixes, queuePartitionPrefixes) each
+ * role's keys of the hosts and results queues, host locks and run progress are granted under
+ * every partition's prefix, and the run-level keys (run requests, run keys, run events, cancel
+ * marks, heartbeats, schedules, live output) under `prefix`. Without, or with one partition,
+ * exactly the rules from before partitions.
+ */
+export function redisAclRules(role: RedisRole, prefix: string, { queueActions = false, runControl = false, partitions = [prefix] }: RedisAclOptions = {}): string[] {
+  const hostsConsumer = (p: string) => consumerKeys(p, HOSTS_QUEUE, 'run.');
+  const resultsConsumer = (p: string) => consumerKeys(p, RESULTS_QUEUE, 'result.');
+  const progress = (p: string) => `${p}:run:*`;
+  const each = (keysOf: (p: string) => string[]) => partitions.flatMap(keysOf);
+  // Run events (run-events.ts): the results consumer's under `progress` when the one partition is
+  // the prefix; a cancel appends one too.
   const runEvents = `~${runEventsKey(prefix, '*')}`;
   const live = liveOutputKey(prefix, '*');
   let keys: string[];
@@ -85,9 +102,9 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       // Also what `simplecm master`, `run` (submitting), `cancel` and `schedule` touch: the run
       // requests queue (its job schedulers included), master heartbeats, cancel marks, schedules.
       keys = [
-        `~${prefix}:${HOSTS_QUEUE}:*`,
+        ...each((p) => [`~${p}:${HOSTS_QUEUE}:*`]),
         `~${prefix}:run-key:*`,
-        `%R~${progress}`,
+        ...each((p) => [`%R~${progress(p)}`]),
         `~${prefix}:${RUN_REQUESTS_QUEUE}:*`,
         `~${mastersKey(prefix)}`,
         `~${prefix}:run:*:cancel`,
@@ -97,14 +114,14 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       ];
       break;
     case 'worker':
-      keys = [...hostsConsumer, `~${prefix}:${RESULTS_QUEUE}:*`, `~${prefix}:host-lock:*`, `%R~${progress}`, `~${live}`];
+      keys = [...each((p) => [...hostsConsumer(p), `~${p}:${RESULTS_QUEUE}:*`, `~${p}:host-lock:*`, `%R~${progress(p)}`]), `~${live}`];
       break;
     case 'results':
-      keys = [...resultsConsumer, `~${progress}`];
+      keys = [...each((p) => [...resultsConsumer(p), `~${progress(p)}`]), ...(partitions.includes(prefix) ? [] : [runEvents])];
       break;
     case 'dashboard':
-      if (!queueActions && !runControl) return ['resetkeys', `~${prefix}:${HOSTS_QUEUE}:*`, `~${prefix}:${RESULTS_QUEUE}:*`, `%R~${progress}`, `%R~${live}`, ...READ_COMMANDS];
-      keys = [...hostsConsumer, ...resultsConsumer, `%R~${progress}`, `%R~${live}`];
+      if (!queueActions && !runControl) return ['resetkeys', ...each((p) => [`~${p}:${HOSTS_QUEUE}:*`, `~${p}:${RESULTS_QUEUE}:*`, `%R~${progress(p)}`]), `%R~${live}`, ...READ_COMMANDS];
+      keys = [...each((p) => [...hostsConsumer(p), ...resultsConsumer(p), `%R~${progress(p)}`]), `%R~${live}`];
       // Submitting a request adds a job (`<prefix>:run-requests:id` included); cancel removes host jobs (consumer keys above).
       if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`, runEvents);
       break;

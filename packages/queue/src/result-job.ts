@@ -29,13 +29,20 @@ export function resultJobId(runId: string, hostname: string): string {
  */
 export const RESULT_JOB_ATTEMPTS = 1_000_000;
 
-/** Job options of a host's result: its id is run + host, so a second hand-off adds nothing. */
+/**
+ * Job options of a host's result: its id is run + host, so a second hand-off adds nothing while
+ * the job is queued. A written result's job is removed as it completes: its rows are in
+ * Cassandra and its host in the run's done set (which is what tells a redelivered host job that
+ * its result was handed off, see result-handed-off.ts), so keeping it would only hold the
+ * host's output in Redis and cost each completion a sorted-set entry, a hash write and the
+ * trimming of an older job (about seven commands once the kept count is reached).
+ */
 export function resultJobOptions(runId: string, hostname: string): JobsOptions {
   return {
     jobId: resultJobId(runId, hostname),
     attempts: RESULT_JOB_ATTEMPTS,
     backoff: { type: CAPPED_BACKOFF, delay: 500 },
-    removeOnComplete: 10_000,
+    removeOnComplete: true,
     removeOnFail: false,
   };
 }

@@ -51,9 +51,15 @@ export interface PendingRunJobs {
  * Reads BullMQ's lists and sets of both queues directly and keeps the ids of run `runId` (job
  * ids carry the run id, see hostJobId/resultJobId), so no job payload is read. Each list is read
  * whole: O(jobs in the queue), fine for an operator's command. All keys share the prefix's hash
- * tag, so this works on a cluster.
+ * tag, so this works on a cluster; with several prefixes (one per queue partition) each is read
+ * on its own and the lists joined.
  */
-export async function pendingJobsOfRun(redis: Redis, prefix: string, runId: string): Promise<PendingRunJobs> {
+export async function pendingJobsOfRun(redis: Redis, prefix: string | readonly string[], runId: string): Promise<PendingRunJobs> {
+  // Queue partitions (queue-partitions.ts): the run's jobs are in every partition's queues.
+  if (typeof prefix !== 'string') {
+    const parts = await Promise.all(prefix.map((p) => pendingJobsOfRun(redis, p, runId)));
+    return { waiting: parts.flatMap((p) => p.waiting), active: parts.flatMap((p) => p.active), results: parts.reduce((n, p) => n + p.results, 0) };
+  }
   const ofRun = (ids: string[]) => ids.filter((id) => id.includes(`.${runId}.host.`));
   const lists = async (queue: string, names: readonly string[], zsets: readonly string[]): Promise<string[][]> =>
     Promise.all([...names.map((n) => redis.lrange(`${prefix}:${queue}:${n}`, 0, -1)), ...zsets.map((z) => redis.zrange(`${prefix}:${queue}:${z}`, 0, -1))]);

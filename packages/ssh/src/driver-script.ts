@@ -58,8 +58,8 @@ export interface DriverOptions {
 
 /**
  * How far past the output limit a file the driver keeps an operation's stdout or stderr in may
- * grow before the watchdog cuts it back to the limit: one `truncate` per this many bytes of a
- * chatty operation rather than one per tick.
+ * grow before the watchdog first cuts it (saving its first bytes takes a process): an operation
+ * that prints a little more than the limit starts none.
  */
 export const CAP_SLACK_BYTES = 1024 * 1024;
 
@@ -142,11 +142,26 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // The same text as a word, only when an operation runs as another user and needs it.
     `__fns=${operations.some((op) => op.become) && options.functions ? shellQuote(options.functions) : "''"}`,
     `__check=${options.mode === 'check' ? 1 : 0}`,
-    `__limit=${limit} __slack=${CAP_SLACK_BYTES}`,
+    `__limit=${limit} __slack=${CAP_SLACK_BYTES} __rt=0`,
     // Seqs of the operations that changed something (see "Handlers" above).
     '__chg=()',
     // Milliseconds into $__now: a function that sets a variable, not $(__ms), which forks.
     '__ms() { local t=${EPOCHREALTIME/[.,]/}; __now=$(( t / 1000 )); }',
+    // Cuts the file $1 (out or err) the watchdog found past the limit: the first time ($2, what
+    // was cut from it so far, is 0) its first bytes are saved in $1.head (`head`, one process,
+    // once per stream of an operation that prints that much), then it is emptied by a redirection
+    // of the watchdog (no process: a truncate to 0 in the kernel, during which the operation's
+    // writes wait on the file's lock). At the host job's first cut a watchdog run by root makes
+    // itself real-time (`chrt -f 1`, once; it sleeps between ticks): otherwise it waits for a CPU
+    // with the writer, whose session's share the writer spends (autogroup scheduling), 10-120 ms
+    // a tick on a loaded machine, ~0 real-time.
+    '__cut() {',
+    '  if (( $2 == 0 )); then',
+    '    (( __rt )) || { __rt=1; (( EUID == 0 )) && chrt -f -p 1 "$BASHPID" 2> /dev/null; }',
+    '    head -c "$__limit" -- "$__d/$1" > "$__d/$1.head" || return 1',
+    '  fi',
+    '  : > "$__d/$1"',
+    '}',
     // The watchdog, one per host job (a coprocess, started once). When an operation starts it reads
     // "<process group> <seconds> <out fd> <err fd>" (process group 0: run as another user, whose
     // timeout timeout(1) keeps), and any line when it ends; it answers "<verdict> <out cut>
@@ -154,32 +169,33 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // bytes it cut from each stream. While the operation runs it reads, every tick, the position
     // of the driver's descriptors of the operation's stdout and stderr files (opened O_APPEND and
     // shared with the operation, so the position is where the file ends) from /proc, a read, no
-    // process: a file past the output limit plus CAP_SLACK_BYTES is cut back to the limit
-    // (`truncate`, only then). The first bytes stay, the operation goes on with its exit status
-    // untouched, and a file never holds more than the limit, the slack and what the operation
-    // wrote in one tick: 10 ms while a file grows, 100 ms after a tick in which neither grew. If
+    // process. A file past the output limit plus CAP_SLACK_BYTES is cut (__cut): its first bytes
+    // saved, then emptied; from then on emptied at every tick that finds it past the limit. The
+    // operation goes on with its exit status untouched. Ticks: 10 ms while a file grows, then
+    // 20, 50 and 100 ms after one, two and three ticks in which neither grew (an operation that
+    // starts printing soon after it started is seen within 10-20 ms, not after a 100 ms nap). If
     // the driver goes away while an operation runs, the operation is stopped, not left behind.
     '__watch() {',
-    '  local pid to of ef msg end stage od ed po pe k s t tick',
-    '  local -a says=(ok timeout killed)',
+    '  local pid to of ef msg end stage od ed po pe k s t q',
+    '  local -a says=(ok timeout killed) naps=(0.01 0.02 0.05 0.1)',
     '  while read -r pid to of ef; do',
-    '    t=${EPOCHREALTIME/[.,]/}; end=$(( t / 1000 + to * 1000 )) stage=0 od=0 ed=0 po=0 pe=0 tick=0.01',
+    '    t=${EPOCHREALTIME/[.,]/}; end=$(( t / 1000 + to * 1000 )) stage=0 od=0 ed=0 po=0 pe=0 q=0',
     '    (( pid > 0 )) || end=-1',
     '    while :; do',
     '      if read -t 0; then',
     '        read -r msg && break',
     '        (( pid > 0 )) && kill -TERM -- "-$pid" 2> /dev/null; exit 0',
     '      fi',
-    '      read -r -N 1 -t "$tick" -u "$__wk" k',
+    '      read -r -N 1 -t "${naps[q]}" -u "$__wk" k',
     '      read -t 0 && continue',
-    '      tick=0.1',
+    '      (( q < 3 )) && (( ++q ))',
     '      if read -r k s < "/proc/$$/fdinfo/$of" && (( s != po )); then',
-    '        tick=0.01 po=$s',
-    '        if (( s > __limit + __slack )) && truncate -s "$__limit" -- "$__d/out" 2> /dev/null; then (( od += s - __limit )); fi',
+    '        q=0 po=$s',
+    '        (( s > __limit + (od ? 0 : __slack) )) && __cut out "$od" && (( od += s ))',
     '      fi',
     '      if read -r k s < "/proc/$$/fdinfo/$ef" && (( s != pe )); then',
-    '        tick=0.01 pe=$s',
-    '        if (( s > __limit + __slack )) && truncate -s "$__limit" -- "$__d/err" 2> /dev/null; then (( ed += s - __limit )); fi',
+    '        q=0 pe=$s',
+    '        (( s > __limit + (ed ? 0 : __slack) )) && __cut err "$ed" && (( ed += s ))',
     '      fi',
     '      t=${EPOCHREALTIME/[.,]/}',
     '      (( end < 0 || t / 1000 < end )) && continue',
@@ -201,7 +217,7 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // stdin). It must keep the operation's stdin empty and its files private to that user.
     `__asw=${shellQuote(BECOME_WRAPPER)}`,
     '__run() {',
-    '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid pg verdict od ed',
+    '  local seq=$1 to=$2 as=$3 t0 t1 sizes pid pg verdict od ed so=out se=err',
     '  printf "%s%s" "${as:+$__fns}" "$4" > "$__d/op.sh"',
     '  : > "$__d/changes"; : > "$__d/out"',
     // The operation that ran when a driver of this host job ended without finishing runs again:
@@ -219,8 +235,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '      __op=$__d/op.sh',
     // The journal's lock stays with the driver: an operation (or a daemon it starts) must not hold it.
     '      exec {__lk}>&- {__o}>&- {__e}>&- {__wk}>&-',
-    '      unset -f __run __ms __watch __replay __end',
-    '      unset -v seq to as t0 t1 sizes pid pg verdict od ed __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s __o __e __int __intr __slack __wk',
+    '      unset -f __run __ms __watch __cut __replay __end',
+    '      unset -v seq to as t0 t1 sizes pid pg verdict od ed so se __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s __o __e __int __intr __slack __rt __wk',
     '      trap - HUP',
     // Nor the launcher's wake-up pipe (host-journal.ts).
     '      exec {__nt}>&-; unset -f __tell; unset -v __nt __nn',
@@ -243,7 +259,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '  case $verdict in timeout) __rc=124 ;; killed) __rc=137 ;; esac',
     '  [ -z "$as" ] || tail -c "+$(( ${#__fns} + ${#4} + 1 ))" "$__d/op.sh" > "$__d/changes"',
   '  __ms; t1=$__now',
-    '  if [ -s "$__d/out" ] || [ -s "$__d/err" ]; then',
+    // (A file the watchdog cut may be empty: what it cut is output all the same.)
+    '  if (( od + ed > 0 )) || [ -s "$__d/out" ] || [ -s "$__d/err" ]; then',
     '    sizes=$(stat -c %s "$__d/out" "$__d/err" "$__d/changes")',
     '  elif [ -s "$__d/changes" ]; then',
     // Lines simplecm_change wrote: text without NUL bytes, so `read` takes all of it (LC_ALL=C:
@@ -258,6 +275,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     // limit, so the result says it was cut; at least the full size, bytes written in the instant
     // of a cut are not counted).
     '  (( od + ed == 0 )) || set -- "$(( $1 + od ))" "$(( $2 + ed ))" "$3"',
+    // A stream the watchdog cut: its first bytes are in its .head file.
+    '  (( od == 0 )) || so=out.head; (( ed == 0 )) || se=err.head',
     '  (( __rc == 0 && $3 > 0 )) && __chg[$seq]=1',
     `  printf '\\n%s %s %s %s %s %s %s %s\\n' "$__mk" "$seq" "$__rc" "$t0" "$(( t1 - t0 ))" "$1" "$2" "$3"`,
     '  if [ -n "$__c" ]; then',
@@ -265,8 +284,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '  else',
     // Exactly the measured size (at most the limit) of each file: a file that grew since it was
     // measured must not spill into the stream where the parser expects the next header.
-    '    (( $1 > 0 )) && head -c "$(( $1 < __limit ? $1 : __limit ))" "$__d/out"',
-    '    (( $2 > 0 )) && head -c "$(( $2 < __limit ? $2 : __limit ))" "$__d/err"',
+    '    (( $1 > 0 )) && head -c "$(( $1 < __limit ? $1 : __limit ))" "$__d/$so"',
+    '    (( $2 > 0 )) && head -c "$(( $2 < __limit ? $2 : __limit ))" "$__d/$se"',
     '    (( $3 > 0 )) && head -c "$(( $3 < __limit ? $3 : __limit ))" "$__d/changes"',
     '  fi',
     '  return 0',

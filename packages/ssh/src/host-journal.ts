@@ -16,8 +16,8 @@ import { shellQuote } from '@simplecm/kernel';
  *   done     the seqs whose frames are complete, one a line, in order
  *   end      the driver's exit code, written when it finished (not when it died)
  *   diag     what the driver printed on stderr
- * plus the driver's working files (op.sh, out, err, changes). See driver-script.ts for who
- * writes what and when.
+ * plus the driver's working files (op.sh, out, err, changes, and out.head / err.head: the first
+ * bytes of a stream the output cap emptied). See driver-script.ts for who writes what and when.
  */
 
 /** The journal directory's name for one host job: the same on every delivery of it, hex only. */

@@ -19,13 +19,14 @@ export interface ClusterSystem extends TestSystem {
 
 /**
  * A SimpleCM installation of its own on the clusters: a keyspace with replication factor 3 on
- * the Cassandra ring, a hash-tagged queue prefix on the Redis Cluster, and the processes it runs.
+ * the Cassandra ring, a hash-tagged queue prefix on the Redis Cluster, and the processes it runs;
+ * `extraEnv`: more settings of the installation (SIMPLECM_QUEUE_PARTITIONS).
  */
-export async function createClusterSystem(name: string): Promise<ClusterSystem> {
+export async function createClusterSystem(name: string, extraEnv: Record<string, string> = {}): Promise<ClusterSystem> {
   const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
   const keyspace = `c_${name.replace(/[^a-z0-9]/g, '_').slice(0, 20)}_${suffix}`;
   const prefix = `{t-${name}-${suffix}}`;
-  const env = { ...clusterStackEnv(keyspace, { cassandraNodes: RING_NODES, redisCluster: true }), SIMPLECM_QUEUE_PREFIX: prefix };
+  const env = { ...clusterStackEnv(keyspace, { cassandraNodes: RING_NODES, redisCluster: true }), SIMPLECM_QUEUE_PREFIX: prefix, ...extraEnv };
   const system = await systemOn(keyspace, prefix, env);
   const redis = redisClient(connectionConfigFromEnv(env).redis);
   return {

@@ -95,6 +95,24 @@ describe('driver script', () => {
     expect(frames[1]!.stdout.toString()).toBe('next\n');
   }, 30_000);
 
+  it('sends the first bytes of a stream the watchdog emptied, with the change list after it', async () => {
+    // Past the limit and the slack the watchdog saves the first bytes and empties the file; the
+    // operation waits until its stdout file is empty, then records that as its change and ends:
+    // stdout is cut, its file and stderr are empty, and the frame must still carry the first bytes.
+    const body = [
+      'printf first; head -c 1200000 /dev/zero | tr "\\0" a; p=$BASHPID',
+      'for i in $(seq 1000); do if [ "$(stat -L -c %s /proc/$p/fd/1)" = 0 ]; then simplecm_change emptied; break; fi; sleep 0.01; done',
+    ].join('\n');
+    const { frames, leftover } = await runLocally([op(0, body), op(1, 'echo next')], { mode: 'apply', keepGoing: false }, 16_384);
+    expect(leftover).toBe('');
+    const [cut, next] = frames;
+    expect(cut).toMatchObject({ exitCode: 0, stdoutTruncated: true, stderrTruncated: false });
+    expect(cut!.changes.toString()).toBe('emptied\n');
+    expect(cut!.stderr.toString()).toBe('');
+    expect(cut!.stdout.toString()).toBe(`first${'a'.repeat(16_384 - 5)}`);
+    expect(next!.stdout.toString()).toBe('next\n');
+  }, 30_000);
+
   it('kills an operation that runs past its timeout', async () => {
     const { frames } = await runLocally([op(0, 'sleep 30', 1)], { mode: 'apply', keepGoing: false });
     expect(frames[0]!.exitCode).toBe(124);
