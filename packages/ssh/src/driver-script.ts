@@ -238,6 +238,8 @@ export function buildDriverScript(operations: readonly DriverOperation[], option
     '      unset -f __run __ms __watch __cut __replay __end',
     '      unset -v seq to as t0 t1 sizes pid pg verdict od ed so se __d __check __limit __now __wd __wd_PID __wr __rd __rc __c __chg __fns __asw __lk __j __r __key __mk __ok __s __o __e __int __intr __slack __rt __wk',
     '      trap - HUP',
+    // Nor the launcher's wake-up pipe (host-journal.ts).
+    '      exec {__nt}>&-; unset -f __tell; unset -v __nt __nn',
     '      set +um --',
     '      trap - EXIT',
     '      . "$__op"',

@@ -55,7 +55,8 @@ function journalDirShell(key: string, rootOverride?: string): string {
  * journal that is not there is not an error.
  */
 export function forgetJournalCommand(key: string, rootOverride?: string): string {
-  return `${journalDirShell(key, rootOverride)}; [ ! -d "$__j" ] || [ -L "$__j" ] || rm -rf -- "$__j"`;
+  // `exec`: the shell sshd started for this command becomes rm instead of forking it.
+  return `${journalDirShell(key, rootOverride)}; [ -d "$__j" ] && [ ! -L "$__j" ] || exit 0; exec rm -rf -- "$__j"`;
 }
 
 /**
@@ -67,8 +68,21 @@ export function stopDriverCommand(key: string, rootOverride?: string): string {
   return `${journalDirShell(key, rootOverride)}; [ -d "$__j" ] && [ ! -L "$__j" ] && [ -s "$__j/pid" ] || exit 0; [ -e "$__j/end" ] || echo 124 > "$__j/end"; read -r __p < "$__j/pid" && kill -TERM -- "$__p" 2> /dev/null; exit 0`;
 }
 
-/** How often the launcher looks for frames the driver completed, while it runs. */
+/**
+ * How long the launcher sleeps on its wake-up pipe before it looks at the `done` list and the
+ * driver anyway: the driver writes a byte to the pipe after each frame it completes and when it
+ * ends, so this only matters for a driver that died without saying so (killed, host deadline)
+ * or a byte bash lost (see __watch in driver-script.ts).
+ */
 const FRAME_POLL_SECONDS = 0.2;
+
+/**
+ * At most this many bytes are written to the launcher's wake-up pipe by one driver (one per
+ * frame, then `e`): a pipe holds at least one page (a user past pipe-user-pages-soft gets only
+ * that), and a driver whose launcher is gone must never block on it. Past it the launcher finds
+ * the frames by FRAME_POLL_SECONDS.
+ */
+const WAKE_BYTES_MAX = 4000;
 
 /**
  * The first line of the stderr of an operation that was running when an earlier driver of its
@@ -96,7 +110,10 @@ interface JournalScriptOptions {
  *    was interrupted runs again: its outcome was never known);
  * 3. writes the journal's marker on the first line, then each complete frame as the driver
  *    completes it (in the order they completed: operation order), the driver's stderr on
- *    stderr, and exits with the driver's exit code (1 if it died).
+ *    stderr, and exits with the driver's exit code (1 if it died). It sleeps on a pipe the
+ *    driver it started writes a byte to after each frame and when it ends, so it wakes when
+ *    there is something to send, not on a timer, and sends a frame that is short text (an
+ *    operation that printed little) with builtins, without a process.
  * The driver is started with setsid (a session of its own) and a bash of its own that reads the
  * same script with the argument `drive` (top-level code, read as it runs: a driver of thousands
  * of operations never holds them all parsed at once), its stdin and stdout away from the
@@ -133,28 +150,41 @@ export function journalLauncherLines(options: JournalScriptOptions, seqs: readon
     '  else',
     '    flock "$__j/lock" true',
     '  fi',
-    '  __dp=',
+    '  __dp= __nt=',
     '  if [ -n "$__start" ]; then',
-    '    setsid bash --noprofile --norc "$0" drive < /dev/null > /dev/null 2>> "$__j/diag" &',
+    // The wake-up pipe (opened read-write: never EOF, and a driver whose launcher is gone still
+    // writes to a pipe with a reader, its own copy): the driver, given its descriptor, writes a
+    // byte to it after each frame it completes and `e` when it ends (see journalDriverLines).
+    '    exec {__nt}<> <(:)',
+    '    setsid bash --noprofile --norc "$0" drive "$__nt" < /dev/null > /dev/null 2>> "$__j/diag" &',
     '    __dp=$!',
     '  fi',
     '  read -r __mk < "$__j/marker" || exit 125',
     '  printf \'%s\\n\' "$__mk"',
     // Each frame is sent once its line is in `done` (complete), while the driver still runs, so
-    // the worker sees each operation as it finishes; a last pass after the driver ended. The
-    // frames a pass finds go out in one `cat`. Between passes it waits with `read -t` on a pipe
-    // nobody writes (no process per wait): 10 ms at first and after each new frame, growing to
-    // FRAME_POLL_SECONDS while nothing new comes (a host of quick operations is not held back).
+    // the worker sees each operation as it finishes; a last pass after the driver ended. A pass
+    // runs when the driver says a frame is complete (a byte on the wake-up pipe), not on a timer.
+    // A frame of text under 4 KiB (`read -d ''` reaches the end without a NUL byte: an operation
+    // that printed nothing or little) goes out with printf, no process; the others of a pass in
+    // one `cat`, in order.
     `  __want=(); for __s in ${seqs.join(' ')}; do __want[__s]=1; done`,
-    `  __sent=0 __tick= __w=0 __waits=(0.01 0.02 0.05 0.1 ${FRAME_POLL_SECONDS})`,
+    '  __sent=0 __ended=',
     '  while :; do',
-    '    __live=; [ -z "$__dp" ] || ! kill -0 "$__dp" 2> /dev/null || __live=1',
+    '    __live=; [ -z "$__dp" ] || [ -n "$__ended" ] || ! kill -0 "$__dp" 2> /dev/null || __live=1',
     '    mapfile -t __dl < "$__j/done"',
-    '    __fs=(); for (( ; __sent < ${#__dl[@]}; __sent++ )); do __s=${__dl[__sent]}; [[ -z ${__want[__s]-} ]] || __fs+=("$__j/f.$__s"); done',
-    '    if (( ${#__fs[@]} > 0 )); then cat -- "${__fs[@]}"; __w=0; elif (( __w < ${#__waits[@]} - 1 )); then __w=$((__w + 1)); fi',
+    '    __fs=()',
+    '    for (( ; __sent < ${#__dl[@]}; __sent++ )); do',
+    '      __s=${__dl[__sent]}; [[ -n ${__want[__s]-} ]] || continue',
+    "      __fr=; if IFS= read -r -d '' -n 4096 __fr < \"$__j/f.$__s\"; then __fs+=(\"$__j/f.$__s\"); continue; fi",
+    '      (( ${#__fs[@]} == 0 )) || { cat -- "${__fs[@]}"; __fs=(); }',
+    '      printf %s "$__fr"',
+    '    done',
+    '    (( ${#__fs[@]} == 0 )) || cat -- "${__fs[@]}"',
     '    [ -n "$__live" ] || break',
-    '    [ -n "$__tick" ] || exec {__tick}<> <(:)',
-    '    read -r -t "${__waits[__w]}" -u "$__tick" __x || :',
+    // One byte, then whatever else is there already (`read -t 0` first: see __watch on pipes).
+    `    __x=; read -r -N 1 -t ${FRAME_POLL_SECONDS} -u "$__nt" __x || :`,
+    '    while [ "$__x" != e ] && read -t 0 -u "$__nt"; do read -r -N 1 -u "$__nt" __x || break; done',
+    '    [ "$__x" != e ] || __ended=1',
     '  done',
     '  [ -z "$__dp" ] || wait "$__dp" || :',
     '  [ ! -s "$__j/diag" ] || cat -- "$__j/diag" >&2',
@@ -178,6 +208,10 @@ export function journalDriverLines(): string[] {
     '__j=$__r/$__key __d=$__r/$__key',
     'exec {__lk}>> "$__j/lock" || exit 125',
     'flock -n "$__lk" || exit 0',
+    // The launcher's wake-up pipe (its descriptor is argument 2; none: /dev/null): `__tell`
+    // writes a byte to it, at most WAKE_BYTES_MAX in all (it never blocks).
+    `__nn=0; if [[ \${2-} =~ ^[0-9]+$ ]]; then __nt=$2; else exec {__nt}> /dev/null; fi`,
+    `__tell() { (( __nn++ < ${WAKE_BYTES_MAX} )) && printf %s "$1" >&"$__nt"; return 0; }`,
     // SIGHUP changes nothing (a handler, not an ignored signal: what the driver starts gets the default).
     'trap : HUP',
     'echo "$$" > "$__j/pid"',
@@ -198,6 +232,7 @@ export function journalDriverLines(): string[] {
     '  echo "$1" > "$__j/end"',
     // One driver in EXPIRY_SWEEP_ODDS looks (a find costs a fork and a walk of the root).
     `  if (( RANDOM % ${EXPIRY_SWEEP_ODDS} == 0 )); then ( exec {__lk}>&-; find "$__r" -mindepth 1 -maxdepth 1 -type d -mmin +${JOURNAL_EXPIRY_MINUTES} -exec flock -n {}/lock rm -rf -- {} \\; ) < /dev/null > /dev/null 2>&1 & fi`,
+    '  __tell e',
     '  exit "$1"',
     '}',
   ];
@@ -208,5 +243,5 @@ export function journalDriverLines(): string[] {
  * frame written to `f.<seq>` and listed in `done` once complete.
  */
 export function journalStep(seq: number, body: string): string {
-  return `if [[ -n \${__ok[${seq}]-} ]]; then __replay ${seq}; else echo ${seq} > "$__j/current"; { ${body}; } > "$__j/f.${seq}"; echo ${seq} >> "$__j/done"; fi`;
+  return `if [[ -n \${__ok[${seq}]-} ]]; then __replay ${seq}; else echo ${seq} > "$__j/current"; { ${body}; } > "$__j/f.${seq}"; echo ${seq} >> "$__j/done"; __tell x; fi`;
 }

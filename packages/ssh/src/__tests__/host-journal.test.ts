@@ -120,6 +120,27 @@ describe('host journal', () => {
     expect(frames.map((f) => [f.seq, f.stdout.toString()])).toEqual([[0, 'a-out\n'], [1, 'b-out\n']]);
   }, 30_000);
 
+  it('sends every frame byte for byte and in order, short text ones (printf) between ones with NUL bytes or longer (cat)', async () => {
+    const key = journalKey(randomUUID(), 'host1');
+    const ops: DriverOperation[] = [
+      { seq: 0, script: `${prelude}echo text`, timeoutSeconds: 60 },
+      { seq: 1, script: `${prelude}printf 'a\\0b\\0'; printf 'e\\0' >&2`, timeoutSeconds: 60 },
+      { seq: 2, script: `${prelude}simplecm_change "made it" || :`, timeoutSeconds: 60 },
+      { seq: 3, script: `${prelude}head -c 6000 /dev/zero | tr '\\0' b`, timeoutSeconds: 60 },
+      { seq: 4, script: `${prelude}printf 'no newline'`, timeoutSeconds: 60 },
+    ];
+    const { frames, exit } = await deliver(key, ops).done;
+    expect(exit).toBe(0);
+    expect(frames.map((f) => [f.seq, f.stdout.toString('latin1'), f.stderr.toString('latin1'), f.changes.toString()])).toEqual([
+      [0, 'text\n', '', ''],
+      [1, 'a\0b\0', 'e\0', ''],
+      [2, '', '', 'made it\n'],
+      [3, 'b'.repeat(4096), '', ''],
+      [4, 'no newline', '', ''],
+    ]);
+    expect(frames[3]!.stdoutTruncated).toBe(true);
+  }, 30_000);
+
   it('a finished journal is only read: a third delivery runs nothing and gets the same frames', async () => {
     const key = journalKey(randomUUID(), 'host1');
     const ops = [step(0, 'a'), step(1, 'b')];
