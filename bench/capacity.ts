@@ -13,7 +13,7 @@
  * (system_views deltas on every node), and CPU of worker, consumer and Cassandra.
  *
  * Phase 2 (no SSH, `--hosts` host jobs): the master's enqueue (same job options), simulated
- * workers that hand each host's `--ops` results to the results queue exactly as a worker does,
+ * workers that hand each host's `--ops` results to the result stream exactly as a worker does,
  * and real results consumer processes writing N × ops result rows to the ring at LOCAL_QUORUM.
  * Reports measured vs predicted (from phase 1) per host and for the whole run.
  *
@@ -34,7 +34,7 @@ import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
 import type { HostResult, Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobOptions, resultSealer, type HostJobData, type ResultJobWire } from '@simplecm/queue';
+import { HOSTS_QUEUE, handOffResult, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobId, resultSealer, type HostJobData } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
 import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackEnv, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
 import { benchHostNumbers, ensureStack } from './bench-host-pool';
@@ -279,7 +279,6 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   await runStore(cassandra, keyspace).createRun({ runId, mode: 'apply', target: 'capacity', hostCount: hosts });
   const queueConnection = redisConnection(config.redis);
   const hostsQueue = new Queue<HostJobData>(HOSTS_QUEUE, { connection: queueConnection, prefix });
-  const resultsQueue = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix });
   const consumers = Array.from({ length: flags.consumers }, () => startProcess('results-consumer', [], env));
   // Timing starts once the consumers are connected: their start-up is no part of a run's cost.
   for (const consumer of consumers) {
@@ -288,15 +287,15 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
       await sleep(100);
     }
   }
-  // Simulated workers: take a host job, hand its result to the results queue with the options
-  // apps/worker/src/host-worker.ts uses, complete the job. No SSH: what is left is the queue work.
+  // Simulated workers: take a host job, hand its result to the result stream as
+  // apps/worker/src/host-worker.ts does (handOffResult), complete the job. No SSH: what is left is the queue work.
   const resultSeal = resultSealer(readResultKey(stackPaths.resultKey));
   const simWorker = new Worker(
     HOSTS_QUEUE,
     async (job: Job<HostJobData>) => {
-      const opts = resultJobOptions(job.data.runId, job.data.host.hostname);
+      const { runId: id, host } = job.data;
       // Sealed as a worker seals it: the consumers refuse a result without the MAC.
-      await resultsQueue.add('result', resultSeal.seal(opts.jobId ?? '', { result: fakeResult(job.data), mode: 'apply' as const, hostCount: job.data.hostCount }), opts);
+      await handOffResult(queueConnection, prefix, id, host.hostname, resultSeal.seal(resultJobId(id, host.hostname), { result: fakeResult(job.data), mode: 'apply' as const, hostCount: job.data.hostCount }));
       return 'ok';
     },
     { connection: redisConnection(config.redis, { blocking: true }), prefix, concurrency: 100, autorun: false },
@@ -366,7 +365,6 @@ async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) 
   } finally {
     await simWorker.close();
     await hostsQueue.close();
-    await resultsQueue.close();
     queueConnection.disconnect();
     await Promise.all(consumers.map((c) => stopStarted(c)));
   }

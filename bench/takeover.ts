@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import type { Client } from 'ssh2';
 import fs from 'node:fs';
 import type { Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, hostJobId, RESULTS_QUEUE, resultJobId } from '@simplecm/queue';
+import { HOSTS_QUEUE, hostJobId, isResultHandedOff } from '@simplecm/queue';
 import { connectHost, hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { stackPaths } from '@simplecm/stack';
 import { createBenchSystem } from './bench-system';
@@ -87,21 +87,19 @@ async function main(): Promise<void> {
     process.kill(a!.appPid, 'SIGKILL');
     a!.started.child.kill('SIGKILL');
     const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    const results = new Queue(RESULTS_QUEUE, { connection, prefix: system.prefix });
     const hosts = new Queue(HOSTS_QUEUE, { connection, prefix: system.prefix });
     const handedOff = new Map<number, number>();
     // When worker B took each host job (its processedOn moves past the kill).
     const taken = new Map<number, number>();
     while (handedOff.size < HOSTS.length) {
       for (const n of HOSTS) {
-        const job = handedOff.has(n) ? undefined : await results.getJob(resultJobId(runId, `host${n}`));
-        if (job) handedOff.set(n, job.timestamp);
+        // Handed off: in the run's handed set (result-stream.ts); the time is when this poll saw it (within ~200 ms).
+        if (!handedOff.has(n) && (await isResultHandedOff(connection, system.prefix, runId, `host${n}`))) handedOff.set(n, Date.now());
         const hostJob = taken.has(n) ? undefined : await hosts.getJob(hostJobId(runId, `host${n}`));
         if (hostJob?.processedOn !== undefined && hostJob.processedOn > killedAt) taken.set(n, hostJob.processedOn);
       }
       await sleep(200);
     }
-    await results.close();
     await hosts.close();
     connection.disconnect();
     const markers = await Promise.all(HOSTS.map((n) => onHost(n, `cat ${file}; rm -f ${file}`)));

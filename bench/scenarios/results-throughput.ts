@@ -4,10 +4,9 @@
  * and timed until the run row says every host is done — which the consumer writes only after a
  * host's rows, so then every row is in Cassandra.
  */
-import { Queue } from 'bullmq';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { OperationResult } from '@simplecm/domain';
-import { readResultKey, RESULTS_QUEUE, redisConnection, resultJobId, resultSealer, type ResultJobData, type ResultJobWire } from '@simplecm/queue';
+import { handOffResult, readResultKey, redisConnection, resultJobId, resultSealer, type ResultJobData } from '@simplecm/queue';
 import { newRunId } from '@simplecm/store';
 import type { BenchOptions } from '../bench-options';
 import { createBenchSystem, type BenchSystem } from '../bench-system';
@@ -36,30 +35,24 @@ function hostResult(runId: string, hostname: string, now: number): ResultJobData
   return { runId, hostname, status: 'changed', worker: 'bench', startedAt: now, endedAt: now + 100, cause: null, operations };
 }
 
-/** Pre-fills the system's results queue with `n` host results of a run that expects `n` hosts. */
+/** Pre-fills the system's result stream with `n` host results of a run that expects `n` hosts (handed off as a worker does). */
 export async function fillResultsQueue(system: BenchSystem, n: number): Promise<string> {
   const runId = newRunId();
   await system.runs.createRun({ runId, mode: 'apply', target: 'bench results', hostCount: n });
-  const redis = redisConnection(connectionConfigFromEnv(system.env).redis);
-  const queue = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: redis, prefix: system.prefix });
+  const redis = redisConnection(connectionConfigFromEnv(system.env).redis, { autoPipelining: true });
   // Sealed as workers seal them: the consumer refuses results without the MAC.
   const sealer = resultSealer(readResultKey(system.env.SIMPLECM_RESULT_KEY ?? ''));
   try {
     const now = Date.now();
     for (let i = 0; i < n; i += 1000) {
-      await queue.addBulk(
+      await Promise.all(
         Array.from({ length: Math.min(1000, n - i) }, (_, k) => {
           const hostname = `results-${String(i + k + 1).padStart(6, '0')}`;
-          return {
-            name: 'result',
-            data: sealer.seal(resultJobId(runId, hostname), { result: hostResult(runId, hostname, now), mode: 'apply' as const, hostCount: n }),
-            opts: { jobId: resultJobId(runId, hostname), attempts: 1_000, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 10_000, removeOnFail: false },
-          };
+          return handOffResult(redis, system.prefix, runId, hostname, sealer.seal(resultJobId(runId, hostname), { result: hostResult(runId, hostname, now), mode: 'apply' as const, hostCount: n }));
         }),
       );
     }
   } finally {
-    await queue.close();
     redis.disconnect();
   }
   return runId;

@@ -25,7 +25,7 @@ import { pageCsp, queueBoardCsp, sameOriginGuard, securityHeaders } from './secu
 
 export interface DashboardAppDeps {
   readonly data: DashboardData;
-  /** Shown in Bull Board (the hosts and results queues). */
+  /** Shown in Bull Board (the hosts queues). */
   readonly queues: readonly Queue[];
   /** Bull Board shows each job's data through this (hostJobDataRedactor). @defaultValue as it is */
   readonly formatJobData?: (data: unknown) => unknown;

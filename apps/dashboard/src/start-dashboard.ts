@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConnectionConfig } from '@simplecm/config';
-import { exportQueueMetrics, HOSTS_QUEUE, partitionQueues, queuePartitionPrefixes, redisConnection, RESULTS_QUEUE, runRequestSubmitter } from '@simplecm/queue';
+import { exportQueueMetrics, HOSTS_QUEUE, partitionQueues, queuePartitionPrefixes, redisConnection, resultStreamMetrics, runRequestSubmitter } from '@simplecm/queue';
 import { connectCassandra, runStore } from '@simplecm/store';
 import { loadModules, redactSensitiveAttributes, resolveModulesDir } from '@simplecm/modules';
 import { closeAll, coerceError, type Releaser } from '@simplecm/kernel';
@@ -72,10 +72,11 @@ export async function startDashboard(
     const redis = redisConnection(connections.redis);
     releasers.push(() => redis.disconnect());
     const prefix = connections.redis.prefix;
-    // One hosts and one results queue per queue partition (K = 1: the two under the prefix).
+    // One hosts queue per queue partition (K = 1: the one under the prefix). Results are not a
+    // BullMQ queue (result-stream.ts): their backlog is on /metrics, not in Bull Board.
     const hostsQueue = partitionQueues(redis, connections.redis, HOSTS_QUEUE);
     const partitions = queuePartitionPrefixes(connections.redis);
-    const queues = [...hostsQueue, ...partitionQueues(redis, connections.redis, RESULTS_QUEUE)];
+    const queues = hostsQueue;
     releasers.push(() => Promise.all(queues.map((q) => q.close())));
     let runControl = control;
     if (runControl === undefined && config.runControl) {
@@ -98,8 +99,10 @@ export async function startDashboard(
     const ops: OpsEndpoints = {
       registry: createProcessMetrics().registry,
       readiness: async () => ({ redis: await answers(redis.ping()), cassandra: await answers(cassandra.execute('SELECT release_version FROM system.local')) }),
-      // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each queue.
-      extraMetrics: () => exportQueueMetrics(queues),
+      // BullMQ's own export: jobs by state (waiting, active, delayed, …) of each hosts queue, and
+      // the result streams' backlog under the same gauge (queue="results": waiting = not yet
+      // read, active = read and not yet written).
+      extraMetrics: () => exportQueueMetrics(queues, [resultStreamMetrics(redis, partitions)]),
     };
     // The modules say which attributes are `sensitive`: shown `***` in Bull Board's job view and
     // in a host's desired state, never as they are.

@@ -1,29 +1,35 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { hostname as machineName } from 'node:os';
 import type { RedisConfig } from '@simplecm/config';
 import { isStoreUnreachable } from '@simplecm/store';
 import {
-  cappedBackoffStrategy,
-  closeTogether,
   concurrencyShares,
   describeJobIssues,
+  forgetResultConsumer,
   partitionCount,
   publishRunEvent,
   readResultKey,
   recordPartitionedHostsProgress,
+  recordRefusedResult,
   redisConnection,
-  RESULTS_QUEUE,
   resultJobDataSchema,
   resultSealer,
   servedQueuePartitions,
+  type ResultJobData,
+  type ResultStreamEntry,
 } from '@simplecm/queue';
-import { closeAll } from '@simplecm/kernel';
+import { closeAll, coerceError } from '@simplecm/kernel';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
 import { resultWriter } from './result-writer';
+import { startResultStreamReader } from './result-stream-reader';
 import type { ResultsConfig } from './results-options';
 import type { StoreSession } from './store-session';
 
 /** How long close() waits for results being written before it drops its connections. */
 const CLOSE_BOUND_MS = 10_000;
+
+/** How long one read of a result stream waits for new entries (and close() for a reader between two steps). */
+const READ_BLOCK_MS = 2_000;
 
 export type ResultsConsumerState = 'running' | 'closing' | 'closed';
 
@@ -34,11 +40,15 @@ export interface ResultsConsumer {
 }
 
 /**
- * Writes results from the results queue. A write that fails (Cassandra down) fails the job's
- * attempt; BullMQ keeps it in Redis and retries it after a capped, doubling delay
- * (`retryDelayMs` … `retryMaxDelayMs`), so every result waits durably and is written within
- * about `retryMaxDelayMs` of Cassandra's return. Results being written at the same time are
- * written together (see resultWriter); every step is idempotent (see recordResults).
+ * Writes results from the result streams (result-stream.ts), one reader per queue partition
+ * served (result-stream-reader.ts), in the group `writers`. An entry is acknowledged and deleted
+ * once its result is written; one whose write fails (Cassandra down) stays pending and is
+ * retried after a capped, doubling delay (`retryDelayMs` … `retryMaxDelayMs`), so every result
+ * waits durably and is written within about `retryMaxDelayMs` of Cassandra's return. A consumer
+ * killed mid-write leaves its entries pending: another claims them after `lockDurationMs`
+ * (looked for every `stalledIntervalMs`). Results being written at the same time are written
+ * together (see resultWriter); every step is idempotent (see recordResults), so a redelivered
+ * entry is harmless.
  */
 export function startResultsConsumer(
   redis: RedisConfig,
@@ -80,53 +90,75 @@ export function startResultsConsumer(
     { batchHosts: options.batchHosts, batchBytes: options.batchBytes },
   );
 
-  async function processResult(job: Job): Promise<void> {
-    // Anyone who can write to Redis can add a result job: only what a worker sealed is written.
-    const opened = sealer.open(job.id ?? '', job.data);
-    if (typeof opened === 'string') {
-      log(`result job ${job.id} refused, not written: ${opened}`);
-      throw new UnrecoverableError(`result job ${job.id} refused: ${opened}`);
-    }
+  /** The result of an entry, or why it is not written (refused: not as a worker sealed it, or malformed). */
+  function openEntry(entry: ResultStreamEntry): ResultJobData | string {
+    if (typeof entry.content === 'string') return `malformed entry: ${entry.content}`;
+    // Anyone who can write to the stream can add an entry: only what a worker sealed is written.
+    const opened = sealer.open(entry.content.resultId, entry.content.wire);
+    if (typeof opened === 'string') return `refused: ${opened}`;
     const parsed = resultJobDataSchema.safeParse(opened.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`malformed result job ${job.id}: ${describeJobIssues(parsed.error)}`);
-    }
+    return parsed.success ? parsed.data : `malformed result: ${describeJobIssues(parsed.error)}`;
+  }
+
+  async function writeResult(entryId: string, data: ResultJobData): Promise<boolean> {
     try {
-      const { finishedRun, snapshot } = await writer.write(parsed.data);
+      const { finishedRun, snapshot } = await writer.write(data);
       metrics?.resultsWrittenTotal.inc();
       cassandraOutage?.up();
-      if (finishedRun) log(`run ${parsed.data.result.runId} finished: ${snapshot.hostsDone} hosts`);
-    } catch (error) {
+      if (finishedRun) log(`run ${data.result.runId} finished: ${snapshot.hostsDone} hosts`);
+      return true;
+    } catch (raw) {
+      const error = coerceError(raw);
       store.noteFailure(error);
       if (isStoreUnreachable(error)) cassandraOutage?.down(error);
-      throw error;
+      // While Cassandra is down every result fails the same way: the outage line says it once.
+      if (!(cassandraOutage && isStoreUnreachable(error))) log(`result ${data.result.runId}/${data.result.hostname} (entry ${entryId}) not written yet (${error.message.split('\n')[0]}); it stays queued`);
+      return false;
     }
   }
 
-  // BullMQ does not close a connection it was handed (only the blocking one it duplicates from
-  // it), so close() disconnects it after the worker.
-  const workerConnection = redisConnection(redis, { blocking: true, autoPipelining: true });
-  // One Worker per queue partition served (K = 1: the queue prefix's, with the whole
-  // --concurrency); they share the writer, so results of several partitions are written together.
+  /** Writes the entries' results (together, see resultWriter); records refused ones; returns the ids done with. */
+  async function handleEntries(prefix: string, entries: readonly ResultStreamEntry[]): Promise<string[]> {
+    const done: string[] = [];
+    await Promise.all(
+      entries.map(async (entry) => {
+        const data = openEntry(entry);
+        if (typeof data === 'string') {
+          const id = typeof entry.content === 'string' ? '?' : entry.content.resultId;
+          log(`result ${id} (entry ${entry.entryId} of ${prefix}) not written: ${data}`);
+          await recordRefusedResult(progressConnection, prefix, entry, data);
+          done.push(entry.entryId);
+        } else if (await writeResult(entry.entryId, data)) done.push(entry.entryId);
+      }),
+    );
+    return done;
+  }
+
+  // One blocking connection per partition served: XREADGROUP … BLOCK holds its connection.
   const partitions = servedQueuePartitions(redis, options.partitions);
   const shares = concurrencyShares(options.concurrency, partitions.length);
-  const workers = partitions.map(({ prefix }, i) => {
-    const worker = new Worker(RESULTS_QUEUE, processResult, {
-      connection: workerConnection,
-      prefix,
-      concurrency: shares[i]!,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: options.stalledIntervalMs,
-      // A consumer killed mid-write leaves its results active; they are redelivered, however often.
-      maxStalledCount: 1_000,
-      settings: { backoffStrategy: cappedBackoffStrategy({ baseMs: options.retryDelayMs, capMs: options.retryMaxDelayMs }) },
-    });
-    worker.on('failed', (job, error) => {
-      // While Cassandra is down every result fails the same way: the outage line says it once.
-      if (!(cassandraOutage && isStoreUnreachable(error))) log(`result ${job?.id ?? '?'} not written yet (${error.message.split('\n')[0]}); it stays queued`);
-    });
-    worker.on('error', (error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`results consumer error: ${error.message}`)));
-    return worker;
+  const consumerName = `${machineName()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const onRedisError = (error: Error) => (redisOutage && isConnectionError(error) ? redisOutage.down(error) : log(`results consumer error: ${error.message}`));
+  const readers = partitions.map(({ prefix }, i) => {
+    const blocking = redisConnection(redis, { blocking: true });
+    blocking.on('error', (error: Error) => redisOutage?.down(error));
+    const reader = startResultStreamReader(
+      progressConnection,
+      blocking,
+      {
+        prefix,
+        consumer: consumerName,
+        count: shares[i]!,
+        blockMs: READ_BLOCK_MS,
+        claimIdleMs: options.lockDurationMs,
+        claimEveryMs: options.stalledIntervalMs,
+        retryDelayMs: options.retryDelayMs,
+        retryMaxDelayMs: options.retryMaxDelayMs,
+      },
+      handleEntries,
+      { onRedisError, onRedisUp: () => redisOutage?.up() },
+    );
+    return { prefix, blocking, reader };
   });
   if (partitionCount(redis) > 1) log(`results consumer: queue partitions ${partitions.map((p) => p.index).join(',')} of ${partitionCount(redis)} (concurrency ${shares.join('+')})`);
 
@@ -137,15 +169,23 @@ export function startResultsConsumer(
       closing ??= (async () => {
         state = 'closing';
         try {
-          // In order of set-up; closeAll closes the worker first and the store last.
-          const orderly = closeAll([() => store.close(), () => progressConnection.disconnect(), () => workerConnection.disconnect(), () => closeTogether(workers)]);
+          // In order of set-up; closeAll stops the readers first (each finishes the entries it
+          // holds), then leaves the group if it holds none, and closes the store last.
+          const orderly = closeAll([
+            () => store.close(),
+            () => progressConnection.disconnect(),
+            ...readers.map(({ blocking }) => () => blocking.disconnect()),
+            () => closeAll(readers.map(({ prefix }) => () => forgetResultConsumer(progressConnection, prefix, consumerName))),
+            async () => {
+              await Promise.all(readers.map(({ reader }) => reader.stop()));
+            },
+          ]);
           // Results being written have CLOSE_BOUND_MS to finish; past it (Redis or Cassandra down)
           // they stay in Redis (redelivered later) and the connections are dropped.
           await boundedClose(orderly, CLOSE_BOUND_MS, () => {
             log('results consumer: close did not finish in time (Redis or Cassandra unreachable?); dropping connections');
             progressConnection.disconnect();
-            workerConnection.disconnect();
-            for (const w of workers) w.close(true).catch(() => undefined);
+            for (const { blocking } of readers) blocking.disconnect();
             store.close().catch(() => undefined);
           });
         } finally {

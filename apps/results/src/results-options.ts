@@ -5,8 +5,9 @@ import { CASSANDRA_ENV, ConfigError, formatCommandHelp, intListSetting, intSetti
 /** Results consumer settings, each from a flag, else an environment variable, else the default. */
 export interface ResultsOptions {
   /**
-   * `--concurrency` / SIMPLECM_RESULTS_CONCURRENCY: results held at once. Results held together
-   * are written together (see resultWriter), so this is also the largest group: at 64 a
+   * `--concurrency` / SIMPLECM_RESULTS_CONCURRENCY: results held at once: the most entries one
+   * read of a result stream takes (XREADGROUP COUNT), less those held for a retry. Results held
+   * together are written together (see resultWriter), so this is also the largest group: at 64 a
    * 10,000-host drain wrote groups of about 20 hosts, at 256 groups of about 250 and went faster
    * for less CPU per result. A result is about 3 KB in memory (up to ~1.3 MB with ten
    * operations' full 64 KiB outputs). @defaultValue `256`
@@ -32,12 +33,13 @@ export interface ResultsOptions {
    */
   reconnectIntervalMs?: number;
   /**
-   * `--lock-duration` / SIMPLECM_RESULTS_LOCK_DURATION_MS: a result's lock (renewed while it is
-   * written); a killed consumer's results are redelivered about lock-duration + stalled-interval
-   * later. @defaultValue `30000`
+   * `--lock-duration` / SIMPLECM_RESULTS_LOCK_DURATION_MS: an entry read by a consumer and not
+   * acknowledged for this long is claimed by another (XAUTOCLAIM): a killed consumer's results
+   * are redelivered about lock-duration + stalled-interval later. A consumer retrying an entry
+   * claims it again at each retry, so keep this above `--retry-max-delay`. @defaultValue `30000`
    */
   lockDurationMs?: number;
-  /** `--stalled-interval` / SIMPLECM_RESULTS_STALLED_INTERVAL_MS. @defaultValue `15000` */
+  /** `--stalled-interval` / SIMPLECM_RESULTS_STALLED_INTERVAL_MS: how often a consumer looks for entries to claim. @defaultValue `15000` */
   stalledIntervalMs?: number;
   /**
    * `--batch-hosts` / SIMPLECM_RESULTS_BATCH_HOSTS: results written together go to Cassandra in
@@ -119,7 +121,7 @@ export function compileResultsOptions(argv: readonly string[], env: NodeJS.Proce
     formatCommandHelp(
       {
         usage: `${env.SIMPLECM_COMMAND_NAME ?? 'simplecm results-consumer'} [options]`,
-        summary: "Takes the workers' result jobs from Redis and writes every operation's outcome to Cassandra; runs until SIGTERM or SIGINT.",
+        summary: "Takes the workers' results from the Redis result streams and writes every operation's outcome to Cassandra; runs until SIGTERM or SIGINT.",
         examples: ['simplecm results-consumer'],
         env: [...REDIS_ENV, ...CASSANDRA_ENV],
       },

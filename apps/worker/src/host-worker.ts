@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { RedisConfig } from '@simplecm/config';
 import { assertNever } from '@simplecm/domain';
 import { closeAll, coerceError } from '@simplecm/kernel';
@@ -10,6 +10,7 @@ import {
   HOSTS_QUEUE,
   partitionCount,
   hostJobReader,
+  handOffResult,
   hostLocks,
   isResultHandedOff,
   jobVerifier,
@@ -19,14 +20,12 @@ import {
   readPublicKeys,
   readResultKey,
   resultSealer,
-  RESULTS_QUEUE,
   redisConnection,
-  resultJobOptions,
+  resultJobId,
   servedQueuePartitions,
   valueOpener,
   type HostJobData,
   type ResultJobData,
-  type ResultJobWire,
 } from '@simplecm/queue';
 import { hostKeyPolicy, loadKnownHosts } from '@simplecm/ssh';
 import { boundedClose, isConnectionError, type OutageReporter, type ProcessMetrics } from '@simplecm/telemetry';
@@ -98,7 +97,7 @@ function observeHost(metrics: ProcessMetrics, result: ResultJobData['result']): 
 
 /**
  * The host worker: BullMQ wiring around processHostJob (process-host-job.ts), which says what
- * happens to each host job. Here: the hosts queue's Worker and the results queue, what each
+ * happens to each host job. Here: the hosts queue's Worker and the result stream, what each
  * outcome means to BullMQ (a busy host is moved to delayed for `busyRetryMs` without using an
  * attempt, a host handed back at shutdown to waiting), a job given up recorded, and close().
  * With queue partitions (SIMPLECM_QUEUE_PARTITIONS), one Worker per partition served
@@ -127,16 +126,17 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
   const shutdown = new AbortController();
   let state: HostWorkerState = 'running';
 
-  /** A partition's steps: its results queue, host locks and progress are under its prefix, as its host jobs are. */
-  function partitionSteps(prefix: string, results: Queue<ResultJobWire>): HostJobSteps {
+  /** A partition's steps: its result stream, host locks and progress are under its prefix, as its host jobs are. */
+  function partitionSteps(prefix: string): HostJobSteps {
     return {
       locks: hostLocks(queueConnection, prefix, { ttlMs: options.lockDurationMs }),
       lockRenewMs,
       alreadyHandedOff: (data) => isResultHandedOff(queueConnection, prefix, data.runId, data.host.hostname),
       converge: (data, handOff) => convergeHost(data, ctx, shutdown.signal, handOff),
       async addResult(data, result) {
-        const opts = resultJobOptions(data.runId, data.host.hostname);
-        await results.add('result', sealer.seal(opts.jobId ?? '', { result, mode: data.options.mode, hostCount: data.hostCount }), opts);
+        const { runId, host } = data;
+        // One script call: the host joins the run's handed set and, the first time only, its sealed result the stream.
+        await handOffResult(queueConnection, prefix, runId, host.hostname, sealer.seal(resultJobId(runId, host.hostname), { result, mode: data.options.mode, hostCount: data.hostCount }));
         if (metrics) observeHost(metrics, result);
         telemetry.hostFinished?.(result);
       },
@@ -183,12 +183,11 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
 
   /**
    * The hosts queue of one partition taken with `concurrency` of the worker's hosts at once; a
-   * host's result goes to the same partition's results queue. K = 1: the one partition is the
+   * host's result goes to the same partition's result stream. K = 1: the one partition is the
    * queue prefix and gets the whole --concurrency.
    */
-  function servePartition(prefix: string, concurrency: number): { readonly worker: Worker; readonly results: Queue<ResultJobWire> } {
-    const results = new Queue<ResultJobWire>(RESULTS_QUEUE, { connection: queueConnection, prefix });
-    const steps = partitionSteps(prefix, results);
+  function servePartition(prefix: string, concurrency: number): Worker {
+    const steps = partitionSteps(prefix);
     const worker = new Worker(HOSTS_QUEUE, (job: Job, token?: string) => processJob(steps, job, token), {
       connection: workerConnection,
       prefix,
@@ -211,15 +210,12 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
       recordGivenUp(parsed.data, error, job.processedOn ?? Date.now(), steps).catch((raw: unknown) => log(`host job ${job.id}: outcome not recorded: ${coerceError(raw).message}`));
     });
     worker.on('error', redisError);
-    results.on('error', redisError);
-    return { worker, results };
+    return worker;
   }
 
   const partitions = servedQueuePartitions(redis, options.partitions);
   const shares = concurrencyShares(options.concurrency, partitions.length);
-  const served = partitions.map((partition, i) => servePartition(partition.prefix, shares[i]!));
-  const workers = served.map((p) => p.worker);
-  const resultQueues = served.map((p) => p.results);
+  const workers = partitions.map((partition, i) => servePartition(partition.prefix, shares[i]!));
   if (partitionCount(redis) > 1) log(`worker ${options.name}: queue partitions ${partitions.map((p) => p.index).join(',')} of ${partitionCount(redis)} (concurrency ${shares.join('+')})`);
 
   let closing: Promise<void> | undefined;
@@ -239,7 +235,6 @@ export function startHostWorker(redis: RedisConfig, options: WorkerConfig, log: 
         const orderly = closeAll([
           () => queueConnection.disconnect(),
           () => workerConnection.disconnect(),
-          () => closeAll(resultQueues.map((q) => () => q.close())),
           () => closeTogether(workers),
         ]);
         const redisDown = () => redisOutage !== undefined && !redisOutage.reachable();

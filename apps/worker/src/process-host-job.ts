@@ -11,7 +11,7 @@ import { notConvergedResult, unreachableResult } from './converge-host';
  * 2. if the host's result was already handed off (a worker died between hand-off and completing
  *    the job, or the job was re-added), stop without touching the host again;
  * 3. converge it (attaching to the host's journal if an earlier delivery started the host's
- *    driver) and hand the result to the results queue;
+ *    driver) and hand the result to the result stream;
  * 4. release the lock.
  * Connection errors are thrown while the job has attempts left (the caller retries them), then
  * recorded `unreachable`; a job given up for any other reason is recorded by recordGivenUp.
@@ -28,7 +28,7 @@ export interface HostJobSteps {
    * holds the connection, so the host's journal is removed once the result is handed off.
    */
   readonly converge: (data: HostJobData, handOff: (result: HostResult) => Promise<void>) => Promise<HostResult>;
-  /** Adds the host's result to the results queue; its job id is run + host, so a second add adds nothing. */
+  /** Hands the host's result to its partition's result stream; deduplicated by run + host, so a second hand-off adds nothing. */
   readonly addResult: (data: HostJobData, result: HostResult) => Promise<void>;
   /** True once shutdown has aborted the hosts still running (past its grace period). */
   readonly shuttingDown: () => boolean;
@@ -55,7 +55,7 @@ export type HostJobOutcome =
   | { readonly kind: 'handed-back' }
   | { readonly kind: 'converged'; readonly status: HostStatus };
 
-/** Tries to hand a result to the results queue before the attempt is given up (Redis down that long). */
+/** Tries to hand a result to the result stream before the attempt is given up (Redis down that long). */
 const HAND_OFF_TRIES = 6;
 
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

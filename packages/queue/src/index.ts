@@ -4,6 +4,8 @@ export * from './connection';
 export * from './host-job';
 export * from './host-job-limits';
 export * from './result-job';
+export * from './result-stream';
+export * from './result-stream-group';
 export * from './result-handed-off';
 export * from './job-issues';
 export * from './progress';

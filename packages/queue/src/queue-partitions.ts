@@ -1,15 +1,16 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hostPartition, partitionPrefixes, servedPartitions, type RedisConfig } from '@simplecm/config';
-import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+import { HOSTS_QUEUE } from './names';
 
 /**
  * The queue layout of an installation of K partitions (SIMPLECM_QUEUE_PARTITIONS, see
  * @simplecm/config's partition-tags.ts):
  *
- * - per partition, under the partition's prefix: the hosts queue, the results queue, host
- *   locks, and a run's progress (`<p>:run:<id>:done` / `:counts`) for the hosts of the partition.
- *   A host's job, lock, result job and progress are all in partition hostPartition(host, K).
+ * - per partition, under the partition's prefix: the hosts queue, the result stream
+ *   (result-stream.ts), host locks, and a run's hand-offs and progress (`<p>:run:<id>:handed`,
+ *   `:done`, `:counts`) for the hosts of the partition. A host's job, lock, result and progress
+ *   are all in partition hostPartition(host, K).
  * - under the queue prefix itself, whatever K: what belongs to a run or the installation, not
  *   to a host: the run-requests queue, run keys, run events, cancel marks, master heartbeats,
  *   schedules and live output. So those keys never move when K changes.
@@ -64,7 +65,8 @@ export function partitionOfQueue<Q extends { readonly name: string }>(queues: re
 }
 
 /**
- * A process's `concurrency` shared by the `served` partitions it runs a BullMQ Worker on: as
+ * A process's `concurrency` shared by the `served` partitions it serves (a worker's BullMQ
+ * Workers, a results consumer's stream readers): as
  * evenly as whole numbers allow (the first ones one more), at least 1 each. Hosts spread evenly
  * over the partitions (hostPartition), so each partition's Worker has about the same work.
  */
@@ -76,7 +78,7 @@ export function concurrencyShares(concurrency: number, served: number): number[]
  * One BullMQ queue of `name` per partition, in partition order (the master adds each host's job
  * to `queues[hostPartition(host, K)]`; the dashboard shows them all).
  */
-export function partitionQueues<T = unknown>(connection: Redis, config: Pick<RedisConfig, 'prefix' | 'partitions'>, name: typeof HOSTS_QUEUE | typeof RESULTS_QUEUE): Queue<T>[] {
+export function partitionQueues<T = unknown>(connection: Redis, config: Pick<RedisConfig, 'prefix' | 'partitions'>, name: typeof HOSTS_QUEUE): Queue<T>[] {
   return queuePartitionPrefixes(config).map((prefix) => new Queue<T>(name, { connection, prefix }));
 }
 

@@ -1,7 +1,8 @@
 import { assertNever } from '@simplecm/kernel';
 import { liveOutputKey } from './live-output';
 import { mastersKey } from './master-presence';
-import { HOSTS_QUEUE, RESULTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
+import { HOSTS_QUEUE, RUN_REQUESTS_QUEUE } from './names';
+import { resultStreamKey, runHandedKey } from './result-stream';
 import { runEventsKey } from './run-events';
 
 /**
@@ -18,20 +19,23 @@ import { runEventsKey } from './run-events';
  *   (`cancel` appends the end of a cancel, `run --wait` reads them) and schedules (the resident
  *   master, `run`, `cancel`, `schedule`).
  * - worker: the hosts queue's keys a consumer touches, *not* `<prefix>:hosts:id` (every BullMQ
- *   add script increments it, so `Queue.add` on the hosts queue is refused); the results queue
- *   in full (it adds result jobs); host locks; run progress read-only; live output streams
- *   (`<prefix>:live:*`, it appends each operation as it finishes).
- * - results: the results queue's consumer keys (not `id`); run progress and run events
- *   (`<prefix>:run:<id>:events`, under the same pattern) read-write.
- * - dashboard: both queues, run progress and live output streams read-only, with no command
- *   that writes (see READ_COMMANDS);
- *   with `--queue-actions` (retry, clean, pause, resume) the consumer keys of both queues with
+ *   add script increments it, so `Queue.add` on the hosts queue is refused); the result stream
+ *   write-only (`%W~`: it appends results, result-stream.ts, and cannot read any) and the runs'
+ *   handed sets; host locks; run progress read-only; live output streams (`<prefix>:live:*`,
+ *   it appends each operation as it finishes). Without XDEL, XACK, XCLAIM, XAUTOCLAIM, XGROUP
+ *   and XSETID (WORKER_DENIED): it cannot delete or acknowledge an entry.
+ * - results: the result stream and its refused stream (`<p>:result-stream*`); run progress,
+ *   handed sets and run events (`<prefix>:run:<id>:events`, under the same pattern) read-write.
+ * - dashboard: the hosts queue, the result stream (its backlog: XINFO GROUPS), run progress and
+ *   live output streams read-only, with no command that writes (see READ_COMMANDS);
+ *   with `--queue-actions` (retry, clean, pause, resume) the hosts queue's consumer keys with
  *   the write commands, still not `id`; with `--run-control` the same, plus the run-requests
  *   queue in full, cancel marks and run events, and master heartbeats read-only (it never
  *   enqueues a host job).
  *
- * With queue partitions (SIMPLECM_QUEUE_PARTITIONS) the per-host keys above (both queues, host
- * locks, run progress) are granted under every partition's prefix (`partitions` option).
+ * With queue partitions (SIMPLECM_QUEUE_PARTITIONS) the per-host keys above (the hosts queue,
+ * the result stream, host locks, run progress) are granted under every partition's prefix
+ * (`partitions` option).
  *
  * What a key pattern cannot express is in docs/security.md ("Redis users").
  */
@@ -72,6 +76,13 @@ const COMMANDS = ['resetchannels', '-@all', '+@read', '+@write', '+@keyspace', '
  */
 const READ_COMMANDS = ['resetchannels', '-@all', '+@read', '+@connection', '+evalsha', '+eval', '-@admin', '-@dangerous', '+info', '+client|setname', '+client|getname', '+client|id'] as const;
 
+/**
+ * Stream commands the worker never sends (neither do BullMQ's worker scripts): with them it
+ * could drop or acknowledge result entries it may append to. XTRIM stays (BullMQ trims its
+ * event streams with it); see docs/security.md.
+ */
+const WORKER_DENIED = ['-xdel', '-xack', '-xclaim', '-xautoclaim', '-xgroup', '-xsetid'] as const;
+
 /** The keys a consumer of `queue` touches (its job ids start `jobPrefix`): every BullMQ key of the queue but `id`. */
 function consumerKeys(prefix: string, queue: string, jobPrefix: string): string[] {
   const base = `${prefix}:${queue}:`;
@@ -82,14 +93,14 @@ function consumerKeys(prefix: string, queue: string, jobPrefix: string): string[
 /**
  * The `ACL SETUSER` rules (after the user name, password and `on`) of `role` on queue prefix
  * `prefix`. With queue partitions (`partitions`: their prefixes, queuePartitionPrefixes) each
- * role's keys of the hosts and results queues, host locks and run progress are granted under
+ * role's keys of the hosts queue, the result stream, host locks and run progress are granted under
  * every partition's prefix, and the run-level keys (run requests, run keys, run events, cancel
  * marks, heartbeats, schedules, live output) under `prefix`. Without, or with one partition,
  * exactly the rules from before partitions.
  */
 export function redisAclRules(role: RedisRole, prefix: string, { queueActions = false, runControl = false, partitions = [prefix] }: RedisAclOptions = {}): string[] {
   const hostsConsumer = (p: string) => consumerKeys(p, HOSTS_QUEUE, 'run.');
-  const resultsConsumer = (p: string) => consumerKeys(p, RESULTS_QUEUE, 'result.');
+  const stream = (p: string) => resultStreamKey(p);
   const progress = (p: string) => `${p}:run:*`;
   const each = (keysOf: (p: string) => string[]) => partitions.flatMap(keysOf);
   // Run events (run-events.ts): the results consumer's under `progress` when the one partition is
@@ -114,14 +125,14 @@ export function redisAclRules(role: RedisRole, prefix: string, { queueActions = 
       ];
       break;
     case 'worker':
-      keys = [...each((p) => [...hostsConsumer(p), `~${p}:${RESULTS_QUEUE}:*`, `~${p}:host-lock:*`, `%R~${progress(p)}`]), `~${live}`];
-      break;
+      keys = [...each((p) => [...hostsConsumer(p), `%W~${stream(p)}`, `~${runHandedKey(p, '*')}`, `~${p}:host-lock:*`, `%R~${progress(p)}`]), `~${live}`];
+      return ['resetkeys', ...keys, ...COMMANDS, ...WORKER_DENIED];
     case 'results':
-      keys = [...each((p) => [...resultsConsumer(p), `~${progress(p)}`]), ...(partitions.includes(prefix) ? [] : [runEvents])];
+      keys = [...each((p) => [`~${stream(p)}*`, `~${progress(p)}`]), ...(partitions.includes(prefix) ? [] : [runEvents])];
       break;
     case 'dashboard':
-      if (!queueActions && !runControl) return ['resetkeys', ...each((p) => [`~${p}:${HOSTS_QUEUE}:*`, `~${p}:${RESULTS_QUEUE}:*`, `%R~${progress(p)}`]), `%R~${live}`, ...READ_COMMANDS];
-      keys = [...each((p) => [...hostsConsumer(p), ...resultsConsumer(p), `%R~${progress(p)}`]), `%R~${live}`];
+      if (!queueActions && !runControl) return ['resetkeys', ...each((p) => [`~${p}:${HOSTS_QUEUE}:*`, `%R~${stream(p)}`, `%R~${progress(p)}`]), `%R~${live}`, ...READ_COMMANDS];
+      keys = [...each((p) => [...hostsConsumer(p), `%R~${stream(p)}`, `%R~${progress(p)}`]), `%R~${live}`];
       // Submitting a request adds a job (`<prefix>:run-requests:id` included); cancel removes host jobs (consumer keys above).
       if (runControl) keys.push(`~${prefix}:${RUN_REQUESTS_QUEUE}:*`, `%R~${mastersKey(prefix)}`, `~${prefix}:run:*:cancel`, runEvents);
       break;

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { HOSTS_QUEUE, RESULTS_QUEUE } from './names';
+import { HOSTS_QUEUE } from './names';
+import { runDoneKey } from './progress';
+import { runHandedKey } from './result-stream';
 import { appendRunEvent } from './run-events';
 
 /**
@@ -37,22 +39,23 @@ export async function readRunCancel(redis: Redis, prefix: string, runId: string)
   return undefined;
 }
 
-/** The run's jobs that are not done: host jobs waiting (any waiting state) or running, and result jobs not yet recorded. */
+/** The run's jobs that are not done: host jobs waiting (any waiting state) or running, and results handed off but not yet recorded. */
 export interface PendingRunJobs {
   /** Ids of host jobs not yet taken (waiting, paused, delayed for a retry, prioritized). */
   readonly waiting: string[];
   /** Ids of host jobs a worker holds. */
   readonly active: string[];
-  /** Result jobs of the run still on the results queue. */
+  /** Results of the run handed off (result-stream.ts) and not yet counted by a results consumer. */
   readonly results: number;
 }
 
 /**
- * Reads BullMQ's lists and sets of both queues directly and keeps the ids of run `runId` (job
- * ids carry the run id, see hostJobId/resultJobId), so no job payload is read. Each list is read
- * whole: O(jobs in the queue), fine for an operator's command. All keys share the prefix's hash
- * tag, so this works on a cluster; with several prefixes (one per queue partition) each is read
- * on its own and the lists joined.
+ * Reads BullMQ's lists and sets of the hosts queue directly and keeps the ids of run `runId`
+ * (job ids carry the run id, see hostJobId), so no job payload is read. Each list is read whole:
+ * O(jobs in the queue), fine for an operator's command. Results still queued: the run's handed
+ * set less the hosts of it the consumers counted (SCARD − SINTERCARD with the done set). All keys
+ * share the prefix's hash tag, so this works on a cluster; with several prefixes (one per queue
+ * partition) each is read on its own and the lists joined.
  */
 export async function pendingJobsOfRun(redis: Redis, prefix: string | readonly string[], runId: string): Promise<PendingRunJobs> {
   // Queue partitions (queue-partitions.ts): the run's jobs are in every partition's queues.
@@ -61,12 +64,13 @@ export async function pendingJobsOfRun(redis: Redis, prefix: string | readonly s
     return { waiting: parts.flatMap((p) => p.waiting), active: parts.flatMap((p) => p.active), results: parts.reduce((n, p) => n + p.results, 0) };
   }
   const ofRun = (ids: string[]) => ids.filter((id) => id.includes(`.${runId}.host.`));
-  const lists = async (queue: string, names: readonly string[], zsets: readonly string[]): Promise<string[][]> =>
-    Promise.all([...names.map((n) => redis.lrange(`${prefix}:${queue}:${n}`, 0, -1)), ...zsets.map((z) => redis.zrange(`${prefix}:${queue}:${z}`, 0, -1))]);
-  const [waitingLists, activeList, resultLists] = await Promise.all([
-    lists(HOSTS_QUEUE, ['wait', 'paused'], ['delayed', 'prioritized']),
-    redis.lrange(`${prefix}:${HOSTS_QUEUE}:active`, 0, -1),
-    lists(RESULTS_QUEUE, ['wait', 'paused', 'active'], ['delayed', 'prioritized']),
+  const hosts = (n: string) => `${prefix}:${HOSTS_QUEUE}:${n}`;
+  const handed = runHandedKey(prefix, runId);
+  const [waitingLists, activeList, handedCount, counted] = await Promise.all([
+    Promise.all([...['wait', 'paused'].map((n) => redis.lrange(hosts(n), 0, -1)), ...['delayed', 'prioritized'].map((z) => redis.zrange(hosts(z), 0, -1))]),
+    redis.lrange(hosts('active'), 0, -1),
+    redis.scard(handed),
+    redis.call('SINTERCARD', 2, handed, runDoneKey(prefix, runId)) as Promise<number>,
   ]);
-  return { waiting: ofRun(waitingLists.flat()), active: ofRun(activeList), results: ofRun(resultLists.flat()).length };
+  return { waiting: ofRun(waitingLists.flat()), active: ofRun(activeList), results: handedCount - counted };
 }

@@ -58,16 +58,16 @@ describe('Redis role rules over queue partitions', () => {
     for (const role of redisRoles) {
       const keys = keysOf(redisAclRules(role, '{p}', { partitions: parts, runControl: role === 'dashboard' }));
       for (const part of parts) {
-        const mine = keys.filter((k) => new RegExp(`^(%R)?~${escape(part)}:`).test(k));
+        const mine = keys.filter((k) => new RegExp(`^(%[RW])?~${escape(part)}:`).test(k));
         expect(mine.length).toBeGreaterThan(0);
         expect(mine.some((k) => k.endsWith(':run:*'))).toBe(true);
-        if (role === 'worker') expect(mine).toEqual(expect.arrayContaining([`~${part}:host-lock:*`, `~${part}:results:*`, `~${part}:hosts:run.*`]));
-        if (role === 'results') expect(mine).toEqual(expect.arrayContaining([`~${part}:results:result.*`, `~${part}:run:*`]));
+        if (role === 'worker') expect(mine).toEqual(expect.arrayContaining([`~${part}:host-lock:*`, `%W~${part}:result-stream`, `~${part}:run:*:handed`, `~${part}:hosts:run.*`]));
+        if (role === 'results') expect(mine).toEqual(expect.arrayContaining([`~${part}:result-stream*`, `~${part}:run:*`]));
         if (role === 'master') expect(mine).toEqual(expect.arrayContaining([`~${part}:hosts:*`]));
       }
       // Everything else is the prefix's own, and none of it is a queue of host or result jobs.
       const rest = keys.filter((k) => !parts.some((part) => k.includes(`~${part}:`)));
-      expect(rest.every((k) => /^(%R)?~\{p\}:/.test(k) && !/:(hosts|results|host-lock):/.test(k))).toBe(true);
+      expect(rest.every((k) => /^(%[RW])?~\{p\}:/.test(k) && !/:(hosts|result-stream|host-lock)\b/.test(k))).toBe(true);
     }
     // The results consumer announces progress on the run's events under the prefix.
     expect(keysOf(redisAclRules('results', '{p}', { partitions: parts }))).toContain('~{p}:run:*:events');

@@ -15,7 +15,7 @@ describe('Redis role rules', () => {
   it('keys stay within the prefix; no role has pub/sub channels, admin or dangerous commands', () => {
     for (const role of redisRoles) {
       const rules = redisAclRules(role, 'p');
-      expect(keysOf(rules).every((k) => /^(%R)?~p:/.test(k))).toBe(true);
+      expect(keysOf(rules).every((k) => /^(%[RW])?~p:/.test(k))).toBe(true);
       expect(rules.slice(0, 1)).toEqual(['resetkeys']);
       expect(rules).toEqual(expect.arrayContaining(['resetchannels', '-@admin', '-@dangerous']));
       // Allowing comes first, then the subtractions: ACL rules apply left to right.
@@ -55,5 +55,19 @@ describe('Redis role rules', () => {
       expect(rules).not.toContain('~p:live:*');
     }
     for (const role of ['master', 'results'] as const) expect(keysOf(redisAclRules(role, 'p')).some((k) => k.includes(':live:'))).toBe(false);
+  });
+
+  it('result stream: the worker appends without reading, deleting or acknowledging; the consumer reads it; the master does not reach it', () => {
+    const worker = redisAclRules('worker', 'p');
+    expect(keysOf(worker)).toEqual(expect.arrayContaining(['%W~p:result-stream', '~p:run:*:handed']));
+    expect(keysOf(worker).some((k) => k.startsWith('~p:result-stream') || k.startsWith('%R~p:result-stream'))).toBe(false);
+    expect(worker).toEqual(expect.arrayContaining(['-xdel', '-xack', '-xclaim', '-xautoclaim', '-xgroup']));
+    // Denials come after what they take back from (+@stream), or they would not hold.
+    expect(worker.indexOf('-xdel')).toBeGreaterThan(worker.indexOf('+@stream'));
+    expect(keysOf(redisAclRules('results', 'p'))).toEqual(expect.arrayContaining(['~p:result-stream*', '~p:run:*']));
+    for (const opts of [{}, { queueActions: true }, { runControl: true }]) expect(keysOf(redisAclRules('dashboard', 'p', opts))).toContain('%R~p:result-stream');
+    expect(keysOf(redisAclRules('master', 'p')).some((k) => k.includes('result-stream'))).toBe(false);
+    // No role reaches a BullMQ results queue any more.
+    for (const role of redisRoles) expect(keysOf(redisAclRules(role, 'p')).some((k) => k.includes(':results:'))).toBe(false);
   });
 });
