@@ -6,7 +6,33 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import { emptyCounts } from '@simplecm/domain';
-import { HOSTS_QUEUE, isResultHandedOff, liveOutputKey, liveOutputPublisher, markRunCancelled, publishRunEvent, readLiveOutput, readRunEvents, readRunProgress, recordHostProgress, redisAclRules, RUN_EVENTS_START, redisAclUserArgs, redisConnection, redisRoles, redisRoleUser, RESULTS_QUEUE, type RedisRole } from '@simplecm/queue';
+import {
+  ackResults,
+  claimStalledResults,
+  ensureResultGroup,
+  handOffResult,
+  HOSTS_QUEUE,
+  isResultHandedOff,
+  liveOutputKey,
+  liveOutputPublisher,
+  markRunCancelled,
+  publishRunEvent,
+  readLiveOutput,
+  readNewResults,
+  readResultStreamBacklog,
+  readRunEvents,
+  readRunProgress,
+  recordHostProgress,
+  recordRefusedResult,
+  redisAclRules,
+  RUN_EVENTS_START,
+  redisAclUserArgs,
+  redisConnection,
+  redisRoles,
+  redisRoleUser,
+  resultStreamKey,
+  type RedisRole,
+} from '@simplecm/queue';
 import { ensureRedisUsers, stackEnv, startProcess } from '@simplecm/stack';
 import { waitUntil } from '../support/faults';
 import { dashboardCredentials, startDashboardProcess } from '../support/browser';
@@ -15,10 +41,11 @@ import { createTestSystem, type TestSystem } from '../support/system';
 /**
  * The least-privilege Redis users (redisAclRules) on the shared stack's running Redis: users
  * with a name prefix of this test's own, made with ACL SETUSER and deleted afterwards, on a
- * queue prefix of its own. Each role does its part through BullMQ itself (a host job added,
- * consumed, its result added, consumed, the run's progress counted and read), and each is
- * refused what it must not do: a worker or the dashboard cannot add a host job, the master
- * cannot touch results, no role administers the server or reaches another prefix's keys.
+ * queue prefix of its own. Each role does its part through the code it runs (a host job added and
+ * consumed through BullMQ, its result handed off to the result stream, read, counted and
+ * acknowledged, the run's progress read), and each is refused what it must not do: a worker or
+ * the dashboard cannot add a host job, a worker cannot read, delete or acknowledge results, the
+ * master cannot touch results, no role administers the server or reaches another prefix's keys.
  */
 const suffix = randomUUID().slice(0, 8);
 const prefix = `test-acl-${suffix}`;
@@ -75,36 +102,64 @@ describe('Redis users per role', () => {
     admin.disconnect();
   });
 
-  it('each role does its part through BullMQ: add, consume, hand off, consume, count, read', async () => {
+  it('each role does its part: add a host job, consume it, hand its result off, read it, count it, acknowledge it, read the backlog', async () => {
     const hostJobId = `run.${RUN_ID}.host.web1`;
-    const resultJobId = `result.${RUN_ID}.host.web1`;
     await queue('master', HOSTS_QUEUE).add('host', { host: 'web1' }, { jobId: hostJobId });
 
-    const results = queue('worker', RESULTS_QUEUE);
+    const workerConnection = as(user('worker'));
     const worker = new Worker(HOSTS_QUEUE, async (job: Job) => {
-      await results.add('result', { from: job.id }, { jobId: resultJobId });
+      await handOffResult(workerConnection, prefix, RUN_ID, 'web1', { payload: JSON.stringify({ from: job.id }), mac: 'm' });
       return 'converged';
     }, { connection: as(user('worker'), true), prefix, lockDuration: 30_000 });
     open.push(worker);
-    const consumerConnection = as(user('results'));
-    const consumer = new Worker(RESULTS_QUEUE, async (job: Job) => {
-      await recordHostProgress(consumerConnection, prefix, RUN_ID, 'web1', 'changed', { ...emptyCounts(), changed: 1 });
-      return job.data as unknown;
-    }, { connection: as(user('results'), true), prefix });
-    open.push(consumer);
 
     const dashboardHosts = queue('dashboard', HOSTS_QUEUE);
-    const dashboardResults = queue('dashboard', RESULTS_QUEUE);
-    await waitUntil('the result to be consumed', async () => (await dashboardResults.getJobCounts('completed')).completed === 1);
+    await waitUntil('the host job to complete', async () => (await dashboardHosts.getJobCounts('completed')).completed === 1);
     expect(await dashboardHosts.getJobCounts('completed', 'failed', 'wait')).toEqual({ completed: 1, failed: 0, wait: 0 });
-    expect((await dashboardResults.getJob(resultJobId))?.data).toEqual({ from: hostJobId });
+    await worker.close();
+    // The results consumer: its group, its read, the host counted, a refused entry recorded, the entry acknowledged and deleted.
+    const consumer = as(user('results'));
+    await ensureResultGroup(consumer, prefix);
+    expect(await readResultStreamBacklog(as(user('dashboard')), prefix)).toEqual({ waiting: 1, pending: 0 });
+    const [entry, ...rest] = await readNewResults(as(user('results'), true), prefix, 'c1', 10, 100);
+    expect(rest).toEqual([]);
+    expect(entry?.content).toEqual({ resultId: `result.${RUN_ID}.host.web1`, wire: { payload: JSON.stringify({ from: hostJobId }), mac: 'm' } });
+    expect(await claimStalledResults(consumer, prefix, 'c2', 60_000, 10)).toEqual([]);
+    await recordHostProgress(consumer, prefix, RUN_ID, 'web1', 'changed', { ...emptyCounts(), changed: 1 });
+    await recordRefusedResult(consumer, prefix, entry!, 'test: recorded as refused');
+    expect(await readResultStreamBacklog(as(user('dashboard')), prefix)).toEqual({ waiting: 0, pending: 1 });
+    await ackResults(consumer, prefix, [entry!.entryId]);
+    expect(await readResultStreamBacklog(as(user('dashboard')), prefix)).toEqual({ waiting: 0, pending: 0 });
+    expect(await admin.xlen(resultStreamKey(prefix))).toBe(0);
     expect((await readRunProgress(as(user('dashboard')), prefix, RUN_ID)).counts.changed).toBe(1);
     expect((await readRunProgress(as(user('master')), prefix, RUN_ID)).hostsDone).toBe(1);
     // The worker's check before it converges a redelivered host job: its keys and commands are the worker's.
     expect(await isResultHandedOff(as(user('worker')), prefix, RUN_ID, 'web1')).toBe(true);
     expect(await isResultHandedOff(as(user('worker')), prefix, RUN_ID, 'web9')).toBe(false);
-    await worker.close();
-    await consumer.close();
+  }, 60_000);
+
+  it('a worker appends results and cannot read, delete, acknowledge or claim any', async () => {
+    const w = as(user('worker'));
+    expect(await handOffResult(w, prefix, RUN_ID, 'web7', { payload: '{}', mac: 'm' })).toBe(true);
+    const stream = resultStreamKey(prefix);
+    const id = (await admin.xrange(stream, '-', '+'))[0]?.[0] ?? '';
+    await ensureResultGroup(admin, prefix);
+    await expect(w.xrange(stream, '-', '+')).rejects.toThrow(NOPERM);
+    await expect(w.call('XREADGROUP', 'GROUP', 'writers', 'w', 'STREAMS', stream, '>')).rejects.toThrow(NOPERM);
+    await expect(w.xdel(stream, id)).rejects.toThrow(NOPERM);
+    await expect(w.xack(stream, 'writers', id)).rejects.toThrow(NOPERM);
+    await expect(claimStalledResults(w, prefix, 'w', 0, 10)).rejects.toThrow(NOPERM);
+    await expect(w.dump(stream)).rejects.toThrow(NOPERM);
+    await expect(w.eval("return redis.call('XRANGE', KEYS[1], '-', '+')", 1, stream)).rejects.toThrow(NOPERM);
+    expect(await admin.xlen(stream)).toBe(1);
+    // Neither the master nor the dashboard hands a result off or reads one.
+    for (const role of ['master', 'dashboard'] as const) {
+      await expect(handOffResult(as(user(role)), prefix, RUN_ID, 'web8', { payload: '{}', mac: 'm' })).rejects.toThrow(NOPERM);
+    }
+    await expect(as(user('master')).xrange(stream, '-', '+')).rejects.toThrow(NOPERM);
+    await expect(as(user('dashboard')).xrange(stream, '-', '+')).resolves.toHaveLength(1);
+    await expect(as(user('dashboard')).xdel(stream, id)).rejects.toThrow(NOPERM);
+    await admin.del(stream);
   }, 60_000);
 
   it('run events: the results consumer and a cancel (master) append them, `run --wait` (master) reads them; a worker neither', async () => {
@@ -128,11 +183,7 @@ describe('Redis users per role', () => {
       await expect(queue(role, HOSTS_QUEUE).add('host', forged, { jobId })).rejects.toThrow(NOPERM);
     }
     await expect(queue('dashboard', HOSTS_QUEUE, true).add('host', forged, { jobId })).rejects.toThrow(NOPERM);
-    await expect(queue('dashboard', RESULTS_QUEUE).add('result', forged, { jobId: `result.${RUN_ID}.host.web2` })).rejects.toThrow(NOPERM);
-    await expect(queue('results', RESULTS_QUEUE).add('result', forged, { jobId: `result.${RUN_ID}.host.web2` })).rejects.toThrow(NOPERM);
-    // The master: no result job, no reading results, no progress of its own making.
-    await expect(queue('master', RESULTS_QUEUE).add('result', forged, { jobId: `result.${RUN_ID}.host.web2` })).rejects.toThrow(NOPERM);
-    await expect(queue('master', RESULTS_QUEUE).getJobCounts('wait')).rejects.toThrow(NOPERM);
+    // The master: no progress of its own making (results: see the result stream test above).
     await expect(recordHostProgress(as(user('master')), prefix, RUN_ID, 'web2', 'ok', emptyCounts())).rejects.toThrow(NOPERM);
     // Nor does a worker count progress (only the results consumer does), nor the dashboard write anything.
     await expect(recordHostProgress(as(user('worker')), prefix, RUN_ID, 'web2', 'ok', emptyCounts())).rejects.toThrow(NOPERM);

@@ -1,69 +1,60 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
-import { emptyCounts } from '@simplecm/domain';
-import { isResultHandedOff, recordHostProgress, redisConnection, RESULTS_QUEUE, resultJobId, resultJobOptions } from '@simplecm/queue';
+import { ackResults, ensureResultGroup, handOffResult, isResultHandedOff, readNewResults, redisConnection, resultStreamKey, runHandedKey } from '@simplecm/queue';
 import { stackEnv } from '@simplecm/stack';
-import { waitUntil } from '../support/faults';
 
 /**
- * The worker's check before it converges a host job (result-handed-off.ts), on the stack's
- * Redis under a prefix of its own: a host's result is handed off while its result job is in the
- * results queue in any state, and once the consumer counted the host, also after the job was
- * removed as it completed (resultJobOptions); not before either.
+ * The worker's hand-off (result-stream.ts) and its check before it converges a host job
+ * (result-handed-off.ts), on the stack's Redis under a prefix of its own: a hand-off appends the
+ * result once per (run, host) however often it is called; the host is handed off from then on,
+ * whether its entry waits, is being written, or was written and deleted; not before.
  */
 const prefix = `test-handoff-${randomUUID().slice(0, 8)}`;
 const config = connectionConfigFromEnv({ ...process.env, ...stackEnv('unused') }).redis;
 
-describe('isResultHandedOff', () => {
+describe('handOffResult and isResultHandedOff', () => {
   const redis: Redis = redisConnection(config);
-  const queue = new Queue(RESULTS_QUEUE, { connection: redis, prefix });
   const runId = randomUUID();
   const handedOff = (hostname: string) => isResultHandedOff(redis, prefix, runId, hostname);
+  const wire = (hostname: string) => ({ payload: JSON.stringify({ hostname }), mac: 'mac' });
 
   afterAll(async () => {
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   });
 
-  it('is false for a host with no result job and not counted, true once its result job is queued', async () => {
+  it('appends a host result once, however often it is handed off, and says so', async () => {
     expect(await handedOff('web1')).toBe(false);
-    await queue.add('result', { any: 'payload' }, resultJobOptions(runId, 'web1'));
+    expect(await handOffResult(redis, prefix, runId, 'web1', wire('web1'))).toBe(true);
     expect(await handedOff('web1')).toBe(true);
-    // Another host of the same run, and the same host in another run, are not.
+    // A redelivered host job hands the same result off again: nothing is appended.
+    expect(await handOffResult(redis, prefix, runId, 'web1', wire('web1'))).toBe(false);
+    expect(await redis.xlen(resultStreamKey(prefix))).toBe(1);
+    // Another host of the same run, and the same host in another run, are not handed off.
     expect(await handedOff('web2')).toBe(false);
     expect(await isResultHandedOff(redis, prefix, randomUUID(), 'web1')).toBe(false);
+    // The handed set expires (a week), set by its first member.
+    expect(await redis.ttl(runHandedKey(prefix, runId))).toBeGreaterThan(0);
   });
 
-  it('stays true after the consumer counted the host and its job was removed as it completed, and for a failed job', async () => {
+  it('stays true once the entry was read, written and deleted', async () => {
+    await handOffResult(redis, prefix, runId, 'web3', wire('web3'));
+    await ensureResultGroup(redis, prefix);
     const blocking = redisConnection(config, { blocking: true });
-    const consumer = new Worker(
-      RESULTS_QUEUE,
-      async (job: Job) => {
-        if (job.id === resultJobId(runId, 'web4')) throw new Error('refused');
-        // As the results consumer does: the host is counted before its job completes.
-        const hostname = job.id === resultJobId(runId, 'web3') ? 'web3' : 'web1';
-        await recordHostProgress(redis, prefix, runId, hostname, 'ok', { ...emptyCounts(), ok: 1 });
-      },
-      { connection: blocking, prefix },
-    );
     try {
-      await queue.add('result', { any: 'payload' }, resultJobOptions(runId, 'web3'));
-      await queue.add('result', { any: 'payload' }, { ...resultJobOptions(runId, 'web4'), attempts: 1 });
-      await waitUntil('the results to be settled', async () => (await queue.getJobCounts('failed')).failed === 1 && (await queue.getJob(resultJobId(runId, 'web3'))) === undefined && (await queue.getJob(resultJobId(runId, 'web1'))) === undefined);
+      const entries = await readNewResults(blocking, prefix, 'test-consumer', 10, 100);
+      expect(entries.map((e) => e.resultId)).toEqual([`result.${runId}.host.web1`, `result.${runId}.host.web3`]);
+      await ackResults(redis, prefix, entries.map((e) => e.entryId));
     } finally {
-      await consumer.close();
       blocking.disconnect();
     }
-    // Completed: the job is gone, the done set says it.
+    expect(await redis.xlen(resultStreamKey(prefix))).toBe(0);
     expect(await handedOff('web1')).toBe(true);
     expect(await handedOff('web3')).toBe(true);
-    // Failed for good: the job is kept (removeOnFail false), so a redelivered host job still does not converge again.
-    expect(await handedOff('web4')).toBe(true);
+    expect(await handOffResult(redis, prefix, runId, 'web3', wire('web3'))).toBe(false);
+    expect(await redis.xlen(resultStreamKey(prefix))).toBe(0);
     expect(await handedOff('web5')).toBe(false);
   });
 });

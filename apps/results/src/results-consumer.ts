@@ -124,8 +124,7 @@ export function startResultsConsumer(
       entries.map(async (entry) => {
         const data = openEntry(entry);
         if (typeof data === 'string') {
-          const id = typeof entry.content === 'string' ? '?' : entry.content.resultId;
-          log(`result ${id} (entry ${entry.entryId} of ${prefix}) not written: ${data}`);
+          log(`result ${entry.resultId ?? '?'} (entry ${entry.entryId} of ${prefix}) not written: ${data}`);
           await recordRefusedResult(progressConnection, prefix, entry, data);
           done.push(entry.entryId);
         } else if (await writeResult(entry.entryId, data)) done.push(entry.entryId);

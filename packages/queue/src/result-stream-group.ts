@@ -73,8 +73,7 @@ export async function ackResults(redis: Redis, prefix: string, entryIds: readonl
 
 /** Records an entry the consumer refused (not written) where an operator sees it: `<p>:result-stream:refused`, capped. */
 export async function recordRefusedResult(redis: Redis, prefix: string, entry: ResultStreamEntry, reason: string): Promise<void> {
-  const resultId = typeof entry.content === 'string' ? '' : entry.content.resultId;
-  await redis.xadd(refusedResultsKey(prefix), 'MAXLEN', '~', REFUSED_RESULTS_KEPT, '*', 'entry', entry.entryId, 'id', resultId, 'reason', reason);
+  await redis.xadd(refusedResultsKey(prefix), 'MAXLEN', '~', REFUSED_RESULTS_KEPT, '*', 'entry', entry.entryId, 'id', entry.resultId ?? '', 'reason', reason);
 }
 
 /** Removes `consumer` from the group when it holds no entry (a consumer that closes cleanly); one that still holds some is left for XAUTOCLAIM. */

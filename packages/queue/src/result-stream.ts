@@ -74,6 +74,8 @@ export async function handOffResult(redis: Redis, prefix: string, runId: string,
 export interface ResultStreamEntry {
   /** The stream's id of the entry (`<ms>-<seq>`), what XACK and XDEL take. */
   readonly entryId: string;
+  /** Its `id` field (the result id), when it has one: what a refused entry is recorded under. */
+  readonly resultId?: string;
   /** The result id (resultJobId) and the sealed result, or why the fields are not an entry a worker makes. */
   readonly content: { readonly resultId: string; readonly wire: { readonly payload: string; readonly mac: string } } | string;
 }
@@ -92,9 +94,9 @@ export function decodeResultEntry(entryId: string, fields: readonly string[] | n
   const payload = values.get('payload');
   const mac = values.get('mac');
   if (resultId === undefined) return { entryId, content: 'entry without a result id' };
-  if (payload === undefined) return { entryId, content: 'entry without a payload' };
-  if (mac === undefined) return { entryId, content: 'entry without a MAC' };
-  return { entryId, content: { resultId, wire: { payload, mac } } };
+  if (payload === undefined) return { entryId, resultId, content: 'entry without a payload' };
+  if (mac === undefined) return { entryId, resultId, content: 'entry without a MAC' };
+  return { entryId, resultId, content: { resultId, wire: { payload, mac } } };
 }
 
 /** A partition's backlog of results: entries not yet read by any consumer, and read but not yet written (acknowledged). */

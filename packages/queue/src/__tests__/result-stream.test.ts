@@ -9,7 +9,7 @@ describe('result stream entries', () => {
   it('decodes what it encodes, and the seal opens with the result id it carries', () => {
     const wire = sealer.seal(id, { result: { hostname: 'web1' }, mode: 'apply', hostCount: 1 });
     const entry = decodeResultEntry('1-0', encodeResultEntry(id, wire));
-    expect(entry).toEqual({ entryId: '1-0', content: { resultId: id, wire } });
+    expect(entry).toEqual({ entryId: '1-0', resultId: id, content: { resultId: id, wire } });
     if (typeof entry.content === 'string') throw new Error(entry.content);
     expect(sealer.open(entry.content.resultId, entry.content.wire)).toEqual({ data: { result: { hostname: 'web1' }, mode: 'apply', hostCount: 1 } });
     // Bound to its id: the same sealed result under another host's id does not open.
@@ -19,7 +19,7 @@ describe('result stream entries', () => {
   it('says what is missing from an entry a worker did not make', () => {
     expect(decodeResultEntry('1-0', ['payload', '{}', 'mac', 'x']).content).toBe('entry without a result id');
     expect(decodeResultEntry('1-0', ['id', id, 'mac', 'x']).content).toBe('entry without a payload');
-    expect(decodeResultEntry('1-0', ['id', id, 'payload', '{}']).content).toBe('entry without a MAC');
+    expect(decodeResultEntry('1-0', ['id', id, 'payload', '{}'])).toEqual({ entryId: '1-0', resultId: id, content: 'entry without a MAC' });
     expect(decodeResultEntry('1-0', null).content).toBe('entry deleted before it was read');
     // A dangling field name is ignored, not read as a value.
     expect(decodeResultEntry('1-0', ['id', id, 'payload', '{}', 'mac']).content).toBe('entry without a MAC');
