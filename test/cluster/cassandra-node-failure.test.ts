@@ -62,8 +62,8 @@ describe('a Cassandra node dies in the middle of a run', () => {
     expect([...tally.rowsPerHost]).toEqual([operations.length]);
     expect(tally.runHosts).toBe(hosts);
     expect(tally.hostsJobs).toMatchObject({ completed: hosts, failed: 0, active: 0, waiting: 0, delayed: 0 });
-    // Every result written, its job removed as it completed (resultJobOptions): none left, none failed.
-    expect(tally.resultsJobs).toMatchObject({ completed: 0, failed: 0, active: 0, waiting: 0, delayed: 0 });
+    // Every result written, its entry acknowledged and deleted: none unread, none pending.
+    expect(tally.resultBacklog).toEqual({ waiting: 0, pending: 0 });
 
     // Back with all three replicas: reading at ALL needs every node, so every row is on the restarted one too.
     await restartCassandraNode(KILLED_NODE);

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hostPartition, keySlot, partitionPrefixes } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, hostJobId, hostLockKey, readRunProgress, RESULTS_QUEUE, runEventsKey } from '@simplecm/queue';
+import { HOSTS_QUEUE, hostJobId, hostLockKey, readResultStreamBacklog, readRunProgress, resultStreamKey, runEventsKey, runHandedKey } from '@simplecm/queue';
 import { redisClusterMasterFor, redisClusterTopology, restoreRedisClusterMasters, startRedisClusterNode, stopRedisClusterNode, waitForRedisClusterHealthy } from '@simplecm/stack';
 import { linesOnHost } from '../support/faults';
 import { onHost } from '../support/system';
@@ -70,7 +70,7 @@ describe('K = 3 queue partitions on the Redis Cluster', () => {
     const masters = new Set<string>();
     for (const prefix of prefixes) {
       // Every key of a partition, BullMQ's and SimpleCM's, is in one slot, as Redis computes it.
-      const keys = [`${prefix}:${HOSTS_QUEUE}:wait`, `${prefix}:${RESULTS_QUEUE}:wait`, `${prefix}:${HOSTS_QUEUE}:${hostJobId('r', 'h')}`, hostLockKey(prefix, 'h'), `${prefix}:run:r:done`, `${prefix}:run:r:counts`];
+      const keys = [`${prefix}:${HOSTS_QUEUE}:wait`, resultStreamKey(prefix), runHandedKey(prefix, 'r'), `${prefix}:${HOSTS_QUEUE}:${hostJobId('r', 'h')}`, hostLockKey(prefix, 'h'), `${prefix}:run:r:done`, `${prefix}:run:r:counts`];
       const slots = await Promise.all(keys.map(async (key) => Number(await system.redis.call('CLUSTER', 'KEYSLOT', key))));
       expect(new Set(slots).size).toBe(1);
       expect(slots[0]).toBe(keySlot(prefix));
@@ -103,8 +103,9 @@ describe('K = 3 queue partitions on the Redis Cluster', () => {
     for (const [index, prefix] of prefixes.entries()) {
       const mine = inPartition(hostnames, index);
       expect(await partitionJobCounts(system, prefix, HOSTS_QUEUE)).toMatchObject({ completed: mine.length, failed: 0, active: 0, waiting: 0, delayed: 0 });
-      // Result jobs are removed as they complete (the rows are in Cassandra, the host in the done set).
-      expect(await partitionJobCounts(system, prefix, RESULTS_QUEUE)).toMatchObject({ completed: 0, failed: 0, active: 0, waiting: 0 });
+      // Each result's entry is acknowledged and deleted once written (the rows are in Cassandra, the host in the done set).
+      expect(await readResultStreamBacklog(system.redis as unknown as Redis, prefix)).toEqual({ waiting: 0, pending: 0 });
+      expect((await system.redis.smembers(runHandedKey(prefix, runId!))).sort()).toEqual([...mine].sort());
       expect((await system.redis.smembers(`${prefix}:run:${runId}:done`)).sort()).toEqual([...mine].sort());
     }
     // Nothing of a host under the prefix itself; the partitions' progress sums to the run.

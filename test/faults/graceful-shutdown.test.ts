@@ -8,7 +8,7 @@ import {
   markerOp,
   pauseCassandra,
   progressOf,
-  queueCounts,
+  resultBacklog,
   recordFaultRow,
   restoreStack,
   sleep,
@@ -90,7 +90,7 @@ describe('SIGTERM', () => {
     // Cassandra frozen while host3 runs: the consumer takes its result and the write hangs.
     pauseCassandra(true);
     try {
-      await waitUntil('the consumer to hold the result', async () => (await queueCounts(system, 'results')).active === 1, { timeoutMs: 30_000 });
+      await waitUntil('the consumer to hold the result', async () => (await resultBacklog(system)).pending === 1, { timeoutMs: 30_000 });
       consumer.child.kill('SIGTERM');
       await sleep(2_000);
       expect(consumer.child.exitCode).toBeNull(); // still flushing, not gone
@@ -99,8 +99,7 @@ describe('SIGTERM', () => {
     }
     expect(await consumer.exited).toBe(0);
     expect(consumer.output()).toMatch(/SIGTERM, flushing[\s\S]*flushed, exiting/);
-    const counts = await queueCounts(system, 'results');
-    expect(counts).toMatchObject({ active: 0, waiting: 0, delayed: 0, failed: 0 });
+    expect(await resultBacklog(system)).toEqual({ waiting: 0, pending: 0 });
     expect((await progressOf(system, runId)).hostsDone).toBe(1);
     const row = await recordFaultRow(system.cassandra, system.keyspace, runId, 'results consumer SIGTERM mid-write', expectedOpsOf(entries));
     expect(row).toMatchObject({ hostsConverged: 1, resultsWritten: 2, duplicated: 0, lost: 0 });

@@ -59,10 +59,12 @@ describe('metrics and structured logs during a run', () => {
     const consumerMetrics = await (await fetch(`${consumerUrl}/metrics`)).text();
     expect(sample(consumerMetrics, 'simplecm_results_written_total', {})).toBe(5);
     expect(sample(consumerMetrics, 'simplecm_cassandra_write_seconds_count', {})).toBeGreaterThan(0);
-    // Queue depths (BullMQ's export) from the worker and the consumer too, not only the dashboard.
+    // Queue depths (BullMQ's export, and the result stream's backlog under the same gauge) from
+    // the worker and the consumer too, not only the dashboard: none waits unread once the run is done.
     for (const text of [workerMetrics, consumerMetrics]) {
       expect(text).toMatch(/bullmq_job_count\{queue="hosts", state="waiting"\} \d+/);
-      expect(text).toMatch(/bullmq_job_count\{queue="results", state="completed"\} \d+/);
+      expect(text).toMatch(/^bullmq_job_count\{queue="results", state="waiting"\} 0$/m);
+      expect(text).toMatch(/^bullmq_job_count\{queue="results", state="active"\} \d+$/m);
       expect(text.match(/^# TYPE bullmq_job_count /gm)).toHaveLength(1);
     }
 
@@ -90,7 +92,8 @@ describe('metrics and structured logs during a run', () => {
     expect((await fetch(new URL('/metrics', site), { redirect: 'manual' })).status).not.toBe(200);
     const text = await (await fetch(`${metricsSite}/metrics`)).text();
     expect(text).toMatch(/bullmq_job_count\{queue="hosts", state="waiting"\} \d+/);
-    expect(text).toMatch(/bullmq_job_count\{queue="results", state="waiting"\} \d+/);
+    expect(text).toMatch(/^bullmq_job_count\{queue="results", state="waiting"\} \d+$/m);
+    expect(text).toMatch(/^bullmq_job_count\{queue="results", state="active"\} \d+$/m);
     expect(text.match(/^# TYPE bullmq_job_count /gm)).toHaveLength(1);
   });
 });

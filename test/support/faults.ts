@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Client as CassandraClient } from 'cassandra-driver';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation, Run } from '@simplecm/domain';
-import { HOSTS_QUEUE, hostJobId, readRunProgress, redisConnection, RESULTS_QUEUE, type RunProgressSnapshot } from '@simplecm/queue';
+import { HOSTS_QUEUE, hostJobId, readResultStreamBacklog, readRunProgress, redisConnection, type ResultStreamBacklog, type RunProgressSnapshot } from '@simplecm/queue';
 import { connectCassandra, resultStore, runStore } from '@simplecm/store';
 import { formatTable } from '@simplecm/terminal';
 import { cassandraDown, cassandraUp, isAlive, readPid, redisUp, repoRoot, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
@@ -270,8 +270,13 @@ export function progressOf(system: TestSystem, runId: string): Promise<RunProgre
   return withRedis(system, (redis) => readRunProgress(redis, system.prefix, runId));
 }
 
+/** Results of the test system handed off and not yet written: unread (waiting) and read, not yet acknowledged (pending). */
+export function resultBacklog(system: TestSystem): Promise<ResultStreamBacklog> {
+  return withRedis(system, (redis) => readResultStreamBacklog(redis, system.prefix));
+}
+
 /** Job counts of a queue of the test system, by state. */
-export async function queueCounts(system: TestSystem, name: typeof HOSTS_QUEUE | typeof RESULTS_QUEUE): Promise<Record<string, number>> {
+export async function queueCounts(system: TestSystem, name: typeof HOSTS_QUEUE): Promise<Record<string, number>> {
   return withRedis(system, async (connection) => {
     const queue = new Queue(name, { connection, prefix: system.prefix });
     try {

@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { types } from 'cassandra-driver';
+import type { Redis } from 'ioredis';
 import { connectionConfigFromEnv } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
-import { HOSTS_QUEUE, RESULTS_QUEUE, redisClient, type RedisClient } from '@simplecm/queue';
+import { HOSTS_QUEUE, readResultStreamBacklog, redisClient, type RedisClient } from '@simplecm/queue';
 import { clusterStackEnv, repoRoot } from '@simplecm/stack';
 import { putDesiredState, stackHost, stackHostKey, systemOn, type TestSystem } from '../../support/system';
 
@@ -112,7 +113,8 @@ export async function runTally(system: ClusterSystem, runId: string, hostnames: 
     runHosts,
     run: await readRun(system, runId, consistency),
     hostsJobs: await jobCounts(HOSTS_QUEUE),
-    resultsJobs: await jobCounts(RESULTS_QUEUE),
+    // Results handed off and not yet written (result-stream.ts): unread, and read but not acknowledged.
+    resultBacklog: await readResultStreamBacklog(system.redis as Redis, system.prefix),
   };
 }
 
