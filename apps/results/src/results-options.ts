@@ -36,7 +36,7 @@ export interface ResultsOptions {
    * `--lock-duration` / SIMPLECM_RESULTS_LOCK_DURATION_MS: an entry read by a consumer and not
    * acknowledged for this long is claimed by another (XAUTOCLAIM): a killed consumer's results
    * are redelivered about lock-duration + stalled-interval later. A consumer retrying an entry
-   * claims it again at each retry, so keep this above `--retry-max-delay`. @defaultValue `30000`
+   * claims it again at each retry, so this must be above `--retry-max-delay`. @defaultValue `30000`
    */
   lockDurationMs?: number;
   /** `--stalled-interval` / SIMPLECM_RESULTS_STALLED_INTERVAL_MS: how often a consumer looks for entries to claim. @defaultValue `15000` */
@@ -111,6 +111,11 @@ export function resolveResultsOptions(options: ResultsOptions): ResultsConfig {
   const config = resolveSettings(resultsSettings, resultsDefaults, options);
   if (config.retryMaxDelayMs < config.retryDelayMs) {
     throw new ConfigError(`--retry-max-delay (${config.retryMaxDelayMs}) must be at least --retry-delay (${config.retryDelayMs})`);
+  }
+  // A result being retried is claimed again by its consumer at each retry; idle longer than
+  // --lock-duration between two, another consumer would claim it and write it too.
+  if (config.lockDurationMs <= config.retryMaxDelayMs) {
+    throw new ConfigError(`--lock-duration (${config.lockDurationMs}) must be above --retry-max-delay (${config.retryMaxDelayMs}): a result waiting for its next retry would be claimed by another consumer`);
   }
   return config;
 }

@@ -75,7 +75,7 @@ export function partitionPrefixes(prefix: string, count: number): string[] {
 
 /**
  * The partition of host `hostname` among `count`: CRC-16 of its name's UTF-8 bytes mod count.
- * Stable across processes, versions and platforms; a host's job, its lock, its result job and
+ * Stable across processes, versions and platforms; a host's job, its lock, its result and
  * its place in a run's progress are all in this partition.
  */
 export function hostPartition(hostname: string, count: number): number {

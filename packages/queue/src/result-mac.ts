@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { JobKeyError } from './job-signature';
 
 /**
- * Result job authentication: HMAC-SHA256, with a key shared by workers and results consumers
- * (SIMPLECM_RESULT_KEY). The worker serialises the result job's data once and MACs the job id
- * and those exact bytes; the job carries the payload string and the MAC, and the consumer checks
+ * Result authentication: HMAC-SHA256, with a key shared by workers and results consumers
+ * (SIMPLECM_RESULT_KEY). The worker serialises the result's data once and MACs the result id
+ * and those exact bytes; the result stream entry carries the payload string and the MAC, and the consumer checks
  * the MAC over the bytes as read before it parses them. Why a MAC and not per-worker
  * signatures: docs/security.md.
  */
 
-/** A result job as it sits in Redis: its data (resultJobDataSchema) as a JSON string, and the MAC. */
+/** A result as it sits in Redis (a result stream entry, result-stream.ts): its data (resultJobDataSchema) as a JSON string, and the MAC. */
 export const resultJobWireSchema = z.object({ payload: z.string(), mac: z.string().max(100) });
 export type ResultJobWire = z.infer<typeof resultJobWireSchema>;
 

@@ -14,7 +14,7 @@ import type { ResultJobWire } from './result-mac';
  * An entry's fields: `id` (the result id, resultJobId: what the seal is bound to), `payload`
  * and `mac` (the sealed result, result-mac.ts). The name cannot clash with a BullMQ results
  * queue of the same prefix (`<p>:results:*`), so an installation upgraded with result jobs
- * left on one still has them there (docs/operations.md, "Upgrading").
+ * left on one still has them there (docs/scaling.md, "Upgrading to the result stream").
  */
 
 /** The consumer group of the results consumers (every consumer of a partition is in it). */

@@ -51,7 +51,7 @@ function journalDirShell(key: string, rootOverride?: string): string {
 }
 
 /**
- * Removes a host job's journal: run once its result is handed to the results queue. Removing a
+ * Removes a host job's journal: run once its result is handed to the result stream. Removing a
  * journal that is not there is not an error.
  */
 export function forgetJournalCommand(key: string, rootOverride?: string): string {

@@ -23,6 +23,12 @@ describe('results consumer options', () => {
     expect(options).toMatchObject({ retryDelayMs: 100, retryMaxDelayMs: 2_000 });
   });
 
+  it('refuses a lock duration not above the retry cap (a result between two retries would be claimed by another consumer)', () => {
+    expect(() => compileResultsOptions(['--retry-max-delay', '30000'], {})).toThrow(/--lock-duration \(30000\) must be above --retry-max-delay \(30000\)/);
+    expect(() => compileResultsOptions(['--lock-duration', '1000'], {})).toThrow(ConfigError);
+    expect(compileResultsOptions(['--lock-duration', '1000', '--retry-max-delay', '300', '--retry-delay', '50'], {})).toMatchObject({ lockDurationMs: 1000, retryMaxDelayMs: 300 });
+  });
+
   it('refuses a cap below the first delay', () => {
     expect(() => compileResultsOptions(['--retry-delay', '3000', '--retry-max-delay', '1000'], {})).toThrow(ConfigError);
   });

@@ -125,7 +125,7 @@ describe('processing a host job', () => {
     expect(held.size).toBe(0);
   });
 
-  it('keeps trying to hand a result off while the results queue is unreachable, then gives up', async () => {
+  it('keeps trying to hand a result off while the result stream is unreachable, then gives up', async () => {
     let fails = 3;
     const down = new Error('ECONNREFUSED');
     const added: HostResult[] = [];
