@@ -116,5 +116,7 @@ describe('SIMPLECM_QUEUE_PARTITIONS', () => {
     expect(connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: '3' }).redis.partitions).toBe(3);
     expect(() => connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: '0' })).toThrow(/SIMPLECM_QUEUE_PARTITIONS/);
     expect(() => connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: '65' })).toThrow(/SIMPLECM_QUEUE_PARTITIONS/);
+    // Not a number, or not a whole one: said as such (not "received NaN"), with the name.
+    for (const bad of ['abc', '2.5', '-1', ' 3']) expect(() => connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: bad })).toThrow(/SIMPLECM_QUEUE_PARTITIONS: must be a whole number/);
   });
 });
