@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cassandraConsistencySchema, contactPointsSchema, defaultConsistency, keyspaceSchema, replicationSchema, type CassandraConfig, type CassandraConsistency } from './cassandra-config';
+import { intFlag } from './cli';
 import { ConfigError, zodIssues } from './errors';
 import { prefixHasHashTag } from './hash-tag';
 import { MAX_QUEUE_PARTITIONS } from './partition-tags';
@@ -42,7 +43,7 @@ const envSchema = z.object({
     .pipe(clusterNodesSchema)
     .optional(),
   SIMPLECM_QUEUE_PREFIX: queuePrefixSchema.optional(),
-  SIMPLECM_QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(MAX_QUEUE_PARTITIONS).optional(),
+  SIMPLECM_QUEUE_PARTITIONS: intFlag(1, MAX_QUEUE_PARTITIONS).optional(),
   SIMPLECM_CASSANDRA_CONTACT_POINTS: z
     .string()
     .default('127.0.0.1:9042')

@@ -16,7 +16,12 @@ export const MAX_QUEUE_PARTITIONS = 64;
 
 const utf8 = new TextEncoder();
 
-/** CRC-16/XMODEM (polynomial 0x1021, initial 0): the checksum Redis Cluster hashes keys with. */
+/**
+ * CRC-16/XMODEM (polynomial 0x1021, initial 0): the checksum Redis Cluster hashes keys with.
+ * Not cluster-key-slot (ioredis' slot function): it parses tags differently from Redis for a
+ * key with an empty tag before another one (`foo{}{bar}`: Redis 8363, it 4015), and keySlot must
+ * answer what `CLUSTER KEYSLOT` answers.
+ */
 export function crc16(bytes: Uint8Array): number {
   let crc = 0;
   for (const byte of bytes) {

@@ -18,6 +18,10 @@ describe('hash slots as Redis Cluster computes them', () => {
     expect(keySlot('{user1000}.following')).toBe(keySlot('user1000'));
     expect(keySlot('{simplecm}:hosts:wait')).toBe(keySlot('simplecm'));
     expect(keySlot('{}foo')).toBe(crc16(utf8('{}foo')) % CLUSTER_SLOTS);
+    // An empty tag is no tag, even with a tag after it: Redis hashes the whole key (CLUSTER
+    // KEYSLOT answers 8363). cluster-key-slot 1.1.1 (ioredis' slot function) answers 4015, the
+    // slot of "bar": why this file keeps a CRC-16 of its own.
+    expect(keySlot('foo{}{bar}')).toBe(8363);
   });
 });
 
@@ -112,5 +116,7 @@ describe('SIMPLECM_QUEUE_PARTITIONS', () => {
     expect(connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: '3' }).redis.partitions).toBe(3);
     expect(() => connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: '0' })).toThrow(/SIMPLECM_QUEUE_PARTITIONS/);
     expect(() => connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: '65' })).toThrow(/SIMPLECM_QUEUE_PARTITIONS/);
+    // Not a number, or not a whole one: said as such (not "received NaN"), with the name.
+    for (const bad of ['abc', '2.5', '-1', ' 3']) expect(() => connectionConfigFromEnv({ SIMPLECM_QUEUE_PARTITIONS: bad })).toThrow(/SIMPLECM_QUEUE_PARTITIONS: must be a whole number/);
   });
 });
