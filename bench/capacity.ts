@@ -383,9 +383,9 @@ const HOSTS_PER_RESULTS_BATCH = 16;
 /**
  * Predicted (per-host coefficients of the calibration run × N; and the writes the store code
  * issues for a full group of g hosts: one unlogged batch with a partition per host in
- * operation_results and in host_runs, and one partition of the run in run_hosts and in
- * run_hosts_by_status, which Cassandra counts as 4 coordinator writes, one per table, and
- * RF 3 × (2 g + 2) replica writes; the run's progress row is written far less often than once
+ * operation_results, host_runs and host_drift, and one partition of the run in run_hosts and in
+ * run_hosts_by_status, which Cassandra counts as 5 coordinator writes, one per table, and
+ * RF 3 × (3 g + 2) replica writes; the run's progress row is written far less often than once
  * per group and left out) vs measured at full size.
  */
 function modelCheck(calibration: NoSshResult, full: NoSshResult): CheckRow[] {
@@ -396,8 +396,8 @@ function modelCheck(calibration: NoSshResult, full: NoSshResult): CheckRow[] {
   return [
     { figure: 'Redis commands executed', predicted: Math.round(c.redisCommandsExecuted * n), measured: Math.round(f.redisCommandsExecuted * n) },
     { figure: 'Redis main-thread CPU s', predicted: round((c.redisCpuMs * n) / 1000, 1), measured: round((f.redisCpuMs * n) / 1000, 1) },
-    { figure: 'Cassandra coordinator writes', predicted: Math.round((4 * n) / g), measured: Math.round(f.cassandraCoordinatorWrites * n) },
-    { figure: 'Cassandra replica writes (RF 3)', predicted: Math.round((3 * (2 * g + 2) * n) / g), measured: Math.round(f.cassandraReplicaWrites * n) },
+    { figure: 'Cassandra coordinator writes', predicted: Math.round((5 * n) / g), measured: Math.round(f.cassandraCoordinatorWrites * n) },
+    { figure: 'Cassandra replica writes (RF 3)', predicted: Math.round((3 * (3 * g + 2) * n) / g), measured: Math.round(f.cassandraReplicaWrites * n) },
     { figure: 'operation result rows', predicted: n * full.ops, measured: full.resultRowsWritten },
     { figure: 'Cassandra CPU s (ring)', predicted: round((c.cassandraCpuMs * n) / 1000, 1), measured: round((f.cassandraCpuMs * n) / 1000, 1) },
     { figure: 'run duration s (this machine)', predicted: round(n / calibration.hostsPerSecond, 1), measured: full.seconds },
