@@ -85,7 +85,9 @@ describe('the store or its consumer fails mid-run', () => {
     client ??= await freshCassandra(system);
     await Promise.all(HOSTS.map((n) => onHost(n, `rm -f ${file}`)));
     system.startWorkers(1, ['--concurrency', '1']);
-    const consumerFlags = ['--lock-duration', '2000', '--stalled-interval', '1000'];
+    // A dead consumer's results are claimed once idle --lock-duration, which must be above
+    // --retry-max-delay (results-options.ts).
+    const consumerFlags = ['--lock-duration', '2000', '--stalled-interval', '1000', '--retry-max-delay', '1000'];
     const doomed = startResultsWith(system, consumerFlags);
     const enqueue = startEnqueue(system, ['--hosts', hostList]);
     const runId = await enqueue.runId();
