@@ -12,6 +12,13 @@ import { HOST_KEY_NAME, hostAddress, hostsUp, isPortOpen, redisHost, redisPort, 
 export const stackKeyFile = `${stackPaths.keysDir}/${HOST_KEY_NAME}`;
 export const BENCH_HOST_OFFSET = 5;
 
+/** The host key stack host n presents (to pin on every inventory host that points at it), from the stack's known_hosts. */
+export function stackHostKey(n: number): string {
+  const line = fs.readFileSync(stackPaths.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`host${n},`));
+  if (!line) throw new Error(`host${n} is not in ${stackPaths.knownHosts}: run 'npm run stack -- up'`);
+  return line.split(' ').slice(1, 3).join(' ');
+}
+
 /** Stack host numbers of the first `count` bench hosts. */
 export function benchHostNumbers(count: number): number[] {
   return Array.from({ length: count }, (_, i) => BENCH_HOST_OFFSET + i + 1);

@@ -30,14 +30,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Client } from 'cassandra-driver';
-import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, intFlag, parseCli } from '@simplecm/config';
-import type { HostResult, Operation } from '@simplecm/domain';
+import type { HostResult } from '@simplecm/domain';
 import { HOSTS_QUEUE, handOffResult, hostJobOptions, readResultKey, readRunProgress, redisConnection, resultJobId, resultSealer, type HostJobData } from '@simplecm/queue';
 import { applySchema, connectCassandra, inventoryStore, newRunId, runStore } from '@simplecm/store';
 import { cassandraClusterNodeNumbers, cassandraNodePid, clusterStackEnv, hostAddress, redisClusterHost, redisClusterMasterFor, repoRoot, stackEnv, stackPaths, type Started, startProcess, stopStarted } from '@simplecm/stack';
-import { benchHostNumbers, ensureStack } from './bench-host-pool';
+import { benchHostNumbers, ensureStack, stackHostKey } from './bench-host-pool';
+import { deleteQueueKeys } from './delete-queue-keys';
+import { lightOperations } from './workload';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds } from './capacity-probes';
 import { runMain } from './run-main';
 
@@ -68,22 +69,6 @@ const { flags } = parseCli(
 const log = (line: string) => process.stderr.write(`[capacity] ${line}\n`);
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `ops` light operations: half `command true` (reports changed), half `file_exists` (ok). */
-function operations(ops: number): Operation[] {
-  return Array.from({ length: ops }, (_, seq): Operation =>
-    seq % 2 === 0
-      ? { seq, name: `step ${seq}`, module: 'command', attributes: { command: 'true' } }
-      : { seq, name: `step ${seq}`, module: 'file_exists', attributes: { path: '/etc/hostname' } },
-  );
-}
-
-/** The host key stack host n presents (pinned on every inventory host that points at it). */
-function stackHostKey(n: number): string {
-  const line = fs.readFileSync(stackPaths.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`host${n},`));
-  if (!line) throw new Error(`host${n} is not in ${stackPaths.knownHosts}: run 'npm run stack -- up'`);
-  return line.split(' ').slice(1, 3).join(' ');
-}
 
 const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
 const keyspace = `cap_${suffix}`;
@@ -182,7 +167,7 @@ async function runWindow(cassandra: Client, runId: string): Promise<{ seconds: n
 
 async function phaseSsh(cassandra: Client, masterPort: number) {
   const sshHosts = flags['ssh-hosts'];
-  const ops = operations(flags.ops);
+  const ops = lightOperations(flags.ops);
   const inventory = inventoryStore(cassandra, keyspace);
   const keys = sshHostNumbers.map(stackHostKey);
   log(`phase 1: ${sshHosts} inventory hosts on SSH hosts ${sshHostNumbers.join(', ')}, ${ops.length} ops each, 1 worker --concurrency ${flags.concurrency}, ${flags.runs} runs`);
@@ -273,7 +258,7 @@ function fakeResult(data: HostJobData): HostResult {
 }
 
 async function phaseNoSsh(cassandra: Client, masterPort: number, hosts: number) {
-  const ops = operations(flags.ops);
+  const ops = lightOperations(flags.ops);
   const runId = newRunId();
   log(`phase 2 (${hosts} hosts): host jobs without SSH, ${ops.length} result rows each (${hosts * ops.length} rows), ${flags.consumers} results consumer process(es)`);
   await runStore(cassandra, keyspace).createRun({ runId, mode: 'apply', target: 'capacity', hostCount: hosts });
@@ -432,19 +417,7 @@ async function main(): Promise<void> {
   } finally {
     await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
     await cassandra.shutdown();
-    const redis = redisConnection(config.redis);
-    try {
-      // Every key of the prefix sits on one master (one hash tag); scan them all to be sure.
-      const client: unknown = redis;
-      // A new Cluster client knows no node until it has the slot map.
-      if (client instanceof Cluster && client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-      const nodes = client instanceof Cluster ? client.nodes('master') : [redis];
-      for (const node of nodes) {
-        for await (const keys of node.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) if (keys.length) await node.del(...keys);
-      }
-    } finally {
-      redis.disconnect();
-    }
+    await deleteQueueKeys(config.redis, prefix.slice(1, -1));
   }
   const out = path.join(repoRoot, 'bench', 'results', singleRedis ? 'capacity-single.json' : 'capacity.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });

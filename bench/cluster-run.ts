@@ -27,7 +27,6 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'cassandra-driver';
-import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { connectionConfigFromEnv, hostPartition, intFlag, parseCli } from '@simplecm/config';
 import type { Operation } from '@simplecm/domain';
@@ -43,12 +42,13 @@ import {
   redisClusterMasterFor,
   redisClusterTopology,
   repoRoot,
-  stackPaths,
   type Started,
   startProcess,
   stopStarted,
 } from '@simplecm/stack';
-import { benchHostNumbers, ensureStack } from './bench-host-pool';
+import { benchHostNumbers, ensureStack, stackHostKey } from './bench-host-pool';
+import { deleteQueueKeys } from './delete-queue-keys';
+import { lightOperations } from './workload';
 import { cassandraDelta, cpuSeconds, redisDelta, sampleCassandra, sampleRedis, treeCpuSeconds, type RedisSample } from './capacity-probes';
 import { runMain } from './run-main';
 
@@ -82,7 +82,6 @@ const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
 const keyspace = `cr_${suffix}`;
 const prefix = `{cr-${suffix}}`;
 const ringNodes = cassandraClusterNodeNumbers().length;
-if (ringNodes < 3) throw new Error("no 3-node ring here: run 'npm run stack -- up --cassandra-nodes 3 --redis-cluster' first");
 const env: Record<string, string> = {
   ...clusterStackEnv(keyspace, { cassandraNodes: ringNodes, redisCluster: true }),
   SIMPLECM_QUEUE_PREFIX: prefix,
@@ -92,22 +91,7 @@ const config = connectionConfigFromEnv(env);
 const partitionPrefixes = queuePartitionPrefixes(config.redis);
 const sshHosts = benchHostNumbers(5);
 
-/** `ops` light operations: `command true` (reports changed) and `file_exists` (ok), alternating. */
-function operations(ops: number): Operation[] {
-  return Array.from({ length: ops }, (_, seq): Operation =>
-    seq % 2 === 0
-      ? { seq, name: `step ${seq}`, module: 'command', attributes: { command: 'true' } }
-      : { seq, name: `step ${seq}`, module: 'file_exists', attributes: { path: '/etc/hostname' } },
-  );
-}
-
 const fleetHostname = (i: number) => `fleet-${String(i).padStart(7, '0')}`;
-
-function stackHostKey(n: number): string {
-  const line = fs.readFileSync(stackPaths.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`host${n},`));
-  if (!line) throw new Error(`host${n} is not in ${stackPaths.knownHosts}`);
-  return line.split(' ').slice(1, 3).join(' ');
-}
 
 /** The inventory: host i on bench SSH host i mod 5, its key pinned; `ops` operations each. Prepared writes, 256 in flight. */
 async function loadInventory(cassandra: Client, hosts: number, ops: readonly Operation[]): Promise<void> {
@@ -216,7 +200,9 @@ async function verify(cassandra: Client, runId: string, hosts: number, ops: numb
 }
 
 async function main(): Promise<void> {
-  const ops = operations(flags.ops);
+  const running = cassandraClusterNodeNumbers().filter((n) => cassandraNodePid(n) !== undefined).length;
+  if (running < 3) throw new Error(`${running} of 3 ring nodes running: run 'npm run stack -- up --cassandra-nodes 3 --redis-cluster' first`);
+  const ops = lightOperations(flags.ops);
   await ensureStack(5, log);
   const cassandra = await connectCassandra(config.cassandra);
   await applySchema(cassandra, keyspace, config.cassandra.replication);
@@ -331,18 +317,7 @@ async function main(): Promise<void> {
     await Promise.all(processes.map((p) => stopStarted(p)));
     await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
     await cassandra.shutdown();
-    const redis = redisConnection(config.redis);
-    try {
-      const client: unknown = redis;
-      if (client instanceof Cluster && client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-      const nodes = client instanceof Cluster ? client.nodes('master') : [redis];
-      const tag = prefix.slice(1, -1);
-      for (const node of nodes) {
-        for await (const keys of node.scanStream({ match: `{${tag}*`, count: 1_000 }) as AsyncIterable<string[]>) for (const key of keys) await node.del(key);
-      }
-    } finally {
-      redis.disconnect();
-    }
+    await deleteQueueKeys(config.redis, prefix.slice(1, -1));
   }
   const out = path.join(repoRoot, 'bench', 'results', `cluster-run-${flags.hosts}`);
   fs.writeFileSync(`${out}.json`, JSON.stringify(report, null, 2) + '\n');

@@ -31,6 +31,15 @@ export function benchOperations(tag: string): Operation[] {
   return ops.map((op, seq) => ({ ...op, seq, become: null }));
 }
 
+/** `count` light operations, as the capacity benches use them: `command true` (reports changed) and `file_exists` (ok), alternating. */
+export function lightOperations(count: number): Operation[] {
+  return Array.from({ length: count }, (_, seq): Operation =>
+    seq % 2 === 0
+      ? { seq, name: `step ${seq}`, module: 'command', attributes: { command: 'true' } }
+      : { seq, name: `step ${seq}`, module: 'file_exists', attributes: { path: '/etc/hostname' } },
+  );
+}
+
 /** One `sleep` operation: what the worker-footprint scenario holds 200 of at once. */
 export function sleepOperations(seconds: number): Operation[] {
   return [{ seq: 0, name: `sleep ${seconds}`, module: 'sleep', attributes: { seconds }, become: null }];
