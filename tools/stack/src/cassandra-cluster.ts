@@ -281,6 +281,49 @@ export async function restartCassandraNode(n: number, log: (line: string) => voi
   const { pid, logStart } = await startCassandraNode(n, count, log);
   await waitForNodeCql(n, pid, logStart, log);
   await waitForCassandraRing(count);
+  await waitForHintsDelivered(count);
+}
+
+/** Hint files the other nodes hold for nodes that were down (`system_views.pending_hints`, asked of each node); undefined when a node does not answer. */
+async function pendingHintFiles(n: number): Promise<number | undefined> {
+  const client = singleNodeClient(n);
+  try {
+    await client.connect();
+    const rows = (await client.execute('SELECT files FROM system_views.pending_hints')).rows;
+    return rows.reduce((sum, row) => sum + Number(row.get('files') ?? 0), 0);
+  } catch {
+    return undefined;
+  } finally {
+    await client.shutdown().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits until no node holds hints for another. A node back from a kill receives the writes it
+ * missed as hints; a table dropped on it while they arrive (a test dropping its keyspace right
+ * after the restart) fails its schema stage with "Unknown CF" (Cassandra 5.0: the drop recycles
+ * commit log segments that the arriving mutations keep dirty), and every later schema change on
+ * that node fails the same way until it is restarted.
+ */
+export async function waitForHintsDelivered(count: number, timeoutMs = 120_000): Promise<void> {
+  const nodes = Array.from({ length: count }, (_, i) => i + 1);
+  let last = '';
+  try {
+    await waitFor(
+      'hints delivered to the restarted node',
+      async () => {
+        for (const n of nodes) {
+          const files = await pendingHintFiles(n);
+          if (files === undefined) return ((last = `node ${n} does not answer CQL`), false);
+          if (files > 0) return ((last = `node ${n} holds ${files} hint file(s)`), false);
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 1_000 },
+    );
+  } catch (error) {
+    throw new StackError(`${errorMessage(error)}: ${last}`);
+  }
 }
 
 /** Stops every node of the ring (in parallel; each drains first). Keeps the data. */
